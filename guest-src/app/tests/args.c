@@ -1,0 +1,16 @@
+/* Prints argc and each argument on its own line; exits with the status named by
+ * the last argument when it is a number (for exit-status tests). */
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+	printf("argc=%d\n", argc);
+	for (int i = 0; i < argc; i++)
+		printf("argv[%d]=%s\n", i, argv[i]);
+	char *end;
+	long status = argc > 1 ? strtol(argv[argc - 1], &end, 10) : 0;
+	if (argc > 1 && *end == '\0')
+		return (int)status;
+	return 0;
+}

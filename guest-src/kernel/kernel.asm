@@ -1,0 +1,48 @@
+; =============================================================================
+; unikv kernel -- a tiny HermitCore-like unikernel for the unikv VMM.
+;
+; One address space, identity mapped, everything in ring 0: the kernel and one
+; static Linux x86-64 program (built with musl) that it runs. The VMM has already
+; put vCPU 0 in long mode with paging on; RDI holds the BootInfo address.
+;
+; This file is the table of contents: the boot sequence, then every part of the
+; kernel in the order it is included. Register convention inside the kernel: the
+; System V ABI (arguments in RDI, RSI, RDX, RCX, R8, R9; result in RAX; RBX, RBP and
+; R12-R15 preserved) unless a routine's header says otherwise.
+; =============================================================================
+bits 64
+default rel
+
+%include "generated/abi.inc"       ; ports, syscall numbers, structs, memory map
+%include "macros.inc"              ; HYPERCALL, errno values, small helpers
+
+section .text
+global kernel_entry
+kernel_entry:
+	mov rsp, boot_stack_top        ; a stack of our own before anything else
+	call init_boot_info            ; check the BootInfo in RDI, keep what we need
+	xor edi, edi
+	call init_cpu                  ; GDT, TSS, IDT, per-CPU GS, SSE, syscall MSRs
+	call init_pages                ; physical page allocator over the free RAM
+	call init_vm                   ; brk window above the application
+	call init_syscalls             ; fill the system-call table
+	jmp start_application          ; Linux initial stack, enter the program
+
+%include "lib/console.asm"         ; kernel messages on the VMM console
+%include "lib/boot_info.asm"       ; reading the VMM's BootInfo
+%include "arch/cpu.asm"            ; GDT, TSS, IDT, per-CPU data
+%include "arch/exceptions.asm"     ; exception stubs and the crash report
+%include "mm/pages.asm"            ; physical page allocator (bitmap)
+%include "mm/vm.asm"               ; brk, mmap, munmap, mprotect
+%include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
+%include "sys/user.asm"            ; checks on pointers the program passes in
+%include "sys/console.asm"         ; read, write, readv, writev, ioctl
+%include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals
+%include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
+%include "sys/random.asm"          ; getrandom
+%include "start.asm"               ; building the program's initial stack
+
+section .bss
+alignb 16
+boot_stack:	resb KERNEL_STACK_SIZE
+boot_stack_top:

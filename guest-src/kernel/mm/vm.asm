@@ -1,0 +1,118 @@
+; The program's view of memory: brk and anonymous mmap. With one identity-mapped
+; address space there are no page tables to edit: mapping memory means taking pages
+; from the allocator, and protection changes are accepted without effect.
+
+MAP_FIXED     equ 0x10
+MAP_ANONYMOUS equ 0x20
+
+section .text
+
+; -----------------------------------------------------------------------------
+; init_vm -- nothing to set up beyond what init_pages reserved; kept as the place
+; where per-program memory state starts.
+init_vm:
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_brk -- move the program break inside the brk window
+;  IN:  RDI = requested break (0: query)
+;  OUT: RAX = the break now in force (unchanged when the request is refused)
+sys_brk:
+	mov rax, [brk_current]
+	cmp rdi, [brk_start]
+	jb .done
+	cmp rdi, [brk_limit]
+	ja .done
+	cmp rdi, rax
+	jbe .set
+	; Growing: the new bytes must read as zero even if an earlier break covered them.
+	mov rcx, rdi
+	sub rcx, rax
+	mov rdx, rdi
+	mov rdi, rax
+	xor eax, eax
+	rep stosb
+	mov rdi, rdx
+.set:	mov [brk_current], rdi
+	mov rax, rdi
+.done:	ret
+
+; -----------------------------------------------------------------------------
+; sys_mmap -- anonymous private mappings from the page allocator
+;  IN:  RDI = addr hint, RSI = length, RDX = prot, RCX = flags, R8 = fd, R9 = offset
+;  OUT: RAX = address, or -errno
+sys_mmap:
+	test rsi, rsi
+	jz .einval
+	test ecx, MAP_ANONYMOUS
+	jz .enodev
+	test ecx, MAP_FIXED
+	jnz .fixed
+	mov rax, [ram_size]
+	cmp rsi, rax
+	ja .enomem
+	lea rdi, [rsi + 0xfff]
+	shr rdi, 12
+	call alloc_pages
+	test rax, rax
+	jz .enomem
+	ret
+.fixed:	; MAP_FIXED only over memory the allocator already handed out: clear it.
+	test edi, 0xfff
+	jnz .einval
+	push rdi
+	push rsi
+	call check_user_range
+	pop rsi
+	pop rdi
+	jc .enomem
+	cmp rdi, [heap_start]
+	jb .enomem
+	mov rdx, rdi
+	lea rcx, [rsi + 0xfff]
+	and rcx, ~0xfff
+	shr rcx, 3
+	xor eax, eax
+	rep stosq
+	mov rax, rdx
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.enodev:
+	mov rax, -ENODEV
+	ret
+.enomem:
+	mov rax, -ENOMEM
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_munmap -- give pages back to the allocator
+;  IN:  RDI = address (page aligned), RSI = length
+;  OUT: RAX = 0 or -EINVAL
+sys_munmap:
+	test edi, 0xfff
+	jnz .einval
+	test rsi, rsi
+	jz .einval
+	push rdi
+	push rsi
+	call check_user_range
+	pop rsi
+	pop rdi
+	jc .einval
+	add rsi, 0xfff
+	shr rsi, 12
+	call free_pages
+	xor eax, eax
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_accept -- mprotect and madvise: accepted, no effect (one flat RWX mapping)
+;  OUT: RAX = 0
+sys_accept:
+	xor eax, eax
+	ret

@@ -1,0 +1,137 @@
+; The console: stdin (fd 0), stdout (fd 1) and stderr (fd 2) are the host's own
+; streams, reached with the READ and WRITE hypercalls. Output reaches the host byte
+; for byte; the VMM writes all of it before the hypercall returns.
+
+IOV_MAX equ 1024
+
+section .text
+
+; -----------------------------------------------------------------------------
+; sys_write -- write(fd, buf, len) on stdout or stderr
+;  IN:  RDI = fd, RSI = buf, RDX = len
+;  OUT: RAX = bytes written or -errno
+sys_write:
+	lea eax, [rdi - 1]
+	cmp eax, 1
+	ja .ebadf                          ; only fds 1 and 2
+	xchg rdi, rsi                      ; check_user_range wants (addr, len)
+	xchg rsi, rdx
+	push rdx
+	call check_user_range
+	pop rdx                            ; RDX = fd again
+	jc .efault
+	mov rcx, [gs:Percpu.self]
+	lea rcx, [rcx + Percpu.hc]
+	mov [rcx + HcWrite.fd], edx
+	mov [rcx + HcWrite.buf], rdi
+	mov [rcx + HcWrite.len], rsi
+	HYPERCALL PORT_WRITE, ecx
+	mov rax, [rcx + HcWrite.len]
+	ret
+.ebadf:	mov rax, -EBADF
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_read -- read(fd, buf, len) from stdin
+;  IN:  RDI = fd, RSI = buf, RDX = len
+;  OUT: RAX = bytes read (0 at end of input) or -errno
+sys_read:
+	test edi, edi
+	jnz .ebadf
+	mov rdi, rsi
+	mov rsi, rdx
+	call check_user_range
+	jc .efault
+	mov rcx, [gs:Percpu.self]
+	lea rcx, [rcx + Percpu.hc]
+	mov dword [rcx + HcRead.fd], 0
+	mov [rcx + HcRead.buf], rdi
+	mov [rcx + HcRead.len], rsi
+	HYPERCALL PORT_READ, ecx
+	mov rax, [rcx + HcRead.ret]
+	ret
+.ebadf:	mov rax, -EBADF
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; vector_io -- readv/writev: run `op` over each iovec until one comes up short
+;  IN:  RDI = fd, RSI = iov array, RDX = count, R8 = sys_read or sys_write
+;  OUT: RAX = total bytes, or -errno when the first transfer fails
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+vector_io:
+	cmp rdx, IOV_MAX
+	ja .einval
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov r12, rdi                       ; fd
+	mov r13, rsi                       ; iov
+	mov r14, rdx                       ; count
+	mov r15, r8                        ; op
+	xor ebx, ebx                       ; total
+	mov rdi, rsi
+	mov rsi, rdx
+	shl rsi, 4
+	call check_user_range
+	jc .efault
+.next:	test r14, r14
+	jz .done
+	mov rdi, r12
+	mov rsi, [r13]                     ; iov_base
+	mov rdx, [r13 + 8]                 ; iov_len
+	push rdx
+	call r15
+	pop rdx
+	test rax, rax
+	js .failed
+	add rbx, rax
+	cmp rax, rdx
+	jb .done                           ; short transfer: stop here, like Linux
+	add r13, 16
+	dec r14
+	jmp .next
+.failed:
+	test rbx, rbx
+	jnz .done
+	mov rbx, rax                       ; nothing moved yet: report the error
+.done:	mov rax, rbx
+.out:	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.efault:
+	mov rax, -EFAULT
+	jmp .out
+.einval:
+	mov rax, -EINVAL
+	ret
+
+sys_writev:
+	lea r8, [sys_write]
+	jmp vector_io
+
+sys_readv:
+	lea r8, [sys_read]
+	jmp vector_io
+
+; -----------------------------------------------------------------------------
+; sys_ioctl -- the console is not a terminal the program can configure
+;  IN:  RDI = fd
+;  OUT: RAX = -ENOTTY on fds 0-2 (TIOCGWINSZ included), -EBADF elsewhere
+sys_ioctl:
+	cmp rdi, 2
+	ja .ebadf
+	mov rax, -ENOTTY
+	ret
+.ebadf:	mov rax, -EBADF
+	ret

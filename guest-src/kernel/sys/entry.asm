@@ -1,0 +1,136 @@
+; System-call entry and dispatch (the Linux x86-64 ABI: number in RAX, arguments in
+; RDI, RSI, RDX, R10, R8, R9, result in RAX; every other register survives).
+;
+; The program runs in ring 0 beside the kernel, and unicorn does not implement
+; `syscall` itself: the VMM's hook puts the return address in RCX and jumps to LSTAR,
+; leaving RFLAGS alone (vmm/cpu/syscall.ts). This entry saves RFLAGS itself and
+; returns with popfq + jmp, since sysret would drop to ring 3.
+
+section .text
+
+; REGISTER_SYSCALL name, handler -- install one handler in the dispatch table.
+%macro REGISTER_SYSCALL 2
+	lea rax, [%2]
+	mov [syscall_table + SYS_%1 * 8], rax
+%endmacro
+
+; -----------------------------------------------------------------------------
+; init_syscalls -- every number starts as "unknown"; then the table of what exists
+;  Clobbers: RAX, RCX
+init_syscalls:
+	lea rax, [sys_unknown]
+	xor ecx, ecx
+.fill:	mov [syscall_table + rcx * 8], rax
+	inc ecx
+	cmp ecx, SYSCALL_TABLE_SIZE
+	jb .fill
+	REGISTER_SYSCALL read, sys_read
+	REGISTER_SYSCALL write, sys_write
+	REGISTER_SYSCALL readv, sys_readv
+	REGISTER_SYSCALL writev, sys_writev
+	REGISTER_SYSCALL ioctl, sys_ioctl
+	REGISTER_SYSCALL brk, sys_brk
+	REGISTER_SYSCALL mmap, sys_mmap
+	REGISTER_SYSCALL munmap, sys_munmap
+	REGISTER_SYSCALL mprotect, sys_accept
+	REGISTER_SYSCALL madvise, sys_accept
+	REGISTER_SYSCALL exit, sys_exit
+	REGISTER_SYSCALL exit_group, sys_exit
+	REGISTER_SYSCALL arch_prctl, sys_arch_prctl
+	REGISTER_SYSCALL set_tid_address, sys_gettid
+	REGISTER_SYSCALL gettid, sys_gettid
+	REGISTER_SYSCALL getpid, sys_getpid
+	REGISTER_SYSCALL getppid, sys_zero
+	REGISTER_SYSCALL getuid, sys_zero
+	REGISTER_SYSCALL geteuid, sys_zero
+	REGISTER_SYSCALL getgid, sys_zero
+	REGISTER_SYSCALL getegid, sys_zero
+	REGISTER_SYSCALL uname, sys_uname
+	REGISTER_SYSCALL rt_sigaction, sys_zero
+	REGISTER_SYSCALL rt_sigprocmask, sys_zero
+	REGISTER_SYSCALL sigaltstack, sys_zero
+	REGISTER_SYSCALL set_robust_list, sys_zero
+	REGISTER_SYSCALL sched_yield, sys_zero
+	REGISTER_SYSCALL tkill, sys_tkill
+	REGISTER_SYSCALL tgkill, sys_tgkill
+	REGISTER_SYSCALL clock_gettime, sys_clock_gettime
+	REGISTER_SYSCALL clock_getres, sys_clock_getres
+	REGISTER_SYSCALL nanosleep, sys_nanosleep
+	REGISTER_SYSCALL clock_nanosleep, sys_clock_nanosleep
+	REGISTER_SYSCALL getrandom, sys_getrandom
+	ret
+
+; -----------------------------------------------------------------------------
+; syscall_entry -- where the program's `syscall` lands (LSTAR)
+;  IN:  RAX = number, RDI/RSI/RDX/R10/R8/R9 = arguments, RCX = return address
+;  OUT: RAX = result or -errno; all other registers as they were, but RCX
+syscall_entry:
+	mov [gs:Percpu.user_rsp], rsp
+	mov rsp, [gs:Percpu.kstack_top]
+	push qword [gs:Percpu.user_rsp]
+	pushfq
+	cli
+	push rcx                           ; return address
+	push rdi
+	push rsi
+	push rdx
+	push r8
+	push r9
+	push r10
+	push r11                           ; (also keeps RSP 16-byte aligned at the call)
+	mov rcx, r10                       ; 4th argument where the kernel's ABI wants it
+	cmp rax, SYSCALL_TABLE_SIZE
+	jae .unknown
+	call [syscall_table + rax * 8]
+.return:
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rdx
+	pop rsi
+	pop rdi
+	pop rcx
+	popfq
+	pop rsp                            ; back on the program's stack
+	jmp rcx
+.unknown:
+	call sys_unknown
+	jmp .return
+
+; -----------------------------------------------------------------------------
+; sys_unknown -- a call the kernel does not have: -ENOSYS, reported once per number
+;  IN:  RAX = number
+;  OUT: RAX = -ENOSYS
+sys_unknown:
+	push rbx
+	mov rbx, rax
+	cmp rax, SYSCALL_TABLE_SIZE
+	jb .check
+	mov rax, SYSCALL_TABLE_SIZE        ; every out-of-table number shares one bit
+.check:	bts [unknown_reported], rax
+	jc .quiet
+	lea rsi, [msg_unknown]
+	call kprint_cstr
+	mov rdi, rbx
+	call kprint_dec
+	lea rsi, [msg_unknown_tail]
+	call kprint_cstr
+.quiet:	pop rbx
+	mov rax, -ENOSYS
+	ret
+
+; sys_zero -- calls that need no work here (signals, ids): return 0
+sys_zero:
+	xor eax, eax
+	ret
+
+section .rodata
+msg_unknown:      db 'kernel: unknown system call ', 0
+msg_unknown_tail: db ' (returns -ENOSYS; reported once)', 10, 0
+
+section .bss
+alignb 8
+syscall_table:    resq SYSCALL_TABLE_SIZE
+unknown_reported: resb SYSCALL_TABLE_SIZE / 8 + 8
+section .text

@@ -1,0 +1,113 @@
+; The one process: its exit, its ids, its thread pointer, uname, and signals sent
+; to itself (the only signals there can be).
+
+ARCH_SET_FS equ 0x1002
+ARCH_GET_FS equ 0x1003
+UTSNAME_FIELD equ 65
+
+section .text
+
+; -----------------------------------------------------------------------------
+; sys_exit -- exit and exit_group: end the VM with the low 8 bits of the status
+;  IN:  RDI = status
+;  OUT: does not return
+sys_exit:
+	movzx eax, dil
+	mov edx, PORT_EXIT
+	out dx, eax
+.stop:	hlt                               ; the VMM never resumes an exited guest
+	jmp .stop
+
+; sys_getpid -- the program is process 1
+sys_getpid:
+	mov eax, 1
+	ret
+
+; sys_gettid -- gettid and set_tid_address: the main thread's id is the pid
+sys_gettid:
+	mov eax, 1
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_tkill / sys_tgkill -- a signal to ourselves: there are no handlers, so the
+; default action, ending the program, applies (abort() ends with status 134)
+;  IN:  tkill: RDI = tid, RSI = signal; tgkill: RDI = tgid, RSI = tid, RDX = signal
+sys_tgkill:
+	mov rsi, rdx
+sys_tkill:
+	test esi, esi
+	jz .probe                          ; signal 0 only asks whether the thread exists
+	cmp esi, 64
+	ja .einval
+	lea edi, [esi + 128]
+	jmp sys_exit
+.probe:	xor eax, eax
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_arch_prctl -- the thread pointer (FS base) musl's TLS hangs off
+;  IN:  RDI = code, RSI = address
+;  OUT: RAX = 0 or -errno
+sys_arch_prctl:
+	cmp edi, ARCH_SET_FS
+	je .set
+	cmp edi, ARCH_GET_FS
+	je .get
+	mov rax, -EINVAL
+	ret
+.set:	WRMSR64 MSR_FS_BASE, rsi
+	xor eax, eax
+	ret
+.get:	push rsi
+	mov rdi, rsi
+	mov esi, 8
+	call check_user_range
+	pop rdi
+	jc .efault
+	mov ecx, MSR_FS_BASE
+	rdmsr
+	mov [rdi], eax
+	mov [rdi + 4], edx
+	xor eax, eax
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_uname -- fill struct utsname (six 65-byte strings)
+;  IN:  RDI = buffer
+;  OUT: RAX = 0 or -EFAULT
+sys_uname:
+	push rdi
+	mov esi, UTSNAME_FIELD * 6
+	call check_user_range
+	pop rdi
+	jc .efault
+	lea rsi, [utsname]
+	mov ecx, UTSNAME_FIELD * 6
+	rep movsb
+	xor eax, eax
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+section .rodata
+; "Linux" as sysname so that programs probing for it keep working; the release
+; string says what is really underneath.
+%macro UTS_FIELD 1
+%%start: db %1
+	times UTSNAME_FIELD - ($ - %%start) db 0
+%endmacro
+utsname:
+	UTS_FIELD 'Linux'
+	UTS_FIELD 'unikv'
+	UTS_FIELD '6.1.0-unikv'
+	UTS_FIELD '#1 unikv unikernel'
+	UTS_FIELD 'x86_64'
+	UTS_FIELD '(none)'
+section .text

@@ -1,0 +1,165 @@
+; Clocks come from the host (CLOCK hypercall): CLOCK_MONOTONIC and CLOCK_REALTIME,
+; each in nanoseconds. Sleeping waits for the monotonic clock to pass a deadline.
+
+CLOCK_REALTIME        equ 0
+CLOCK_REALTIME_COARSE equ 5
+CLOCK_BOOTTIME        equ 7
+CLOCK_REALTIME_ALARM  equ 8
+CLOCK_BOOTTIME_ALARM  equ 9
+TIMER_ABSTIME         equ 1
+NS_PER_S              equ 1000000000
+
+section .text
+
+; -----------------------------------------------------------------------------
+; clock_now -- read one clock
+;  IN:  RDI = Linux clock id (0..9 except 8.. alarms map to their base clocks)
+;  OUT: RAX = nanoseconds
+;  Clobbers: RCX, RDX
+clock_now:
+	mov rcx, [gs:Percpu.self]
+	lea rcx, [rcx + Percpu.hc]
+	HYPERCALL PORT_CLOCK, ecx
+	mov rax, [rcx + HcClock.monotonic_ns]
+	cmp edi, CLOCK_REALTIME
+	je .real
+	cmp edi, CLOCK_REALTIME_COARSE
+	je .real
+	cmp edi, CLOCK_REALTIME_ALARM
+	je .real
+	ret
+.real:	mov rax, [rcx + HcClock.realtime_ns]
+	ret
+
+; -----------------------------------------------------------------------------
+; valid_clock -- CF clear when RDI names a clock the kernel reads
+;  Clobbers: nothing
+valid_clock:
+	cmp rdi, CLOCK_BOOTTIME_ALARM
+	ja .bad
+	clc
+	ret
+.bad:	stc
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_clock_gettime -- clock_gettime(clock, ts)
+;  IN:  RDI = clock id, RSI = struct timespec *
+;  OUT: RAX = 0 or -errno
+sys_clock_gettime:
+	call valid_clock
+	jc .einval
+	push rdi
+	push rsi
+	mov rdi, rsi
+	mov esi, 16
+	call check_user_range
+	pop rsi
+	pop rdi
+	jc .efault
+	call clock_now
+	xor edx, edx
+	mov ecx, NS_PER_S
+	div rcx
+	mov [rsi], rax                     ; tv_sec
+	mov [rsi + 8], rdx                 ; tv_nsec
+	xor eax, eax
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_clock_getres -- every clock ticks in nanoseconds
+;  IN:  RDI = clock id, RSI = struct timespec * (may be NULL)
+;  OUT: RAX = 0 or -errno
+sys_clock_getres:
+	call valid_clock
+	jc .einval
+	test rsi, rsi
+	jz .done
+	mov rdi, rsi
+	mov esi, 16
+	push rdi
+	call check_user_range
+	pop rdi
+	jc .efault
+	mov qword [rdi], 0
+	mov qword [rdi + 8], 1
+.done:	xor eax, eax
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_nanosleep -- nanosleep(req, rem)
+sys_nanosleep:
+	mov rdx, rdi                       ; becomes clock_nanosleep(MONOTONIC, 0, req, rem)
+	mov edi, 1
+	xor esi, esi
+	; fall through
+
+; -----------------------------------------------------------------------------
+; sys_clock_nanosleep -- wait until the clock passes the deadline
+;  IN:  RDI = clock id, RSI = flags (TIMER_ABSTIME), RDX = request timespec *
+;  OUT: RAX = 0 or -errno
+sys_clock_nanosleep:
+	call valid_clock
+	jc .einval
+	push rbx
+	push r12
+	push r13
+	mov r12, rdi                       ; clock
+	mov r13, rsi                       ; flags
+	mov rbx, rdx                       ; request
+	mov rdi, rdx
+	mov esi, 16
+	call check_user_range
+	jc .efault
+	mov rax, [rbx]                     ; tv_sec
+	test rax, rax
+	js .einval_pop
+	mov rcx, [rbx + 8]                 ; tv_nsec
+	cmp rcx, NS_PER_S
+	jae .einval_pop
+	mov rdx, NS_PER_S
+	mul rdx
+	jo .forever                        ; beyond 2^64 ns: as good as forever
+	add rax, rcx
+	jc .forever
+	mov rbx, rax                       ; duration or absolute deadline
+	test r13, TIMER_ABSTIME
+	jnz .wait
+	mov rdi, r12
+	call clock_now
+	add rbx, rax
+	jnc .wait
+.forever:
+	mov rbx, -1
+.wait:	mov rdi, r12
+	call clock_now
+	cmp rax, rbx
+	jae .done
+	pause
+	jmp .wait
+.done:	xor eax, eax
+.out:	pop r13
+	pop r12
+	pop rbx
+	ret
+.efault:
+	mov rax, -EFAULT
+	jmp .out
+.einval_pop:
+	mov rax, -EINVAL
+	jmp .out
+.einval:
+	mov rax, -EINVAL
+	ret

@@ -1,0 +1,55 @@
+// `npm run build` (after tsc): regenerate the ABI files, assemble and link the
+// kernel, build the guest library and every bundled guest program. Prints one line
+// per step so a slow machine shows progress.
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeAll } from './abi/generate.js';
+import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT } from '../vmm/paths.js';
+import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
+
+const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
+/** Guest programs built into build/guest/<group>/NAME.elf. */
+const PROGRAM_GROUPS = ['examples', 'tests', 'bench'];
+
+const step = (what: string) => process.stderr.write(`build: ${what}\n`);
+
+function buildKernel(): void {
+  const obj = path.join(BUILD_DIR, 'kernel', 'kernel.o');
+  fs.mkdirSync(path.dirname(obj), { recursive: true });
+  step('kernel (nasm + ld)');
+  runTool('nasm', ['-f', 'elf64', '-I', KERNEL_SRC + '/', path.join(KERNEL_SRC, 'kernel.asm'), '-o', obj], 'nasm');
+  runTool('ld', ['-static', '-nostdlib', '-z', 'max-page-size=4096', '-z', 'noexecstack', '-Ttext-segment=0x100000',
+    '-e', 'kernel_entry', obj, '-o', KERNEL_ELF], 'binutils');
+}
+
+function buildPrograms(): void {
+  for (const group of PROGRAM_GROUPS) {
+    const dir = path.join(PROJECT_ROOT, 'guest-src', 'app', group);
+    if (!fs.existsSync(dir)) continue;
+    const out = path.join(GUEST_BIN_DIR, group);
+    fs.mkdirSync(out, { recursive: true });
+    for (const entry of fs.readdirSync(dir)) {
+      const src = path.join(dir, entry);
+      // A program is one .c file, or a directory of .c files built together.
+      const sources = entry.endsWith('.c') ? [src] : fs.statSync(src).isDirectory()
+        ? fs.readdirSync(src).filter((f) => f.endsWith('.c')).map((f) => path.join(src, f)) : [];
+      if (sources.length === 0) continue;
+      const name = entry.replace(/\.c$/, '');
+      step(`guest ${group}/${name}`);
+      compileGuest(['-O2', '-Wall', '-Wextra', ...sources, '-o', path.join(out, name + '.elf')]);
+    }
+  }
+}
+
+try {
+  for (const f of writeAll()) step(`regenerated ${f} (run the build again if TypeScript used it)`);
+  buildKernel();
+  step('guest library');
+  ensureGuestLib();
+  buildPrograms();
+  step('done');
+} catch (e) {
+  if (!(e instanceof ToolError)) throw e;
+  process.stderr.write(`build: ${e.message}\n`);
+  process.exit(e.status);
+}

@@ -1,0 +1,59 @@
+// What the VMM writes into guest RAM and into vCPU registers so that the kernel's
+// first instruction already runs in 64-bit long mode, as uhyve does it: a boot GDT,
+// identity page tables, CR0/CR3/CR4/EFER, and the BootInfo address in RDI.
+import { MEM } from '../generated/abi.js';
+import type { GuestMemory } from '../guest-memory.js';
+import { Engine, REG } from '../engine/unicorn.js';
+
+const PTE_PRESENT = 1n;
+const PTE_WRITABLE = 2n;
+const PTE_HUGE = 0x80n; // a 2 MiB page in a page directory
+const TWO_MIB = 0x200000n;
+
+export const SELECTOR_CODE = 0x08n;
+export const SELECTOR_DATA = 0x10n;
+
+const CR0_PE = 1n << 0n, CR0_MP = 1n << 1n, CR0_ET = 1n << 4n, CR0_NE = 1n << 5n, CR0_WP = 1n << 16n, CR0_PG = 1n << 31n;
+const CR4_PAE = 1n << 5n, CR4_OSFXSR = 1n << 9n, CR4_OSXMMEXCPT = 1n << 10n;
+const EFER_SCE = 1n << 0n, EFER_LME = 1n << 8n, EFER_LMA = 1n << 10n, EFER_NXE = 1n << 11n;
+export const MSR_EFER = 0xc0000080;
+
+/**
+ * Identity-maps the whole first 4 GiB with 2 MiB pages, present and writable. Guest
+ * RAM is smaller than that: accesses past its end (and to the NULL page, which the
+ * engine leaves unmapped) reach the engine's unmapped-memory hook, which knows
+ * whether it was a read, a write or a fetch, and the VMM turns that into a #PF.
+ */
+export function writePageTables(mem: GuestMemory): void {
+  mem.writeU64(MEM.PML4_ADDR, BigInt(MEM.PDPT_ADDR) | PTE_PRESENT | PTE_WRITABLE);
+  for (let dir = 0; dir < 4; dir++) {
+    const pd = MEM.PD_ADDR + dir * 0x1000;
+    mem.writeU64(MEM.PDPT_ADDR + dir * 8, BigInt(pd) | PTE_PRESENT | PTE_WRITABLE);
+    for (let i = 0; i < 512; i++) {
+      const phys = (BigInt(dir) * 512n + BigInt(i)) * TWO_MIB;
+      mem.writeU64(pd + i * 8, phys | PTE_PRESENT | PTE_WRITABLE | PTE_HUGE);
+    }
+  }
+}
+
+/** A minimal GDT (null, 64-bit code, data) so the first far jump has a target. */
+export function writeBootGdt(mem: GuestMemory): void {
+  mem.writeU64(MEM.BOOT_GDT_ADDR, 0n);
+  mem.writeU64(MEM.BOOT_GDT_ADDR + 8, 0x00209a0000000000n);
+  mem.writeU64(MEM.BOOT_GDT_ADDR + 16, 0x0000920000000000n);
+}
+
+/** Puts a vCPU in long mode at `entry` with RDI = `rdi` (the BootInfo address). */
+export function enterLongMode(engine: Engine, entry: bigint, rdi: bigint): void {
+  engine.writeTable(REG.GDTR, BigInt(MEM.BOOT_GDT_ADDR), 23);
+  engine.write(REG.CR3, BigInt(MEM.PML4_ADDR));
+  engine.write(REG.CR4, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT);
+  engine.writeMsr(MSR_EFER, EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
+  engine.write(REG.CR0, CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
+  engine.write(REG.CS, SELECTOR_CODE);
+  for (const seg of [REG.SS, REG.DS, REG.ES]) engine.write(seg, SELECTOR_DATA);
+  engine.write(REG.RFLAGS, 2n);
+  engine.write(REG.RDI, rdi);
+  engine.write(REG.RSP, 0n);
+  engine.write(REG.RIP, entry);
+}

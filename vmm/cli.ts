@@ -1,0 +1,74 @@
+// `npm run vm -- IMAGE.elf [options] [-- ARG ...]`: boot the kernel with IMAGE as its
+// application. The exit status is the guest's; 125 means the VMM refused to start.
+import { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { KERNEL_ELF } from './paths.js';
+import { OptionError, parseCpuCount, parseMemSize } from './options.js';
+import type { WorkerConfig, WorkerMessage } from './worker.js';
+
+const STATUS_REFUSED = 125;
+
+function refuse(message: string): never {
+  process.stderr.write(`unikv: ${message}\n`);
+  process.exit(STATUS_REFUSED);
+}
+
+const parser = yargs(hideBin(process.argv))
+  .scriptName('npm run vm --')
+  .usage('$0 IMAGE.elf [options] [-- ARG ...]\n\nBoots the unikv kernel in an emulated x86-64 vCPU with IMAGE (a static musl executable, see `npm run cc`) as its application. ARGs become argv[1..]. The exit status is the guest\'s; 125 means the VMM refused to start.')
+  .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
+  .option('mem', { type: 'string', default: '256M', describe: 'guest RAM (such as 64M, 256M, 1G)' })
+  .option('cpus', { type: 'string', default: '1', describe: 'virtual CPUs' })
+  .option('stats', { type: 'boolean', default: false, describe: 'print VM-exit statistics on stderr at exit' })
+  .option('trace', { type: 'boolean', default: false, describe: 'print one line per hypercall on stderr' })
+  .option('env', { type: 'string', array: true, default: [], describe: 'NAME=VALUE for the guest environment (repeatable)' })
+  .option('kernel', { type: 'string', describe: 'kernel ELF to boot (default: the built one)', hidden: true })
+  .strictOptions()
+  .help()
+  .version(false)
+  .wrap(Math.min(100, process.stdout.columns || 100))
+  .fail((msg, err) => refuse(err?.message ?? msg));
+
+const argv = parser.parseSync();
+const positional = argv._.map(String);
+const image = positional[0];
+if (image === undefined) refuse('no image given (usage: npm run vm -- IMAGE.elf [options] [-- ARG ...])');
+let memBytes: number;
+let cpus: number;
+try {
+  memBytes = parseMemSize(argv.mem);
+  cpus = parseCpuCount(argv.cpus);
+} catch (e) {
+  if (e instanceof OptionError) refuse(e.message);
+  throw e;
+}
+for (const pair of argv.env) if (!pair.includes('=')) refuse(`--env ${pair}: expected NAME=VALUE`);
+const kernelPath = argv.kernel ?? KERNEL_ELF;
+if (!fs.existsSync(kernelPath)) refuse(`kernel not found at ${kernelPath} (run npm run build)`);
+
+const config: WorkerConfig = {
+  kernelPath,
+  appPath: image,
+  args: [...positional.slice(1), ...((argv['--'] as string[] | undefined) ?? []).map(String)],
+  env: argv.env,
+  memBytes,
+  cpus,
+  stats: argv.stats,
+  trace: argv.trace,
+};
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
+worker.on('message', (m: WorkerMessage) => {
+  if (m.kind === 'refused') refuse(m.message);
+  process.exitCode = m.status;
+});
+worker.on('error', (e) => {
+  process.stderr.write(`unikv: internal error: ${e.stack ?? e}\n`);
+  process.exitCode = 70;
+});
+process.on('SIGINT', () => {
+  process.stderr.write('unikv: interrupted\n');
+  process.exit(130);
+});

@@ -1,0 +1,155 @@
+// One virtual CPU: a unicorn engine plus the hooks that turn its exits into work
+// for the VMM. The loop here only routes: port I/O goes to the bus, `syscall` to
+// the gate, CPU exceptions back into the guest through its IDT. Nothing the guest
+// does can make this loop throw; a guest that breaks its own IDT ends with a report.
+import { Engine, REG, UnicornError, GPR_NAMES } from '../engine/unicorn.js';
+import type { GuestMemory } from '../guest-memory.js';
+import type { PortBus, AccessSize } from '../port-bus.js';
+import type { ExitStats } from '../stats.js';
+import { deliverInterrupt, TripleFault } from './interrupts.js';
+import { SyscallGate } from './syscall.js';
+import { PORT_NAMES } from '../generated/abi.js';
+
+const VEC_UD = 6;
+const VEC_GP = 13;
+const VEC_PF = 14;
+const MEM_WRITE_UNMAPPED = 20;
+const MEM_FETCH_UNMAPPED = 21;
+const PF_WRITE = 2n;
+const PF_FETCH = 16n;
+
+interface PendingFault { vector: number; error: bigint; cr2?: bigint }
+
+export interface VcpuOptions {
+  mem: GuestMemory;
+  bus: PortBus;
+  stats?: ExitStats;
+  trace?: (line: string) => void;
+}
+
+export type VcpuOutcome = { kind: 'stopped' } | { kind: 'halted' } | { kind: 'crashed'; report: string };
+
+function isCanonical(address: bigint): boolean {
+  const top = address >> 47n;
+  return top === 0n || top === 0x1ffffn;
+}
+
+export class Vcpu {
+  readonly engine = new Engine();
+  private readonly gate = new SyscallGate(this.engine);
+  private pending: PendingFault | undefined;
+  private crash: string | undefined;
+  private stopRequested = false;
+
+  constructor(private readonly opts: VcpuOptions) {
+    const { mem, bus, stats, trace } = opts;
+    // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
+    this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
+
+    this.engine.onOut((port, size, value) => {
+      stats?.count('hypercall');
+      stats?.countPort(port);
+      trace?.(`hypercall ${PORT_NAMES[port] ?? 'port'} 0x${port.toString(16)} value 0x${value.toString(16)}`);
+      this.guarded(() => bus.write(port, value, size as AccessSize));
+    });
+    this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
+    this.engine.onSyscall(() => {
+      stats?.count('syscall');
+      this.guarded(() => this.gate.enter());
+    });
+    this.engine.onInterrupt((vector) => {
+      stats?.count('exception');
+      this.guarded(() => this.deliver(vector, vector === VEC_PF ? this.pageFaultError() : 0n));
+    });
+    this.engine.onInvalidInstruction(() => {
+      // Delivering from inside this hook does not resume the guest; stop and let the loop deliver.
+      this.pending = { vector: VEC_UD, error: 0n };
+      return false;
+    });
+    this.engine.onUnmapped((type, address) => {
+      // Let the engine stop; the run loop delivers the fault with CR2 set.
+      if (!isCanonical(address)) this.pending = { vector: VEC_GP, error: 0n };
+      else {
+        const error = type === MEM_WRITE_UNMAPPED ? PF_WRITE : type === MEM_FETCH_UNMAPPED ? PF_FETCH : 0n;
+        this.pending = { vector: VEC_PF, error, cr2: address };
+      }
+      return false;
+    });
+  }
+
+  /** Ends the current run at the next instruction boundary. */
+  requestStop(): void {
+    this.stopRequested = true;
+    this.engine.stop();
+  }
+
+  /** Runs from the current RIP until stopped, halted or crashed. */
+  run(): VcpuOutcome {
+    this.stopRequested = false;
+    for (;;) {
+      let failure: UnicornError | undefined;
+      try {
+        this.engine.start(this.engine.read(REG.RIP));
+      } catch (e) {
+        if (!(e instanceof UnicornError)) throw e;
+        failure = e;
+      }
+      if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
+      if (this.stopRequested) return { kind: 'stopped' };
+      const fault = this.pending;
+      this.pending = undefined;
+      if (fault) {
+        this.opts.stats?.count('exception');
+        if (fault.cr2 !== undefined) {
+          // The hook cannot tell a fetch from a read; a fault at RIP itself was the fetch.
+          if (fault.cr2 === this.engine.read(REG.RIP)) fault.error |= PF_FETCH;
+          this.engine.write(REG.CR2, fault.cr2);
+        }
+        this.guarded(() => this.deliver(fault.vector, fault.error));
+        if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
+        continue;
+      }
+      if (failure) return { kind: 'crashed', report: this.report(`the engine stopped: ${failure.message}`) };
+      this.opts.stats?.count('halt');
+      return { kind: 'halted' };
+    }
+  }
+
+  /** The engine raises #PF without the access kind; a fault at RIP itself was the fetch. */
+  private pageFaultError(): bigint {
+    return this.engine.read(REG.CR2) === this.engine.read(REG.RIP) ? PF_FETCH : 0n;
+  }
+
+  private deliver(vector: number, error: bigint): void {
+    deliverInterrupt(this.engine, this.opts.mem, vector, error);
+  }
+
+  /**
+   * Runs a hook body. A guest that breaks its own interrupt machinery gets a
+   * triple-fault report; any other exception is a VMM bug, reported the same way
+   * rather than thrown through the engine's C frames.
+   */
+  private guarded<T>(body: () => T): T | undefined {
+    try {
+      return body();
+    } catch (e) {
+      const why = e instanceof TripleFault ? `triple fault: ${e.message}` : `internal error in the VMM: ${(e as Error).stack ?? e}`;
+      this.crash = this.report(why);
+      this.engine.stop();
+      return undefined;
+    }
+  }
+
+  /** A register dump for crashes the guest kernel could not report itself. */
+  report(why: string): string {
+    const hex = (v: bigint) => '0x' + v.toString(16).padStart(16, '0');
+    const regs = GPR_NAMES.map((n) => `${n.padEnd(3)} ${hex(this.engine.read(REG[n]))}`);
+    const rows = [];
+    for (let i = 0; i < regs.length; i += 4) rows.push('  ' + regs.slice(i, i + 4).join('  '));
+    return [`unikv: guest crashed: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n') + '\n';
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+}

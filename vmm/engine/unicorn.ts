@@ -1,0 +1,174 @@
+// The one typed door to Debian's libunicorn2 (unicorn 2.0.x), called through koffi.
+// Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
+// see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
+import koffi from 'koffi';
+
+export const UC_ARCH_X86 = 4;
+export const UC_MODE_64 = 8;
+export const UC_PROT_ALL = 7;
+
+export const HOOK = {
+  INTR: 1,
+  INSN: 2,
+  CODE: 4,
+  MEM_UNMAPPED: 112,
+  MEM_PROT: 896,
+  INSN_INVALID: 16384,
+} as const;
+
+export const INSN = { IN: 218, OUT: 500, SYSCALL: 699, CPUID: 113 } as const;
+
+export const REG = {
+  RAX: 35, RBX: 37, RCX: 38, RDX: 40, RSI: 43, RDI: 39, RBP: 36, RSP: 44, RIP: 41,
+  R8: 106, R9: 107, R10: 108, R11: 109, R12: 110, R13: 111, R14: 112, R15: 113,
+  RFLAGS: 253,
+  CS: 11, SS: 49, DS: 17, ES: 28, FS: 32, GS: 33,
+  CR0: 50, CR2: 52, CR3: 53, CR4: 54,
+  GDTR: 243, IDTR: 242, TR: 245, MSR: 248, FS_BASE: 250, GS_BASE: 251,
+} as const;
+
+/** The general registers in the order the exception report prints them. */
+export const GPR_NAMES = ['RAX', 'RBX', 'RCX', 'RDX', 'RSI', 'RDI', 'RBP', 'RSP',
+  'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'] as const;
+
+export class UnicornError extends Error {
+  constructor(readonly code: number, readonly call: string, text: string) {
+    super(`unicorn ${call}: ${text} (error ${code})`);
+  }
+}
+
+// --- koffi bindings, created once per process -------------------------------------------
+const lib = koffi.load('libunicorn.so.2');
+koffi.opaque('uc_engine');
+const OutHook = koffi.proto('void uc_out_hook(void *uc, uint32_t port, int size, uint32_t value, void *user)');
+const InHook = koffi.proto('uint32_t uc_in_hook(void *uc, uint32_t port, int size, void *user)');
+const IntrHook = koffi.proto('void uc_intr_hook(void *uc, uint32_t intno, void *user)');
+const SyscallHook = koffi.proto('void uc_syscall_hook(void *uc, void *user)');
+const InvalidInsnHook = koffi.proto('bool uc_invalid_insn_hook(void *uc, void *user)');
+const MemHook = koffi.proto('bool uc_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
+
+const uc_open = lib.func('int uc_open(int arch, int mode, _Out_ void **uc)');
+const uc_close = lib.func('int uc_close(void *uc)');
+const uc_strerror = lib.func('const char *uc_strerror(int code)');
+const uc_mem_map_ptr = lib.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)');
+const uc_reg_read = lib.func('int uc_reg_read(void *uc, int regid, void *value)');
+const uc_reg_write = lib.func('int uc_reg_write(void *uc, int regid, void *value)');
+const uc_emu_start = lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)');
+const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
+const uc_hook_add = lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end, ...)');
+
+function check(code: number, call: string): void {
+  if (code !== 0) throw new UnicornError(code, call, String(uc_strerror(code)));
+}
+
+export type OutHandler = (port: number, size: number, value: number) => void;
+export type InHandler = (port: number, size: number) => number;
+
+/** One x86-64 engine (one vCPU). Registers are read and written as bigint. */
+export class Engine {
+  private readonly handle: unknown;
+  private readonly scratch = new BigUint64Array(3); // register I/O buffer, reused: no allocation per call
+  private readonly callbacks: bigint[] = [];
+
+  constructor() {
+    const out: unknown[] = [null];
+    check(uc_open(UC_ARCH_X86, UC_MODE_64, out), 'uc_open');
+    this.handle = out[0];
+  }
+
+  /** Maps host memory (a view over a SharedArrayBuffer) at guest-physical `address`. */
+  mapShared(address: bigint, bytes: Uint8Array): void {
+    check(uc_mem_map_ptr(this.handle, address, bytes.byteLength, UC_PROT_ALL, bytes), 'uc_mem_map_ptr');
+  }
+
+  read(reg: number): bigint {
+    check(uc_reg_read(this.handle, reg, this.scratch), 'uc_reg_read');
+    return this.scratch[0];
+  }
+
+  write(reg: number, value: bigint): void {
+    this.scratch[0] = value;
+    check(uc_reg_write(this.handle, reg, this.scratch), 'uc_reg_write');
+  }
+
+  /** Reads a descriptor-table register (GDTR, IDTR, TR): {base, limit, selector}. */
+  readTable(reg: number): { selector: number; base: bigint; limit: number } {
+    const buf = new BigUint64Array(3); // uc_x86_mmr: u16 selector, u64 base, u32 limit, u32 flags
+    check(uc_reg_read(this.handle, reg, buf), 'uc_reg_read');
+    return { selector: Number(buf[0] & 0xffffn), base: buf[1], limit: Number(buf[2] & 0xffffffffn) };
+  }
+
+  writeTable(reg: number, base: bigint, limit: number, selector = 0, flags = 0): void {
+    const buf = new BigUint64Array([BigInt(selector), base, BigInt(limit) | (BigInt(flags) << 32n)]);
+    check(uc_reg_write(this.handle, reg, buf), 'uc_reg_write');
+  }
+
+  readMsr(index: number): bigint {
+    const buf = new BigUint64Array([BigInt(index), 0n]); // uc_x86_msr: u32 rid, u64 value
+    check(uc_reg_read(this.handle, REG.MSR, buf), 'uc_reg_read(MSR)');
+    return buf[1];
+  }
+
+  writeMsr(index: number, value: bigint): void {
+    const buf = new BigUint64Array([BigInt(index), value]);
+    check(uc_reg_write(this.handle, REG.MSR, buf), 'uc_reg_write(MSR)');
+  }
+
+  /** Runs from `begin` until stopped, `timeoutUs` elapses (0: none) or `count` instructions. */
+  start(begin: bigint, timeoutUs = 0, count = 0): void {
+    check(uc_emu_start(this.handle, begin, 0xffff_ffff_ffff_ffffn, BigInt(timeoutUs), count), 'uc_emu_start');
+  }
+
+  stop(): void {
+    check(uc_emu_stop(this.handle), 'uc_emu_stop');
+  }
+
+  onOut(handler: OutHandler): void {
+    const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
+    this.addHook(HOOK.INSN, cb, INSN.OUT);
+  }
+
+  onIn(handler: InHandler): void {
+    const cb = koffi.register((_uc: unknown, port: number, size: number) => handler(port, size) >>> 0, koffi.pointer(InHook));
+    this.addHook(HOOK.INSN, cb, INSN.IN);
+  }
+
+  onSyscall(handler: () => void): void {
+    const cb = koffi.register(() => handler(), koffi.pointer(SyscallHook));
+    this.addHook(HOOK.INSN, cb, INSN.SYSCALL);
+  }
+
+  /** CPU exceptions and software interrupts (unicorn does not deliver them itself). */
+  onInterrupt(handler: (vector: number) => void): void {
+    const cb = koffi.register((_uc: unknown, intno: number) => handler(intno), koffi.pointer(IntrHook));
+    this.addHook(HOOK.INTR, cb);
+  }
+
+  /** Instructions the engine cannot decode; return true to continue (after fixing state). */
+  onInvalidInstruction(handler: () => boolean): void {
+    const cb = koffi.register(() => handler(), koffi.pointer(InvalidInsnHook));
+    this.addHook(HOOK.INSN_INVALID, cb);
+  }
+
+  /** Accesses outside every mapped region (the guest touched memory past its RAM). */
+  onUnmapped(handler: (type: number, address: bigint, size: number) => boolean): void {
+    const cb = koffi.register((_uc: unknown, type: number, address: bigint | number, size: number) =>
+      handler(type, BigInt(address), size), koffi.pointer(MemHook));
+    this.addHook(HOOK.MEM_UNMAPPED, cb);
+  }
+
+  close(): void {
+    check(uc_close(this.handle), 'uc_close');
+    for (const cb of this.callbacks) koffi.unregister(cb);
+    this.callbacks.length = 0;
+  }
+
+  private addHook(type: number, cb: bigint, insn?: number): void {
+    this.callbacks.push(cb);
+    const hh = [0];
+    const code = insn === undefined
+      ? uc_hook_add(this.handle, hh, type, cb, null, 1n, 0n)
+      : uc_hook_add(this.handle, hh, type, cb, null, 1n, 0n, 'int', insn);
+    check(code, 'uc_hook_add');
+  }
+}

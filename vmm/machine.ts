@@ -1,0 +1,159 @@
+// A whole virtual machine: guest RAM, the kernel and application images, the port
+// bus with its devices, and the vCPU. runMachine() returns the guest's exit status;
+// the CLI prints, tests read the result.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MEM, PORT } from './generated/abi.js';
+import { GuestMemory } from './guest-memory.js';
+import { ElfError, loadElf, parseElf, type ElfImage, type Region } from './elf.js';
+import { PortBus } from './port-bus.js';
+import { ExitStats } from './stats.js';
+import { writeBootGdt, writePageTables, enterLongMode } from './boot/long-mode.js';
+import { BootInfoError, writeBootInfo } from './boot/boot-info.js';
+import { Vcpu } from './cpu/vcpu.js';
+import type { DeviceContext, HostStreams } from './ports/device.js';
+import { consoleRead, consoleWrite } from './ports/console.js';
+import { exitDevice, panicDevice } from './ports/exit.js';
+import { clockDevice } from './ports/clock.js';
+import { randomDevice } from './ports/random.js';
+import { nopDevice } from './ports/nop.js';
+
+export interface MachineConfig {
+  kernelPath: string;
+  appPath: string;
+  /** argv[1..] for the program (argv[0] is the image's file name). */
+  args: string[];
+  env: string[];
+  memBytes: number;
+  cpus: number;
+  streams: HostStreams;
+  stats?: boolean;
+  trace?: (line: string) => void;
+  /** Where the VMM's own messages go (stderr in the CLI). */
+  log: (line: string) => void;
+}
+
+export interface MachineResult {
+  status: number;
+  stats?: ExitStats;
+}
+
+/** The VMM refuses to start: the CLI prints the message and exits with 125. */
+export class RefusedError extends Error {}
+
+/** Status when the guest dies in a way its kernel could not report (triple fault, halt forever). */
+export const STATUS_GUEST_CRASH = 134;
+
+function readImage(file: string, what: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new RefusedError(`cannot read ${what} ${file}: ${why}`);
+  }
+}
+
+function parse(file: Uint8Array, name: string): ElfImage {
+  try {
+    return parseElf(file, name);
+  } catch (e) {
+    if (e instanceof ElfError) throw new RefusedError(e.message);
+    throw e;
+  }
+}
+
+function load(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Region[], name: string): Region[] {
+  try {
+    return loadElf(image, file, mem, occupied, name);
+  } catch (e) {
+    if (e instanceof ElfError) throw new RefusedError(e.message);
+    throw e;
+  }
+}
+
+const pageUp = (v: bigint) => (v + 0xfffn) & ~0xfffn;
+
+export function runMachine(cfg: MachineConfig): MachineResult {
+  if (cfg.cpus !== 1) throw new RefusedError(`--cpus ${cfg.cpus}: this build runs one vCPU (SMP is not implemented yet)`);
+  const kernelFile = readImage(cfg.kernelPath, 'kernel');
+  const appFile = readImage(cfg.appPath, 'image');
+  const kernelName = path.basename(cfg.kernelPath);
+  const appName = path.basename(cfg.appPath);
+  const kernel = parse(kernelFile, kernelName);
+  const app = parse(appFile, appName);
+  if (app.phdrAddr === undefined) throw new RefusedError(`${appName}: its program headers are not inside a loaded segment (AT_PHDR would be unknown)`);
+
+  const mem = new GuestMemory(new SharedArrayBuffer(cfg.memBytes));
+  const vmmArea: Region = { start: 0n, end: BigInt(MEM.KERNEL_BASE), name: "the VMM's boot area" };
+  const kernelArea: Region = { start: BigInt(MEM.KERNEL_BASE), end: BigInt(MEM.KERNEL_LIMIT), name: "the kernel's area" };
+  if (kernel.lowest < kernelArea.start || kernel.highest > kernelArea.end) {
+    throw new RefusedError(`${kernelName}: the kernel must lie inside [0x${kernelArea.start.toString(16)}, 0x${kernelArea.end.toString(16)})`);
+  }
+  load(kernel, kernelFile, mem, [vmmArea], kernelName);
+  load(app, appFile, mem, [vmmArea, kernelArea], appName);
+
+  writePageTables(mem);
+  writeBootGdt(mem);
+  try {
+    writeBootInfo(mem, {
+      cpuCount: cfg.cpus,
+      kernelEnd: pageUp(kernel.highest),
+      appStart: app.lowest,
+      appEnd: pageUp(app.highest),
+      appEntry: app.entry,
+      appPhdr: app.phdrAddr,
+      appPhnum: app.phnum,
+      appPhent: app.phentsize,
+      argv: [appName, ...cfg.args],
+      env: cfg.env,
+      random: randomBytes(16),
+    });
+  } catch (e) {
+    if (e instanceof BootInfoError) throw new RefusedError(e.message);
+    throw e;
+  }
+
+  const stats = cfg.stats ? new ExitStats() : undefined;
+  const bus = new PortBus();
+  let status: number | undefined;
+  let vcpu: Vcpu | undefined;
+  const ctx: DeviceContext = {
+    mem,
+    streams: cfg.streams,
+    exit(code) {
+      status ??= code;
+      vcpu?.requestStop();
+    },
+  };
+  bus.register(PORT.WRITE, 1, consoleWrite(ctx));
+  bus.register(PORT.READ, 1, consoleRead(ctx));
+  bus.register(PORT.EXIT, 1, exitDevice(ctx));
+  bus.register(PORT.PANIC, 1, panicDevice(ctx));
+  bus.register(PORT.CLOCK, 1, clockDevice(ctx));
+  bus.register(PORT.RANDOM, 1, randomDevice(ctx));
+  bus.register(PORT.NOP, 1, nopDevice());
+  const reported = new Set<number>();
+  bus.onUnclaimed = (port, kind) => {
+    stats?.count('unclaimed-port');
+    if (reported.has(port)) return;
+    reported.add(port);
+    cfg.log(`unikv: guest ${kind === 'write' ? 'wrote to' : 'read from'} unclaimed port 0x${port.toString(16)} (ignored; reported once)`);
+  };
+
+  vcpu = new Vcpu({ mem, bus, stats, trace: cfg.trace });
+  try {
+    enterLongMode(vcpu.engine, kernel.entry, BigInt(MEM.BOOT_INFO_ADDR));
+    const outcome = vcpu.run();
+    if (status !== undefined) return { status, stats };
+    if (outcome.kind === 'crashed') {
+      cfg.log(outcome.report.trimEnd());
+      return { status: STATUS_GUEST_CRASH, stats };
+    }
+    cfg.log('unikv: the guest halted with nothing left that could wake it');
+    return { status: STATUS_GUEST_CRASH, stats };
+  } finally {
+    vcpu.close();
+  }
+}

@@ -1,0 +1,19 @@
+// Where the build puts the kernel and the bundled guest programs.
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, whether running from dist/vmm or from vmm (tests). */
+export const PROJECT_ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the project root');
+    dir = up;
+  }
+  return dir;
+})();
+
+export const BUILD_DIR = path.join(PROJECT_ROOT, 'build');
+export const KERNEL_ELF = path.join(BUILD_DIR, 'kernel', 'kernel.elf');
+export const GUEST_BIN_DIR = path.join(BUILD_DIR, 'guest');

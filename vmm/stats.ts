@@ -1,0 +1,33 @@
+// VM-exit statistics (--stats): how often the guest left the engine for the VMM,
+// by kind and by port, and how long the run took.
+import { PORT_NAMES } from './generated/abi.js';
+
+export type ExitKind = 'hypercall' | 'syscall' | 'exception' | 'halt' | 'unclaimed-port';
+
+export class ExitStats {
+  readonly byKind = new Map<ExitKind, number>();
+  readonly byPort = new Map<number, number>();
+  private readonly started = process.hrtime.bigint();
+
+  count(kind: ExitKind): void {
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+  }
+
+  countPort(port: number): void {
+    this.byPort.set(port, (this.byPort.get(port) ?? 0) + 1);
+  }
+
+  /** The table --stats prints on stderr. */
+  render(): string {
+    const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
+    const lines = ['VM exits:'];
+    for (const [kind, n] of [...this.byKind].sort((a, b) => b[1] - a[1])) lines.push(`  ${kind.padEnd(16)} ${String(n).padStart(12)}`);
+    if (this.byPort.size) lines.push('Hypercalls by port:');
+    for (const [port, n] of [...this.byPort].sort((a, b) => a[0] - b[0])) {
+      const name = `0x${port.toString(16)} ${PORT_NAMES[port] ?? '(unclaimed)'}`;
+      lines.push(`  ${name.padEnd(16)} ${String(n).padStart(12)}`);
+    }
+    lines.push(`Run time: ${seconds.toFixed(3)} s`);
+    return lines.join('\n') + '\n';
+  }
+}

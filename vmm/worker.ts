@@ -1,0 +1,37 @@
+// The emulation thread. The vCPU loop runs here so that the main thread's event
+// loop stays free for I/O (the key-value backends live there).
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { runMachine, RefusedError } from './machine.js';
+import { processStreams } from './host-streams.js';
+
+export interface WorkerConfig {
+  kernelPath: string;
+  appPath: string;
+  args: string[];
+  env: string[];
+  memBytes: number;
+  cpus: number;
+  stats: boolean;
+  trace: boolean;
+}
+
+export type WorkerMessage = { kind: 'exit'; status: number } | { kind: 'refused'; message: string };
+
+const log = (line: string) => fs.writeSync(2, line + '\n');
+const cfg = workerData as WorkerConfig;
+let message: WorkerMessage;
+try {
+  const result = runMachine({
+    ...cfg,
+    streams: processStreams,
+    log,
+    trace: cfg.trace ? (line) => log(`trace: ${line}`) : undefined,
+  });
+  if (result.stats) fs.writeSync(2, result.stats.render());
+  message = { kind: 'exit', status: result.status };
+} catch (e) {
+  if (!(e instanceof RefusedError)) throw e;
+  message = { kind: 'refused', message: e.message };
+}
+parentPort!.postMessage(message);
