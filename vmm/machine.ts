@@ -83,7 +83,6 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const appName = path.basename(cfg.appPath);
   const kernel = parse(kernelFile, kernelName);
   const app = parse(appFile, appName);
-  if (app.phdrAddr === undefined) throw new RefusedError(`${appName}: its program headers are not inside a loaded segment (AT_PHDR would be unknown)`);
 
   const mem = new GuestMemory(new SharedArrayBuffer(cfg.memBytes));
   const vmmArea: Region = { start: 0n, end: BigInt(MEM.KERNEL_BASE), name: "the VMM's boot area" };
@@ -93,6 +92,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   }
   load(kernel, kernelFile, mem, [vmmArea], kernelName);
   load(app, appFile, mem, [vmmArea, kernelArea], appName);
+  if (app.phdrAddr === undefined) throw new RefusedError(`${appName}: its program headers are not inside a loaded segment (AT_PHDR would be unknown)`);
 
   writePageTables(mem);
   writeBootGdt(mem);
