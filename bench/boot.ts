@@ -1,0 +1,80 @@
+// The boot issue's benchmarks: hypercall round trip against the bare engine floor,
+// a null system call, and start-up time. Prints a table and writes
+// bench/results/boot.svg.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT, GUEST_BIN_DIR } from '../vmm/paths.js';
+import { realtimeNs } from '../vmm/ports/clock.js';
+import { measureOutFloor } from './engine-floor.js';
+import { median, percentile } from './lib/stats.js';
+import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
+
+const CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
+const bin = (name: string) => path.join(GUEST_BIN_DIR, 'bench', `${name}.elf`);
+
+interface Run { stdout: string; exitAt: bigint; startAt: bigint }
+
+function runGuest(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const startAt = realtimeNs();
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.on('exit', (status) => {
+      const exitAt = realtimeNs();
+      if (status !== 0) reject(new Error(`${args.join(' ')} exited with ${status}`));
+      else resolve({ stdout, startAt, exitAt });
+    });
+  });
+}
+
+const field = (out: string, name: string) => {
+  const m = new RegExp(`${name}=([0-9.]+)`).exec(out);
+  if (!m) throw new Error(`no ${name} in guest output: ${out}`);
+  return Number(m[1]);
+};
+
+export async function benchBoot(): Promise<void> {
+  const exits = 2_000_000;
+  progress(`engine floor: ${exits} out exits with an empty hook`);
+  const floors: number[] = [];
+  const guests: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    floors.push(measureOutFloor(exits));
+    progress(`guest nop hypercalls, round ${round + 1}/3`);
+    guests.push(field((await runGuest([bin('nop-hypercall'), '--', String(exits)])).stdout, 'ns_per_op'));
+  }
+  const floor = median(floors);
+  const hypercall = median(guests);
+
+  progress('guest getpid loop');
+  const syscalls: number[] = [];
+  for (let round = 0; round < 3; round++) syscalls.push(field((await runGuest([bin('getpid'), '--', '1000000'])).stdout, 'ns_per_op'));
+  const syscall = median(syscalls);
+
+  const boots = 20;
+  const toMain: number[] = [];
+  const toExit: number[] = [];
+  for (let i = 0; i < boots; i++) {
+    if (i % 5 === 0) progress(`start-up, boot ${i + 1}/${boots}`);
+    const r = await runGuest([bin('startup')]);
+    toMain.push(Number(BigInt(field(r.stdout, 'main_realtime_ns')) - r.startAt) / 1e6);
+    toExit.push(Number(r.exitAt - r.startAt) / 1e6);
+  }
+
+  printTable('Boot issue: exits and start-up (median of runs in this process)', ['measure', 'value', 'goal'], [
+    ['engine floor: out exit, empty hook', `${floor.toFixed(0)} ns`, ''],
+    ['guest null hypercall (out to NOP port)', `${hypercall.toFixed(0)} ns`, ''],
+    ['  ratio to the floor', `${(hypercall / floor).toFixed(2)}x`, '<= 2x'],
+    ['guest null system call (getpid)', `${syscall.toFixed(0)} ns`, 'record; Linux ~100-250 ns'],
+    ['start-up: process start -> main()', `${median(toMain).toFixed(1)} ms (p90 ${percentile(toMain, 90).toFixed(1)})`, '< 150 ms'],
+    ['start-up: process start -> exit (hello)', `${median(toExit).toFixed(1)} ms (p90 ${percentile(toExit, 90).toFixed(1)})`, ''],
+  ]);
+  const chart = writeBarChart(path.join(RESULTS_DIR, 'boot.svg'), 'unikv boot benchmarks (lower is better)', 'ns', [
+    { label: 'engine floor (out exit)', value: floor },
+    { label: 'guest null hypercall', value: hypercall },
+    { label: 'guest getpid syscall', value: syscall },
+    { label: 'start-up to main (x1000)', value: median(toMain) * 1000, note: `${median(toMain).toFixed(1)} ms` },
+  ]);
+  progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
+}

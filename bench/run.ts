@@ -1,0 +1,5 @@
+// `npm run bench`: every benchmark of the project, one after the other. Each prints
+// its own table; charts go to bench/results/.
+import { benchBoot } from './boot.js';
+
+await benchBoot();
