@@ -91,6 +91,8 @@ export const STRUCTS: StructSpec[] = [
       { name: 'cpu_online', type: 'u32', doc: 'guest-written: CPUs that have finished booting' },
       { name: 'flags', type: 'u32', doc: 'BOOT_FLAG_* bits' },
       { name: 'tsc_hz', type: 'u64', doc: 'reserved (0)' },
+      { name: 'preload_addr', type: 'u64', doc: 'address of the --preload archive (0: none); its pages are the kernel\'s to free' },
+      { name: 'preload_size', type: 'u64', doc: 'bytes of the --preload archive' },
     ],
   },
 ];

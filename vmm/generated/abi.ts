@@ -279,5 +279,9 @@ export const BootInfo = {
   flags: 124,
   /** reserved (0) */
   tsc_hz: 128,
-  SIZE: 136,
+  /** address of the --preload archive (0: none); its pages are the kernel's to free */
+  preload_addr: 136,
+  /** bytes of the --preload archive */
+  preload_size: 144,
+  SIZE: 152,
 } as const;

@@ -140,7 +140,9 @@ struct __attribute__((packed)) uk_BootInfo {
   uint32_t cpu_online; /* guest-written: CPUs that have finished booting */
   uint32_t flags; /* BOOT_FLAG_* bits */
   uint64_t tsc_hz; /* reserved (0) */
+  uint64_t preload_addr; /* address of the --preload archive (0: none); its pages are the kernel's to free */
+  uint64_t preload_size; /* bytes of the --preload archive */
 };
-_Static_assert(sizeof(struct uk_BootInfo) == 136, "uk_BootInfo layout");
+_Static_assert(sizeof(struct uk_BootInfo) == 152, "uk_BootInfo layout");
 
 #endif
