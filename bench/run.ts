@@ -1,5 +1,7 @@
 // `npm run bench`: every benchmark of the project, one after the other. Each prints
 // its own table; charts go to bench/results/.
 import { benchBoot } from './boot.js';
+import { benchPostmark } from './postmark.js';
 
 await benchBoot();
+await benchPostmark();

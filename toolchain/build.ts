@@ -9,7 +9,7 @@ import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolch
 
 const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
 /** Guest programs built into build/guest/<group>/NAME.elf. */
-const PROGRAM_GROUPS = ['examples', 'tests', 'bench'];
+const PROGRAM_GROUPS = ['examples', 'tests', 'bench', 'postmark'];
 
 const step = (what: string) => process.stderr.write(`build: ${what}\n`);
 

@@ -31,6 +31,8 @@ const parser = yargs(process.argv.slice(2))
   .option('stats', { type: 'boolean', default: false, describe: 'print VM-exit statistics on stderr at exit' })
   .option('trace', { type: 'boolean', default: false, describe: 'print one line per hypercall on stderr' })
   .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for the guest environment (repeatable)' })
+  .option('share', { type: 'string', describe: 'host directory shown at /host in the guest, confined to it' })
+  .option('preload', { type: 'string', describe: 'host directory copied into the guest RAM file system at boot' })
   .option('kernel', { type: 'string', describe: 'kernel ELF to boot (default: the built one)', hidden: true })
   .strictOptions()
   .help()
@@ -64,6 +66,8 @@ const config: WorkerConfig = {
   cpus,
   stats: argv.stats,
   trace: argv.trace,
+  share: argv.share,
+  preload: argv.preload,
 };
 
 worker.postMessage(config);

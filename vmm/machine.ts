@@ -9,11 +9,14 @@ import { GuestMemory } from './guest-memory.js';
 import { ElfError, loadElf, parseElf, type ElfImage, type Region } from './elf.js';
 import { PortBus } from './port-bus.js';
 import { ExitStats } from './stats.js';
-import { writeBootGdt, writePageTables, enterLongMode } from './boot/long-mode.js';
+import { writeBootGdt, writePageTables } from './boot/long-mode.js';
 import { BootInfoError, writeBootInfo } from './boot/boot-info.js';
 import { Vcpu } from './cpu/vcpu.js';
+import { VmLoop } from './cpu/vm-loop.js';
+import { ipiDevice, timerDevice } from './ports/interrupt-controller.js';
 import type { DeviceContext, HostStreams } from './ports/device.js';
-import { consoleRead, consoleWrite } from './ports/console.js';
+import { registerFileDevices } from './ports/host-files.js';
+import { prepareFiles } from './files/preload.js';
 import { exitDevice, panicDevice } from './ports/exit.js';
 import { clockDevice } from './ports/clock.js';
 import { randomDevice } from './ports/random.js';
@@ -30,6 +33,10 @@ export interface MachineConfig {
   streams: HostStreams;
   stats?: boolean;
   trace?: (line: string) => void;
+  /** --share: host directory shown at /host (vmm/ports/host-files.ts). */
+  share?: string;
+  /** --preload: host tree copied into the RAM file system at boot (vmm/files/preload.ts). */
+  preload?: string;
   /** Where the VMM's own messages go (stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -76,7 +83,6 @@ function load(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Reg
 const pageUp = (v: bigint) => (v + 0xfffn) & ~0xfffn;
 
 export function runMachine(cfg: MachineConfig): MachineResult {
-  if (cfg.cpus !== 1) throw new RefusedError(`--cpus ${cfg.cpus}: this build runs one vCPU (SMP is not implemented yet)`);
   const kernelFile = readImage(cfg.kernelPath, 'kernel');
   const appFile = readImage(cfg.appPath, 'image');
   const kernelName = path.basename(cfg.kernelPath);
@@ -115,20 +121,22 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     throw e;
   }
 
+  const files = prepareFiles(mem, { share: cfg.share, preload: cfg.preload, appEnd: pageUp(app.highest) });
+  if (typeof files === 'string') throw new RefusedError(files);
+
   const stats = cfg.stats ? new ExitStats() : undefined;
   const bus = new PortBus();
   let status: number | undefined;
-  let vcpu: Vcpu | undefined;
+  let loop: VmLoop | undefined;
   const ctx: DeviceContext = {
     mem,
     streams: cfg.streams,
     exit(code) {
       status ??= code;
-      vcpu?.requestStop();
+      loop?.stopCurrent();
     },
   };
-  bus.register(PORT.WRITE, 1, consoleWrite(ctx));
-  bus.register(PORT.READ, 1, consoleRead(ctx));
+  registerFileDevices(bus, ctx, files.share); // console on WRITE/READ; the share's ports with --share
   bus.register(PORT.EXIT, 1, exitDevice(ctx));
   bus.register(PORT.PANIC, 1, panicDevice(ctx));
   bus.register(PORT.CLOCK, 1, clockDevice(ctx));
@@ -142,18 +150,17 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     cfg.log(`unikv: guest ${kind === 'write' ? 'wrote to' : 'read from'} unclaimed port 0x${port.toString(16)} (ignored; reported once)`);
   };
 
-  vcpu = new Vcpu({ mem, bus, stats, trace: cfg.trace });
-  try {
-    enterLongMode(vcpu.engine, kernel.entry, BigInt(MEM.BOOT_INFO_ADDR));
-    const outcome = vcpu.run();
-    if (status !== undefined) return { status, stats };
-    if (outcome.kind === 'crashed') {
-      cfg.log(outcome.report.trimEnd());
-      return { status: STATUS_GUEST_CRASH, stats };
-    }
-    cfg.log('unikv: the guest halted with nothing left that could wake it');
+  // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace }));
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined });
+  bus.register(PORT.TIMER, 1, timerDevice(ctx, loop));
+  bus.register(PORT.IPI, 1, ipiDevice(loop));
+  const outcome = loop.run();
+  if (status !== undefined) return { status, stats };
+  if (outcome.kind === 'crashed') {
+    cfg.log(outcome.report.trimEnd());
     return { status: STATUS_GUEST_CRASH, stats };
-  } finally {
-    vcpu.close();
   }
+  cfg.log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
+  return { status: STATUS_GUEST_CRASH, stats };
 }

@@ -14,6 +14,8 @@ export interface WorkerConfig {
   cpus: number;
   stats: boolean;
   trace: boolean;
+  share?: string;
+  preload?: string;
 }
 
 export type WorkerMessage = { kind: 'exit'; status: number } | { kind: 'refused'; message: string };

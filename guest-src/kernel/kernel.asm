@@ -19,6 +19,8 @@ default rel
 section .text
 global kernel_entry
 kernel_entry:
+	test esi, esi                  ; RSI = vCPU number: only CPU 0 boots the kernel
+	jnz ap_entry
 	mov rsp, boot_stack_top        ; a stack of our own before anything else
 	call init_boot_info            ; check the BootInfo in RDI, keep what we need
 	xor edi, edi
@@ -26,6 +28,8 @@ kernel_entry:
 	call init_pages                ; physical page allocator over the free RAM
 	call init_vm                   ; brk window above the application
 	call init_syscalls             ; fill the system-call table
+	call init_fs                   ; RAM file system, /host, --preload, file system calls
+	call init_sched                ; FPU template, CPU 0's idle task and run queue
 	jmp start_application          ; Linux initial stack, enter the program
 
 %include "lib/console.asm"         ; kernel messages on the VMM console
@@ -40,6 +44,20 @@ kernel_entry:
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
 %include "sys/random.asm"          ; getrandom
+%include "sys/thread.asm"          ; clone, thread exit, set_tid_address, gettid
+%include "sched/task.asm"          ; Task blocks: record + kernel stack, FPU state
+%include "sched/sched.asm"         ; run queues, load balancing, switch_to, idle
+%include "sched/irq.asm"           ; timer, IPI and I/O interrupts; return path
+%include "sched/timer.asm"         ; sleep list and one-shot timers
+%include "sched/futex.asm"         ; futex wait, wake, requeue
+%include "sched/smp.asm"           ; bringing up the other CPUs
+%include "mm/kmalloc.asm"         ; small-object allocator (size classes over pages)
+%include "fs/ramfs.asm"            ; RAM file system: inodes, directory index, file pages
+%include "fs/path.asm"             ; path copying and walking
+%include "fs/files.asm"            ; open files and the descriptor table
+%include "fs/host.asm"             ; the host share (/host) over uhyve-style hypercalls
+%include "fs/syscalls.asm"         ; file-system system calls
+%include "fs/preload.asm"          ; unpacking the --preload archive
 %include "start.asm"               ; building the program's initial stack
 
 section .bss

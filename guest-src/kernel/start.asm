@@ -33,10 +33,21 @@ section .text
 %endmacro
 
 ; -----------------------------------------------------------------------------
-; start_application -- build the initial stack and jump to the program's entry
+; start_application -- make thread 1, build its initial stack, enter the program
 ;  IN:  boot_info
 ;  OUT: does not return
 start_application:
+	call task_alloc
+	test rax, rax
+	jz .no_stack
+	mov r13, rax                       ; thread 1
+	mov qword [r13 + Task.tid], 1
+	mov qword [next_tid], 1
+	mov qword [live_threads], 1
+	mov qword [r13 + Task.state], TASK_RUNNING
+	mov [gs:Percpu.current], r13
+	lea rax, [r13 + TASK_SIZE]
+	mov [gs:Percpu.kstack_top], rax
 	mov edi, USER_STACK_SIZE / PAGE_SIZE
 	call alloc_pages
 	test rax, rax
@@ -77,25 +88,22 @@ start_application:
 	AUX AT_RANDOM, rax
 	AUX AT_NULL, 0
 
-	mov rsp, r12
+	; Thread 1 enters the program the way every thread returns to it: through a
+	; Frame at the top of its kernel stack (all registers zero, RDX = 0: no
+	; dynamic-linker destructor).
+	lea rdi, [r13 + TASK_SIZE - ExcFrame_size]
+	mov rsp, rdi
+	xor eax, eax
+	mov ecx, ExcFrame_size / 8
+	rep stosq
 	mov rax, [rbx + BootInfo.app_entry]
-	push 0x202                         ; IF on, nothing else
-	popfq
-	xor ebx, ebx                       ; a fresh process starts with clean registers
-	xor ecx, ecx
-	xor edx, edx                       ; RDX = 0: no dynamic-linker destructor
-	xor esi, esi
-	xor edi, edi
-	xor ebp, ebp
-	xor r8d, r8d
-	xor r9d, r9d
-	xor r10d, r10d
-	xor r11d, r11d
-	xor r12d, r12d
-	xor r13d, r13d
-	xor r14d, r14d
-	xor r15d, r15d
-	jmp rax
+	mov [rsp + ExcFrame.rip], rax
+	mov qword [rsp + ExcFrame.cs], KERNEL_CS
+	mov qword [rsp + ExcFrame.rflags], 0x202
+	mov [rsp + ExcFrame.rsp], r12
+	mov qword [rsp + ExcFrame.ss], KERNEL_DS
+	call announce_online               ; the other CPUs may start now
+	jmp return_to_context
 
 .no_stack:
 	lea rsi, [msg_no_stack]

@@ -83,6 +83,7 @@ describe('bad options', () => {
   it('--cpus 0', () => expectRefused([hello, '--cpus', '0'], /--cpus 0: at least 1/));
   it('--cpus -3', () => expectRefused([hello, '--cpus=-3'], /--cpus -3/));
   it('--cpus many', () => expectRefused([hello, '--cpus', 'many'], /--cpus many: not a whole number/));
+  it('more CPUs than supported', () => expectRefused([hello, '--cpus', '17'], /--cpus 17: at most 16/));
   it('an unknown option', () => expectRefused([hello, '--frobnicate'], /frobnicate/));
   it('no image at all', () => expectRefused([], /no image given/));
   it('--help prints usage and exits 0', () => {

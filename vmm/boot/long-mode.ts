@@ -43,8 +43,8 @@ export function writeBootGdt(mem: GuestMemory): void {
   mem.writeU64(MEM.BOOT_GDT_ADDR + 16, 0x0000920000000000n);
 }
 
-/** Puts a vCPU in long mode at `entry` with RDI = `rdi` (the BootInfo address). */
-export function enterLongMode(engine: Engine, entry: bigint, rdi: bigint): void {
+/** Puts a vCPU in long mode at `entry` with RDI = the BootInfo address, RSI = the vCPU's number. */
+export function enterLongMode(engine: Engine, entry: bigint, rdi: bigint, rsi = 0n): void {
   engine.writeTable(REG.GDTR, BigInt(MEM.BOOT_GDT_ADDR), 23);
   engine.write(REG.CR3, BigInt(MEM.PML4_ADDR));
   engine.write(REG.CR4, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT);
@@ -54,6 +54,7 @@ export function enterLongMode(engine: Engine, entry: bigint, rdi: bigint): void 
   for (const seg of [REG.SS, REG.DS, REG.ES]) engine.write(seg, SELECTOR_DATA);
   engine.write(REG.RFLAGS, 2n);
   engine.write(REG.RDI, rdi);
+  engine.write(REG.RSI, rsi);
   engine.write(REG.RSP, 0n);
   engine.write(REG.RIP, entry);
 }

@@ -14,12 +14,25 @@ export class SyscallGate {
 
   constructor(private readonly engine: Engine) {}
 
-  /** Emulates the jump into the kernel's entry point. */
+  /** Emulates the jump into the kernel's entry point (from inside the syscall hook). */
   enter(): void {
-    // LSTAR is written once by the kernel before the program starts; read it then.
-    if (this.lstar === 0n) this.lstar = this.engine.readMsr(MSR_LSTAR);
     const rip = this.engine.read(REG.RIP);
     this.engine.write(REG.RCX, rip + SYSCALL_LENGTH);
-    this.engine.write(REG.RIP, this.lstar - SYSCALL_LENGTH);
+    this.engine.write(REG.RIP, this.entryPoint() - SYSCALL_LENGTH);
+  }
+
+  /**
+   * The same transition done after the engine has stopped just past the `syscall`
+   * (the hook left RIP alone, so unicorn moved it over the instruction).
+   */
+  enterStopped(): void {
+    this.engine.write(REG.RCX, this.engine.read(REG.RIP));
+    this.engine.write(REG.RIP, this.entryPoint());
+  }
+
+  private entryPoint(): bigint {
+    // LSTAR is written once by the kernel before the program starts; read it then.
+    if (this.lstar === 0n) this.lstar = this.engine.readMsr(MSR_LSTAR);
+    return this.lstar;
   }
 }

@@ -27,7 +27,12 @@ export interface VcpuOptions {
   trace?: (line: string) => void;
 }
 
-export type VcpuOutcome = { kind: 'stopped' } | { kind: 'halted' } | { kind: 'crashed'; report: string };
+/**
+ * Why run() returned: a stop was requested (`stopped`: the guest exited, or the
+ * slice ended at a system call), the engine returned by itself (`returned`: hlt),
+ * or the guest is beyond saving (`crashed`).
+ */
+export type VcpuOutcome = { kind: 'stopped' } | { kind: 'returned' } | { kind: 'crashed'; report: string };
 
 function isCanonical(address: bigint): boolean {
   const top = address >> 47n;
@@ -41,7 +46,7 @@ export class Vcpu {
   private crash: string | undefined;
   private stopRequested = false;
 
-  constructor(private readonly opts: VcpuOptions) {
+  constructor(readonly id: number, private readonly opts: VcpuOptions) {
     const { mem, bus, stats, trace } = opts;
     // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
     this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
@@ -55,6 +60,14 @@ export class Vcpu {
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     this.engine.onSyscall(() => {
       stats?.count('syscall');
+      if (process.hrtime.bigint() >= this.sliceEnd) {
+        // The slice is over: stop just past the `syscall` (RIP exact there, see
+        // cpu/vm-loop.ts) and enter the kernel once the engine has stopped. Writing
+        // RIP here would make unicorn drop the stop request.
+        this.syscallDeferred = true;
+        this.requestStop();
+        return;
+      }
       this.guarded(() => this.gate.enter());
     });
     this.engine.onInterrupt((vector) => {
@@ -77,15 +90,26 @@ export class Vcpu {
     });
   }
 
-  /** Ends the current run at the next instruction boundary. */
+  /** When the current slice should end (checked at each system call). */
+  private sliceEnd = 0n;
+  /** A `syscall` whose jump into the kernel waits for the engine to stop. */
+  private syscallDeferred = false;
+
+  /** Lets the slice end at the next system call, whatever its planned length. */
+  endSliceAtNextSyscall(): void {
+    this.sliceEnd = 0n;
+  }
+
+  /** Ends the current run: only where the guest will not be resumed, or from the syscall hook. */
   requestStop(): void {
     this.stopRequested = true;
     this.engine.stop();
   }
 
-  /** Runs from the current RIP until stopped, halted or crashed. */
-  run(): VcpuOutcome {
+  /** Runs from the current RIP until stopped, halted or crashed; `sliceEnd` in hrtime ns. */
+  run(sliceEnd = 0xffff_ffff_ffff_ffffn): VcpuOutcome {
     this.stopRequested = false;
+    this.sliceEnd = sliceEnd;
     for (;;) {
       let failure: UnicornError | undefined;
       try {
@@ -95,6 +119,11 @@ export class Vcpu {
         failure = e;
       }
       if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
+      if (this.syscallDeferred) {
+        this.syscallDeferred = false;
+        this.guarded(() => this.gate.enterStopped());
+        if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
+      }
       if (this.stopRequested) return { kind: 'stopped' };
       const fault = this.pending;
       this.pending = undefined;
@@ -110,8 +139,7 @@ export class Vcpu {
         continue;
       }
       if (failure) return { kind: 'crashed', report: this.report(`the engine stopped: ${failure.message}`) };
-      this.opts.stats?.count('halt');
-      return { kind: 'halted' };
+      return { kind: 'returned' };
     }
   }
 
@@ -146,7 +174,7 @@ export class Vcpu {
     const regs = GPR_NAMES.map((n) => `${n.padEnd(3)} ${hex(this.engine.read(REG[n]))}`);
     const rows = [];
     for (let i = 0; i < regs.length; i += 4) rows.push('  ' + regs.slice(i, i + 4).join('  '));
-    return [`unikv: guest crashed: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n') + '\n';
+    return [`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n') + '\n';
   }
 
   close(): void {

@@ -4,23 +4,23 @@ export const ABI_VERSION = 1;
 
 /** Hypercall ports (guest `out` of a packed struct's guest-physical address). */
 export const PORT = {
-  /** write to a host stream (console: fd 1 and 2) {HcWrite} */
+  /** write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
   WRITE: 0x400,
-  /** uhyve open (reserved for the host share) */
+  /** host share: open a path under the shared directory {HcOpen} */
   OPEN: 0x440,
-  /** uhyve close (reserved for the host share) */
+  /** host share: close a handle {HcClose} */
   CLOSE: 0x480,
-  /** read from a host stream (console: fd 0) {HcRead} */
+  /** read from a host stream (console: fd 0; fd >= 3: a host-share handle) {HcRead} */
   READ: 0x500,
   /** end the VM; the value written is the exit status itself */
   EXIT: 0x540,
-  /** uhyve lseek (reserved for the host share) */
+  /** host share: move a handle's offset {HcLseek} */
   LSEEK: 0x580,
   /** uhyve argument sizes (arguments travel in the boot info instead) */
   CMDSIZE: 0x740,
   /** uhyve argument values (arguments travel in the boot info instead) */
   CMDVAL: 0x780,
-  /** uhyve unlink (reserved for the host share) */
+  /** host share: remove a file {HcUnlink} */
   UNLINK: 0x840,
   /** key-value put (reserved for the key-value device) */
   KV_PUT: 0x900,
@@ -34,6 +34,22 @@ export const PORT = {
   NOP: 0xa00,
   /** the kernel died (exception report already printed); value is the status */
   PANIC: 0xa40,
+  /** host share: make a directory {HcMkdir} */
+  HOST_MKDIR: 0xa80,
+  /** host share: remove an empty directory {HcRmdir} */
+  HOST_RMDIR: 0xac0,
+  /** host share: rename inside the share {HcRename} */
+  HOST_RENAME: 0xb00,
+  /** host share: stat a path or a handle {HcStat} */
+  HOST_STAT: 0xb40,
+  /** host share: linux_dirent64 records of a directory handle {HcGetdents} */
+  HOST_GETDENTS: 0xb80,
+  /** host share: set the size of a handle or a path {HcFtruncate} */
+  HOST_FTRUNCATE: 0xbc0,
+  /** arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
+  TIMER: 0xd00,
+  /** send VEC_IPI to the vCPU whose number is the value written */
+  IPI: 0xd40,
 } as const;
 
 export const PORT_NAMES: Record<number, string> = {
@@ -52,6 +68,14 @@ export const PORT_NAMES: Record<number, string> = {
   0x9c0: 'RANDOM',
   0xa00: 'NOP',
   0xa40: 'PANIC',
+  0xa80: 'HOST_MKDIR',
+  0xac0: 'HOST_RMDIR',
+  0xb00: 'HOST_RENAME',
+  0xb40: 'HOST_STAT',
+  0xb80: 'HOST_GETDENTS',
+  0xbc0: 'HOST_FTRUNCATE',
+  0xd00: 'TIMER',
+  0xd40: 'IPI',
 };
 
 /** Guest-physical memory map. */
@@ -99,10 +123,28 @@ export const MISC = {
   KERNEL_STACK_SIZE: 0x4000,
   /** bytes of the application's main stack */
   USER_STACK_SIZE: 0x200000,
+  /** interrupt vector: the vCPU's timer (one-shot deadline, or the VMM's preemption tick) */
+  VEC_TIMER: 0x20,
+  /** interrupt vector: another vCPU asked this one to look at its run queue */
+  VEC_IPI: 0x21,
+  /** interrupt vector: an I/O request finished */
+  VEC_IO: 0x22,
+  /** the VMM raises VEC_TIMER after every 10 ms a vCPU runs (preemption) */
+  TICK_NS: 0x989680,
+  /** most threads alive at once */
+  MAX_TASKS: 0x1000,
+  /** bytes per task: its Task block and its kernel stack */
+  TASK_SIZE: 0x4000,
   /** longest key, in bytes before the NUL */
   KV_KEY_MAX: 0x400,
   /** longest value, in bytes */
   KV_VALUE_MAX: 0x1000,
+  /** BootInfo.flags: --share is on; the kernel mounts it at /host */
+  BOOT_FLAG_HOST_SHARE: 0x1,
+  /** host-share handles start here (below: the console streams) */
+  HOST_HANDLE_BASE: 0x3,
+  /** first 8 bytes of a --preload archive ("UKVPLD1\0") */
+  PRELOAD_MAGIC: 0x31444c50564b55n,
 } as const;
 
 export const SYS = {
@@ -125,6 +167,7 @@ export const SYS = {
   madvise: 28,
   nanosleep: 35,
   getpid: 39,
+  clone: 56,
   exit: 60,
   uname: 63,
   getuid: 102,
@@ -146,6 +189,47 @@ export const SYS = {
   set_robust_list: 273,
   prlimit64: 302,
   getrandom: 318,
+  open: 2,
+  stat: 4,
+  lstat: 6,
+  pread64: 17,
+  pwrite64: 18,
+  access: 21,
+  dup: 32,
+  dup2: 33,
+  fcntl: 72,
+  fsync: 74,
+  fdatasync: 75,
+  truncate: 76,
+  ftruncate: 77,
+  getcwd: 79,
+  chdir: 80,
+  fchdir: 81,
+  rename: 82,
+  mkdir: 83,
+  rmdir: 84,
+  creat: 85,
+  link: 86,
+  unlink: 87,
+  symlink: 88,
+  readlink: 89,
+  chmod: 90,
+  fchmod: 91,
+  umask: 95,
+  getdents64: 217,
+  openat: 257,
+  mkdirat: 258,
+  newfstatat: 262,
+  unlinkat: 263,
+  renameat: 264,
+  linkat: 265,
+  symlinkat: 266,
+  readlinkat: 267,
+  fchmodat: 268,
+  faccessat: 269,
+  dup3: 292,
+  renameat2: 316,
+  faccessat2: 439,
   kv_put: 1000,
   kv_get: 1001,
 } as const;
@@ -170,6 +254,7 @@ export const SYSCALL_NAMES: Record<number, string> = {
   28: 'madvise',
   35: 'nanosleep',
   39: 'getpid',
+  56: 'clone',
   60: 'exit',
   63: 'uname',
   102: 'getuid',
@@ -191,9 +276,57 @@ export const SYSCALL_NAMES: Record<number, string> = {
   273: 'set_robust_list',
   302: 'prlimit64',
   318: 'getrandom',
+  2: 'open',
+  4: 'stat',
+  6: 'lstat',
+  17: 'pread64',
+  18: 'pwrite64',
+  21: 'access',
+  32: 'dup',
+  33: 'dup2',
+  72: 'fcntl',
+  74: 'fsync',
+  75: 'fdatasync',
+  76: 'truncate',
+  77: 'ftruncate',
+  79: 'getcwd',
+  80: 'chdir',
+  81: 'fchdir',
+  82: 'rename',
+  83: 'mkdir',
+  84: 'rmdir',
+  85: 'creat',
+  86: 'link',
+  87: 'unlink',
+  88: 'symlink',
+  89: 'readlink',
+  90: 'chmod',
+  91: 'fchmod',
+  95: 'umask',
+  217: 'getdents64',
+  257: 'openat',
+  258: 'mkdirat',
+  262: 'newfstatat',
+  263: 'unlinkat',
+  264: 'renameat',
+  265: 'linkat',
+  266: 'symlinkat',
+  267: 'readlinkat',
+  268: 'fchmodat',
+  269: 'faccessat',
+  292: 'dup3',
+  316: 'renameat2',
+  439: 'faccessat2',
   1000: 'kv_put',
   1001: 'kv_get',
 };
+
+/** HcTimer: TIMER: one deadline per vCPU; a new write replaces the old one. Byte offsets of its packed fields. */
+export const HcTimer = {
+  /** CLOCK_MONOTONIC nanoseconds; 0 disarms */
+  deadline_ns: 0,
+  SIZE: 8,
+} as const;
 
 /** HcWrite: WRITE: host writes the byte count (or -errno) back into len. Byte offsets of its packed fields. */
 export const HcWrite = {
@@ -236,6 +369,134 @@ export const HcRandom = {
   len: 8,
   /** out: bytes written or -errno */
   ret: 16,
+  SIZE: 24,
+} as const;
+
+/** HcOpen: OPEN (uhyve layout): path relative to the share; ret is a handle (>= 3) or -errno. Byte offsets of its packed fields. */
+export const HcOpen = {
+  /** guest-physical address of the NUL-terminated path */
+  name: 0,
+  /** Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...) */
+  flags: 8,
+  /** permission bits for O_CREAT */
+  mode: 12,
+  /** out: handle or -errno */
+  ret: 16,
+  SIZE: 20,
+} as const;
+
+/** HcClose: CLOSE (uhyve layout). Byte offsets of its packed fields. */
+export const HcClose = {
+  /** handle from OPEN */
+  fd: 0,
+  /** out: 0 or -errno */
+  ret: 4,
+  SIZE: 8,
+} as const;
+
+/** HcLseek: LSEEK (uhyve layout): the host writes the new offset (or -errno) into offset. Byte offsets of its packed fields. */
+export const HcLseek = {
+  /** handle from OPEN */
+  fd: 0,
+  /** in: offset; out: resulting offset or -errno */
+  offset: 4,
+  /** SEEK_SET, SEEK_CUR or SEEK_END */
+  whence: 12,
+  SIZE: 16,
+} as const;
+
+/** HcUnlink: UNLINK (uhyve layout). Byte offsets of its packed fields. */
+export const HcUnlink = {
+  /** guest-physical address of the path */
+  name: 0,
+  /** out: 0 or -errno */
+  ret: 8,
+  SIZE: 12,
+} as const;
+
+/** HcMkdir: HOST_MKDIR. Byte offsets of its packed fields. */
+export const HcMkdir = {
+  /** guest-physical address of the path */
+  name: 0,
+  /** permission bits */
+  mode: 8,
+  /** out: 0 or -errno */
+  ret: 12,
+  SIZE: 16,
+} as const;
+
+/** HcRmdir: HOST_RMDIR. Byte offsets of its packed fields. */
+export const HcRmdir = {
+  /** guest-physical address of the path */
+  name: 0,
+  /** out: 0 or -errno */
+  ret: 8,
+  SIZE: 12,
+} as const;
+
+/** HcRename: HOST_RENAME: both paths inside the share. Byte offsets of its packed fields. */
+export const HcRename = {
+  /** guest-physical address of the source path */
+  oldname: 0,
+  /** guest-physical address of the target path */
+  newname: 8,
+  /** out: 0 or -errno */
+  ret: 16,
+  SIZE: 20,
+} as const;
+
+/** HcStat: HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields. Byte offsets of its packed fields. */
+export const HcStat = {
+  /** guest-physical address of the path, or 0 to stat fd */
+  name: 0,
+  /** handle when name is 0 */
+  fd: 8,
+  /** 1: do not follow a final symbolic link (lstat) */
+  flags: 12,
+  /** out: 0 or -errno */
+  ret: 16,
+  /** out: st_mode */
+  mode: 20,
+  /** out: st_nlink */
+  nlink: 24,
+  /** out: st_size */
+  size: 28,
+  /** out: st_ino */
+  ino: 36,
+  /** out: st_blocks (512-byte units) */
+  blocks: 44,
+  /** out: access time, ns since the epoch */
+  atime_ns: 52,
+  /** out: modification time, ns since the epoch */
+  mtime_ns: 60,
+  /** out: status-change time, ns since the epoch */
+  ctime_ns: 68,
+  SIZE: 76,
+} as const;
+
+/** HcGetdents: HOST_GETDENTS: the host writes linux_dirent64 records into buf. Byte offsets of its packed fields. */
+export const HcGetdents = {
+  /** handle of a directory opened with O_DIRECTORY */
+  fd: 0,
+  /** guest-physical destination */
+  buf: 4,
+  /** capacity of buf */
+  len: 12,
+  /** out: bytes written (0 at the end) or -errno */
+  ret: 20,
+  SIZE: 28,
+} as const;
+
+/** HcFtruncate: HOST_FTRUNCATE: by handle (name == 0) or by path. Byte offsets of its packed fields. */
+export const HcFtruncate = {
+  /** guest-physical address of the path, or 0 to use fd */
+  name: 0,
+  /** handle when name is 0 */
+  fd: 8,
+  /** new size */
+  length: 12,
+  /** out: 0 or -errno */
+  ret: 20,
   SIZE: 24,
 } as const;
 

@@ -1,24 +1,33 @@
 ; Descriptor tables and per-CPU data.
 ;
 ; One GDT shared by all CPUs: null, 64-bit code (0x08), data (0x10), then one
-; 16-byte TSS descriptor per CPU. Each CPU's TSS names its IST1 stack: the VMM
-; delivers every interrupt and exception on IST1, because the program keeps live
-; data in the 128-byte red zone below its RSP that a frame pushed there would destroy.
+; 16-byte TSS descriptor per CPU. Each CPU's TSS names two interrupt stacks: IST1
+; for device interrupts (timer, IPI, I/O) and IST2 for CPU exceptions, so a fault
+; inside an interrupt handler cannot overwrite the frame it is reporting. The VMM
+; delivers everything on an IST because the program keeps live data in the 128-byte
+; red zone below its RSP, which a frame pushed there would destroy.
 ; GS base points at the CPU's Percpu block for the whole run (programs built with
 ; musl never touch GS), so kernel code reaches per-CPU data with gs: operands.
 
 struc Percpu
 	.self:        resq 1      ; address of this block (gs: operands give offsets only)
 	.cpu_id:      resq 1
-	.user_rsp:    resq 1      ; program RSP while a system call runs
-	.kstack_top:  resq 1      ; top of the kernel stack system calls run on
+	.user_rsp:    resq 1      ; program RSP while a system call saves its frame
+	.kstack_top:  resq 1      ; top of the current task's kernel stack
+	.current:     resq 1      ; the Task running on this CPU
+	.idle_task:   resq 1      ; this CPU's idle Task
+	.dead_task:   resq 1      ; a Task that exited here, freed after the switch away
+	.rq_head:     resq 1      ; run queue (FIFO of READY tasks), under sched_lock
+	.rq_tail:     resq 1
+	.rq_len:      resq 1
 	.hc:          resb 64     ; hypercall argument block for this CPU
 	.text:        resb 32     ; number-formatting scratch for the console
-	.align:       resb 16
 endstruc
 
 TSS_SIZE equ 104
 TSS_IST1 equ 0x24                ; offset of IST1 in a 64-bit TSS
+IST_IRQ  equ 1                   ; device interrupts
+IST_EXC  equ 2                   ; CPU exceptions
 
 section .text
 
@@ -34,21 +43,25 @@ init_cpu:
 	lea rax, [percpu + r9]
 	mov [rax + Percpu.self], rax
 	mov [rax + Percpu.cpu_id], r8
-	mov r9, r8
-	inc r9
-	imul r9, r9, KERNEL_STACK_SIZE     ; top of this CPU's kernel stack
-	lea rcx, [kernel_stacks + r9]
+	imul r9, r8, TASK_SIZE             ; this CPU's idle task: a static block
+	lea rcx, [idle_tasks + r9]
+	mov [rax + Percpu.idle_task], rcx
+	mov [rax + Percpu.current], rcx
+	add rcx, TASK_SIZE
 	mov [rax + Percpu.kstack_top], rcx
 	WRMSR64 MSR_GS_BASE, rax
 
-	; TSS: IST1 = this CPU's interrupt stack.
+	; TSS: IST1 and IST2, this CPU's interrupt and exception stacks.
 	imul rsi, r8, TSS_SIZE
 	lea rsi, [tss_table + rsi]
 	mov rax, r8
+	shl rax, 1
 	inc rax
-	imul rax, rax, IST_STACK_SIZE      ; top of this CPU's IST1 stack
+	imul rax, rax, IST_STACK_SIZE      ; top of stack 2*cpu (IST1)
 	lea rax, [ist_stacks + rax]
 	mov [rsi + TSS_IST1], rax
+	add rax, IST_STACK_SIZE            ; top of stack 2*cpu+1 (IST2)
+	mov [rsi + TSS_IST1 + 8], rax
 	mov word [rsi + 0x66], TSS_SIZE    ; I/O map base past the end: no I/O bitmap
 
 	; TSS descriptor (16 bytes) in the GDT.
@@ -111,22 +124,32 @@ init_cpu:
 	ret
 
 ; -----------------------------------------------------------------------------
-; build_idt -- fill all 256 gates: exception stubs for 0-31, a fatal stub above
+; build_idt -- fill all 256 gates: exception stubs for 0-31 on IST2, the device
+; interrupts (timer, IPI, I/O) on IST1, a fatal stub for everything else
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI
 build_idt:
 	xor ecx, ecx
-.gate:	cmp ecx, 32
-	jae .spurious
+.gate:	mov edx, IST_EXC
+	cmp ecx, 32
+	jae .device
 	mov rax, [exception_stubs + rcx * 8]
 	jmp .set
-.spurious:
+.device:
 	lea rax, [unexpected_interrupt]
+	cmp ecx, VEC_TIMER
+	jb .set
+	cmp ecx, VEC_IO
+	ja .set
+	mov edx, IST_IRQ
+	mov rax, rcx
+	sub rax, VEC_TIMER
+	mov rax, [irq_stubs + rax * 8]
 .set:	mov rdi, rcx
 	shl rdi, 4
 	lea rdi, [idt + rdi]
 	mov [rdi], ax                      ; offset 15:0
 	mov word [rdi + 2], KERNEL_CS
-	mov byte [rdi + 4], 1              ; IST1
+	mov [rdi + 4], dl                  ; IST index
 	mov byte [rdi + 5], 0x8e           ; present, DPL 0, interrupt gate
 	shr rax, 16
 	mov [rdi + 6], ax                  ; offset 31:16
@@ -160,6 +183,7 @@ tss_table:     resb TSS_SIZE * MAX_CPUS
 alignb 64
 percpu:        resb Percpu_size * MAX_CPUS
 alignb 16
-ist_stacks:    resb IST_STACK_SIZE * MAX_CPUS
-kernel_stacks: resb KERNEL_STACK_SIZE * MAX_CPUS
+ist_stacks:    resb IST_STACK_SIZE * 2 * MAX_CPUS
+alignb 4096
+idle_tasks:    resb TASK_SIZE * MAX_CPUS    ; Task block + kernel stack per CPU
 section .text

@@ -3,8 +3,12 @@
 ;
 ; The program runs in ring 0 beside the kernel, and unicorn does not implement
 ; `syscall` itself: the VMM's hook puts the return address in RCX and jumps to LSTAR,
-; leaving RFLAGS alone (vmm/cpu/syscall.ts). This entry saves RFLAGS itself and
-; returns with popfq + jmp, since sysret would drop to ring 3.
+; leaving RFLAGS alone (vmm/cpu/syscall.ts). The entry's first instruction turns
+; interrupts off; until it runs, nothing is on the kernel stack, so an interrupt
+; there is as harmless as one in the program. The entry then saves the whole
+; register file as a Frame at the top of the task's kernel stack (clone copies it,
+; a blocked call keeps it) and returns through it with iretq, which restores RSP,
+; RFLAGS and RIP at once (sysret would drop to ring 3).
 
 section .text
 
@@ -34,10 +38,12 @@ init_syscalls:
 	REGISTER_SYSCALL munmap, sys_munmap
 	REGISTER_SYSCALL mprotect, sys_accept
 	REGISTER_SYSCALL madvise, sys_accept
-	REGISTER_SYSCALL exit, sys_exit
+	REGISTER_SYSCALL exit, sys_exit_thread
 	REGISTER_SYSCALL exit_group, sys_exit
+	REGISTER_SYSCALL clone, sys_clone
+	REGISTER_SYSCALL futex, sys_futex
 	REGISTER_SYSCALL arch_prctl, sys_arch_prctl
-	REGISTER_SYSCALL set_tid_address, sys_gettid
+	REGISTER_SYSCALL set_tid_address, sys_set_tid_address
 	REGISTER_SYSCALL gettid, sys_gettid
 	REGISTER_SYSCALL getpid, sys_getpid
 	REGISTER_SYSCALL getppid, sys_zero
@@ -50,7 +56,7 @@ init_syscalls:
 	REGISTER_SYSCALL rt_sigprocmask, sys_zero
 	REGISTER_SYSCALL sigaltstack, sys_zero
 	REGISTER_SYSCALL set_robust_list, sys_zero
-	REGISTER_SYSCALL sched_yield, sys_zero
+	REGISTER_SYSCALL sched_yield, sys_sched_yield
 	REGISTER_SYSCALL tkill, sys_tkill
 	REGISTER_SYSCALL tgkill, sys_tgkill
 	REGISTER_SYSCALL clock_gettime, sys_clock_gettime
@@ -65,38 +71,41 @@ init_syscalls:
 ;  IN:  RAX = number, RDI/RSI/RDX/R10/R8/R9 = arguments, RCX = return address
 ;  OUT: RAX = result or -errno; all other registers as they were, but RCX
 syscall_entry:
+	cli
 	mov [gs:Percpu.user_rsp], rsp
 	mov rsp, [gs:Percpu.kstack_top]
-	push qword [gs:Percpu.user_rsp]
-	pushfq
-	cli
-	push rcx                           ; return address
-	push rdi
-	push rsi
+	push KERNEL_DS                     ; Frame: SS
+	push qword [gs:Percpu.user_rsp]    ;        RSP
+	pushfq                             ;        RFLAGS (IF is set again below)
+	or qword [rsp], 0x200
+	push KERNEL_CS                     ;        CS
+	push rcx                           ;        RIP: the return address
+	push 0                             ;        error code (unused)
+	push rax                           ;        vector slot: the call number
+	push rax
+	push rbx
+	push rcx
 	push rdx
+	push rsi
+	push rdi
+	push rbp
 	push r8
 	push r9
 	push r10
-	push r11                           ; (also keeps RSP 16-byte aligned at the call)
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
 	mov rcx, r10                       ; 4th argument where the kernel's ABI wants it
 	cmp rax, SYSCALL_TABLE_SIZE
 	jae .unknown
 	call [syscall_table + rax * 8]
-.return:
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rdx
-	pop rsi
-	pop rdi
-	pop rcx
-	popfq
-	pop rsp                            ; back on the program's stack
-	jmp rcx
+.done:	mov [rsp + ExcFrame.rax], rax
+	jmp return_to_context
 .unknown:
 	call sys_unknown
-	jmp .return
+	jmp .done
 
 ; -----------------------------------------------------------------------------
 ; sys_unknown -- a call the kernel does not have: -ENOSYS, reported once per number

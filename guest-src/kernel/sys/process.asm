@@ -8,7 +8,8 @@ UTSNAME_FIELD equ 65
 section .text
 
 ; -----------------------------------------------------------------------------
-; sys_exit -- exit and exit_group: end the VM with the low 8 bits of the status
+; sys_exit -- exit_group (and the last thread's exit): end the VM with the low 8
+; bits of the status
 ;  IN:  RDI = status
 ;  OUT: does not return
 sys_exit:
@@ -18,13 +19,8 @@ sys_exit:
 .stop:	hlt                               ; the VMM never resumes an exited guest
 	jmp .stop
 
-; sys_getpid -- the program is process 1
+; sys_getpid -- the program is process 1 (its main thread is thread 1)
 sys_getpid:
-	mov eax, 1
-	ret
-
-; sys_gettid -- gettid and set_tid_address: the main thread's id is the pid
-sys_gettid:
 	mov eax, 1
 	ret
 
@@ -58,7 +54,9 @@ sys_arch_prctl:
 	je .get
 	mov rax, -EINVAL
 	ret
-.set:	WRMSR64 MSR_FS_BASE, rsi
+.set:	mov rax, [gs:Percpu.current]
+	mov [rax + Task.fs_base], rsi      ; restored on every switch to this thread
+	WRMSR64 MSR_FS_BASE, rsi
 	xor eax, eax
 	ret
 .get:	push rsi

@@ -107,7 +107,7 @@ sys_nanosleep:
 	; fall through
 
 ; -----------------------------------------------------------------------------
-; sys_clock_nanosleep -- wait until the clock passes the deadline
+; sys_clock_nanosleep -- block the calling thread until the clock passes a time
 ;  IN:  RDI = clock id, RSI = flags (TIMER_ABSTIME), RDX = request timespec *
 ;  OUT: RAX = 0 or -errno
 sys_clock_nanosleep:
@@ -134,21 +134,23 @@ sys_clock_nanosleep:
 	jo .forever                        ; beyond 2^64 ns: as good as forever
 	add rax, rcx
 	jc .forever
-	mov rbx, rax                       ; duration or absolute deadline
+	mov rbx, rax                       ; duration, or an absolute time on `clock`
 	test r13, TIMER_ABSTIME
-	jnz .wait
+	jz .relative
+	; Absolute: move it onto the monotonic clock the timers run on.
 	mov rdi, r12
 	call clock_now
+	cmp rbx, rax
+	jbe .done                          ; already past
+	sub rbx, rax                       ; what is left to wait
+.relative:
+	call monotonic_now
 	add rbx, rax
-	jnc .wait
+	jnc .sleep
 .forever:
 	mov rbx, -1
-.wait:	mov rdi, r12
-	call clock_now
-	cmp rax, rbx
-	jae .done
-	pause
-	jmp .wait
+.sleep:	mov rdi, rbx
+	call sleep_until
 .done:	xor eax, eax
 .out:	pop r13
 	pop r12

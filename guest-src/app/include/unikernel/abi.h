@@ -5,21 +5,29 @@
 
 #define UK_ABI_VERSION 1
 
-#define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2) {HcWrite} */
-#define UK_PORT_OPEN 0x440 /* uhyve open (reserved for the host share) */
-#define UK_PORT_CLOSE 0x480 /* uhyve close (reserved for the host share) */
-#define UK_PORT_READ 0x500 /* read from a host stream (console: fd 0) {HcRead} */
+#define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
+#define UK_PORT_OPEN 0x440 /* host share: open a path under the shared directory {HcOpen} */
+#define UK_PORT_CLOSE 0x480 /* host share: close a handle {HcClose} */
+#define UK_PORT_READ 0x500 /* read from a host stream (console: fd 0; fd >= 3: a host-share handle) {HcRead} */
 #define UK_PORT_EXIT 0x540 /* end the VM; the value written is the exit status itself */
-#define UK_PORT_LSEEK 0x580 /* uhyve lseek (reserved for the host share) */
+#define UK_PORT_LSEEK 0x580 /* host share: move a handle's offset {HcLseek} */
 #define UK_PORT_CMDSIZE 0x740 /* uhyve argument sizes (arguments travel in the boot info instead) */
 #define UK_PORT_CMDVAL 0x780 /* uhyve argument values (arguments travel in the boot info instead) */
-#define UK_PORT_UNLINK 0x840 /* uhyve unlink (reserved for the host share) */
+#define UK_PORT_UNLINK 0x840 /* host share: remove a file {HcUnlink} */
 #define UK_PORT_KV_PUT 0x900 /* key-value put (reserved for the key-value device) */
 #define UK_PORT_KV_GET 0x940 /* key-value get (reserved for the key-value device) */
 #define UK_PORT_CLOCK 0x980 /* read the host clocks {HcClock} */
 #define UK_PORT_RANDOM 0x9c0 /* fill a buffer with host randomness {HcRandom} */
 #define UK_PORT_NOP 0xa00 /* does nothing: the floor of a hypercall round trip (benchmarks) */
 #define UK_PORT_PANIC 0xa40 /* the kernel died (exception report already printed); value is the status */
+#define UK_PORT_HOST_MKDIR 0xa80 /* host share: make a directory {HcMkdir} */
+#define UK_PORT_HOST_RMDIR 0xac0 /* host share: remove an empty directory {HcRmdir} */
+#define UK_PORT_HOST_RENAME 0xb00 /* host share: rename inside the share {HcRename} */
+#define UK_PORT_HOST_STAT 0xb40 /* host share: stat a path or a handle {HcStat} */
+#define UK_PORT_HOST_GETDENTS 0xb80 /* host share: linux_dirent64 records of a directory handle {HcGetdents} */
+#define UK_PORT_HOST_FTRUNCATE 0xbc0 /* host share: set the size of a handle or a path {HcFtruncate} */
+#define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
+#define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
 
 #define UK_PAGE_SIZE 0x1000ULL /* bytes per page */
 #define UK_NULL_GUARD_END 0x1000ULL /* [0, 0x1000) is never mapped: NULL dereferences fault */
@@ -41,8 +49,17 @@
 #define UK_IST_STACK_SIZE 0x4000ULL /* bytes of each per-CPU interrupt stack */
 #define UK_KERNEL_STACK_SIZE 0x4000ULL /* bytes of each kernel stack */
 #define UK_USER_STACK_SIZE 0x200000ULL /* bytes of the application's main stack */
+#define UK_VEC_TIMER 0x20ULL /* interrupt vector: the vCPU's timer (one-shot deadline, or the VMM's preemption tick) */
+#define UK_VEC_IPI 0x21ULL /* interrupt vector: another vCPU asked this one to look at its run queue */
+#define UK_VEC_IO 0x22ULL /* interrupt vector: an I/O request finished */
+#define UK_TICK_NS 0x989680ULL /* the VMM raises VEC_TIMER after every 10 ms a vCPU runs (preemption) */
+#define UK_MAX_TASKS 0x1000ULL /* most threads alive at once */
+#define UK_TASK_SIZE 0x4000ULL /* bytes per task: its Task block and its kernel stack */
 #define UK_KV_KEY_MAX 0x400ULL /* longest key, in bytes before the NUL */
 #define UK_KV_VALUE_MAX 0x1000ULL /* longest value, in bytes */
+#define UK_BOOT_FLAG_HOST_SHARE 0x1ULL /* BootInfo.flags: --share is on; the kernel mounts it at /host */
+#define UK_HOST_HANDLE_BASE 0x3ULL /* host-share handles start here (below: the console streams) */
+#define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */
 
 #define UK_SYS_read 0
 #define UK_SYS_write 1
@@ -63,6 +80,7 @@
 #define UK_SYS_madvise 28
 #define UK_SYS_nanosleep 35
 #define UK_SYS_getpid 39
+#define UK_SYS_clone 56
 #define UK_SYS_exit 60
 #define UK_SYS_uname 63
 #define UK_SYS_getuid 102
@@ -84,8 +102,55 @@
 #define UK_SYS_set_robust_list 273
 #define UK_SYS_prlimit64 302
 #define UK_SYS_getrandom 318
+#define UK_SYS_open 2
+#define UK_SYS_stat 4
+#define UK_SYS_lstat 6
+#define UK_SYS_pread64 17
+#define UK_SYS_pwrite64 18
+#define UK_SYS_access 21
+#define UK_SYS_dup 32
+#define UK_SYS_dup2 33
+#define UK_SYS_fcntl 72
+#define UK_SYS_fsync 74
+#define UK_SYS_fdatasync 75
+#define UK_SYS_truncate 76
+#define UK_SYS_ftruncate 77
+#define UK_SYS_getcwd 79
+#define UK_SYS_chdir 80
+#define UK_SYS_fchdir 81
+#define UK_SYS_rename 82
+#define UK_SYS_mkdir 83
+#define UK_SYS_rmdir 84
+#define UK_SYS_creat 85
+#define UK_SYS_link 86
+#define UK_SYS_unlink 87
+#define UK_SYS_symlink 88
+#define UK_SYS_readlink 89
+#define UK_SYS_chmod 90
+#define UK_SYS_fchmod 91
+#define UK_SYS_umask 95
+#define UK_SYS_getdents64 217
+#define UK_SYS_openat 257
+#define UK_SYS_mkdirat 258
+#define UK_SYS_newfstatat 262
+#define UK_SYS_unlinkat 263
+#define UK_SYS_renameat 264
+#define UK_SYS_linkat 265
+#define UK_SYS_symlinkat 266
+#define UK_SYS_readlinkat 267
+#define UK_SYS_fchmodat 268
+#define UK_SYS_faccessat 269
+#define UK_SYS_dup3 292
+#define UK_SYS_renameat2 316
+#define UK_SYS_faccessat2 439
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
+
+/* TIMER: one deadline per vCPU; a new write replaces the old one */
+struct __attribute__((packed)) uk_HcTimer {
+  uint64_t deadline_ns; /* CLOCK_MONOTONIC nanoseconds; 0 disarms */
+};
+_Static_assert(sizeof(struct uk_HcTimer) == 8, "uk_HcTimer layout");
 
 /* WRITE: host writes the byte count (or -errno) back into len */
 struct __attribute__((packed)) uk_HcWrite {
@@ -118,6 +183,95 @@ struct __attribute__((packed)) uk_HcRandom {
   int64_t ret; /* out: bytes written or -errno */
 };
 _Static_assert(sizeof(struct uk_HcRandom) == 24, "uk_HcRandom layout");
+
+/* OPEN (uhyve layout): path relative to the share; ret is a handle (>= 3) or -errno */
+struct __attribute__((packed)) uk_HcOpen {
+  uint64_t name; /* guest-physical address of the NUL-terminated path */
+  int32_t flags; /* Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...) */
+  int32_t mode; /* permission bits for O_CREAT */
+  int32_t ret; /* out: handle or -errno */
+};
+_Static_assert(sizeof(struct uk_HcOpen) == 20, "uk_HcOpen layout");
+
+/* CLOSE (uhyve layout) */
+struct __attribute__((packed)) uk_HcClose {
+  int32_t fd; /* handle from OPEN */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcClose) == 8, "uk_HcClose layout");
+
+/* LSEEK (uhyve layout): the host writes the new offset (or -errno) into offset */
+struct __attribute__((packed)) uk_HcLseek {
+  int32_t fd; /* handle from OPEN */
+  int64_t offset; /* in: offset; out: resulting offset or -errno */
+  int32_t whence; /* SEEK_SET, SEEK_CUR or SEEK_END */
+};
+_Static_assert(sizeof(struct uk_HcLseek) == 16, "uk_HcLseek layout");
+
+/* UNLINK (uhyve layout) */
+struct __attribute__((packed)) uk_HcUnlink {
+  uint64_t name; /* guest-physical address of the path */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcUnlink) == 12, "uk_HcUnlink layout");
+
+/* HOST_MKDIR */
+struct __attribute__((packed)) uk_HcMkdir {
+  uint64_t name; /* guest-physical address of the path */
+  int32_t mode; /* permission bits */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcMkdir) == 16, "uk_HcMkdir layout");
+
+/* HOST_RMDIR */
+struct __attribute__((packed)) uk_HcRmdir {
+  uint64_t name; /* guest-physical address of the path */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcRmdir) == 12, "uk_HcRmdir layout");
+
+/* HOST_RENAME: both paths inside the share */
+struct __attribute__((packed)) uk_HcRename {
+  uint64_t oldname; /* guest-physical address of the source path */
+  uint64_t newname; /* guest-physical address of the target path */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcRename) == 20, "uk_HcRename layout");
+
+/* HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields */
+struct __attribute__((packed)) uk_HcStat {
+  uint64_t name; /* guest-physical address of the path, or 0 to stat fd */
+  int32_t fd; /* handle when name is 0 */
+  int32_t flags; /* 1: do not follow a final symbolic link (lstat) */
+  int32_t ret; /* out: 0 or -errno */
+  uint32_t mode; /* out: st_mode */
+  uint32_t nlink; /* out: st_nlink */
+  uint64_t size; /* out: st_size */
+  uint64_t ino; /* out: st_ino */
+  uint64_t blocks; /* out: st_blocks (512-byte units) */
+  uint64_t atime_ns; /* out: access time, ns since the epoch */
+  uint64_t mtime_ns; /* out: modification time, ns since the epoch */
+  uint64_t ctime_ns; /* out: status-change time, ns since the epoch */
+};
+_Static_assert(sizeof(struct uk_HcStat) == 76, "uk_HcStat layout");
+
+/* HOST_GETDENTS: the host writes linux_dirent64 records into buf */
+struct __attribute__((packed)) uk_HcGetdents {
+  int32_t fd; /* handle of a directory opened with O_DIRECTORY */
+  uint64_t buf; /* guest-physical destination */
+  uint64_t len; /* capacity of buf */
+  int64_t ret; /* out: bytes written (0 at the end) or -errno */
+};
+_Static_assert(sizeof(struct uk_HcGetdents) == 28, "uk_HcGetdents layout");
+
+/* HOST_FTRUNCATE: by handle (name == 0) or by path */
+struct __attribute__((packed)) uk_HcFtruncate {
+  uint64_t name; /* guest-physical address of the path, or 0 to use fd */
+  int32_t fd; /* handle when name is 0 */
+  int64_t length; /* new size */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcFtruncate) == 24, "uk_HcFtruncate layout");
 
 /* written by the VMM before the first instruction; its address arrives in RDI */
 struct __attribute__((packed)) uk_BootInfo {

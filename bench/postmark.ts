@@ -1,0 +1,110 @@
+// `npm run bench:postmark`: PostMark (guest-src/app/postmark/postmark.c) with its
+// defaults and with HermiTux's configuration, on the guest's RAM file system, on the
+// host share (/host, forwarded through the file hypercalls; the shared directory is
+// on /dev/shm so the host side costs as little as it can), and natively on Linux on
+// /dev/shm and on disk. Prints transactions per second side by side and writes
+// bench/results/postmark.svg.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GUEST_BIN_DIR, PROJECT_ROOT } from '../vmm/paths.js';
+import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
+
+const CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
+const GUEST = path.join(GUEST_BIN_DIR, 'postmark', 'postmark.elf');
+const SOURCE = path.join(PROJECT_ROOT, 'guest-src', 'app', 'postmark', 'postmark.c');
+
+interface Config { name: string; commands: string[]; mem: string }
+const CONFIGS: Config[] = [
+  { name: 'defaults (500 files, 500 tx)', commands: [], mem: '256M' },
+  {
+    name: 'HermiTux (3000 x 128 KiB, 20000 tx)',
+    commands: ['set number 3000', 'set transactions 20000', 'set size 131072 131072', 'set read 4096', 'set write 4096'],
+    mem: '2G',
+  },
+];
+
+interface Result { tps: number; seconds: number }
+
+function parse(out: string, what: string): Result {
+  const m = /postmark-result .* seconds=([0-9.]+) tps=([0-9.]+)/.exec(out);
+  if (!m) throw new Error(`${what}: no postmark-result line in its output:\n${out}`);
+  return { seconds: Number(m[1]), tps: Number(m[2]) };
+}
+
+const args = (cfg: Config, location: string) => [...cfg.commands, `set location ${location}`, 'run'].flatMap((c) => ['-c', c]);
+
+function runGuest(cfg: Config, extra: string[], location: string, what: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, GUEST, '--mem', cfg.mem, ...extra, '--', ...args(cfg, location)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (status) => {
+      if (status !== 0) reject(new Error(`${what} exited with ${status}`));
+      else {
+        try { resolve(parse(out, what)); } catch (e) { reject(e); }
+      }
+    });
+  });
+}
+
+function runNative(bin: string, cfg: Config, dir: string, what: string): Result {
+  const r = spawnSync(bin, args(cfg, dir), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${what} exited with ${r.status}: ${r.stderr}`);
+  return parse(r.stdout, what);
+}
+
+export async function benchPostmark(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-postmark-'));
+  const shmBase = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const diskBase = path.join(PROJECT_ROOT, 'build');
+  const bin = path.join(work, 'postmark-native');
+  const cc = spawnSync('gcc', ['-O2', '-o', bin, SOURCE], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+  const rows: (string | number)[][] = [];
+  const bars = [];
+  try {
+    for (const cfg of CONFIGS) {
+      progress(`${cfg.name}: guest RAM file system`);
+      const ram = await runGuest(cfg, [], '/', 'guest ramfs');
+      const share = fs.mkdtempSync(path.join(shmBase, 'unikv-pm-share-'));
+      progress(`${cfg.name}: guest host share (${share})`);
+      let host: Result;
+      try {
+        host = await runGuest(cfg, ['--share', share], '/host', 'guest host share');
+      } finally {
+        fs.rmSync(share, { recursive: true, force: true });
+      }
+      const results: Record<string, Result> = { ram, host };
+      for (const [key, base] of [['shm', shmBase], ['disk', diskBase]] as const) {
+        const dir = fs.mkdtempSync(path.join(base, 'unikv-pm-'));
+        progress(`${cfg.name}: native on ${key} (${dir})`);
+        try {
+          results[key] = runNative(bin, cfg, dir, `native ${key}`);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      rows.push([cfg.name, ram.tps.toFixed(0), results.host.tps.toFixed(0), results.shm.tps.toFixed(0), results.disk.tps.toFixed(0),
+        `${(ram.tps / results.host.tps).toFixed(2)}x`, `${(ram.tps / results.shm.tps).toFixed(3)}x`]);
+      const short = cfg.name.split(' (')[0];
+      bars.push(
+        { label: `${short}: guest ramfs`, value: ram.tps },
+        { label: `${short}: guest /host share`, value: results.host.tps },
+        { label: `${short}: native /dev/shm`, value: results.shm.tps },
+        { label: `${short}: native disk`, value: results.disk.tps },
+      );
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  printTable('PostMark transactions per second (one run each)', [
+    'configuration', 'guest ramfs', 'guest /host', 'native shm', 'native disk', 'ramfs/host (goal >= 5x)', 'ramfs/shm (goal >= 0.5x)',
+  ], rows);
+  const chart = writeBarChart(path.join(RESULTS_DIR, 'postmark.svg'), 'PostMark transactions per second (higher is better)', 'tps', bars);
+  progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchPostmark();

@@ -1,0 +1,375 @@
+; Path names: copying them in from the program and walking them.
+;
+; A walk works in a Walk context (two static ones: walk_a and walk_b, enough for
+; rename and link). The path sits in buf0; following a symbolic link splices its
+; target in front of the rest of the path in the other buffer, so a walk needs no
+; recursion and no allocation. A walk stops at the last component and reports the
+; directory that holds it, its name and its entry, so one walk serves lookups and
+; creations alike. A path that enters /host stops there: the rest of it is
+; forwarded to the VMM, which resolves it inside the shared directory.
+
+WALK_FOLLOW   equ 1                    ; walk flag: follow a symbolic link in the last component
+WALK_TRAILING equ 1                    ; Walk.flags: the path ended with '/'
+WALK_DOT      equ 2                    ; Walk.flags: the last component is . or ..
+SYMLOOP_MAX   equ 40                   ; as Linux: more links than this is ELOOP
+AT_FDCWD      equ -100
+
+struc Walk
+	.buf0:   resb PATH_MAX + 8
+	.buf1:   resb PATH_MAX + 8
+	.inode:  resq 1      ; the object named (0: the last component does not exist)
+	.dir:    resq 1      ; the directory holding the last component
+	.dent:   resq 1      ; its entry (0 for . and .. and for /)
+	.name:   resq 1      ; the last component (not NUL-terminated)
+	.len:    resq 1
+	.host:   resq 1      ; when the path enters /host: the rest, relative to the share
+	.flags:  resq 1      ; WALK_TRAILING, WALK_DOT
+	.links:  resq 1      ; symbolic links followed so far
+	.other:  resq 1      ; the buffer a splice writes next
+endstruc
+
+section .text
+
+; -----------------------------------------------------------------------------
+; copy_user_path -- copy the program's NUL-terminated path into a kernel buffer
+;  IN:  RDI = program address, RSI = buffer (PATH_MAX bytes)
+;  OUT: RAX = length, or -EFAULT, -ENAMETOOLONG, -ENOENT (empty path)
+;  Clobbers: RCX, RDX
+copy_user_path:
+	cmp rdi, NULL_GUARD_END
+	jb .efault
+	mov rcx, [ram_size]
+	cmp rdi, rcx
+	jae .efault
+	sub rcx, rdi                       ; bytes before the end of RAM
+	xor eax, eax
+.byte:	cmp rax, rcx
+	jae .efault
+	cmp rax, PATH_MAX
+	jae .toolong                       ; PATH_MAX counts the NUL
+	mov dl, [rdi + rax]
+	mov [rsi + rax], dl
+	test dl, dl
+	jz .done
+	inc rax
+	jmp .byte
+.done:	test rax, rax
+	jz .enoent
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+.toolong:
+	mov rax, -ENAMETOOLONG
+	ret
+.enoent:
+	mov rax, -ENOENT
+	ret
+
+; -----------------------------------------------------------------------------
+; walk -- resolve the path in ctx.buf0
+;  IN:  RDI = Walk context, RSI = directory for a relative path, EDX = WALK_FOLLOW or 0
+;  OUT: RAX = 0 (ctx filled; ctx.inode may be 0 when only the last component is
+;       missing) or -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+walk:
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rbx, rdi
+	mov r12, rsi
+	mov r14d, edx
+	xor eax, eax
+	mov [rbx + Walk.inode], rax
+	mov [rbx + Walk.dent], rax
+	mov [rbx + Walk.host], rax
+	mov [rbx + Walk.flags], rax
+	mov [rbx + Walk.links], rax
+	mov [rbx + Walk.len], rax
+	lea r13, [rbx + Walk.buf0]
+	lea rax, [rbx + Walk.buf1]
+	mov [rbx + Walk.other], rax
+.restart:
+	cmp byte [r13], '/'
+	jne .component
+	mov r12, [root_inode]
+.slash:	cmp byte [r13], '/'
+	jne .after_slash
+	inc r13
+	jmp .slash
+.after_slash:
+	cmp byte [r13], 0
+	jne .component
+	; The path was "/" (or only slashes): the root itself.
+	mov [rbx + Walk.inode], r12
+	mov [rbx + Walk.dir], r12
+	mov [rbx + Walk.name], r13
+	mov qword [rbx + Walk.len], 0
+	mov qword [rbx + Walk.flags], WALK_DOT
+	jmp .ok
+.component:
+	; [r13, r15) is the component; RDX skips the slashes after it.
+	mov r15, r13
+.scan:	mov al, [r15]
+	test al, al
+	jz .scanned
+	cmp al, '/'
+	je .scanned
+	inc r15
+	jmp .scan
+.scanned:
+	mov rcx, r15
+	sub rcx, r13
+	cmp rcx, NAME_MAX
+	ja .toolong
+	mov rdx, r15
+	xor r8d, r8d                       ; trailing-slash flag
+.skip:	cmp byte [rdx], '/'
+	jne .skipped
+	inc rdx
+	mov r8d, WALK_TRAILING
+	jmp .skip
+.skipped:
+	mov eax, [r12 + Inode.mode]
+	and eax, S_IFMT
+	cmp eax, S_IFDIR
+	jne .enotdir
+	mov [rbx + Walk.dir], r12
+	mov [rbx + Walk.name], r13
+	mov [rbx + Walk.len], rcx
+	mov qword [rbx + Walk.dent], 0
+	mov qword [rbx + Walk.flags], 0
+	cmp byte [rdx], 0
+	jne .inner
+	mov [rbx + Walk.flags], r8         ; last component: remember a trailing slash
+.inner:	push rdx
+	; "." and ".." never reach the directory index.
+	cmp byte [r13], '.'
+	jne .lookup
+	cmp rcx, 1
+	je .dot
+	cmp rcx, 2
+	jne .lookup
+	cmp byte [r13 + 1], '.'
+	jne .lookup
+	mov rax, [r12 + Inode.parent]
+	jmp .dots
+.dot:	mov rax, r12
+.dots:	or qword [rbx + Walk.flags], WALK_DOT
+	pop rdx
+	jmp .found
+.lookup:
+	mov rdi, r12
+	mov rsi, r13
+	mov rdx, rcx
+	call dir_lookup
+	pop rdx
+	test rax, rax
+	jz .missing
+	mov [rbx + Walk.dent], rax
+	mov rax, [rax + Dent.inode]
+.found:	; RAX = the object, RDX = the rest of the path.
+	mov ecx, [rax + Inode.mode]
+	and ecx, S_IFMT
+	cmp ecx, S_IFLNK
+	jne .not_link
+	cmp byte [rdx], 0
+	jne .follow                        ; a link in the middle is always followed
+	test r14d, WALK_FOLLOW
+	jnz .follow
+	test qword [rbx + Walk.flags], WALK_TRAILING
+	jnz .follow                        ; "link/" means the directory it names
+	jmp .last
+.not_link:
+	test dword [rax + Inode.flags], INODE_HOSTMOUNT
+	jnz .host
+	cmp byte [rdx], 0
+	je .last
+	mov r12, rax
+	mov r13, rdx
+	jmp .component
+.last:	mov [rbx + Walk.inode], rax
+.ok:	xor eax, eax
+	jmp .out
+.host:	mov [rbx + Walk.inode], rax
+	mov [rbx + Walk.host], rdx
+	jmp .ok
+.missing:
+	cmp byte [rdx], 0
+	je .ok                             ; only the last component is missing
+	mov rax, -ENOENT
+	jmp .out
+.follow:
+	; New path = target + the rest from the end of this component (its slashes too).
+	inc qword [rbx + Walk.links]
+	cmp qword [rbx + Walk.links], SYMLOOP_MAX
+	ja .eloop
+	mov rsi, [rax + Inode.target]
+	mov r8, [rax + Inode.size]
+	xor ecx, ecx                       ; length of the rest
+.restlen:
+	cmp byte [r15 + rcx], 0
+	je .counted
+	inc rcx
+	jmp .restlen
+.counted:
+	lea r9, [r8 + rcx]
+	cmp r9, PATH_MAX - 1
+	ja .toolong
+	mov rdi, [rbx + Walk.other]
+	mov r10, rdi                       ; the new path's start
+	mov r11, rcx
+	mov rcx, r8
+	rep movsb                          ; target
+	mov rsi, r15
+	lea rcx, [r11 + 1]
+	rep movsb                          ; rest and its NUL
+	; Swap buffers: the one just read becomes the next splice's destination.
+	lea rax, [rbx + Walk.buf0]
+	cmp r10, rax
+	jne .to_buf1
+	lea rax, [rbx + Walk.buf1]
+.to_buf1:
+	mov [rbx + Walk.other], rax
+	mov r13, r10
+	jmp .restart                       ; relative targets continue from R12
+.enotdir:
+	mov rax, -ENOTDIR
+	jmp .out
+.toolong:
+	mov rax, -ENAMETOOLONG
+	jmp .out
+.eloop:	mov rax, -ELOOP
+.out:	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; walk_at -- copy the program's path in and walk it from dirfd (the *at calls)
+;  IN:  RDI = Walk context, ESI = dirfd (AT_FDCWD: the working directory),
+;       RDX = program's path, ECX = WALK_FOLLOW or 0
+;  OUT: RAX = 0 or -errno (as walk, plus -EFAULT, -EBADF)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+walk_at:
+	push rbx
+	push r12
+	push r13
+	push r14
+	mov rbx, rdi
+	mov r12d, esi
+	mov r14d, ecx
+	mov rdi, rdx
+	lea rsi, [rbx + Walk.buf0]
+	call copy_user_path
+	test rax, rax
+	js .out
+	mov r13, rax                       ; length
+	cmp byte [rbx + Walk.buf0], '/'
+	je .absolute
+	cmp r12d, AT_FDCWD
+	jne .dirfd
+	mov rsi, [cwd_inode]
+	mov rdx, [cwd_host]
+	jmp .start
+.dirfd:	mov edi, r12d
+	call fd_get
+	test rax, rax
+	jz .ebadf
+	cmp dword [rax + File.kind], FILE_RAM
+	je .ramdir
+	cmp dword [rax + File.kind], FILE_HOST
+	jne .enotdir
+	mov rdx, [rax + File.hpath]
+	test rdx, rdx
+	jz .enotdir
+	mov rsi, [host_mount]
+	jmp .start
+.ramdir:
+	mov rsi, [rax + File.inode]
+	mov eax, [rsi + Inode.mode]
+	and eax, S_IFMT
+	cmp eax, S_IFDIR
+	jne .enotdir
+	xor edx, edx
+.start:	; RSI = start directory; RDX = its path inside the share when it lies there.
+	test rdx, rdx
+	jz .walk
+	push rsi
+	mov rdi, rbx
+	mov rsi, rdx
+	mov rdx, r13
+	call prefix_host_path
+	pop rsi
+	test rax, rax
+	js .out
+.absolute:
+	mov rsi, [root_inode]
+.walk:	mov rdi, rbx
+	mov edx, r14d
+	call walk
+.out:	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.ebadf:	mov rax, -EBADF
+	jmp .out
+.enotdir:
+	mov rax, -ENOTDIR
+	jmp .out
+
+; -----------------------------------------------------------------------------
+; prefix_host_path -- turn a path relative to a share directory into "/host/DIR/path"
+;  IN:  RDI = Walk context (relative path in buf0), RSI = DIR (NUL-terminated,
+;       relative to the share), RDX = length of the path in buf0
+;  OUT: RAX = 0 or -ENAMETOOLONG; buf0 holds the absolute path
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+prefix_host_path:
+	push rbx
+	mov rbx, rdi
+	xor ecx, ecx
+.dirlen:
+	cmp byte [rsi + rcx], 0
+	je .measured
+	inc rcx
+	jmp .dirlen
+.measured:
+	lea rax, [rcx + rdx + 7]           ; "/host/" + DIR + "/" + path
+	cmp rax, PATH_MAX - 1
+	ja .toolong
+	mov r8, rcx
+	lea rdi, [rbx + Walk.buf1]         ; build in buf1, then copy back
+	mov dword [rdi], '/hos'
+	mov word [rdi + 4], 't/'
+	add rdi, 6
+	mov rcx, r8
+	rep movsb
+	mov byte [rdi], '/'
+	inc rdi
+	lea rsi, [rbx + Walk.buf0]
+	lea rcx, [rdx + 1]
+	rep movsb
+	lea rdi, [rbx + Walk.buf0]
+	lea rsi, [rbx + Walk.buf1]
+	mov rcx, PATH_MAX
+	rep movsb
+	xor eax, eax
+	pop rbx
+	ret
+.toolong:
+	mov rax, -ENAMETOOLONG
+	pop rbx
+	ret
+
+section .bss
+alignb 8
+walk_a:      resb Walk_size
+walk_b:      resb Walk_size
+cwd_inode:   resq 1     ; the working directory (a reference is held)
+cwd_host:    resq 1     ; its path inside the share when it lies there (kmalloc), else 0
+section .text

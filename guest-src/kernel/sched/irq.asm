@@ -1,0 +1,97 @@
+; Device interrupts: the timer, IPIs and I/O completions.
+;
+; The VMM delivers them on IST1 with interrupts off. Interrupts are only ever on
+; while the program runs or while a CPU idles in hlt, and in both cases the current
+; task's kernel stack is empty; so the handler moves the interrupted register file
+; (a Frame) to the top of that stack and runs from there. The task can then be
+; switched away like any other, and resumes through return_to_context.
+;
+; Any interrupt means "look around": the handler wakes sleepers whose time has come
+; and lets this CPU switch if others are waiting, whatever the vector. The VMM may
+; therefore fold several pending reasons into one interrupt.
+
+section .text
+
+%macro IRQ_STUB 1
+irq_stub_%1:
+	push 0                             ; no error code: keep the Frame layout
+	push %1
+	jmp irq_common
+%endmacro
+
+IRQ_STUB VEC_TIMER
+IRQ_STUB VEC_IPI
+IRQ_STUB VEC_IO
+
+section .data
+irq_stubs:                                 ; indexed by vector - VEC_TIMER
+	dq irq_stub_ %+ VEC_TIMER
+	dq irq_stub_ %+ VEC_IPI
+	dq irq_stub_ %+ VEC_IO
+section .text
+
+irq_common:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rsi, rsp                       ; the Frame on IST1
+	mov rdi, [gs:Percpu.kstack_top]
+	sub rdi, ExcFrame_size
+	mov rsp, rdi                       ; ... moves to the task's kernel stack
+	mov ecx, ExcFrame_size / 8
+	rep movsq
+	call handle_interrupt
+	jmp return_to_context
+
+; -----------------------------------------------------------------------------
+; return_to_context -- resume whatever a Frame describes (program or idle loop)
+;  IN:  RSP = Frame
+;  OUT: does not return
+return_to_context:
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16                        ; vector and error code
+	iretq
+
+; -----------------------------------------------------------------------------
+; handle_interrupt -- wake due sleepers, finish I/O, switch if others are waiting
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
+handle_interrupt:
+	SPIN_LOCK [sched_lock]
+	call wake_sleepers
+	call io_complete_locked
+	mov rax, [gs:Percpu.self]
+	cmp qword [rax + Percpu.rq_len], 0
+	je .stay
+	jmp schedule_locked                ; preempt: the current task goes to the back
+.stay:	SPIN_UNLOCK [sched_lock]
+	ret
+
+; io_complete_locked -- hook for I/O completions (sched_lock held); none yet
+io_complete_locked:
+	ret

@@ -1,0 +1,270 @@
+// The host side of the guest's /host share: file operations confined to one host
+// directory. It knows nothing of guest memory: the port device (vmm/ports/host-files.ts)
+// decodes the guest's structs and calls these methods with plain values; every
+// method returns a result or a negative Linux errno, never throws for a guest error.
+//
+// Confinement: every path is resolved by the host kernel with openat2(2) and
+// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS relative to a descriptor of the shared
+// directory, opened once. The kernel refuses (EXDEV) any resolution that would leave
+// that directory: `..` above it, absolute paths, absolute symbolic links, relative
+// links that climb out. It checks during the walk itself, so a component swapped for
+// a symbolic link between a check and a use cannot redirect it: there is no separate
+// check. Calls that name an entry rather than open it (mkdir, unlink, rmdir, rename)
+// resolve the parent directory that way and then act on the last name relative to
+// that descriptor (mkdirat, unlinkat, renameat), which never follows a link in the
+// last name. Node has no openat2, so it is called through koffi (syscall(2)).
+import fs from 'node:fs';
+import koffi from 'koffi';
+
+const SYS_OPENAT2 = 437;
+const SYS_GETDENTS64 = 217;
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_DIRECTORY = 0o200000;
+const O_NOFOLLOW = 0o400000;
+const O_CLOEXEC = 0o2000000;
+const O_PATH = 0o10000000;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_BENEATH = 0x08;
+const AT_REMOVEDIR = 0x200;
+
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, EBADF: 9, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, EXDEV: 18,
+  ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EMFILE: 24, ENAMETOOLONG: 36, ENOTEMPTY: 39,
+} as const;
+
+/** Open flags the guest may pass through; anything else is dropped. */
+const PASSED_FLAGS = 0o3 | 0o100 | 0o200 | 0o1000 | 0o2000 | 0o4000 | O_DIRECTORY | O_NOFOLLOW;
+
+const libc = koffi.load('libc.so.6');
+const syscall4 = libc.func('long syscall(long nr, long a, const char *b, void *c, long d)');
+const syscall3 = libc.func('long syscall(long nr, long a, void *b, long c)');
+const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)');
+const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)');
+const renameat = libc.func('int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)');
+const lseek = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
+const closeFd = libc.func('int close(int fd)');
+
+/** Result of stat: the fields the guest's struct stat needs. */
+export interface HostStat {
+  mode: number; nlink: number; size: bigint; ino: bigint; blocks: bigint;
+  atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint;
+}
+
+export class HostFilesError extends Error {}
+
+interface Handle { fd: number; dir: boolean }
+
+/** First handle number; below it the guest's WRITE/READ ports mean the console. */
+export const HANDLE_BASE = 3;
+const MAX_HANDLES = 4096;
+
+export class HostFilesBackend {
+  private readonly rootFd: number;
+  private readonly handles: (Handle | undefined)[] = [];
+  private readonly how = Buffer.alloc(24); // struct open_how {u64 flags, mode, resolve}
+  private readonly dents = Buffer.alloc(64 * 1024);
+
+  /** Opens the shared directory; throws HostFilesError (one line) when it cannot. */
+  constructor(readonly root: string) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(root);
+      if (st.isDirectory()) fs.accessSync(root, fs.constants.R_OK | fs.constants.X_OK);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new HostFilesError(`--share ${root}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
+    }
+    if (!st.isDirectory()) throw new HostFilesError(`--share ${root}: not a directory`);
+    this.rootFd = fs.openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
+
+  /** openat2 beneath the share; returns a host descriptor or -errno. */
+  private resolve(path: string, flags: number, mode = 0): number {
+    if (Buffer.byteLength(path) >= 4096) return -ERRNO.ENAMETOOLONG;
+    this.how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
+    // openat2 is strict where open(2) is lenient: a mode without O_CREAT is EINVAL.
+    this.how.writeBigUInt64LE(BigInt(flags & O_CREAT ? mode & 0o7777 : 0), 8);
+    this.how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), 16);
+    const fd = Number(syscall4(SYS_OPENAT2, this.rootFd, path === '' ? '.' : path, this.how, 24));
+    return fd < 0 ? -koffi.errno() : fd;
+  }
+
+  /** The parent directory's descriptor and the last name, for calls that act on a name. */
+  private parent(path: string): { fd: number; name: string } | number {
+    const trimmed = path.replace(/\/+$/, '');
+    if (trimmed === '' || trimmed === '.') return -ERRNO.EBUSY; // the share itself
+    const cut = trimmed.lastIndexOf('/');
+    const dir = cut < 0 ? '.' : trimmed.slice(0, cut) || '/';
+    const name = trimmed.slice(cut + 1);
+    if (name === '.' || name === '..') return -ERRNO.EINVAL;
+    const fd = this.resolve(dir, O_PATH | O_DIRECTORY);
+    return fd < 0 ? fd : { fd, name };
+  }
+
+  private withParent(path: string, body: (fd: number, name: string) => number): number {
+    const p = this.parent(path);
+    if (typeof p === 'number') return p;
+    try {
+      return body(p.fd, p.name) < 0 ? -koffi.errno() : 0;
+    } finally {
+      closeFd(p.fd);
+    }
+  }
+
+  private handle(h: number): Handle | undefined {
+    return Number.isInteger(h) && h >= HANDLE_BASE ? this.handles[h - HANDLE_BASE] : undefined;
+  }
+
+  open(path: string, flags: number, mode: number): number {
+    const fd = this.resolve(path, flags & PASSED_FLAGS, mode);
+    if (fd < 0) return fd;
+    let slot = this.handles.indexOf(undefined);
+    if (slot < 0) slot = this.handles.length;
+    if (slot >= MAX_HANDLES) {
+      closeFd(fd);
+      return -ERRNO.EMFILE;
+    }
+    let dir = false;
+    try {
+      dir = fs.fstatSync(fd).isDirectory();
+    } catch { /* keep going: reads will report the error */ }
+    this.handles[slot] = { fd, dir };
+    return slot + HANDLE_BASE;
+  }
+
+  close(h: number): number {
+    const entry = this.handle(h);
+    if (!entry) return -ERRNO.EBADF;
+    this.handles[h - HANDLE_BASE] = undefined;
+    closeFd(entry.fd);
+    return 0;
+  }
+
+  read(h: number, into: Uint8Array): number {
+    const entry = this.handle(h);
+    if (!entry) return -ERRNO.EBADF;
+    if (entry.dir) return -ERRNO.EISDIR;
+    return errnoOf(() => fs.readSync(entry.fd, into, 0, into.length, null));
+  }
+
+  write(h: number, bytes: Uint8Array): number {
+    const entry = this.handle(h);
+    if (!entry) return -ERRNO.EBADF;
+    return errnoOf(() => fs.writeSync(entry.fd, bytes, 0, bytes.length, null));
+  }
+
+  lseek(h: number, offset: bigint, whence: number): bigint {
+    const entry = this.handle(h);
+    if (!entry) return BigInt(-ERRNO.EBADF);
+    const r = BigInt(lseek(entry.fd, offset, whence));
+    return r < 0n ? BigInt(-koffi.errno()) : r;
+  }
+
+  unlink(path: string): number {
+    return this.withParent(path, (fd, name) => unlinkat(fd, name, 0));
+  }
+
+  rmdir(path: string): number {
+    return this.withParent(path, (fd, name) => unlinkat(fd, name, AT_REMOVEDIR));
+  }
+
+  mkdir(path: string, mode: number): number {
+    const p = this.parent(path);
+    if (p === -ERRNO.EBUSY) return -ERRNO.EEXIST; // mkdir of the share itself
+    return this.withParent(path, (fd, name) => mkdirat(fd, name, mode & 0o7777));
+  }
+
+  rename(from: string, to: string): number {
+    const a = this.parent(from);
+    if (typeof a === 'number') return a;
+    try {
+      const b = this.parent(to);
+      if (typeof b === 'number') return b;
+      try {
+        return renameat(a.fd, a.name, b.fd, b.name) < 0 ? -koffi.errno() : 0;
+      } finally {
+        closeFd(b.fd);
+      }
+    } finally {
+      closeFd(a.fd);
+    }
+  }
+
+  /** stat by path (lstat when nofollow) or, with path null, by handle. */
+  stat(path: string | null, h: number, nofollow: boolean): HostStat | number {
+    let fd: number;
+    let opened = false;
+    if (path === null) {
+      const entry = this.handle(h);
+      if (!entry) return -ERRNO.EBADF;
+      fd = entry.fd;
+    } else {
+      fd = this.resolve(path, O_PATH | (nofollow ? O_NOFOLLOW : 0));
+      if (fd < 0) return fd;
+      opened = true;
+    }
+    try {
+      const st = fs.fstatSync(fd, { bigint: true });
+      return {
+        mode: Number(st.mode), nlink: Number(st.nlink), size: st.size, ino: st.ino, blocks: st.blocks,
+        atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs,
+      };
+    } catch (e) {
+      return errnoOfError(e);
+    } finally {
+      if (opened) closeFd(fd);
+    }
+  }
+
+  /** linux_dirent64 records (at most `max` bytes), or -errno. */
+  getdents(h: number, max: number): Uint8Array | number {
+    const entry = this.handle(h);
+    if (!entry) return -ERRNO.EBADF;
+    if (!entry.dir) return -ERRNO.ENOTDIR;
+    const n = Number(syscall3(SYS_GETDENTS64, entry.fd, this.dents, Math.min(max, this.dents.length)));
+    if (n < 0) return -koffi.errno();
+    return this.dents.subarray(0, n);
+  }
+
+  /** truncate by path, or ftruncate by handle when path is null. */
+  truncate(path: string | null, h: number, length: bigint): number {
+    if (length < 0n) return -ERRNO.EINVAL;
+    if (path === null) {
+      const entry = this.handle(h);
+      if (!entry) return -ERRNO.EBADF;
+      return errnoOf(() => { fs.ftruncateSync(entry.fd, Number(length)); return 0; });
+    }
+    const fd = this.resolve(path, O_WRONLY);
+    if (fd < 0) return fd;
+    try {
+      return errnoOf(() => { fs.ftruncateSync(fd, Number(length)); return 0; });
+    } finally {
+      closeFd(fd);
+    }
+  }
+
+  /** Closes every handle and the share's own descriptor. */
+  dispose(): void {
+    for (const entry of this.handles) if (entry) closeFd(entry.fd);
+    this.handles.length = 0;
+    closeFd(this.rootFd);
+  }
+}
+
+function errnoOfError(e: unknown): number {
+  const errno = (e as NodeJS.ErrnoException).errno;
+  if (typeof errno !== 'number') throw e;
+  return errno < 0 ? errno : -errno; // libuv reports -errno on Linux
+}
+
+function errnoOf(body: () => number): number {
+  try {
+    return body();
+  } catch (e) {
+    return errnoOfError(e);
+  }
+}
+
+export { O_RDONLY };

@@ -1,0 +1,117 @@
+// --preload DIR and --share DIR: what the VMM prepares before boot.
+//
+// The preload archive (unpacked by guest-src/kernel/fs/preload.asm), little-endian:
+//   u64 PRELOAD_MAGIC ("UKVPLD1\0")
+//   records, each starting 8-byte aligned:
+//     u8 type (0 end, 1 directory, 2 file, 3 symbolic link), u8 0, u16 path length,
+//     u32 permission bits, u64 data length, path (relative to /, no NUL), data
+//     (file contents or link target)
+//   Directories come before what they contain (a pre-order walk), so the kernel can
+//   create each entry in a parent that already exists.
+// The archive goes at the top of guest RAM, page aligned; BootInfo.preload_addr and
+// preload_size point at it and the kernel frees its pages once it has unpacked it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { BootInfo, MEM, MISC } from '../generated/abi.js';
+import type { GuestMemory } from '../guest-memory.js';
+import { HostFilesBackend, HostFilesError } from '../../proxy/host-files/backend.js';
+
+const TYPE = { end: 0, dir: 1, file: 2, link: 3 } as const;
+const PATH_MAX = 4096;
+
+export class PreloadError extends Error {}
+
+/** Packs the tree under `root` (not root itself) into an archive. */
+export function packTree(root: string): Buffer {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+    if (st.isDirectory()) fs.accessSync(root, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new PreloadError(`--preload ${root}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
+  }
+  if (!st.isDirectory()) throw new PreloadError(`--preload ${root}: not a directory`);
+  const parts: Buffer[] = [];
+  const magic = Buffer.alloc(8);
+  magic.writeBigUInt64LE(BigInt(MISC.PRELOAD_MAGIC));
+  parts.push(magic);
+  const record = (type: number, rel: string, mode: number, data: Buffer) => {
+    const name = Buffer.from(rel);
+    if (name.length >= PATH_MAX - 1) throw new PreloadError(`--preload: path too long: ${rel}`);
+    const head = Buffer.alloc(16);
+    head.writeUInt8(type, 0);
+    head.writeUInt16LE(name.length, 2);
+    head.writeUInt32LE(mode & 0o7777, 4);
+    head.writeBigUInt64LE(BigInt(data.length), 8);
+    const pad = (8 - ((16 + name.length + data.length) % 8)) % 8;
+    parts.push(head, name, data, Buffer.alloc(pad));
+  };
+  const walk = (dir: string, rel: string) => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).sort();
+    } catch (e) {
+      throw new PreloadError(`--preload: cannot read ${dir}: ${(e as Error).message}`);
+    }
+    for (const name of names) {
+      const full = path.join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const s = fs.lstatSync(full);
+      if (s.isDirectory()) {
+        record(TYPE.dir, r, s.mode, Buffer.alloc(0));
+        walk(full, r);
+      } else if (s.isFile()) {
+        let data: Buffer;
+        try {
+          data = fs.readFileSync(full);
+        } catch (e) {
+          throw new PreloadError(`--preload: cannot read ${full}: ${(e as Error).message}`);
+        }
+        record(TYPE.file, r, s.mode, data);
+      } else if (s.isSymbolicLink()) {
+        record(TYPE.link, r, 0o777, Buffer.from(fs.readlinkSync(full)));
+      } // sockets, fifos and devices have no meaning in the guest: skipped
+    }
+  };
+  walk(root, '');
+  parts.push(Buffer.alloc(16)); // end record
+  return Buffer.concat(parts);
+}
+
+const pageUp = (n: number) => Math.ceil(n / MEM.PAGE_SIZE) * MEM.PAGE_SIZE;
+
+export interface FileSetup {
+  share?: HostFilesBackend;
+}
+
+/**
+ * Opens the --share directory and places the --preload archive; writes the BootInfo
+ * fields for both. Returns a one-line refusal message instead when either cannot be.
+ */
+export function prepareFiles(mem: GuestMemory, opts: { share?: string; preload?: string; appEnd: bigint }): FileSetup | string {
+  const setup: FileSetup = {};
+  try {
+    if (opts.preload !== undefined) {
+      const archive = packTree(opts.preload);
+      const at = mem.size - pageUp(archive.length);
+      // Leave the program, its brk window (at most 64 MiB) and a margin below it.
+      const lowest = Number(opts.appEnd) + Math.min(Math.max(mem.size / 16, 1 << 20), 64 << 20) + (16 << 20);
+      if (at < lowest) {
+        return `--preload ${opts.preload}: ${archive.length} bytes do not fit in guest RAM (raise --mem)`;
+      }
+      mem.copyIn(at, archive);
+      mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.preload_addr, BigInt(at));
+      mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.preload_size, BigInt(archive.length));
+    }
+    if (opts.share !== undefined) {
+      setup.share = new HostFilesBackend(opts.share);
+      const flags = mem.readU32(MEM.BOOT_INFO_ADDR + BootInfo.flags);
+      mem.writeU32(MEM.BOOT_INFO_ADDR + BootInfo.flags, flags | MISC.BOOT_FLAG_HOST_SHARE);
+    }
+  } catch (e) {
+    if (e instanceof PreloadError || e instanceof HostFilesError) return e.message;
+    throw e;
+  }
+  return setup;
+}
