@@ -12,6 +12,8 @@ import type { Argv } from 'yargs';
 import { KERNEL_ELF } from './paths.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
+import { createChannel } from './channel/channel.js';
+import type { ProxyService } from '../proxy/kv-service.js';
 
 const STATUS_REFUSED = 125;
 const worker = new Worker(new URL('./worker.js', import.meta.url));
@@ -33,6 +35,11 @@ const parser = yargs(process.argv.slice(2))
   .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for the guest environment (repeatable)' })
   .option('share', { type: 'string', describe: 'host directory shown at /host in the guest, confined to it' })
   .option('preload', { type: 'string', describe: 'host directory copied into the guest RAM file system at boot' })
+  .option('backend', { type: 'string', choices: ['memory', 'fs', 's3'], describe: 'key-value backend (default: s3 on an embedded S3-compatible server on loopback)' })
+  .option('s3-endpoint', { type: 'string', describe: 'S3-compatible endpoint for --backend s3 (AWS, MinIO, Ceph RGW ...); credentials from the AWS environment' })
+  .option('bucket', { type: 'string', describe: 'S3 bucket (default unikv)' })
+  .option('prefix', { type: 'string', describe: 'prepended to every S3 object name' })
+  .option('kv-dir', { type: 'string', describe: 'data directory of the fs backend or the embedded S3 server (default ./.kvstore/...)' })
   .option('kernel', { type: 'string', describe: 'kernel ELF to boot (default: the built one)', hidden: true })
   .strictOptions()
   .help()
@@ -70,10 +77,30 @@ const config: WorkerConfig = {
   preload: argv.preload,
 };
 
+// The key-value proxy lives on this thread; the emulation worker reaches it through
+// the device channel. The proxy module (and the AWS SDK) loads in the background.
+const channel = createChannel(256, 1);
+config.kvChannel = channel.sab;
+const backendName = (argv.backend ?? 's3') as 'memory' | 'fs' | 's3';
+const proxy: Promise<ProxyService> = import('../proxy/kv-service.js').then(({ ProxyService }) =>
+  new ProxyService(channel.sab, {
+    backend: backendName,
+    dir: argv['kv-dir'],
+    s3Endpoint: argv['s3-endpoint'],
+    bucket: argv.bucket,
+    prefix: argv.prefix,
+  }, (line) => process.stderr.write(line + '\n')));
+
 worker.postMessage(config);
-worker.on('message', (m: WorkerMessage) => {
+worker.on('message', async (m: WorkerMessage) => {
   if (m.kind === 'refused') refuse(m.message);
-  process.exitCode = m.status;
+  const service = await proxy;
+  if (argv.stats) {
+    const peak = await service.peakInFlight();
+    if (peak !== undefined) process.stderr.write(`Key-value requests in flight at once (peak, at the backend): ${peak}\n`);
+  }
+  await service.close();
+  process.exit(m.status);
 });
 worker.on('error', (e) => {
   process.stderr.write(`unikv: internal error: ${e.stack ?? e}\n`);

@@ -14,6 +14,8 @@ import { BootInfoError, writeBootInfo } from './boot/boot-info.js';
 import { Vcpu } from './cpu/vcpu.js';
 import { VmLoop } from './cpu/vm-loop.js';
 import { ipiDevice, timerDevice } from './ports/interrupt-controller.js';
+import { kvDevice } from './ports/kv.js';
+import { ChannelTransport } from './kv/channel-transport.js';
 import type { DeviceContext, HostStreams } from './ports/device.js';
 import { registerFileDevices } from './ports/host-files.js';
 import { prepareFiles } from './files/preload.js';
@@ -39,6 +41,8 @@ export interface MachineConfig {
   preload?: string;
   /** Where the VMM's own messages go (stderr in the CLI). */
   log: (line: string) => void;
+  /** The device channel to the key-value proxy (vmm/channel); without it put/get fail with -1. */
+  kvChannel?: SharedArrayBuffer;
 }
 
 export interface MachineResult {
@@ -152,7 +156,11 @@ export function runMachine(cfg: MachineConfig): MachineResult {
 
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace }));
-  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined });
+  const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel) : undefined;
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined, io: transport });
+  const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
+  bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));
+  bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
   bus.register(PORT.TIMER, 1, timerDevice(ctx, loop));
   bus.register(PORT.IPI, 1, ipiDevice(loop));
   const outcome = loop.run();

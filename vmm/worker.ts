@@ -16,6 +16,7 @@ export interface WorkerConfig {
   trace: boolean;
   share?: string;
   preload?: string;
+  kvChannel?: SharedArrayBuffer;
 }
 
 export type WorkerMessage = { kind: 'exit'; status: number } | { kind: 'refused'; message: string };

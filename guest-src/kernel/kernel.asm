@@ -45,6 +45,7 @@ kernel_entry:
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
 %include "sys/random.asm"          ; getrandom
 %include "sys/thread.asm"          ; clone, thread exit, set_tid_address, gettid
+%include "sys/kv.asm"              ; put and get: the key-value frontend driver
 %include "sched/task.asm"          ; Task blocks: record + kernel stack, FPU state
 %include "sched/sched.asm"         ; run queues, load balancing, switch_to, idle
 %include "sched/irq.asm"           ; timer, IPI and I/O interrupts; return path

@@ -20,7 +20,9 @@ export function layout(s: StructSpec): { offsets: Record<string, number>; size: 
   return { offsets, size: at };
 }
 
-const hex = (v: number | bigint) => '0x' + v.toString(16);
+/** Hex for addresses and sizes; negative constants (status codes) stay decimal. */
+const hex = (v: number | bigint) => (v < 0 ? `(${v})` : '0x' + v.toString(16));
+const cLiteral = (v: number | bigint) => (v < 0 ? `(${v})` : `${hex(v)}ULL`);
 
 function nasm(): string {
   const out = [`; ${BANNER}`, '', `ABI_VERSION equ ${ABI_VERSION}`, `SYSCALL_TABLE_SIZE equ ${SYSCALL_TABLE_SIZE}`, ''];
@@ -54,7 +56,7 @@ function cHeader(): string {
     `#define UK_ABI_VERSION ${ABI_VERSION}`, ''];
   for (const p of PORTS) out.push(`#define UK_PORT_${p.name} ${hex(p.value)} /* ${p.doc} */`);
   out.push('');
-  for (const m of [...MEMORY, ...MISC]) out.push(`#define UK_${m.name} ${hex(m.value)}ULL /* ${m.doc} */`);
+  for (const m of [...MEMORY, ...MISC]) out.push(`#define UK_${m.name} ${cLiteral(m.value)} /* ${m.doc} */`);
   out.push('');
   for (const s of SYSCALLS) out.push(`#define UK_SYS_${s.name} ${s.value}`);
   for (const s of STRUCTS) {

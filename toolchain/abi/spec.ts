@@ -27,8 +27,8 @@ export const PORTS: Constant[] = [
   { name: 'CMDSIZE', value: 0x740, doc: 'uhyve argument sizes (arguments travel in the boot info instead)' },
   { name: 'CMDVAL', value: 0x780, doc: 'uhyve argument values (arguments travel in the boot info instead)' },
   { name: 'UNLINK', value: 0x840, doc: 'host share: remove a file {HcUnlink}' },
-  { name: 'KV_PUT', value: 0x900, doc: 'key-value put (reserved for the key-value device)' },
-  { name: 'KV_GET', value: 0x940, doc: 'key-value get (reserved for the key-value device)' },
+  { name: 'KV_PUT', value: 0x900, doc: 'key-value put or delete: submit the request {HcKv}' },
+  { name: 'KV_GET', value: 0x940, doc: 'key-value get: submit the request {HcKv}' },
   { name: 'CLOCK', value: 0x980, doc: 'read the host clocks {HcClock}' },
   { name: 'RANDOM', value: 0x9c0, doc: 'fill a buffer with host randomness {HcRandom}' },
   { name: 'NOP', value: 0xa00, doc: 'does nothing: the floor of a hypercall round trip (benchmarks)' },
@@ -45,6 +45,21 @@ export const PORTS: Constant[] = [
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
 export const STRUCTS: StructSpec[] = [
+  {
+    name: 'HcKv', doc: 'KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO)',
+    fields: [
+      { name: 'key', type: 'u64', doc: 'guest-physical address of the key bytes (no NUL needed)' },
+      { name: 'key_len', type: 'u32', doc: '0 .. KV_KEY_MAX' },
+      { name: 'op', type: 'u32', doc: 'KV_OP_GET, KV_OP_PUT or KV_OP_DELETE' },
+      { name: 'value', type: 'u64', doc: 'put: the value; get: the buffer to fill' },
+      { name: 'value_len', type: 'u64', doc: 'put: bytes to store; get: the buffer\'s size' },
+      { name: 'result_len', type: 'u64', doc: 'out (get): the stored value\'s length' },
+      { name: 'status', type: 'i32', doc: 'out: KV_OK, KV_ABSENT (or failed), KV_TOO_SMALL' },
+      { name: 'done', type: 'u32', doc: 'out: the VMM sets 1 when status and result are final' },
+      { name: 'cpu', type: 'u32', doc: 'the vCPU to interrupt (VEC_IO) on completion' },
+      { name: 'reserved', type: 'u32', doc: '0' },
+    ],
+  },
   {
     name: 'HcTimer', doc: 'TIMER: one deadline per vCPU; a new write replaces the old one',
     fields: [
@@ -231,6 +246,12 @@ export const MISC: Constant[] = [
   { name: 'TICK_NS', value: 10000000, doc: 'the VMM raises VEC_TIMER after every 10 ms a vCPU runs (preemption)' },
   { name: 'MAX_TASKS', value: 4096, doc: 'most threads alive at once' },
   { name: 'TASK_SIZE', value: 0x4000, doc: 'bytes per task: its Task block and its kernel stack' },
+  { name: 'KV_OP_GET', value: 1, doc: 'HcKv.op: read a key' },
+  { name: 'KV_OP_PUT', value: 2, doc: 'HcKv.op: store a value (1 .. KV_VALUE_MAX bytes)' },
+  { name: 'KV_OP_DELETE', value: 3, doc: 'HcKv.op: remove a key (missing keys succeed)' },
+  { name: 'KV_OK', value: 0, doc: 'HcKv.status: done' },
+  { name: 'KV_ABSENT', value: -1, doc: 'HcKv.status: no such key, or the request failed' },
+  { name: 'KV_TOO_SMALL', value: -2, doc: 'HcKv.status: the get buffer is too small (result_len says how big)' },
   { name: 'KV_KEY_MAX', value: 1024, doc: 'longest key, in bytes before the NUL' },
   { name: 'KV_VALUE_MAX', value: 4096, doc: 'longest value, in bytes' },
   { name: 'BOOT_FLAG_HOST_SHARE', value: 1, doc: 'BootInfo.flags: --share is on; the kernel mounts it at /host' },

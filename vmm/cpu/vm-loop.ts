@@ -54,12 +54,11 @@ export interface VmLoopOptions {
   /** True once the guest has asked to end (exit or panic). */
   finished: () => boolean;
   /**
-   * Optional doorbell for work arriving from other threads (I/O completions): the
-   * loop sleeps on word 0 when idle; whoever changes it and notifies wakes the loop.
-   * `ioPending` says whether such work could still arrive (else an idle guest is stuck).
+   * I/O finishing on other threads (key-value requests): `poll` delivers what has
+   * arrived (raising VEC_IO through raiseIo), `busy` says whether anything is still
+   * outstanding, `wait` sleeps until something arrives or `ms` pass.
    */
-  doorbell?: Int32Array;
-  ioPending?: () => boolean;
+  io?: { poll(): boolean; busy(): boolean; wait(ms: number | undefined): void };
 }
 
 const now = () => process.hrtime.bigint();
@@ -67,11 +66,10 @@ const now = () => process.hrtime.bigint();
 export class VmLoop implements InterruptController {
   private readonly slots: Slot[];
   private current = 0;
-  private readonly doorbell: Int32Array;
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly opts: VmLoopOptions) {
     this.slots = opts.vcpus.map((vcpu) => ({ vcpu, state: 'waiting', pending: 0, deadline: 0n, ranNs: 0n, nextTickNs: TICK_NS }));
-    this.doorbell = opts.doorbell ?? new Int32Array(new SharedArrayBuffer(4));
   }
 
   // --- InterruptController (called by devices during a slice) ---------------------
@@ -113,6 +111,7 @@ export class VmLoop implements InterruptController {
       let next = 0;
       for (;;) {
         if (this.opts.finished()) return { kind: 'finished' };
+        this.opts.io?.poll();
         this.startWaitingProcessors();
         const t = now();
         this.fireTimers(t);
@@ -213,15 +212,14 @@ export class VmLoop implements InterruptController {
     return undefined;
   }
 
-  /** Every vCPU is halted: sleep until a deadline or a doorbell. False when nothing can ever wake the guest. */
+  /** Every vCPU is halted: sleep until a deadline or an I/O answer. False when nothing can ever wake the guest. */
   private idle(t: bigint): boolean {
     let wake: bigint | undefined;
     for (const s of this.slots) if (s.deadline !== 0n && (wake === undefined || s.deadline < wake)) wake = s.deadline;
-    const ioPossible = this.opts.ioPending?.() ?? false;
-    if (wake === undefined && !ioPossible) return false;
-    const seen = Atomics.load(this.doorbell, 0);
     const ms = wake === undefined ? undefined : Math.max(0, Number(wake - t) / 1e6);
-    Atomics.wait(this.doorbell, 0, seen, ms);
+    if (this.opts.io?.busy()) this.opts.io.wait(ms);
+    else if (ms === undefined) return false;
+    else Atomics.wait(this.sleeper, 0, 0, ms);
     return true;
   }
 }

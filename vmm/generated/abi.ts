@@ -22,9 +22,9 @@ export const PORT = {
   CMDVAL: 0x780,
   /** host share: remove a file {HcUnlink} */
   UNLINK: 0x840,
-  /** key-value put (reserved for the key-value device) */
+  /** key-value put or delete: submit the request {HcKv} */
   KV_PUT: 0x900,
-  /** key-value get (reserved for the key-value device) */
+  /** key-value get: submit the request {HcKv} */
   KV_GET: 0x940,
   /** read the host clocks {HcClock} */
   CLOCK: 0x980,
@@ -135,6 +135,18 @@ export const MISC = {
   MAX_TASKS: 0x1000,
   /** bytes per task: its Task block and its kernel stack */
   TASK_SIZE: 0x4000,
+  /** HcKv.op: read a key */
+  KV_OP_GET: 0x1,
+  /** HcKv.op: store a value (1 .. KV_VALUE_MAX bytes) */
+  KV_OP_PUT: 0x2,
+  /** HcKv.op: remove a key (missing keys succeed) */
+  KV_OP_DELETE: 0x3,
+  /** HcKv.status: done */
+  KV_OK: 0x0,
+  /** HcKv.status: no such key, or the request failed */
+  KV_ABSENT: (-1),
+  /** HcKv.status: the get buffer is too small (result_len says how big) */
+  KV_TOO_SMALL: (-2),
   /** longest key, in bytes before the NUL */
   KV_KEY_MAX: 0x400,
   /** longest value, in bytes */
@@ -320,6 +332,31 @@ export const SYSCALL_NAMES: Record<number, string> = {
   1000: 'kv_put',
   1001: 'kv_get',
 };
+
+/** HcKv: KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO). Byte offsets of its packed fields. */
+export const HcKv = {
+  /** guest-physical address of the key bytes (no NUL needed) */
+  key: 0,
+  /** 0 .. KV_KEY_MAX */
+  key_len: 8,
+  /** KV_OP_GET, KV_OP_PUT or KV_OP_DELETE */
+  op: 12,
+  /** put: the value; get: the buffer to fill */
+  value: 16,
+  /** put: bytes to store; get: the buffer's size */
+  value_len: 24,
+  /** out (get): the stored value's length */
+  result_len: 32,
+  /** out: KV_OK, KV_ABSENT (or failed), KV_TOO_SMALL */
+  status: 40,
+  /** out: the VMM sets 1 when status and result are final */
+  done: 44,
+  /** the vCPU to interrupt (VEC_IO) on completion */
+  cpu: 48,
+  /** 0 */
+  reserved: 52,
+  SIZE: 56,
+} as const;
 
 /** HcTimer: TIMER: one deadline per vCPU; a new write replaces the old one. Byte offsets of its packed fields. */
 export const HcTimer = {

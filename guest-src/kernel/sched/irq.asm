@@ -92,6 +92,3 @@ handle_interrupt:
 .stay:	SPIN_UNLOCK [sched_lock]
 	ret
 
-; io_complete_locked -- hook for I/O completions (sched_lock held); none yet
-io_complete_locked:
-	ret

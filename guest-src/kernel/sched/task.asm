@@ -26,6 +26,8 @@ struc Task
 	.wait_result: resq 1      ; what the blocking call returns: 0 or -ETIMEDOUT
 	.fs_base:     resq 1      ; the thread pointer (TLS), restored on every switch
 	.clear_tid:   resq 1      ; CLONE_CHILD_CLEARTID / set_tid_address word
+	.kv_next:     resq 1      ; link in the list of key-value requests in flight
+	.kv:          resb HcKv_size  ; this thread's key-value request (one at a time)
 endstruc
 
 section .text

@@ -64,6 +64,8 @@ init_syscalls:
 	REGISTER_SYSCALL nanosleep, sys_nanosleep
 	REGISTER_SYSCALL clock_nanosleep, sys_clock_nanosleep
 	REGISTER_SYSCALL getrandom, sys_getrandom
+	REGISTER_SYSCALL kv_put, sys_kv_put
+	REGISTER_SYSCALL kv_get, sys_kv_get
 	ret
 
 ; -----------------------------------------------------------------------------

@@ -14,8 +14,8 @@
 #define UK_PORT_CMDSIZE 0x740 /* uhyve argument sizes (arguments travel in the boot info instead) */
 #define UK_PORT_CMDVAL 0x780 /* uhyve argument values (arguments travel in the boot info instead) */
 #define UK_PORT_UNLINK 0x840 /* host share: remove a file {HcUnlink} */
-#define UK_PORT_KV_PUT 0x900 /* key-value put (reserved for the key-value device) */
-#define UK_PORT_KV_GET 0x940 /* key-value get (reserved for the key-value device) */
+#define UK_PORT_KV_PUT 0x900 /* key-value put or delete: submit the request {HcKv} */
+#define UK_PORT_KV_GET 0x940 /* key-value get: submit the request {HcKv} */
 #define UK_PORT_CLOCK 0x980 /* read the host clocks {HcClock} */
 #define UK_PORT_RANDOM 0x9c0 /* fill a buffer with host randomness {HcRandom} */
 #define UK_PORT_NOP 0xa00 /* does nothing: the floor of a hypercall round trip (benchmarks) */
@@ -55,6 +55,12 @@
 #define UK_TICK_NS 0x989680ULL /* the VMM raises VEC_TIMER after every 10 ms a vCPU runs (preemption) */
 #define UK_MAX_TASKS 0x1000ULL /* most threads alive at once */
 #define UK_TASK_SIZE 0x4000ULL /* bytes per task: its Task block and its kernel stack */
+#define UK_KV_OP_GET 0x1ULL /* HcKv.op: read a key */
+#define UK_KV_OP_PUT 0x2ULL /* HcKv.op: store a value (1 .. KV_VALUE_MAX bytes) */
+#define UK_KV_OP_DELETE 0x3ULL /* HcKv.op: remove a key (missing keys succeed) */
+#define UK_KV_OK 0x0ULL /* HcKv.status: done */
+#define UK_KV_ABSENT (-1) /* HcKv.status: no such key, or the request failed */
+#define UK_KV_TOO_SMALL (-2) /* HcKv.status: the get buffer is too small (result_len says how big) */
 #define UK_KV_KEY_MAX 0x400ULL /* longest key, in bytes before the NUL */
 #define UK_KV_VALUE_MAX 0x1000ULL /* longest value, in bytes */
 #define UK_BOOT_FLAG_HOST_SHARE 0x1ULL /* BootInfo.flags: --share is on; the kernel mounts it at /host */
@@ -145,6 +151,21 @@
 #define UK_SYS_faccessat2 439
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
+
+/* KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO) */
+struct __attribute__((packed)) uk_HcKv {
+  uint64_t key; /* guest-physical address of the key bytes (no NUL needed) */
+  uint32_t key_len; /* 0 .. KV_KEY_MAX */
+  uint32_t op; /* KV_OP_GET, KV_OP_PUT or KV_OP_DELETE */
+  uint64_t value; /* put: the value; get: the buffer to fill */
+  uint64_t value_len; /* put: bytes to store; get: the buffer's size */
+  uint64_t result_len; /* out (get): the stored value's length */
+  int32_t status; /* out: KV_OK, KV_ABSENT (or failed), KV_TOO_SMALL */
+  uint32_t done; /* out: the VMM sets 1 when status and result are final */
+  uint32_t cpu; /* the vCPU to interrupt (VEC_IO) on completion */
+  uint32_t reserved; /* 0 */
+};
+_Static_assert(sizeof(struct uk_HcKv) == 56, "uk_HcKv layout");
 
 /* TIMER: one deadline per vCPU; a new write replaces the old one */
 struct __attribute__((packed)) uk_HcTimer {
