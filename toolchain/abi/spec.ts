@@ -18,6 +18,7 @@ export const ABI_VERSION = 1;
  * kept where uhyve has the call; new calls continue its 0x40 stride.
  */
 export const PORTS: Constant[] = [
+  { name: 'PREEMPT', value: 0x80, doc: 'the kernel\'s preemption stub (CSTAR) says: this vCPU\'s time slice may end here (8-bit port: `out 0x80, al` clobbers nothing)' },
   { name: 'WRITE', value: 0x400, doc: 'write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite}' },
   { name: 'OPEN', value: 0x440, doc: 'host share: open a path under the shared directory {HcOpen}' },
   { name: 'CLOSE', value: 0x480, doc: 'host share: close a handle {HcClose}' },

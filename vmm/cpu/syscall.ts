@@ -3,36 +3,37 @@
 // (2) to whatever RIP holds afterwards. The kernel runs in ring 0 with the program
 // and saves RFLAGS itself (guest-src/kernel/sys/entry.asm), so the transition needs
 // only RCX = return address and a jump to LSTAR: three engine calls per system call.
+//
+// When the vCPU's time slice is over, the jump goes to CSTAR instead: the kernel's
+// preemption stub, whose `out` ends the slice at an exact boundary (cpu/vm-loop.ts
+// says why that matters); the vCPU then resumes at LSTAR.
 import type { Engine } from '../engine/unicorn.js';
 import { REG } from '../engine/unicorn.js';
 
 const MSR_LSTAR = 0xc0000082;
+const MSR_CSTAR = 0xc0000083;
 const SYSCALL_LENGTH = 2n;
 
 export class SyscallGate {
   private lstar = 0n;
+  private cstar = 0n;
 
   constructor(private readonly engine: Engine) {}
 
-  /** Emulates the jump into the kernel's entry point (from inside the syscall hook). */
-  enter(): void {
+  /** Emulates the jump into the kernel: to its entry, or to its preemption stub. */
+  enter(preempt: boolean): void {
+    // The kernel writes both MSRs once before the program starts; read them then.
+    if (this.lstar === 0n) {
+      this.lstar = this.engine.readMsr(MSR_LSTAR);
+      this.cstar = this.engine.readMsr(MSR_CSTAR);
+    }
     const rip = this.engine.read(REG.RIP);
     this.engine.write(REG.RCX, rip + SYSCALL_LENGTH);
-    this.engine.write(REG.RIP, this.entryPoint() - SYSCALL_LENGTH);
+    this.engine.write(REG.RIP, (preempt ? this.cstar : this.lstar) - SYSCALL_LENGTH);
   }
 
-  /**
-   * The same transition done after the engine has stopped just past the `syscall`
-   * (the hook left RIP alone, so unicorn moved it over the instruction).
-   */
-  enterStopped(): void {
-    this.engine.write(REG.RCX, this.engine.read(REG.RIP));
-    this.engine.write(REG.RIP, this.entryPoint());
-  }
-
-  private entryPoint(): bigint {
-    // LSTAR is written once by the kernel before the program starts; read it then.
-    if (this.lstar === 0n) this.lstar = this.engine.readMsr(MSR_LSTAR);
+  /** Where a preempted system call continues. */
+  get entry(): bigint {
     return this.lstar;
   }
 }

@@ -8,9 +8,11 @@ import type { PortBus, AccessSize } from '../port-bus.js';
 import type { ExitStats } from '../stats.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import { SyscallGate } from './syscall.js';
-import { PORT_NAMES } from '../generated/abi.js';
+import { PORT, PORT_NAMES } from '../generated/abi.js';
 
+const VEC_DE = 0;
 const VEC_UD = 6;
+const VEC_DF = 8;
 const VEC_GP = 13;
 const VEC_PF = 14;
 const MEM_WRITE_UNMAPPED = 20;
@@ -52,6 +54,12 @@ export class Vcpu {
     this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
 
     this.engine.onOut((port, size, value) => {
+      if (port === PORT.PREEMPT) {
+        // The kernel's preemption stub: end the slice here, resume at the syscall entry.
+        this.resumeAt = this.gate.entry;
+        this.requestStop();
+        return;
+      }
       stats?.count('hypercall');
       stats?.countPort(port);
       trace?.(`hypercall ${PORT_NAMES[port] ?? 'port'} 0x${port.toString(16)} value 0x${value.toString(16)}`);
@@ -60,19 +68,17 @@ export class Vcpu {
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     this.engine.onSyscall(() => {
       stats?.count('syscall');
-      if (process.hrtime.bigint() >= this.sliceEnd) {
-        // The slice is over: stop just past the `syscall` (RIP exact there, see
-        // cpu/vm-loop.ts) and enter the kernel once the engine has stopped. Writing
-        // RIP here would make unicorn drop the stop request.
-        this.syscallDeferred = true;
-        this.requestStop();
-        return;
-      }
-      this.guarded(() => this.gate.enter());
+      // Past the slice's end, enter through the kernel's preemption stub (syscall.ts).
+      const preempt = process.hrtime.bigint() >= this.sliceEnd;
+      this.guarded(() => this.gate.enter(preempt));
     });
     this.engine.onInterrupt((vector) => {
-      stats?.count('exception');
-      this.guarded(() => this.deliver(vector, vector === VEC_PF ? this.pageFaultError() : 0n));
+      // Deliver after the engine has stopped, like every other fault: register
+      // writes from inside this hook do not reliably survive the engine's own
+      // exception unwinding.
+      if (vector === VEC_DF) vector = this.undoubledVector();
+      this.pending = { vector, error: vector === VEC_PF ? this.pageFaultError() : 0n };
+      this.engine.stop();
     });
     this.engine.onInvalidInstruction(() => {
       // Delivering from inside this hook does not resume the guest; stop and let the loop deliver.
@@ -92,8 +98,8 @@ export class Vcpu {
 
   /** When the current slice should end (checked at each system call). */
   private sliceEnd = 0n;
-  /** A `syscall` whose jump into the kernel waits for the engine to stop. */
-  private syscallDeferred = false;
+  /** Where to resume after the preemption stub ended the slice. */
+  private resumeAt: bigint | undefined;
 
   /** Lets the slice end at the next system call, whatever its planned length. */
   endSliceAtNextSyscall(): void {
@@ -108,21 +114,21 @@ export class Vcpu {
 
   /** Runs from the current RIP until stopped, halted or crashed; `sliceEnd` in hrtime ns. */
   run(sliceEnd = 0xffff_ffff_ffff_ffffn): VcpuOutcome {
-    this.stopRequested = false;
     this.sliceEnd = sliceEnd;
     for (;;) {
       let failure: UnicornError | undefined;
       try {
-        this.engine.start(this.engine.read(REG.RIP));
+        const rip = this.engine.read(REG.RIP);
+        this.stopRequested = false;
+        this.engine.start(rip);
       } catch (e) {
         if (!(e instanceof UnicornError)) throw e;
         failure = e;
       }
       if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
-      if (this.syscallDeferred) {
-        this.syscallDeferred = false;
-        this.guarded(() => this.gate.enterStopped());
-        if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
+      if (this.resumeAt !== undefined) {
+        this.engine.write(REG.RIP, this.resumeAt);
+        this.resumeAt = undefined;
       }
       if (this.stopRequested) return { kind: 'stopped' };
       const fault = this.pending;
@@ -141,6 +147,25 @@ export class Vcpu {
       if (failure) return { kind: 'crashed', report: this.report(`the engine stopped: ${failure.message}`) };
       return { kind: 'returned' };
     }
+  }
+
+  /**
+   * The engine keeps QEMU's "exception being delivered" state from the last fault it
+   * raised, because unicorn leaves delivery to us and never clears it; so a later,
+   * unrelated fault can arrive as a double fault. Every guest exception is fatal, so
+   * this only matters for the report: name the divide error when RIP is a div/idiv.
+   */
+  private undoubledVector(): number {
+    const rip = this.engine.read(REG.RIP);
+    if (!this.opts.mem.contains(rip, 4)) return VEC_DF;
+    let at = rip;
+    for (let i = 0; i < 3; i++) {
+      const b = this.opts.mem.readU8(at);
+      if (b === 0x66 || (b >= 0x40 && b <= 0x4f)) at += 1n; // operand-size or REX prefix
+    }
+    const opcode = this.opts.mem.readU8(at);
+    const reg = (this.opts.mem.readU8(at + 1n) >> 3) & 7;
+    return (opcode === 0xf6 || opcode === 0xf7) && (reg === 6 || reg === 7) ? VEC_DE : VEC_DF;
   }
 
   /** The engine raises #PF without the access kind; a fault at RIP itself was the fetch. */

@@ -123,6 +123,7 @@ export class Engine {
     check(uc_emu_stop(this.handle), 'uc_emu_stop');
   }
 
+
   onOut(handler: OutHandler): void {
     const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
     this.addHook(HOOK.INSN, cb, INSN.OUT);

@@ -4,6 +4,8 @@ export const ABI_VERSION = 1;
 
 /** Hypercall ports (guest `out` of a packed struct's guest-physical address). */
 export const PORT = {
+  /** the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
+  PREEMPT: 0x80,
   /** write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
   WRITE: 0x400,
   /** host share: open a path under the shared directory {HcOpen} */
@@ -53,6 +55,7 @@ export const PORT = {
 } as const;
 
 export const PORT_NAMES: Record<number, string> = {
+  0x80: 'PREEMPT',
   0x400: 'WRITE',
   0x440: 'OPEN',
   0x480: 'CLOSE',

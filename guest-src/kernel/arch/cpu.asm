@@ -118,6 +118,8 @@ init_cpu:
 	wrmsr
 	lea rax, [syscall_entry]
 	WRMSR64 MSR_LSTAR, rax
+	lea rax, [preempt_entry]
+	WRMSR64 MSR_CSTAR, rax             ; unused by 64-bit code: the VMM's preemption target
 	mov rax, (KERNEL_CS << 32)
 	WRMSR64 MSR_STAR, rax
 	WRMSR64 MSR_FMASK, 0x200           ; IF off on entry

@@ -110,6 +110,16 @@ syscall_entry:
 	jmp .done
 
 ; -----------------------------------------------------------------------------
+; preempt_entry -- where a `syscall` lands instead of LSTAR when the vCPU's time
+; slice is over (the VMM's hook chooses; CSTAR holds this address). The 8-bit port
+; write lets the VMM end the slice at an exact instruction boundary, clobbering no
+; register; the VMM resumes the vCPU at syscall_entry.
+;  IN/OUT: as syscall_entry
+preempt_entry:
+	out PORT_PREEMPT, al
+	jmp syscall_entry
+
+; -----------------------------------------------------------------------------
 ; sys_unknown -- a call the kernel does not have: -ENOSYS, reported once per number
 ;  IN:  RAX = number
 ;  OUT: RAX = -ENOSYS

@@ -5,6 +5,7 @@
 
 #define UK_ABI_VERSION 1
 
+#define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
 #define UK_PORT_OPEN 0x440 /* host share: open a path under the shared directory {HcOpen} */
 #define UK_PORT_CLOSE 0x480 /* host share: close a handle {HcClose} */
