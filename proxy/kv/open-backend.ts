@@ -2,12 +2,14 @@
 
 import { join } from 'node:path';
 
-import { startEmbeddedS3 } from '../s3/embedded-server.js';
 import type { BackendName, KvBackend } from './backend.js';
 import { FailureLog } from './failure-log.js';
 import { FsBackend } from './fs-backend.js';
 import { MemoryBackend } from './memory-backend.js';
-import { S3Backend } from './s3-backend.js';
+// The S3 modules (the AWS SDK, s3rver) take a few hundred milliseconds to load, so
+// they are imported only when an S3 backend is actually opened.
+const loadS3 = () => import('./s3-backend.js');
+const loadEmbedded = () => import('../s3/embedded-server.js');
 
 export interface OpenBackendOptions {
   backend: BackendName;
@@ -53,7 +55,7 @@ export async function openBackend(options: OpenBackendOptions): Promise<KvBacken
     case 's3':
       return options.s3Endpoint === undefined
         ? openEmbeddedS3(options, cwd, failureLog)
-        : S3Backend.open({
+        : (await loadS3()).S3Backend.open({
             endpoint: options.s3Endpoint,
             bucket: options.bucket ?? DEFAULT_BUCKET,
             prefix: options.prefix,
@@ -70,14 +72,14 @@ export async function openBackend(options: OpenBackendOptions): Promise<KvBacken
 
 async function openEmbeddedS3(options: OpenBackendOptions, cwd: string, failureLog: FailureLog): Promise<KvBackend> {
   const directory = options.dir ?? join(cwd, '.kvstore', 's3');
-  const server = await startEmbeddedS3({
+  const server = await (await loadEmbedded()).startEmbeddedS3({
     directory,
     bucket: options.bucket ?? DEFAULT_BUCKET,
     // Requests will fail as unreachable; this line says why.
     onCrash: (reason) => failureLog.report('unreachable', reason),
   });
   try {
-    return await S3Backend.open({
+    return await (await loadS3()).S3Backend.open({
       endpoint: server.endpoint,
       bucket: server.bucket,
       region: server.region,
