@@ -2,6 +2,8 @@
 // its own table; charts go to bench/results/.
 import { benchBoot } from './boot.js';
 import { benchPostmark } from './postmark.js';
+import { benchSmp } from './smp.js';
 
 await benchBoot();
+await benchSmp();
 await benchPostmark();
