@@ -82,21 +82,7 @@ struc ExcFrame
 endstruc
 
 exception_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_GPRS                          ; the register half of a Frame (ExcFrame)
 	mov rbx, rsp
 	call exception_report
 	mov edi, eax

@@ -31,21 +31,7 @@ irq_stubs:                                 ; indexed by vector - VEC_TIMER
 section .text
 
 irq_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_GPRS                          ; the register half of a Frame (ExcFrame)
 	mov rsi, rsp                       ; the Frame on IST1
 	mov rdi, [gs:Percpu.kstack_top]
 	sub rdi, ExcFrame_size

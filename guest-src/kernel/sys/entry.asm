@@ -84,21 +84,7 @@ syscall_entry:
 	push rcx                           ;        RIP: the return address
 	push 0                             ;        error code (unused)
 	push rax                           ;        vector slot: the call number
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_GPRS                          ; the register half of a Frame (ExcFrame)
 	mov rcx, r10                       ; 4th argument where the kernel's ABI wants it
 	cmp rax, SYSCALL_TABLE_SIZE
 	jae .unknown
