@@ -1,0 +1,104 @@
+// The far end of the ring benchmark and of the cross-process ring test: a back end in
+// its own process that answers every request from memory.
+//
+//   node dist/bench/sector-ring-peer.js <segment name> <slots> sleep|poll
+//   node dist/bench/sector-ring-peer.js --socket <path>
+//
+// It maps the segment the parent created (layout below) and answers each request with
+// its id, value * 2 + 1, and a 512-byte payload copied from memory. When the ring is
+// empty it either sleeps on its doorbell (after the final check) or keeps polling
+// without ever arming its event index (so the parent never needs to ring). When the
+// parent sets the stop word it prints one JSON line: requests served, doorbells rung,
+// times it slept.
+import net from 'node:net';
+import { Doorbell } from '../ring/doorbell.js';
+import { BackRing, FrontRing, ringBytes, type RingShape } from '../ring/ring.js';
+import { type Mapping, Segment } from '../ring/shm.js';
+
+// Segment layout shared with the parent (bench/sector.ts, tests/ring).
+export const PEER_FRONT_BELL = 0; // the parent sleeps here; the peer rings it
+export const PEER_BACK_BELL = 64; // the peer sleeps here; the parent rings it
+export const PEER_STOP = 128; // int32: 1 = stop
+export const PEER_RING = 192;
+export const PEER_PAYLOAD = 512;
+// Slot: request {id u32, value u32}; response {id u32, value u32, payload 512 bytes}.
+export const PEER_SHAPE_SLOT_SIZE = 8 + PEER_PAYLOAD;
+
+export function peerSegmentBytes(shape: RingShape): number {
+  return PEER_RING + ringBytes(shape);
+}
+
+/** The parent's side: a front ring plus both doorbells over a segment. */
+export function peerFront(seg: Mapping, shape: RingShape): { ring: FrontRing; mine: Doorbell; peer: Doorbell } {
+  return {
+    ring: new FrontRing(seg.buffer, PEER_RING, shape),
+    mine: new Doorbell(seg, PEER_FRONT_BELL),
+    peer: new Doorbell(seg, PEER_BACK_BELL),
+  };
+}
+
+function serve(name: string, slots: number, poll: boolean): void {
+  const shape: RingShape = { slots, slotSize: PEER_SHAPE_SLOT_SIZE };
+  const seg = Segment.open(name, peerSegmentBytes(shape));
+  const ring = new BackRing(seg.buffer, PEER_RING, shape);
+  ring.attach();
+  const front = new Doorbell(seg, PEER_FRONT_BELL);
+  const back = new Doorbell(seg, PEER_BACK_BELL);
+  const stop = new Int32Array(seg.buffer, PEER_STOP, 1);
+  const payload = new Uint8Array(PEER_PAYLOAD).map((_, i) => (i * 7 + 3) & 0xff);
+  const dv = ring.dv;
+  let served = 0;
+  let sleeps = 0;
+  while (Atomics.load(stop, 0) === 0) {
+    if (ring.pendingRequests() === 0) {
+      if (poll) continue;
+      const seen = back.read();
+      if (ring.finalCheckForRequests()) continue;
+      sleeps++;
+      back.wait(seen, 100);
+      continue;
+    }
+    for (let n = ring.pendingRequests(); n > 0; n--) {
+      const off = ring.nextRequestOffset();
+      const id = dv.getUint32(off, true); // copy out before use
+      const value = dv.getUint32(off + 4, true);
+      ring.consumeRequest();
+      const r = ring.nextResponseOffset();
+      dv.setUint32(r, id, true);
+      dv.setUint32(r + 4, (value * 2 + 1) >>> 0, true);
+      ring.u8.set(payload, r + 8);
+      ring.commitResponse();
+      served++;
+    }
+    if (ring.pushResponses()) front.ring();
+  }
+  process.stdout.write(`${JSON.stringify({ served, rung: front.rung, sleeps })}\n`);
+  seg.unmap();
+}
+
+/** The same exchange over a Unix-domain socket: 16-byte requests, 512-byte replies. */
+function serveSocket(path: string): void {
+  const reply = Buffer.alloc(PEER_PAYLOAD, 7);
+  const server = net.createServer((sock) => {
+    sock.setNoDelay(true);
+    let pending = 0;
+    sock.on('data', (chunk) => {
+      pending += chunk.length;
+      while (pending >= SOCKET_REQUEST) {
+        pending -= SOCKET_REQUEST;
+        sock.write(reply);
+      }
+    });
+    sock.on('error', () => sock.destroy());
+  });
+  server.listen(path, () => process.stdout.write('listening\n'));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+export const SOCKET_REQUEST = 16;
+
+if (process.argv[1]?.endsWith('sector-ring-peer.js')) {
+  const args = process.argv.slice(2);
+  if (args[0] === '--socket') serveSocket(args[1]);
+  else serve(args[0], Number(args[1]), args[2] === 'poll');
+}

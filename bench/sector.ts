@@ -1,0 +1,166 @@
+// npm run bench:sector [-- --quick] [-- --out DIR]
+//
+// The Xen split-driver exercise, measured:
+//   1. the ring alone: round trips per second and latency between two processes with
+//      the reply served from memory, beside the same exchange over a Unix socket;
+//   2. the disk's own random 512-byte O_DIRECT read rate (the ceiling);
+//   3. end to end: 1, 4 and 8 clients of 8 threads on a 16 MiB and a 500 MiB image,
+//      through bin/service and bin/client exactly as a user runs them.
+// Prints tables (also written to DIR/sector.md with the raw figures in sector.json)
+// and draws DIR/sector.svg. Progress goes to stderr.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { diskRate, type E2EResult, makeImage, runClients, startService } from './sector-e2e.js';
+import { FREE, ONE_CPU, type PingResult, ringPingPong, socketPingPong, TWO_CPUS } from './sector-ring.js';
+import { chart } from './sector-svg.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const THREADS = 8;
+const CLIENT_COUNTS = [1, 4, 8];
+const IMAGES_MIB = [16, 500];
+
+function progress(msg: string): void {
+  process.stderr.write(`[bench:sector] ${msg}\n`);
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const n0 = (v: number): string => Math.round(v).toLocaleString('en-US');
+const n1 = (v: number): string => v.toFixed(1);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
+  const quick = values.quick === true;
+  const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
+  const perThread = quick ? 500 : 2500; // reads per client thread in each end-to-end run
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sector-bench-'));
+  const started = Date.now();
+  const load = os.loadavg()[0];
+  try {
+    const ping: PingResult[] = [];
+    const pingSeconds = quick ? 1 : 2;
+    for (const where of [FREE, ONE_CPU]) {
+      progress(`ring alone: shared ring with futex doorbells, ${where.name}`);
+      ping.push(await ringPingPong(pingSeconds, false, where));
+      progress(`ring alone: Unix-domain socket, ${where.name}`);
+      ping.push(await socketPingPong(pingSeconds, where));
+    }
+    if (os.cpus().length >= 2) {
+      progress('ring alone: shared ring polling, one process per CPU');
+      ping.push(await ringPingPong(pingSeconds, true, TWO_CPUS));
+    }
+    const bestSocket = Math.max(...ping.filter((p) => p.transport.startsWith('Unix')).map((p) => p.perSecond));
+
+    const e2e: E2EResult[] = [];
+    const disk: { imageMiB: number; qd1: number; qd64: number }[] = [];
+    const stops: string[] = [];
+    for (const mib of IMAGES_MIB) {
+      const image = path.join(work, 'image.img');
+      progress(`writing a ${mib} MiB image`);
+      makeImage(image, mib);
+      progress(`disk alone: random O_DIRECT reads on the ${mib} MiB image`);
+      disk.push({ imageMiB: mib, qd1: diskRate(image, 1, quick ? 0.5 : 1.5), qd64: diskRate(image, 64, quick ? 0.5 : 1.5) });
+      const service = startService(image, path.join(work, 'run'));
+      try {
+        for (const clients of CLIENT_COUNTS) {
+          // A fixed number of reads per thread: every configuration runs its threads for
+          // long enough to leave V8's cold tiers (short runs measure the JIT, not the ring).
+          const requests = perThread * THREADS;
+          progress(`end to end: ${clients} x ${THREADS} threads, ${requests} requests each, ${mib} MiB image`);
+          e2e.push(await runClients(service, work, mib, clients, THREADS, requests));
+        }
+      } finally {
+        stops.push(service.stop().trim().split('\n').pop() ?? '');
+      }
+      fs.rmSync(image, { force: true });
+    }
+
+    const socketAt = (placement: string): number =>
+      ping.find((q) => q.transport.startsWith('Unix') && q.placement === placement)?.perSecond ?? bestSocket;
+    const ringRows = ping.map((p) => [
+      p.transport,
+      p.placement,
+      n0(p.perSecond),
+      n1(p.p50us),
+      n1(p.p99us),
+      n1(p.perSecond / socketAt(p.placement)),
+    ]);
+    const e2eRows = e2e.map((r) => [
+      `${r.imageMiB} MiB`,
+      `${r.clients} x ${r.threads}`,
+      n0(r.requests),
+      n0(r.rps),
+      n0(r.p50us),
+      n0(r.p90us),
+      n0(r.p99us),
+      n0(r.maxUs),
+      `${Math.round(r.cpuBusy * 100)}%`,
+      n0(r.verified),
+    ]);
+    const diskRows = disk.map((d) => [`${d.imageMiB} MiB`, n0(d.qd1), n0(d.qd64)]);
+    const report = [
+      `# Sector service benchmark`,
+      '',
+      `${new Date(started).toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ` +
+        `load average ${load.toFixed(2)} at start; ${quick ? 'quick run' : 'full run'} in ${Math.round((Date.now() - started) / 1000)} s.`,
+      '',
+      '## The ring alone (two processes, reply served from memory, one round trip at a time)',
+      '',
+      table(['transport', 'placement', 'round trips/s', 'p50 us', 'p99 us', 'x socket'], ringRows),
+      '',
+      'x socket: against the socket with the same placement (polling: against the best socket figure).',
+      '',
+      ...ping.filter((p) => p.notes).map((p) => `- ${p.transport}, ${p.placement}: ${p.notes}`),
+      '',
+      '## The disk alone (random 512-byte O_DIRECT reads, Linux AIO)',
+      '',
+      table(['image', 'reads/s at queue depth 1', 'reads/s at queue depth 64'], diskRows),
+      '',
+      '## End to end (bin/service + N concurrent bin/client processes of 8 threads)',
+      '',
+      table(['image', 'clients x threads', 'requests', 'reads/s', 'p50 us', 'p90 us', 'p99 us', 'max us', 'CPU busy', 'verified'], e2eRows),
+      '',
+      'CPU busy: both CPUs, every process on the machine, over the run. Verified: replies of one',
+      'client checked against the image by bin/tool_for_integrity.',
+      '',
+      ...stops.map((s, i) => `- ${IMAGES_MIB[i]} MiB image, at \`service stop\`: ${s}`),
+      '',
+    ].join('\n');
+    process.stdout.write(`${report}\n`);
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'sector.md'), report);
+    fs.writeFileSync(path.join(outDir, 'sector.json'), `${JSON.stringify({ started, load, ping, disk, e2e, stops }, null, 2)}\n`);
+    const big = IMAGES_MIB[IMAGES_MIB.length - 1];
+    fs.writeFileSync(
+      path.join(outDir, 'sector.svg'),
+      chart([
+        {
+          title: 'End to end: reads per second',
+          unit: 'reads/s',
+          bars: e2e.map((r) => ({ label: `${r.imageMiB} MiB, ${r.clients}x${r.threads}`, value: r.rps })),
+          lines: [{ label: `disk QD64 (${big} MiB)`, value: disk[disk.length - 1].qd64 }],
+        },
+        {
+          title: 'Ring vs socket: round trips per second',
+          log: true,
+          unit: 'round trips/s',
+          bars: ping.map((p) => ({
+            label: `${p.transport.startsWith('Unix') ? 'socket' : p.transport.endsWith('polling') ? 'ring poll' : 'ring futex'}, ${p.placement === FREE.name ? 'free' : p.placement === ONE_CPU.name ? '1 CPU' : '2 CPUs'}`,
+            value: p.perSecond,
+          })),
+        },
+      ]),
+    );
+    progress(`wrote ${path.join(outDir, 'sector.md')}, sector.json and sector.svg`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
