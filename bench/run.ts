@@ -2,8 +2,10 @@
 // its own table; charts go to bench/results/.
 import { benchBoot } from './boot.js';
 import { benchPostmark } from './postmark.js';
+import { benchKv } from './kv.js';
 import { benchSmp } from './smp.js';
 
 await benchBoot();
 await benchSmp();
 await benchPostmark();
+await benchKv();
