@@ -34,6 +34,14 @@ describe('threads', () => {
     for (const cpus of [1, 4]) expect((await run(cpus, 'barrier', '8', '50')).stdout.toString()).toBe('barrier: OK\n');
   });
 
+  for (const cpus of [1, 2, 4]) {
+    it(`a thread spinning without ever calling the kernel does not starve others on ${cpus} vCPU(s)`, async () => {
+      const r = await run(cpus, 'spinner', '4');
+      expect(r.stdout.toString()).toBe('spinner: OK\n');
+      expect(r.status).toBe(0);
+    });
+  }
+
   it('nanosleep sleeps at least as long as asked, and not much longer', async () => {
     const r = await run(1, 'sleep', '50');
     const us = Number(/slept_us=(\d+)/.exec(r.stdout.toString())?.[1]);

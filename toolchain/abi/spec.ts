@@ -210,6 +210,8 @@ export const STRUCTS: StructSpec[] = [
       { name: 'cpu_online', type: 'u32', doc: 'guest-written: CPUs that have finished booting' },
       { name: 'flags', type: 'u32', doc: 'BOOT_FLAG_* bits' },
       { name: 'tsc_hz', type: 'u64', doc: 'reserved (0)' },
+      { name: 'idle_resume', type: 'u64', doc: 'guest-written: the address right after the idle loop\'s hlt (a vCPU stopped there is idle)' },
+      { name: 'ready_tasks', type: 'u64', doc: 'guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0)' },
       { name: 'preload_addr', type: 'u64', doc: 'address of the --preload archive (0: none); its pages are the kernel\'s to free' },
       { name: 'preload_size', type: 'u64', doc: 'bytes of the --preload archive' },
     ],

@@ -8,7 +8,7 @@ import type { PortBus, AccessSize } from '../port-bus.js';
 import type { ExitStats } from '../stats.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import { SyscallGate } from './syscall.js';
-import { PORT, PORT_NAMES } from '../generated/abi.js';
+import { BootInfo, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
 
 const VEC_DE = 0;
 const VEC_UD = 6;
@@ -69,7 +69,10 @@ export class Vcpu {
     this.engine.onSyscall(() => {
       stats?.count('syscall');
       // Past the slice's end, enter through the kernel's preemption stub (syscall.ts).
-      const preempt = process.hrtime.bigint() >= this.sliceEnd;
+      // An uncounted slice also ends as soon as a thread waits for a CPU: the next,
+      // counted, slice can then preempt whatever this system call switches to.
+      const preempt = process.hrtime.bigint() >= this.sliceEnd ||
+        (!this.counted && mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks) > 0n);
       this.guarded(() => this.gate.enter(preempt));
     });
     this.engine.onInterrupt((vector) => {
@@ -98,6 +101,8 @@ export class Vcpu {
 
   /** When the current slice should end (checked at each system call). */
   private sliceEnd = 0n;
+  /** Whether the current slice ends by instruction count. */
+  private counted = false;
   /** Where to resume after the preemption stub ended the slice. */
   private resumeAt: bigint | undefined;
 
@@ -112,15 +117,21 @@ export class Vcpu {
     this.engine.stop();
   }
 
-  /** Runs from the current RIP until stopped, halted or crashed; `sliceEnd` in hrtime ns. */
-  run(sliceEnd = 0xffff_ffff_ffff_ffffn): VcpuOutcome {
+  /**
+   * Runs from the current RIP until stopped, halted or crashed; `sliceEnd` in hrtime
+   * ns. With `instructions` > 0 the run also ends, exactly, after that many
+   * instructions (`stopped`): the engine's count is slow but precise, so the loop
+   * uses it only while other threads wait for a CPU (cpu/vm-loop.ts).
+   */
+  run(sliceEnd = 0xffff_ffff_ffff_ffffn, instructions = 0): VcpuOutcome {
     this.sliceEnd = sliceEnd;
+    this.counted = instructions > 0;
     for (;;) {
       let failure: UnicornError | undefined;
       try {
         const rip = this.engine.read(REG.RIP);
         this.stopRequested = false;
-        this.engine.start(rip);
+        this.engine.start(rip, 0, instructions);
       } catch (e) {
         if (!(e instanceof UnicornError)) throw e;
         failure = e;
@@ -145,6 +156,10 @@ export class Vcpu {
         continue;
       }
       if (failure) return { kind: 'crashed', report: this.report(`the engine stopped: ${failure.message}`) };
+      // A counted run that did not stop at the idle loop's hlt ran out of instructions.
+      if (instructions > 0 && this.engine.read(REG.RIP) !== this.opts.mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.idle_resume)) {
+        return { kind: 'stopped' };
+      }
       return { kind: 'returned' };
     }
   }

@@ -9,10 +9,12 @@
 // memory access and then resumes at the start of the translation block, so an
 // asynchronous uc_emu_stop (or uc_emu_start's timeout) re-executes instructions
 // that already ran: measured here, a counter incremented in a loop overshot by one
-// per stop. A slice therefore ends only where the guest's RIP is exact: at a
-// `syscall` (the hook has just written RIP, and the instruction ends its block), at
-// `hlt`, at a fault, or when the guest exits. A thread that computes without ever
-// making a system call keeps its vCPU until it does (docs/smp.md).
+// per stop. A slice therefore ends only at exact instruction boundaries: after an
+// instruction count (exact but slow, so used only while something else may need
+// this thread, see runSlice); when a `syscall` finds the slice over (the hook sends
+// it through the kernel's preemption stub, whose one-byte `out` stops the engine
+// cleanly, cpu/syscall.ts); at `hlt`; at a fault; and when the guest exits
+// (docs/architecture.md has the measurements).
 import { BootInfo, MEM, MISC } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
 import type { ExitStats } from '../stats.js';
@@ -27,6 +29,10 @@ const SLICE_NS = 2_000_000n;
 /** Shortest slice worth starting (a deadline closer than this is simply late). */
 const MIN_SLICE_NS = 20_000n;
 const TICK_NS = BigInt(MISC.TICK_NS);
+/** Instructions in a counted slice: a few milliseconds at the engine's counting speed (~100-200 M/s). */
+const COUNTED_SLICE = 500_000;
+/** How long a vCPU keeps counting after the last slice that needed it. */
+const COUNTED_HOLD_NS = 100_000_000n;
 const RFLAGS_IF = 0x200n;
 const IRQ_TIMER = 1, IRQ_IPI = 2, IRQ_IO = 4;
 
@@ -42,6 +48,12 @@ interface Slot {
   /** Nanoseconds this vCPU has run, and when its next preemption tick falls due. */
   ranNs: bigint;
   nextTickNs: bigint;
+  /** An interrupt was delivered since the last slice. */
+  interrupted: boolean;
+  /** Slices end by instruction count until this time (hrtime ns). */
+  countedUntil: bigint;
+  /** The vCPU has halted at least once (its kernel set-up is done). */
+  booted: boolean;
 }
 
 export type LoopResult = { kind: 'finished' } | { kind: 'crashed'; report: string } | { kind: 'stuck' };
@@ -69,7 +81,7 @@ export class VmLoop implements InterruptController {
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly opts: VmLoopOptions) {
-    this.slots = opts.vcpus.map((vcpu) => ({ vcpu, state: 'waiting', pending: 0, deadline: 0n, ranNs: 0n, nextTickNs: TICK_NS }));
+    this.slots = opts.vcpus.map((vcpu) => ({ vcpu, state: 'waiting', pending: 0, deadline: 0n, ranNs: 0n, nextTickNs: TICK_NS, interrupted: false, countedUntil: 0n, booted: false }));
   }
 
   // --- InterruptController (called by devices during a slice) ---------------------
@@ -175,6 +187,7 @@ export class VmLoop implements InterruptController {
     const vector = slot.pending & IRQ_TIMER ? MISC.VEC_TIMER : slot.pending & IRQ_IPI ? MISC.VEC_IPI : MISC.VEC_IO;
     slot.pending = 0;
     slot.state = 'running';
+    slot.interrupted = true;
     this.opts.stats?.count('interrupt');
     try {
       deliverInterrupt(engine, this.opts.mem, vector);
@@ -197,16 +210,37 @@ export class VmLoop implements InterruptController {
     for (const s of this.slots) if (s.deadline !== 0n && s.deadline - t < length) length = s.deadline - t;
     if (length < MIN_SLICE_NS) length = MIN_SLICE_NS;
 
+    // While anything else may need this thread, end the slice by instruction count:
+    // exact, so a thread that never makes a system call is still preempted (see the
+    // top of this file). Counting slows the engine (about 20x on plain compute), so an
+    // uncounted slice, which may never end, is used when nothing could need the thread
+    // before it does: no other runnable vCPU, no thread waiting for a CPU, no timer
+    // armed, no I/O out, and no interrupt just delivered (its handler may have made
+    // threads ready).
+    const waiting = this.opts.mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks);
+    // (A processor still booting is no competitor: it only runs kernel set-up code and
+    // halts; it gets its turn at this vCPU's next system call.)
+    const competing = this.slots.some((s) => s !== slot && s.state === 'running' && s.booted);
+    const quiet = !competing && waiting === 0n && !slot.interrupted &&
+      this.slots.every((s) => s.deadline === 0n) && !(this.opts.io?.busy() ?? false);
+    // Switching the engine between counted and uncounted runs discards its translated
+    // code (measured: ~100 ms per futex round trip when alternating), so a vCPU stays
+    // counted until it has been quiet for a while.
+    if (!quiet) slot.countedUntil = t + COUNTED_HOLD_NS;
+    const instructions = t < slot.countedUntil ? COUNTED_SLICE : 0;
+    slot.interrupted = false;
     this.current = index;
-    const outcome = slot.vcpu.run(t + length);
+    const outcome = slot.vcpu.run(t + length, instructions);
     slot.ranNs += now() - t;
     if (slot.ranNs >= slot.nextTickNs) {
-      slot.pending |= IRQ_TIMER;
+      // The preemption tick matters only when something waits; a lone thread runs on.
+      if (!quiet) slot.pending |= IRQ_TIMER;
       slot.nextTickNs = slot.ranNs + TICK_NS;
     }
     if (outcome.kind === 'crashed') return { kind: 'crashed', report: outcome.report };
     if (outcome.kind === 'returned') {
       slot.state = 'halted';
+      slot.booted = true;
       this.opts.stats?.count('halt');
     }
     return undefined;

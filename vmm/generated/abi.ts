@@ -580,9 +580,13 @@ export const BootInfo = {
   flags: 124,
   /** reserved (0) */
   tsc_hz: 128,
+  /** guest-written: the address right after the idle loop's hlt (a vCPU stopped there is idle) */
+  idle_resume: 136,
+  /** guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0) */
+  ready_tasks: 144,
   /** address of the --preload archive (0: none); its pages are the kernel's to free */
-  preload_addr: 136,
+  preload_addr: 152,
   /** bytes of the --preload archive */
-  preload_size: 144,
-  SIZE: 152,
+  preload_size: 160,
+  SIZE: 168,
 } as const;

@@ -41,6 +41,8 @@ enqueue:
 .empty:	mov [rsi + Percpu.rq_head], rdi
 .tail:	mov [rsi + Percpu.rq_tail], rdi
 	inc qword [rsi + Percpu.rq_len]
+	mov rax, [boot_info]
+	inc qword [rax + BootInfo.ready_tasks]   ; the VMM preempts exactly while this is > 0
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -58,6 +60,8 @@ dequeue:
 	jnz .more
 	mov qword [rsi + Percpu.rq_tail], 0
 .more:	dec qword [rsi + Percpu.rq_len]
+	mov rcx, [boot_info]
+	dec qword [rcx + BootInfo.ready_tasks]
 .done:	ret
 
 ; -----------------------------------------------------------------------------
@@ -231,6 +235,7 @@ idle_loop:
 	call yield_cpu                     ; runs queued or stolen work, if any
 	sti
 	hlt
+idle_resume:                               ; (BootInfo.idle_resume: "this vCPU is idle")
 	cli
 	jmp idle_loop
 

@@ -18,6 +18,9 @@ init_sched:
 	lea rcx, [idle_loop]
 	mov [rax + 6 * 8], rcx
 	mov qword [cpus_online], 1
+	mov rax, [boot_info]
+	lea rcx, [idle_resume]
+	mov [rax + BootInfo.idle_resume], rcx
 	ret
 
 ; -----------------------------------------------------------------------------

@@ -316,9 +316,11 @@ struct __attribute__((packed)) uk_BootInfo {
   uint32_t cpu_online; /* guest-written: CPUs that have finished booting */
   uint32_t flags; /* BOOT_FLAG_* bits */
   uint64_t tsc_hz; /* reserved (0) */
+  uint64_t idle_resume; /* guest-written: the address right after the idle loop's hlt (a vCPU stopped there is idle) */
+  uint64_t ready_tasks; /* guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0) */
   uint64_t preload_addr; /* address of the --preload archive (0: none); its pages are the kernel's to free */
   uint64_t preload_size; /* bytes of the --preload archive */
 };
-_Static_assert(sizeof(struct uk_BootInfo) == 152, "uk_BootInfo layout");
+_Static_assert(sizeof(struct uk_BootInfo) == 168, "uk_BootInfo layout");
 
 #endif
