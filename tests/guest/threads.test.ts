@@ -40,6 +40,11 @@ describe('threads', () => {
       expect(r.stdout.toString()).toBe('spinner: OK\n');
       expect(r.status).toBe(0);
     });
+    it(`a thread computing without system calls finishes beside a spinning one on ${cpus} vCPU(s)`, async () => {
+      const r = await run(cpus, 'spinner-compute', '20000000');
+      expect(r.stdout.toString()).toBe('spinner-compute: OK\n');
+      expect(r.status).toBe(0);
+    });
   }
 
   it('nanosleep sleeps at least as long as asked, and not much longer', async () => {

@@ -145,6 +145,7 @@ export class VmLoop implements InterruptController {
     const slot = this.slots[index];
     enterLongMode(slot.vcpu.engine, this.opts.kernelEntry, BigInt(MEM.BOOT_INFO_ADDR), BigInt(index));
     slot.state = 'running';
+    slot.booted = index === 0; // vCPU 0 runs the program; the others first set up and halt
   }
 
   /** Application processor k starts once the guest's online count reaches k. */

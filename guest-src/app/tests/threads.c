@@ -6,6 +6,7 @@
  *   create N        N threads created and joined, 8 alive at a time
  *   barrier N ROUNDS  N threads meet at a pthread_barrier ROUNDS times
  *   spinner N       one thread spins without ever blocking; N others must finish work
+ *   spinner-compute N  main computes N steps without system calls beside a spinner
  *   sleep MS        nanosleep(MS): prints the measured time in microseconds
  *   futex-timeout MS  FUTEX_WAIT with a timeout nobody wakes: expects ETIMEDOUT
  *   exit-group      exit(3) from main while other threads run (busy, sleeping)
@@ -246,6 +247,17 @@ int main(int argc, char **argv)
 			pthread_create(&t[i], NULL, work, (void *)(long)i);
 		for (int i = 0; i < n; i++)
 			pthread_join(t[i], NULL);
+		stop_spinning = 1;
+		pthread_join(s, NULL);
+		return report(1, NULL);
+	}
+	if (!strcmp(test_name, "spinner-compute")) {
+		/* main computes without system calls while another thread spins */
+		pthread_t s;
+		pthread_create(&s, NULL, spin, NULL);
+		volatile unsigned long x = 1;
+		for (long i = 0; i < a; i++)
+			x = x * 6364136223846793005UL + 1;
 		stop_spinning = 1;
 		pthread_join(s, NULL);
 		return report(1, NULL);
