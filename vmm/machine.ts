@@ -23,6 +23,7 @@ import { exitDevice, panicDevice } from './ports/exit.js';
 import { clockDevice } from './ports/clock.js';
 import { randomDevice } from './ports/random.js';
 import { nopDevice } from './ports/nop.js';
+import { copyDevice } from './ports/copy.js';
 
 export interface MachineConfig {
   kernelPath: string;
@@ -146,6 +147,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   bus.register(PORT.CLOCK, 1, clockDevice(ctx));
   bus.register(PORT.RANDOM, 1, randomDevice(ctx));
   bus.register(PORT.NOP, 1, nopDevice());
+  bus.register(PORT.COPY, 1, copyDevice(ctx));
   const reported = new Set<number>();
   bus.onUnclaimed = (port, kind) => {
     stats?.count('unclaimed-port');

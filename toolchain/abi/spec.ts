@@ -40,12 +40,22 @@ export const PORTS: Constant[] = [
   { name: 'HOST_STAT', value: 0xb40, doc: 'host share: stat a path or a handle {HcStat}' },
   { name: 'HOST_GETDENTS', value: 0xb80, doc: 'host share: linux_dirent64 records of a directory handle {HcGetdents}' },
   { name: 'HOST_FTRUNCATE', value: 0xbc0, doc: 'host share: set the size of a handle or a path {HcFtruncate}' },
+  { name: 'COPY', value: 0xd80, doc: 'copy bytes within guest RAM at host speed (memmove semantics) {HcCopy}' },
   { name: 'TIMER', value: 0xd00, doc: 'arm this vCPU\'s one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}' },
   { name: 'IPI', value: 0xd40, doc: 'send VEC_IPI to the vCPU whose number is the value written' },
 ];
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
 export const STRUCTS: StructSpec[] = [
+  {
+    name: 'HcCopy', doc: 'COPY: the VMM moves len bytes from src to dst (the ranges may overlap)',
+    fields: [
+      { name: 'dst', type: 'u64', doc: 'guest-physical destination' },
+      { name: 'src', type: 'u64', doc: 'guest-physical source' },
+      { name: 'len', type: 'u64', doc: 'byte count' },
+      { name: 'ret', type: 'i64', doc: 'out: 0, or -EFAULT when a range is outside RAM (nothing copied)' },
+    ],
+  },
   {
     name: 'HcKv', doc: 'KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO)',
     fields: [

@@ -48,6 +48,8 @@ export const PORT = {
   HOST_GETDENTS: 0xb80,
   /** host share: set the size of a handle or a path {HcFtruncate} */
   HOST_FTRUNCATE: 0xbc0,
+  /** copy bytes within guest RAM at host speed (memmove semantics) {HcCopy} */
+  COPY: 0xd80,
   /** arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
   TIMER: 0xd00,
   /** send VEC_IPI to the vCPU whose number is the value written */
@@ -77,6 +79,7 @@ export const PORT_NAMES: Record<number, string> = {
   0xb40: 'HOST_STAT',
   0xb80: 'HOST_GETDENTS',
   0xbc0: 'HOST_FTRUNCATE',
+  0xd80: 'COPY',
   0xd00: 'TIMER',
   0xd40: 'IPI',
 };
@@ -335,6 +338,19 @@ export const SYSCALL_NAMES: Record<number, string> = {
   1000: 'kv_put',
   1001: 'kv_get',
 };
+
+/** HcCopy: COPY: the VMM moves len bytes from src to dst (the ranges may overlap). Byte offsets of its packed fields. */
+export const HcCopy = {
+  /** guest-physical destination */
+  dst: 0,
+  /** guest-physical source */
+  src: 8,
+  /** byte count */
+  len: 16,
+  /** out: 0, or -EFAULT when a range is outside RAM (nothing copied) */
+  ret: 24,
+  SIZE: 32,
+} as const;
 
 /** HcKv: KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO). Byte offsets of its packed fields. */
 export const HcKv = {

@@ -27,6 +27,7 @@
 #define UK_PORT_HOST_STAT 0xb40 /* host share: stat a path or a handle {HcStat} */
 #define UK_PORT_HOST_GETDENTS 0xb80 /* host share: linux_dirent64 records of a directory handle {HcGetdents} */
 #define UK_PORT_HOST_FTRUNCATE 0xbc0 /* host share: set the size of a handle or a path {HcFtruncate} */
+#define UK_PORT_COPY 0xd80 /* copy bytes within guest RAM at host speed (memmove semantics) {HcCopy} */
 #define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
 #define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
 
@@ -152,6 +153,15 @@
 #define UK_SYS_faccessat2 439
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
+
+/* COPY: the VMM moves len bytes from src to dst (the ranges may overlap) */
+struct __attribute__((packed)) uk_HcCopy {
+  uint64_t dst; /* guest-physical destination */
+  uint64_t src; /* guest-physical source */
+  uint64_t len; /* byte count */
+  int64_t ret; /* out: 0, or -EFAULT when a range is outside RAM (nothing copied) */
+};
+_Static_assert(sizeof(struct uk_HcCopy) == 32, "uk_HcCopy layout");
 
 /* KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO) */
 struct __attribute__((packed)) uk_HcKv {
