@@ -24,6 +24,7 @@ import { clockDevice } from './ports/clock.js';
 import { randomDevice } from './ports/random.js';
 import { nopDevice } from './ports/nop.js';
 import { copyDevice } from './ports/copy.js';
+import { fillDevice } from './ports/fill.js';
 
 export interface MachineConfig {
   kernelPath: string;
@@ -148,6 +149,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   bus.register(PORT.RANDOM, 1, randomDevice(ctx));
   bus.register(PORT.NOP, 1, nopDevice());
   bus.register(PORT.COPY, 1, copyDevice(ctx));
+  bus.register(PORT.FILL, 1, fillDevice(ctx));
   const reported = new Set<number>();
   bus.onUnclaimed = (port, kind) => {
     stats?.count('unclaimed-port');

@@ -41,12 +41,22 @@ export const PORTS: Constant[] = [
   { name: 'HOST_GETDENTS', value: 0xb80, doc: 'host share: linux_dirent64 records of a directory handle {HcGetdents}' },
   { name: 'HOST_FTRUNCATE', value: 0xbc0, doc: 'host share: set the size of a handle or a path {HcFtruncate}' },
   { name: 'COPY', value: 0xd80, doc: 'copy bytes within guest RAM at host speed (memmove semantics) {HcCopy}' },
+  { name: 'FILL', value: 0xdc0, doc: 'fill bytes of guest RAM with one value at host speed {HcFill}' },
   { name: 'TIMER', value: 0xd00, doc: 'arm this vCPU\'s one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}' },
   { name: 'IPI', value: 0xd40, doc: 'send VEC_IPI to the vCPU whose number is the value written' },
 ];
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
 export const STRUCTS: StructSpec[] = [
+  {
+    name: 'HcFill', doc: 'FILL: the VMM sets len bytes at dst to value',
+    fields: [
+      { name: 'dst', type: 'u64', doc: 'guest-physical destination' },
+      { name: 'len', type: 'u64', doc: 'byte count' },
+      { name: 'value', type: 'u64', doc: 'the byte (low 8 bits)' },
+      { name: 'ret', type: 'i64', doc: 'out: 0, or -EFAULT when the range is outside RAM (nothing written)' },
+    ],
+  },
   {
     name: 'HcCopy', doc: 'COPY: the VMM moves len bytes from src to dst (the ranges may overlap)',
     fields: [

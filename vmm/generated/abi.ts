@@ -50,6 +50,8 @@ export const PORT = {
   HOST_FTRUNCATE: 0xbc0,
   /** copy bytes within guest RAM at host speed (memmove semantics) {HcCopy} */
   COPY: 0xd80,
+  /** fill bytes of guest RAM with one value at host speed {HcFill} */
+  FILL: 0xdc0,
   /** arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
   TIMER: 0xd00,
   /** send VEC_IPI to the vCPU whose number is the value written */
@@ -80,6 +82,7 @@ export const PORT_NAMES: Record<number, string> = {
   0xb80: 'HOST_GETDENTS',
   0xbc0: 'HOST_FTRUNCATE',
   0xd80: 'COPY',
+  0xdc0: 'FILL',
   0xd00: 'TIMER',
   0xd40: 'IPI',
 };
@@ -338,6 +341,19 @@ export const SYSCALL_NAMES: Record<number, string> = {
   1000: 'kv_put',
   1001: 'kv_get',
 };
+
+/** HcFill: FILL: the VMM sets len bytes at dst to value. Byte offsets of its packed fields. */
+export const HcFill = {
+  /** guest-physical destination */
+  dst: 0,
+  /** byte count */
+  len: 8,
+  /** the byte (low 8 bits) */
+  value: 16,
+  /** out: 0, or -EFAULT when the range is outside RAM (nothing written) */
+  ret: 24,
+  SIZE: 32,
+} as const;
 
 /** HcCopy: COPY: the VMM moves len bytes from src to dst (the ranges may overlap). Byte offsets of its packed fields. */
 export const HcCopy = {

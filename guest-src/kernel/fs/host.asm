@@ -131,7 +131,7 @@ host_stat:
 	mov rdi, rcx
 	push rdi
 	mov edx, STAT_SIZE
-	call kmemzero
+	call kzero
 	pop rdi
 	mov qword [rdi + ST_DEV], 2        ; the share is device 2, the RAM file system 1
 	mov rax, [host_hc + HcStat.ino]

@@ -126,19 +126,6 @@ kmemcpy:
 	rep movsb
 	ret
 
-; -----------------------------------------------------------------------------
-; kmemzero -- clear bytes
-;  IN:  RDI = destination, RDX = length
-;  Clobbers: RAX, RCX, RDI
-kmemzero:
-	xor eax, eax
-	mov rcx, rdx
-	shr rcx, 3
-	rep stosq
-	mov ecx, edx
-	and ecx, 7
-	rep stosb
-	ret
 
 ; -----------------------------------------------------------------------------
 ; name_hash -- FNV-1a of a name (64 bits: chains stay short, compares rarely fail)
@@ -603,7 +590,7 @@ file_truncate:
 	add rdi, rax
 	mov edx, PAGE_SIZE
 	sub rdx, rax
-	call kmemzero
+	call kzero
 .cleared:
 	mov rdi, rbx
 	mov rsi, r12
@@ -664,7 +651,7 @@ file_read:
 	call kmemcpy
 	jmp .advance
 .hole:	push rdx
-	call kmemzero
+	call kzero
 	pop rdx
 .advance:
 	add r12, rdx

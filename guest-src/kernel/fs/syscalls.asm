@@ -728,7 +728,7 @@ fill_stat:
 	push rdi
 	mov rdi, rsi
 	mov edx, STAT_SIZE
-	call kmemzero
+	call kzero
 	pop rdi
 	mov qword [rsi + ST_DEV], 1
 	mov rax, [rdi + Inode.ino]
@@ -767,7 +767,7 @@ fs_fstat:
 	je .host
 	mov rdi, r12                       ; the console: a character device
 	mov edx, STAT_SIZE
-	call kmemzero
+	call kzero
 	mov dword [r12 + ST_MODE], S_IFCHR | 0o620
 	mov qword [r12 + ST_NLINK], 1
 	mov qword [r12 + ST_BLKSIZE], PAGE_SIZE
@@ -1580,7 +1580,7 @@ fs_getdents64:
 	push rcx
 	mov rdi, r12
 	mov rdx, r11
-	call kmemzero                      ; padding bytes must not leak
+	call kzero                      ; padding bytes must not leak
 	pop rcx
 	pop rsi
 	mov [r12], r8

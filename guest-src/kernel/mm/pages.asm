@@ -103,8 +103,9 @@ alloc_pages:
 	shl rcx, 9                         ; pages -> qwords
 	mov rdi, r8
 	shl rdi, 12
-	xor eax, eax
-	rep stosq
+	shl rcx, 3                         ; qwords -> bytes
+	mov rdx, rcx
+	call kzero
 .zeroed:
 	mov rax, rsi
 	shl rax, 12

@@ -28,6 +28,7 @@
 #define UK_PORT_HOST_GETDENTS 0xb80 /* host share: linux_dirent64 records of a directory handle {HcGetdents} */
 #define UK_PORT_HOST_FTRUNCATE 0xbc0 /* host share: set the size of a handle or a path {HcFtruncate} */
 #define UK_PORT_COPY 0xd80 /* copy bytes within guest RAM at host speed (memmove semantics) {HcCopy} */
+#define UK_PORT_FILL 0xdc0 /* fill bytes of guest RAM with one value at host speed {HcFill} */
 #define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
 #define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
 
@@ -153,6 +154,15 @@
 #define UK_SYS_faccessat2 439
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
+
+/* FILL: the VMM sets len bytes at dst to value */
+struct __attribute__((packed)) uk_HcFill {
+  uint64_t dst; /* guest-physical destination */
+  uint64_t len; /* byte count */
+  uint64_t value; /* the byte (low 8 bits) */
+  int64_t ret; /* out: 0, or -EFAULT when the range is outside RAM (nothing written) */
+};
+_Static_assert(sizeof(struct uk_HcFill) == 32, "uk_HcFill layout");
 
 /* COPY: the VMM moves len bytes from src to dst (the ranges may overlap) */
 struct __attribute__((packed)) uk_HcCopy {

@@ -1,0 +1,25 @@
+// FILL: the guest kernel asks the VMM to set a range of guest RAM to one byte value
+// (clearing pages and file holes). A host fill is far cheaper than emulated stores.
+import { HcFill } from '../generated/abi.js';
+import type { PortDevice } from '../port-bus.js';
+import type { DeviceContext } from './device.js';
+
+const EFAULT = 14;
+
+export function fillDevice(ctx: DeviceContext): PortDevice {
+  const { mem } = ctx;
+  return {
+    name: 'fill',
+    write(_offset, address) {
+      if (!mem.contains(address, HcFill.SIZE)) return;
+      const dst = mem.readU64(address + HcFill.dst);
+      const len = mem.readU64(address + HcFill.len);
+      if (!mem.contains(dst, len)) {
+        mem.writeI64(address + HcFill.ret, BigInt(-EFAULT));
+        return;
+      }
+      mem.bytes.fill(Number(mem.readU64(address + HcFill.value) & 0xffn), Number(dst), Number(dst + len));
+      mem.writeI64(address + HcFill.ret, 0n);
+    },
+  };
+}
