@@ -26,7 +26,6 @@ kernel_entry:
 	xor edi, edi
 	call init_cpu                  ; GDT, TSS, IDT, per-CPU GS, SSE, syscall MSRs
 	call init_pages                ; physical page allocator over the free RAM
-	call init_vm                   ; brk window above the application
 	call init_syscalls             ; fill the system-call table
 	call init_fs                   ; RAM file system, /host, --preload, file system calls
 	call init_sched                ; FPU template, CPU 0's idle task and run queue
@@ -37,7 +36,7 @@ kernel_entry:
 %include "lib/memory.asm"          ; clearing memory (large clears done by the VMM)
 %include "arch/cpu.asm"            ; GDT, TSS, IDT, per-CPU data
 %include "arch/exceptions.asm"     ; exception stubs and the crash report
-%include "mm/pages.asm"            ; physical page allocator (bitmap)
+%include "mm/pages.asm"            ; physical page allocator (bitmap), brk window
 %include "mm/vm.asm"               ; brk, mmap, munmap, mprotect
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
 %include "sys/user.asm"            ; checks on pointers the program passes in

@@ -88,45 +88,6 @@ endstruc
 
 section .text
 
-KMEMCPY_HOST_MIN equ 256        ; from this size the VMM's copy beats emulated rep movs
-
-; -----------------------------------------------------------------------------
-; kmemcpy -- copy bytes. Large copies go to the VMM (COPY hypercall): every guest
-; memory access is slow under emulation, a host memmove is not. Small ones, and any
-; the VMM refuses, use rep movs (8 bytes at a time, then the tail).
-;  IN:  RDI = destination, RSI = source, RDX = length
-;  OUT: RDI and RSI advanced by the length, as rep movs leaves them
-;  Clobbers: RCX
-kmemcpy:
-	cmp rdx, KMEMCPY_HOST_MIN
-	jb .emulated
-	push rax
-	push rdx
-	mov rcx, [gs:Percpu.self]
-	lea rcx, [rcx + Percpu.hc]
-	mov [rcx + HcCopy.dst], rdi
-	mov [rcx + HcCopy.src], rsi
-	mov [rcx + HcCopy.len], rdx
-	HYPERCALL PORT_COPY, ecx
-	mov rax, [rcx + HcCopy.ret]
-	pop rdx
-	test rax, rax
-	pop rax
-	jnz .emulated
-	add rdi, rdx
-	add rsi, rdx
-	xor ecx, ecx
-	ret
-.emulated:
-	mov rcx, rdx
-	shr rcx, 3
-	rep movsq
-	mov ecx, edx
-	and ecx, 7
-	rep movsb
-	ret
-
-
 ; -----------------------------------------------------------------------------
 ; name_hash -- FNV-1a of a name (64 bits: chains stay short, compares rarely fail)
 ;  IN:  RSI = name, RDX = length

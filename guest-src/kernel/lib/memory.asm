@@ -1,8 +1,8 @@
-; Clearing memory. Under emulation every guest store is slow, so large clears go to
-; the VMM (FILL hypercall: a host fill of guest RAM); small ones, and any the VMM
-; refuses, stay in the guest.
+; Copying and clearing memory. Under emulation every guest memory access is slow,
+; so large copies and clears go to the VMM (COPY and FILL hypercalls: a host memmove
+; or fill within guest RAM); small ones, and any the VMM refuses, stay in the guest.
 
-KZERO_HOST_MIN equ 256
+HOST_MEM_MIN equ 256             ; from this size the VMM's copy or fill beats emulated rep movs/stos
 
 section .text
 
@@ -12,7 +12,7 @@ section .text
 ;  OUT: RDI advanced by the length, as rep stos leaves it
 ;  Clobbers: RAX, RCX
 kzero:
-	cmp rdx, KZERO_HOST_MIN
+	cmp rdx, HOST_MEM_MIN
 	jb .emulated
 	push rdx
 	mov rcx, [gs:Percpu.self]
@@ -36,4 +36,40 @@ kzero:
 	mov ecx, edx
 	and ecx, 7
 	rep stosb
+	ret
+
+; -----------------------------------------------------------------------------
+; kmemcpy -- copy bytes. Large copies go to the VMM (COPY hypercall): every guest
+; memory access is slow under emulation, a host memmove is not. Small ones, and any
+; the VMM refuses, use rep movs (8 bytes at a time, then the tail).
+;  IN:  RDI = destination, RSI = source, RDX = length
+;  OUT: RDI and RSI advanced by the length, as rep movs leaves them
+;  Clobbers: RCX
+kmemcpy:
+	cmp rdx, HOST_MEM_MIN
+	jb .emulated
+	push rax
+	push rdx
+	mov rcx, [gs:Percpu.self]
+	lea rcx, [rcx + Percpu.hc]
+	mov [rcx + HcCopy.dst], rdi
+	mov [rcx + HcCopy.src], rsi
+	mov [rcx + HcCopy.len], rdx
+	HYPERCALL PORT_COPY, ecx
+	mov rax, [rcx + HcCopy.ret]
+	pop rdx
+	test rax, rax
+	pop rax
+	jnz .emulated
+	add rdi, rdx
+	add rsi, rdx
+	xor ecx, ecx
+	ret
+.emulated:
+	mov rcx, rdx
+	shr rcx, 3
+	rep movsq
+	mov ecx, edx
+	and ecx, 7
+	rep movsb
 	ret

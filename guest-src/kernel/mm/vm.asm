@@ -8,12 +8,6 @@ MAP_ANONYMOUS equ 0x20
 section .text
 
 ; -----------------------------------------------------------------------------
-; init_vm -- nothing to set up beyond what init_pages reserved; kept as the place
-; where per-program memory state starts.
-init_vm:
-	ret
-
-; -----------------------------------------------------------------------------
 ; sys_brk -- move the program break inside the brk window
 ;  IN:  RDI = requested break (0: query)
 ;  OUT: RAX = the break now in force (unchanged when the request is refused)

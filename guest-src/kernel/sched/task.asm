@@ -77,14 +77,6 @@ task_free:
 	lock dec qword [task_count]
 	ret
 
-; -----------------------------------------------------------------------------
-; task_frame -- the Frame at the top of a task's kernel stack
-;  IN:  RDI = Task
-;  OUT: RAX = Frame address
-task_frame:
-	lea rax, [rdi + TASK_SIZE - ExcFrame_size]
-	ret
-
 section .bss
 alignb 16
 fpu_template:  resb 512
