@@ -20,6 +20,7 @@ struc Percpu
 	.rq_head:     resq 1      ; run queue (FIFO of READY tasks), under sched_lock
 	.rq_tail:     resq 1
 	.rq_len:      resq 1
+	.return_rip:  resq 1      ; where return_to_context's final jump goes
 	.hc:          resb 64     ; hypercall argument block for this CPU
 	.text:        resb 32     ; number-formatting scratch for the console
 endstruc

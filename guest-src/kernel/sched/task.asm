@@ -5,7 +5,7 @@
 ; kernel stack growing down from the top. While a task runs the program, its kernel
 ; stack is empty; a system call or an interrupt builds a Frame (the register file,
 ; see arch/exceptions.asm: ExcFrame) at the very top, and the return path restores
-; the program from that Frame with iretq.
+; the program from that Frame (sched/irq.asm: return_to_context).
 
 TASK_RUNNING equ 1
 TASK_READY   equ 2

@@ -7,8 +7,8 @@
 ; interrupts off; until it runs, nothing is on the kernel stack, so an interrupt
 ; there is as harmless as one in the program. The entry then saves the whole
 ; register file as a Frame at the top of the task's kernel stack (clone copies it,
-; a blocked call keeps it) and returns through it with iretq, which restores RSP,
-; RFLAGS and RIP at once (sysret would drop to ring 3).
+; a blocked call keeps it) and returns through it (return_to_context restores RSP,
+; RFLAGS and RIP; sysret would drop to ring 3).
 
 section .text
 
@@ -36,7 +36,7 @@ init_syscalls:
 	REGISTER_SYSCALL brk, sys_brk
 	REGISTER_SYSCALL mmap, sys_mmap
 	REGISTER_SYSCALL munmap, sys_munmap
-	REGISTER_SYSCALL mprotect, sys_accept
+	REGISTER_SYSCALL mprotect, sys_mprotect
 	REGISTER_SYSCALL madvise, sys_accept
 	REGISTER_SYSCALL exit, sys_exit_thread
 	REGISTER_SYSCALL exit_group, sys_exit
