@@ -25,6 +25,7 @@ import { randomDevice } from './ports/random.js';
 import { nopDevice } from './ports/nop.js';
 import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
+import { codeChangedDevice } from './ports/code-changed.js';
 
 export interface MachineConfig {
   kernelPath: string;
@@ -167,6 +168,9 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
   bus.register(PORT.TIMER, 1, timerDevice(ctx, loop));
   bus.register(PORT.IPI, 1, ipiDevice(loop));
+  bus.register(PORT.CODE_CHANGED, 1, codeChangedDevice(ctx, {
+    invalidate: (start, end) => { for (const vcpu of vcpus) vcpu.engine.invalidateTranslations(start, end); },
+  }));
   const outcome = loop.run();
   if (status !== undefined) return { status, stats };
   if (outcome.kind === 'crashed') {

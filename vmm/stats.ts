@@ -2,7 +2,7 @@
 // by kind and by port, and how long the run took.
 import { PORT_NAMES } from './generated/abi.js';
 
-export type ExitKind = 'hypercall' | 'syscall' | 'exception' | 'interrupt' | 'halt' | 'unclaimed-port';
+export type ExitKind = 'hypercall' | 'syscall' | 'exception' | 'interrupt' | 'halt' | 'unclaimed-port' | 'code-changed';
 
 export class ExitStats {
   readonly byKind = new Map<ExitKind, number>();

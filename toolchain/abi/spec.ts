@@ -44,10 +44,18 @@ export const PORTS: Constant[] = [
   { name: 'FILL', value: 0xdc0, doc: 'fill bytes of guest RAM with one value at host speed {HcFill}' },
   { name: 'TIMER', value: 0xd00, doc: 'arm this vCPU\'s one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}' },
   { name: 'IPI', value: 0xd40, doc: 'send VEC_IPI to the vCPU whose number is the value written' },
+  { name: 'CODE_CHANGED', value: 0xe00, doc: 'code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange}' },
 ];
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
 export const STRUCTS: StructSpec[] = [
+  {
+    name: 'HcCodeRange', doc: 'CODE_CHANGED: guest code in [start, start + len) may have been rewritten',
+    fields: [
+      { name: 'start', type: 'u64', doc: 'guest-physical start' },
+      { name: 'len', type: 'u64', doc: 'byte count (clipped to guest RAM by the VMM)' },
+    ],
+  },
   {
     name: 'HcFill', doc: 'FILL: the VMM sets len bytes at dst to value',
     fields: [

@@ -2,6 +2,7 @@
 // Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
 // see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
 import koffi from 'koffi';
+import { enableFastStores } from './store-fast-path.js';
 
 export const UC_ARCH_X86 = 4;
 export const UC_MODE_64 = 8;
@@ -55,7 +56,14 @@ const uc_reg_read = lib.func('int uc_reg_read(void *uc, int regid, void *value)'
 const uc_reg_write = lib.func('int uc_reg_write(void *uc, int regid, void *value)');
 const uc_emu_start = lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)');
 const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
+const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
 const uc_hook_add = lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end, ...)');
+
+/** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
+const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
+
+// Guest stores take the engine's fast path (see store-fast-path.ts for why this is needed).
+export const storePath = enableFastStores();
 
 function check(code: number, call: string): void {
   if (code !== 0) throw new UnicornError(code, call, String(uc_strerror(code)));
@@ -121,6 +129,15 @@ export class Engine {
 
   stop(): void {
     check(uc_emu_stop(this.handle), 'uc_emu_stop');
+  }
+
+  /**
+   * Drops the translated blocks of guest code in [start, end) (the code changed).
+   * Safe from a hook as long as the block running is outside the range, as QEMU's
+   * own self-modifying-code check does it.
+   */
+  invalidateTranslations(start: bigint, end: bigint): void {
+    check(uc_ctl(this.handle, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', start, 'uint64_t', end), 'uc_ctl(TB_REMOVE_CACHE)');
   }
 
 

@@ -56,6 +56,8 @@ export const PORT = {
   TIMER: 0xd00,
   /** send VEC_IPI to the vCPU whose number is the value written */
   IPI: 0xd40,
+  /** code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
+  CODE_CHANGED: 0xe00,
 } as const;
 
 export const PORT_NAMES: Record<number, string> = {
@@ -85,6 +87,7 @@ export const PORT_NAMES: Record<number, string> = {
   0xdc0: 'FILL',
   0xd00: 'TIMER',
   0xd40: 'IPI',
+  0xe00: 'CODE_CHANGED',
 };
 
 /** Guest-physical memory map. */
@@ -341,6 +344,15 @@ export const SYSCALL_NAMES: Record<number, string> = {
   1000: 'kv_put',
   1001: 'kv_get',
 };
+
+/** HcCodeRange: CODE_CHANGED: guest code in [start, start + len) may have been rewritten. Byte offsets of its packed fields. */
+export const HcCodeRange = {
+  /** guest-physical start */
+  start: 0,
+  /** byte count (clipped to guest RAM by the VMM) */
+  len: 8,
+  SIZE: 16,
+} as const;
 
 /** HcFill: FILL: the VMM sets len bytes at dst to value. Byte offsets of its packed fields. */
 export const HcFill = {

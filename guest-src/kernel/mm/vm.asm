@@ -4,6 +4,7 @@
 
 MAP_FIXED     equ 0x10
 MAP_ANONYMOUS equ 0x20
+PROT_EXEC     equ 0x4
 
 section .text
 
@@ -105,7 +106,24 @@ sys_munmap:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_accept -- mprotect and madvise: accepted, no effect (one flat RWX mapping)
+; sys_mprotect -- one flat RWX mapping, so protections have no effect; but a
+; program that makes memory executable has usually just written code there (a JIT),
+; and the engine does not watch stores into code it has translated
+; (vmm/engine/store-fast-path.ts): ask every vCPU to drop its translations of
+; the range.
+;  IN:  RDI = start, RSI = length, RDX = prot
+;  OUT: RAX = 0
+;  Clobbers: RCX, RDX
+sys_mprotect:
+	test edx, PROT_EXEC
+	jz sys_accept
+	mov rcx, [gs:Percpu.self]
+	lea rcx, [rcx + Percpu.hc]
+	mov [rcx + HcCodeRange.start], rdi
+	mov [rcx + HcCodeRange.len], rsi
+	HYPERCALL PORT_CODE_CHANGED, ecx   ; then return 0, below
+
+; sys_accept -- madvise: accepted, no effect
 ;  OUT: RAX = 0
 sys_accept:
 	xor eax, eax

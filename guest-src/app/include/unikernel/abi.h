@@ -31,6 +31,7 @@
 #define UK_PORT_FILL 0xdc0 /* fill bytes of guest RAM with one value at host speed {HcFill} */
 #define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
 #define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
+#define UK_PORT_CODE_CHANGED 0xe00 /* code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
 
 #define UK_PAGE_SIZE 0x1000ULL /* bytes per page */
 #define UK_NULL_GUARD_END 0x1000ULL /* [0, 0x1000) is never mapped: NULL dereferences fault */
@@ -154,6 +155,13 @@
 #define UK_SYS_faccessat2 439
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
+
+/* CODE_CHANGED: guest code in [start, start + len) may have been rewritten */
+struct __attribute__((packed)) uk_HcCodeRange {
+  uint64_t start; /* guest-physical start */
+  uint64_t len; /* byte count (clipped to guest RAM by the VMM) */
+};
+_Static_assert(sizeof(struct uk_HcCodeRange) == 16, "uk_HcCodeRange layout");
 
 /* FILL: the VMM sets len bytes at dst to value */
 struct __attribute__((packed)) uk_HcFill {

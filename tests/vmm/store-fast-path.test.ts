@@ -1,0 +1,22 @@
+// The engine patch that puts guest stores back on the fast path (vmm/engine/store-fast-path.ts)
+// and the kernel's answer to what it gives up: code rewritten at run time still runs.
+import { describe, expect, it } from 'vitest';
+import { storePath } from '../../vmm/engine/unicorn.js';
+import { checks, guestBin, runVm } from '../helpers/run-vm.js';
+
+describe('guest stores on the fast path', () => {
+  it('recognises the installed libunicorn (patched, or a version that does not need it)', () => {
+    expect(['patched', 'not-needed']).toContain(storePath);
+  });
+
+  it.each(['1', '2'])('runs code a program rewrites after mprotect(PROT_EXEC) (%s vCPUs)', (cpus) => {
+    const r = runVm([guestBin('tests', 'jit'), '--cpus', cpus]);
+    expect(checks(r.stdout)).toEqual({ 'first code runs': true, 'rewritten code runs after mprotect': true, '17 rewrites': true });
+    expect(r.status).toBe(0);
+  });
+
+  it('runs the same guest unpatched when UNIKV_ENGINE_PATCH=off', () => {
+    const r = runVm([guestBin('tests', 'jit')], { env: { ...process.env, UNIKV_ENGINE_PATCH: 'off' } });
+    expect(r.status).toBe(0);
+  });
+});
