@@ -663,9 +663,18 @@ file_write:
 	test rdi, rdi
 	jnz .have
 	push rax
+	mov rdx, r13
+	sub rdx, r15                       ; bytes still to write
+	test r14d, PAGE_SIZE - 1
+	jnz .partial
+	cmp rdx, PAGE_SIZE
+	jb .partial
+	call alloc_page_uncleared          ; all of it is about to be written
+	jmp .got
+.partial:
 	mov edi, 1
-	call alloc_pages
-	pop rcx
+	call alloc_pages                   ; the rest of the page must read as zeros
+.got:	pop rcx
 	test rax, rax
 	jz .nospace
 	mov [rcx], rax

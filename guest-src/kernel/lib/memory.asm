@@ -2,7 +2,7 @@
 ; so large copies and clears go to the VMM (COPY and FILL hypercalls: a host memmove
 ; or fill within guest RAM); small ones, and any the VMM refuses, stay in the guest.
 
-HOST_MEM_MIN equ 256             ; from this size the VMM's copy or fill beats emulated rep movs/stos
+HOST_MEM_MIN equ 256             ; from this size the VMM's copy or fill beats emulated rep movs/stos (measured)
 
 section .text
 

@@ -3,6 +3,13 @@
 ; range. Allocation is first fit from the lowest page that may be free.
 ; Pages that have never been handed out are still zero (the VMM gives zeroed RAM),
 ; so only pages below the high-water mark need clearing when they are reused.
+;
+; Single pages (file data, index pages, kmalloc slabs: nearly every request) come
+; and go through a free list threaded through the pages themselves: O(1) both ways,
+; where a bitmap search through a fragmented heap cost thousands of instructions.
+; Listed pages stay marked in the bitmap; a multi-page request that finds no run
+; gives them back to the bitmap (drain_free_list) and searches again.
+; One lock, pages_lock, guards all of it: vCPUs may be switched at any instruction.
 
 section .text
 
@@ -50,32 +57,76 @@ init_pages:
 
 ; -----------------------------------------------------------------------------
 ; alloc_pages -- take `count` contiguous zeroed pages
+;
+; Bitmap search: first fit from alloc_hint, hopping from hole to hole a bitmap
+; word at a time (bitmap_next_clear, bitmap_next_set), so each hole costs a few
+; instructions however many pages it has.
 ;  IN:  RDI = page count (> 0)
 ;  OUT: RAX = address, or 0 when no run that long is free
 ;  Clobbers: RCX, RDX, RSI, RDI, R8
 alloc_pages:
-	mov rcx, [alloc_hint]
+	push r9
+	push r10
+	push qword 0                       ; clear the pages
+.common:
+	SPIN_LOCK [pages_lock]
+	cmp rdi, 1
+	jne .run
+	mov rax, [free_list]
+	test rax, rax
+	jz .run
+	mov rcx, [rax]                     ; pop a listed page
+	mov [free_list], rcx
+	mov rcx, rax
+	shr rcx, 12
+	btr [listed_bitmap], rcx
+	SPIN_UNLOCK [pages_lock]
+	cmp qword [rsp], 0
+	jne .out
+	push rax
+	mov rdi, rax
+	mov edx, PAGE_SIZE
+	call kzero                         ; it held someone's data
+	pop rax
+	jmp .out
+.run:	push rdi
+	call .alloc                        ; (the clear flag is at [rsp + 16] in there)
+	pop rdi
+	test rax, rax
+	jnz .unlock
+	cmp qword [free_list], 0           ; no run: give listed pages back, try again
+	je .unlock
+	push rdi
+	call drain_free_list
+	call .alloc
+	pop rdi
+.unlock:
+	SPIN_UNLOCK [pages_lock]
+.out:	add rsp, 8
+	pop r10
+	pop r9
+	ret
+.alloc:	mov rcx, [alloc_hint]
 	mov r8, [total_pages]
-.restart:
-	mov rsi, rcx                       ; candidate run start
-	xor edx, edx                       ; run length so far
-.scan:	cmp rcx, r8
+.hole:	call bitmap_next_clear             ; RCX = the next free page
+	cmp rcx, r8
 	jae .none
-	test ecx, 63                       ; at a qword boundary, skip whole used qwords
-	jnz .bit
+	mov rsi, rcx                       ; candidate run start
+	lea rdx, [rsi + rdi]               ; look no further than the run needs
+	cmp rdx, r8
+	jbe .limit
+	mov rdx, r8
+.limit:	call bitmap_next_set               ; RCX = the end of this hole (or RDX)
 	mov rax, rcx
-	shr rax, 6
-	cmp qword [page_bitmap + rax * 8], -1
-	jne .bit
-	add rcx, 64
-	jmp .restart
-.bit:	bt [page_bitmap], rcx
-	jc .used
-	inc rcx
-	inc rdx
-	cmp rdx, rdi
-	jb .scan
-	; Found [rsi, rsi + rdi): mark it.
+	sub rax, rsi
+	cmp rax, rdi
+	jae .found
+	cmp rcx, r8
+	jb .hole
+.none:	xor eax, eax
+	ret
+.found:	; [rsi, rsi + rdi): mark it.
+	mov rdx, rdi
 	mov rcx, rsi
 .take:	bts [page_bitmap], rcx
 	inc rcx
@@ -94,32 +145,107 @@ alloc_pages:
 	cmp rdx, rcx
 	jbe .clip
 	mov rdx, rcx
-.clip:	; clear [rsi, min(end, old mark)) pages
+.clip:	; clear [rsi, min(end, old mark)) pages, unless the caller will overwrite them
+	cmp qword [rsp + 16], 0
+	jne .zeroed
 	mov r8, rsi
 	cmp rdx, r8
 	jbe .zeroed
 	mov rcx, rdx
 	sub rcx, r8
-	shl rcx, 9                         ; pages -> qwords
 	mov rdi, r8
 	shl rdi, 12
-	shl rcx, 3                         ; qwords -> bytes
+	shl rcx, 12                        ; pages -> bytes
 	mov rdx, rcx
 	call kzero
 .zeroed:
 	mov rax, rsi
 	shl rax, 12
 	ret
-.used:	inc rcx
-	jmp .restart
-.none:	xor eax, eax
-	ret
+
+; -----------------------------------------------------------------------------
+; alloc_page_uncleared -- one page whose old contents may remain (the caller is
+; about to overwrite all of it: a whole page of file data)
+;  OUT: RAX = address, or 0 when memory ran out
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+alloc_page_uncleared:
+	push r9
+	push r10
+	push qword 1
+	mov edi, 1
+	jmp alloc_pages.common
+
+; -----------------------------------------------------------------------------
+; bitmap_next_clear -- the first free page at or after a page
+;  IN:  RCX = page, R8 = total pages
+;  OUT: RCX = first free page >= RCX, or a value >= R8 when there is none
+;  Clobbers: RAX, R9, R10
+bitmap_next_clear:
+	cmp rcx, r8
+	jae .done
+	mov r9, rcx
+	shr r9, 6                          ; bitmap word
+	mov rax, [page_bitmap + r9 * 8]
+	not rax                            ; set bits: free pages
+	push rcx
+	and ecx, 63
+	mov r10, -1
+	shl r10, cl
+	pop rcx
+	and rax, r10                       ; ... at or after RCX
+.word:	bsf rax, rax
+	jnz .hit
+	inc r9
+	mov rcx, r9
+	shl rcx, 6
+	cmp rcx, r8
+	jae .done
+	mov rax, [page_bitmap + r9 * 8]
+	not rax
+	jmp .word
+.hit:	mov rcx, r9
+	shl rcx, 6
+	add rcx, rax
+.done:	ret
+
+; -----------------------------------------------------------------------------
+; bitmap_next_set -- the first used page after a free one (the end of its hole)
+;  IN:  RCX = page, RDX = where to stop looking (<= total pages)
+;  OUT: RCX = first used page in [RCX, RDX), or RDX when there is none
+;  Clobbers: RAX, R9, R10
+bitmap_next_set:
+	mov r9, rcx
+	shr r9, 6
+	mov rax, [page_bitmap + r9 * 8]
+	push rcx
+	and ecx, 63
+	mov r10, -1
+	shl r10, cl
+	pop rcx
+	and rax, r10
+.word:	bsf rax, rax
+	jnz .hit
+	inc r9
+	mov rcx, r9
+	shl rcx, 6
+	cmp rcx, rdx
+	jae .end
+	mov rax, [page_bitmap + r9 * 8]
+	jmp .word
+.hit:	mov rcx, r9
+	shl rcx, 6
+	add rcx, rax
+	cmp rcx, rdx
+	jbe .done
+.end:	mov rcx, rdx
+.done:	ret
 
 ; -----------------------------------------------------------------------------
 ; free_pages -- return pages to the allocator (ignores pages outside the heap)
 ;  IN:  RDI = address (page aligned), RSI = page count
 ;  Clobbers: RAX, RCX, RDX
 free_pages:
+	SPIN_LOCK [pages_lock]
 	mov rcx, rdi
 	shr rcx, 12
 	mov rdx, rcx
@@ -134,15 +260,58 @@ free_pages:
 	jbe .high_ok
 	mov rdx, [total_pages]
 .high_ok:
+	cmp rcx, rdx
+	jae .done
+	lea rax, [rcx + 1]
+	cmp rax, rdx
+	jne .bits
+	bt [page_bitmap], rcx              ; one page: onto the free list, unless it is
+	jnc .done                          ; free or listed already (a repeated munmap)
+	bts [listed_bitmap], rcx
+	jc .done
+	shl rcx, 12
+	mov rax, [free_list]
+	mov [rcx], rax
+	mov [free_list], rcx
+	jmp .done
+.bits:	call release_bits
+.done:	SPIN_UNLOCK [pages_lock]
+	ret
+
+; -----------------------------------------------------------------------------
+; release_bits -- mark pages free in the bitmap (pages_lock held)
+;  IN:  RCX = first page, RDX = end page (both inside the heap); listed pages
+;       are skipped (drain_free_list unlists before it releases)
+;  Clobbers: RCX
+release_bits:
 	cmp rcx, [alloc_hint]
 	jae .loop
 	mov [alloc_hint], rcx
 .loop:	cmp rcx, rdx
 	jae .done
+	bt [listed_bitmap], rcx
+	jc .skip
 	btr [page_bitmap], rcx
-	inc rcx
+.skip:	inc rcx
 	jmp .loop
 .done:	ret
+
+; -----------------------------------------------------------------------------
+; drain_free_list -- give every listed page back to the bitmap (pages_lock held)
+;  Clobbers: RAX, RCX, RDX
+drain_free_list:
+	mov rax, [free_list]
+.next:	test rax, rax
+	jz .done
+	mov rcx, rax
+	shr rcx, 12
+	btr [listed_bitmap], rcx
+	lea rdx, [rcx + 1]
+	mov rax, [rax]                     ; the next listed page
+	call release_bits
+	jmp .next
+.done:	mov qword [free_list], 0
+	ret
 
 section .bss
 total_pages:  resq 1
@@ -152,6 +321,9 @@ heap_start:   resq 1     ; first address the allocator owns
 brk_start:    resq 1
 brk_current:  resq 1
 brk_limit:    resq 1
+free_list:    resq 1     ; freed single pages, each holding the next one's address
+pages_lock:   resq 1
 alignb 8
 page_bitmap:  resb MAX_RAM / PAGE_SIZE / 8
+listed_bitmap: resb MAX_RAM / PAGE_SIZE / 8  ; 1 = on free_list (and still set above)
 section .text
