@@ -2,7 +2,7 @@
 // Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
 // see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
 import koffi from 'koffi';
-import { enableFastStores } from './store-fast-path.js';
+import { applyLibunicornFixes } from './libunicorn-fixes.js';
 
 export const UC_ARCH_X86 = 4;
 export const UC_MODE_64 = 8;
@@ -62,8 +62,8 @@ const uc_hook_add = lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int ty
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
 
-// Guest stores take the engine's fast path (see store-fast-path.ts for why this is needed).
-export const storePath = enableFastStores();
+// Two of the library's performance defects, fixed before any engine exists (libunicorn-fixes.ts).
+export const libunicornFixes = applyLibunicornFixes();
 
 function check(code: number, call: string): void {
   if (code !== 0) throw new UnicornError(code, call, String(uc_strerror(code)));

@@ -1,6 +1,6 @@
 // CODE_CHANGED: the guest kernel says that code in a range may have been rewritten
 // (mprotect adding PROT_EXEC, what a JIT does before running what it wrote). The
-// engine does not watch stores into translated code here (vmm/engine/store-fast-path.ts),
+// engine does not watch stores into translated code here (vmm/engine/libunicorn-fixes.ts),
 // so every vCPU must drop its translations of the range.
 import { HcCodeRange } from '../generated/abi.js';
 import type { PortDevice } from '../port-bus.js';

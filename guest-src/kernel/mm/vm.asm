@@ -109,7 +109,7 @@ sys_munmap:
 ; sys_mprotect -- one flat RWX mapping, so protections have no effect; but a
 ; program that makes memory executable has usually just written code there (a JIT),
 ; and the engine does not watch stores into code it has translated
-; (vmm/engine/store-fast-path.ts): ask every vCPU to drop its translations of
+; (vmm/engine/libunicorn-fixes.ts): ask every vCPU to drop its translations of
 ; the range.
 ;  IN:  RDI = start, RSI = length, RDX = prot
 ;  OUT: RAX = 0

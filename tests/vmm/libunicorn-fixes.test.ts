@@ -1,12 +1,12 @@
-// The engine patch that puts guest stores back on the fast path (vmm/engine/store-fast-path.ts)
-// and the kernel's answer to what it gives up: code rewritten at run time still runs.
+// The fixes to the loaded libunicorn (vmm/engine/libunicorn-fixes.ts) and the kernel's answer
+// to what the store fix gives up: code rewritten at run time still runs.
 import { describe, expect, it } from 'vitest';
-import { storePath } from '../../vmm/engine/unicorn.js';
+import { libunicornFixes } from '../../vmm/engine/unicorn.js';
 import { checks, guestBin, runVm } from '../helpers/run-vm.js';
 
-describe('guest stores on the fast path', () => {
-  it('recognises the installed libunicorn (patched, or a version that does not need it)', () => {
-    expect(['patched', 'not-needed']).toContain(storePath);
+describe('libunicorn fixes', () => {
+  it.each(['stores', 'flush'] as const)('recognises the installed libunicorn for the %s fix (patched, or a version that does not need it)', (fix) => {
+    expect(['patched', 'not-needed']).toContain(libunicornFixes[fix]);
   });
 
   it.each(['1', '2'])('runs code a program rewrites after mprotect(PROT_EXEC) (%s vCPUs)', (cpus) => {
