@@ -1,16 +1,15 @@
-// The command line of `npm run vm` (see cli.ts): parse the options, hand the
-// configuration to the emulation worker, serve the key-value proxy, exit with the
-// guest's status. yargs is loaded through its single-file CommonJS build, which
-// loads several times faster than its ES-module tree.
-import type { Worker } from 'node:worker_threads';
+// The command line of `npm run vm` (see cli.ts): parse the options, run the machine
+// on this thread, start the key-value proxy on its own thread when the guest first
+// uses the store, exit with the guest's status. yargs is loaded through its
+// single-file CommonJS build, which loads several times faster than its ES-module tree.
+import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import { KERNEL_ELF } from './paths.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
-import type { WorkerConfig, WorkerMessage } from './worker.js';
 import { createChannel } from './channel/channel.js';
-import type { ProxyService } from '../proxy/kv-service.js';
+import type { ProxyCommand, ProxyReport, ProxyThreadData } from './proxy-thread.js';
 
 const STATUS_REFUSED = 125;
 
@@ -19,8 +18,11 @@ function refuse(message: string): never {
   process.exit(STATUS_REFUSED);
 }
 
-/** Runs the command line against an emulation worker that is already starting. */
-export function runCli(worker: Worker): void {
+type MachineModule = typeof import('./machine.js');
+type HostStreamsModule = typeof import('./host-streams.js');
+
+/** Runs the command line; the machine's modules are already loading (cli.ts). */
+export async function runCli(modules: Promise<[MachineModule, HostStreamsModule]>): Promise<never> {
   const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) => Argv;
   const parser = yargs(process.argv.slice(2))
     .scriptName('npm run vm --')
@@ -62,50 +64,61 @@ export function runCli(worker: Worker): void {
   const kernelPath = argv.kernel ?? KERNEL_ELF;
   if (!fs.existsSync(kernelPath)) refuse(`kernel not found at ${kernelPath} (run npm run build)`);
 
-  const config: WorkerConfig = {
-    kernelPath,
-    appPath: image,
-    args: [...positional.slice(1), ...((argv['--'] as string[] | undefined) ?? []).map(String)],
-    env: argv.env,
-    memBytes,
-    cpus,
-    stats: argv.stats,
-    trace: argv.trace,
-    share: argv.share,
-    preload: argv.preload,
-  };
-
-  // The key-value proxy lives on this thread; the emulation worker reaches it through
-  // the device channel. The proxy module (and the AWS SDK) loads in the background.
+  // The proxy (the backend driver) gets its own thread on the guest's first put or
+  // get; the vCPUs keep this one. The two meet only in the device channel.
   const channel = createChannel(256, 1);
-  config.kvChannel = channel.sab;
-  const backendName = (argv.backend ?? 's3') as 'memory' | 'fs' | 's3';
-  const proxy: Promise<ProxyService> = import('../proxy/kv-service.js').then(({ ProxyService }) =>
-    new ProxyService(channel.sab, {
-      backend: backendName,
+  const proxyData: ProxyThreadData = {
+    channel: channel.sab,
+    options: {
+      backend: (argv.backend ?? 's3') as 'memory' | 'fs' | 's3',
       dir: argv['kv-dir'],
       s3Endpoint: argv['s3-endpoint'],
       bucket: argv.bucket,
       prefix: argv.prefix,
-    }, (line) => process.stderr.write(line + '\n')));
+    },
+  };
+  let proxy: Worker | undefined;
+  const startProxy = () => {
+    proxy = new Worker(new URL('./proxy-thread.js', import.meta.url), { workerData: proxyData });
+    proxy.on('error', (e) => {
+      process.stderr.write(`unikv: internal error in the key-value proxy: ${e.stack ?? e}\n`);
+      process.exit(70);
+    });
+  };
 
-  worker.postMessage(config);
-  worker.on('message', async (m: WorkerMessage) => {
-    if (m.kind === 'refused') refuse(m.message);
-    const service = await proxy;
-    if (argv.stats) {
-      const peak = await service.peakInFlight();
-      if (peak !== undefined) process.stderr.write(`Key-value requests in flight at once (peak, at the backend): ${peak}\n`);
-    }
-    await service.close();
-    process.exit(m.status);
-  });
-  worker.on('error', (e) => {
-    process.stderr.write(`unikv: internal error: ${e.stack ?? e}\n`);
-    process.exitCode = 70;
-  });
-  process.on('SIGINT', () => {
-    process.stderr.write('unikv: interrupted\n');
-    process.exit(130);
-  });
+  const [{ runMachine, RefusedError }, { processStreams }] = await modules;
+  const log = (line: string) => fs.writeSync(2, line + '\n');
+  let status: number;
+  try {
+    const result = runMachine({
+      kernelPath,
+      appPath: image,
+      args: [...positional.slice(1), ...((argv['--'] as string[] | undefined) ?? []).map(String)],
+      env: argv.env,
+      memBytes,
+      cpus,
+      stats: argv.stats,
+      trace: argv.trace ? (line) => log(`trace: ${line}`) : undefined,
+      share: argv.share,
+      preload: argv.preload,
+      streams: processStreams,
+      log,
+      kvChannel: channel.sab,
+      kvFirstUse: startProxy,
+    });
+    if (result.stats) fs.writeSync(2, result.stats.render());
+    status = result.status;
+  } catch (e) {
+    if (e instanceof RefusedError) refuse(e.message);
+    throw e;
+  }
+
+  if (proxy) {
+    // Every acknowledged request is already stored; let the backend close cleanly.
+    const report = new Promise<ProxyReport>((resolve) => proxy!.once('message', resolve));
+    proxy.postMessage({ kind: 'close' } satisfies ProxyCommand);
+    const { peakInFlight } = await report;
+    if (argv.stats && peakInFlight !== undefined) log(`Key-value requests in flight at once (peak, at the backend): ${peakInFlight}`);
+  }
+  process.exit(status);
 }

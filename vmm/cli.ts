@@ -1,11 +1,9 @@
 // `npm run vm -- IMAGE.elf [options] [-- ARG ...]`: boot the kernel with IMAGE as its
 // application. The exit status is the guest's; 125 means the VMM refused to start.
 //
-// Start-up matters (people boot guests in loops): the emulation worker is created
-// before anything else is loaded, so it boots and loads the engine while this
-// thread loads and parses the command line (cli-main.ts).
-import { Worker } from 'node:worker_threads';
-
-const worker = new Worker(new URL('./worker.js', import.meta.url));
+// Start-up matters (people boot guests in loops): the machine's modules (the engine
+// among them) start loading before the command line is parsed (cli-main.ts), and the
+// vCPUs run on this thread, so no worker has to boot first.
+const modules = Promise.all([import('./machine.js'), import('./host-streams.js')]);
 const { runCli } = await import('./cli-main.js');
-runCli(worker);
+await runCli(modules);

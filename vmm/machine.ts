@@ -46,6 +46,8 @@ export interface MachineConfig {
   log: (line: string) => void;
   /** The device channel to the key-value proxy (vmm/channel); without it put/get fail with -1. */
   kvChannel?: SharedArrayBuffer;
+  /** Called once, before the guest's first key-value request (the proxy may start then). */
+  kvFirstUse?: () => void;
 }
 
 export interface MachineResult {
@@ -161,7 +163,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
 
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace }));
-  const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel) : undefined;
+  const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined, io: transport });
   const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
   bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));

@@ -15,11 +15,17 @@ export class ChannelTransport implements KvTransport {
   private readonly backlog: { id: number; request: KvRequest }[] = [];
   private nextId = 1;
 
-  constructor(sab: SharedArrayBuffer) {
+  /** `firstUse` runs before the first request is submitted (the CLI starts the proxy then). */
+  constructor(sab: SharedArrayBuffer, private firstUse?: () => void) {
     this.client = new ChannelClient(sab, 0);
   }
 
   submit(request: KvRequest, done: Done): void {
+    if (this.firstUse) {
+      const start = this.firstUse;
+      this.firstUse = undefined;
+      start();
+    }
     const id = this.nextId;
     this.nextId = this.nextId === 0xffffffff ? 1 : this.nextId + 1;
     this.inFlight.set(id, done);
