@@ -21,16 +21,18 @@ kv_key_length:
 	cmp rdi, NULL_GUARD_END
 	jb .bad
 	mov rdx, [ram_size]
-	xor ecx, ecx
-.scan:	lea rax, [rdi + rcx]
-	cmp rax, rdx
-	jae .bad                           ; ran off the end of RAM before the NUL
-	cmp byte [rdi + rcx], 0
+	sub rdx, rdi                       ; bytes of RAM from the key on
+	jbe .bad
+	cmp rdx, KV_KEY_MAX + 1
+	jbe .limit
+	mov edx, KV_KEY_MAX + 1            ; a NUL must come within KV_KEY_MAX + 1 bytes
+.limit:	xor ecx, ecx
+.scan:	cmp byte [rdi + rcx], 0
 	je .found
 	inc rcx
-	cmp rcx, KV_KEY_MAX
-	jbe .scan
-.bad:	mov rax, -1
+	cmp rcx, rdx
+	jb .scan
+.bad:	mov rax, -1                        ; too long, or ran off the end of RAM
 	ret
 .found:	mov rax, rcx
 	ret
