@@ -25,7 +25,7 @@
 //    Measured: the first flush faulted in 1 GiB of memory (about 3 s of system time
 //    on this VM), every later one cost a 1 GiB memset. QEMU itself never clears the
 //    buffer: new code overwrites it. The fix: that `call memset` becomes a 5-byte nop.
-import koffi from 'koffi';
+import koffi from './koffi.js';
 
 export type FixState = 'patched' | 'not-needed' | 'disabled' | 'unrecognised';
 

@@ -1,7 +1,7 @@
 // The one typed door to Debian's libunicorn2 (unicorn 2.0.x), called through koffi.
 // Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
 // see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
-import koffi from 'koffi';
+import koffi from './koffi.js';
 import { applyLibunicornFixes } from './libunicorn-fixes.js';
 
 export const UC_ARCH_X86 = 4;
