@@ -29,7 +29,11 @@ export class ChannelTransport implements KvTransport {
     const id = this.nextId;
     this.nextId = this.nextId === 0xffffffff ? 1 : this.nextId + 1;
     this.inFlight.set(id, done);
-    this.backlog.push({ id, request });
+    // Straight into a channel slot when there is room (the slot is the copy); else a
+    // private copy waits in the backlog, since the request's arrays may be views of
+    // guest memory that the guest can change at any moment.
+    if (this.backlog.length === 0 && this.client.trySubmit({ id, op: CHANNEL_OPS[request.op], key: request.key, value: request.value })) return;
+    this.backlog.push({ id, request: { op: request.op, key: request.key.slice(), value: request.value.slice() } });
     this.flush();
   }
 

@@ -1,7 +1,7 @@
 // The key-value device: uhyve-style ports KV_PUT (0x900) and KV_GET (0x940). The
-// guest kernel writes the address of an HcKv block; the device checks it, copies the
-// key and value out of guest memory at once (the guest may change its memory at any
-// moment), and hands the request to the transport. When the answer comes back it
+// guest kernel writes the address of an HcKv block; the device checks it and hands
+// the request to the transport, which copies key and value out of guest memory
+// before submit() returns (the guest may change its memory at any moment). When the answer comes back it
 // writes the result (and a get's value) into guest memory, marks the block done and
 // raises VEC_IO on the vCPU the block names. The device knows nothing of the
 // channel or the backends behind the transport.
@@ -11,7 +11,10 @@ import type { DeviceContext } from './device.js';
 
 export interface KvRequest { op: number; key: Uint8Array; value: Uint8Array }
 
-/** Where requests go (vmm/kv/channel-transport.ts); `done` runs on this thread. */
+/**
+ * Where requests go (vmm/kv/channel-transport.ts); `done` runs on this thread.
+ * Key and value may be views of guest memory: submit() copies them before it returns.
+ */
 export interface KvTransport {
   submit(request: KvRequest, done: (status: number, value: Uint8Array) => void): void;
 }
@@ -46,11 +49,11 @@ export function kvDevice(ctx: DeviceContext, transport: KvTransport, irq: KvIrq,
 
       const rightPort = port === PORT.KV_GET ? op === MISC.KV_OP_GET : op === MISC.KV_OP_PUT || op === MISC.KV_OP_DELETE;
       if (!rightPort || keyLength > MISC.KV_KEY_MAX || !mem.contains(keyAddress, keyLength)) return refuse();
-      const key = mem.copyOut(keyAddress, keyLength);
+      const key = mem.view(keyAddress, keyLength); // (submit copies: see KvTransport)
       let value: Uint8Array = EMPTY;
       if (op === MISC.KV_OP_PUT) {
         if (valueLength === 0n || valueLength > BigInt(MISC.KV_VALUE_MAX) || !mem.contains(valueAddress, valueLength)) return refuse();
-        value = mem.copyOut(valueAddress, valueLength);
+        value = mem.view(valueAddress, valueLength);
       } else if (op === MISC.KV_OP_GET && valueLength > 0n && !mem.contains(valueAddress, valueLength)) {
         return refuse();
       }
