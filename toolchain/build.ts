@@ -1,8 +1,10 @@
-// `npm run build` (after tsc): regenerate the ABI files, assemble and link the
-// kernel, build the guest library and every bundled guest program. Prints one line
-// per step so a slow machine shows progress.
+// `npm run build` (after tsc): regenerate the ABI files, bundle the VMM's command
+// line into one file, assemble and link the kernel, build the guest library and
+// every bundled guest program. Prints one line per step so a slow machine shows
+// progress.
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildSync } from 'esbuild';
 import { writeAll } from './abi/generate.js';
 import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
@@ -12,6 +14,22 @@ const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
 const PROGRAM_GROUPS = ['examples', 'tests', 'bench', 'postmark'];
 
 const step = (what: string) => process.stderr.write(`build: ${what}\n`);
+
+/**
+ * dist/vmm/cli.js, as tsc wrote it, imports some forty modules; Node 20's ES-module
+ * loader spends about 0.7 ms on each, and people boot guests in loops. esbuild
+ * rewrites it in place as one file (about 25 ms sooner to main()). koffi (a native
+ * addon) and yargs (loaded through its CommonJS build) stay outside; the proxy's
+ * thread (proxy-thread.js) is a separate entry that tsc's output already provides.
+ */
+function bundleCli(): void {
+  step('vmm command line (esbuild: dist/vmm/cli.js as one file)');
+  const cli = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
+  buildSync({
+    entryPoints: [cli], outfile: cli, allowOverwrite: true, bundle: true, platform: 'node', format: 'esm',
+    target: 'node20', external: ['koffi', 'yargs'], sourcemap: 'linked', logLevel: 'warning',
+  });
+}
 
 function buildKernel(): void {
   const obj = path.join(BUILD_DIR, 'kernel', 'kernel.o');
@@ -43,6 +61,7 @@ function buildPrograms(): void {
 
 try {
   for (const f of writeAll()) step(`regenerated ${f} (run the build again if TypeScript used it)`);
+  bundleCli();
   buildKernel();
   step('guest library');
   ensureGuestLib();
