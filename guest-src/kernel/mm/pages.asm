@@ -75,22 +75,15 @@ alloc_pages:
 	mov rax, [free_list]
 	test rax, rax
 	jz .run
-	mov rcx, [rax]                     ; pop a listed page
+	mov rcx, [rax]                     ; pop a listed page: it held someone's data
 	mov [free_list], rcx
 	mov rcx, rax
 	shr rcx, 12
 	btr [listed_bitmap], rcx
-	SPIN_UNLOCK [pages_lock]
-	cmp qword [rsp], 0
-	jne .out
-	push rax
-	mov rdi, rax
 	mov edx, PAGE_SIZE
-	call kzero                         ; it held someone's data
-	pop rax
-	jmp .out
+	jmp .unlock
 .run:	push rdi
-	call .alloc                        ; (the clear flag is at [rsp + 16] in there)
+	call .alloc
 	pop rdi
 	test rax, rax
 	jnz .unlock
@@ -98,14 +91,29 @@ alloc_pages:
 	je .unlock
 	push rdi
 	call drain_free_list
-	call .alloc
 	pop rdi
+	call .alloc
 .unlock:
 	SPIN_UNLOCK [pages_lock]
+	; Clear outside the lock: the pages are already ours.
+	test rax, rax
+	jz .out
+	cmp qword [rsp], 0
+	jne .out
+	test rdx, rdx
+	jz .out
+	push rax
+	mov rdi, rax
+	call kzero
+	pop rax
 .out:	add rsp, 8
 	pop r10
 	pop r9
 	ret
+
+; .alloc: the bitmap search (pages_lock held). IN: RDI = count.
+; OUT: RAX = address or 0; RDX = bytes from RAX that may hold old data (below the
+; high-water mark) and need clearing.
 .alloc:	mov rcx, [alloc_hint]
 	mov r8, [total_pages]
 .hole:	call bitmap_next_clear             ; RCX = the next free page
@@ -133,32 +141,19 @@ alloc_pages:
 	dec rdx
 	jnz .take
 	cmp rsi, [alloc_hint]
-	jne .zero
+	jne .mark
 	mov [alloc_hint], rcx              ; the run started at the hint: move past it
-.zero:	; Clear only pages below the high-water mark; the rest were never used.
-	mov rax, rcx                       ; run end (page)
+.mark:	; Pages at or above the old high-water mark were never used: still zero.
 	mov rdx, [zero_mark]
-	cmp rax, rdx
-	jbe .mark_ok
-	mov [zero_mark], rax
-.mark_ok:
-	cmp rdx, rcx
-	jbe .clip
-	mov rdx, rcx
-.clip:	; clear [rsi, min(end, old mark)) pages, unless the caller will overwrite them
-	cmp qword [rsp + 16], 0
-	jne .zeroed
-	mov r8, rsi
-	cmp rdx, r8
-	jbe .zeroed
-	mov rcx, rdx
-	sub rcx, r8
-	mov rdi, r8
-	shl rdi, 12
-	shl rcx, 12                        ; pages -> bytes
-	mov rdx, rcx
-	call kzero
-.zeroed:
+	cmp rcx, rdx
+	jbe .dirty
+	mov [zero_mark], rcx
+	jmp .span
+.dirty:	mov rdx, rcx                       ; the whole run lies below the mark
+.span:	sub rdx, rsi                       ; pages from the start that may be dirty
+	jae .bytes
+	xor edx, edx                       ; (the run starts above the old mark)
+.bytes:	shl rdx, 12
 	mov rax, rsi
 	shl rax, 12
 	ret
