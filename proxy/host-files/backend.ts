@@ -15,6 +15,7 @@
 // last name. Node has no openat2, so it is called through koffi (syscall(2)).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { directoryProblem } from '../../vmm/host-dir.js';
 
 // The CommonJS entry loads faster than the ES-module one (this module loads with every VMM).
 const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
@@ -71,15 +72,8 @@ export class HostFilesBackend {
 
   /** Opens the shared directory; throws HostFilesError (one line) when it cannot. */
   constructor(readonly root: string) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(root);
-      if (st.isDirectory()) fs.accessSync(root, fs.constants.R_OK | fs.constants.X_OK);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new HostFilesError(`--share ${root}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
-    }
-    if (!st.isDirectory()) throw new HostFilesError(`--share ${root}: not a directory`);
+    const problem = directoryProblem('--share', root);
+    if (problem) throw new HostFilesError(problem);
     this.rootFd = fs.openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   }
 

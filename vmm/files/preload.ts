@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BootInfo, MEM, MISC } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
+import { directoryProblem } from '../host-dir.js';
 import { HostFilesBackend, HostFilesError } from '../../proxy/host-files/backend.js';
 
 const TYPE = { end: 0, dir: 1, file: 2, link: 3 } as const;
@@ -23,15 +24,8 @@ export class PreloadError extends Error {}
 
 /** Packs the tree under `root` (not root itself) into an archive. */
 export function packTree(root: string): Buffer {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(root);
-    if (st.isDirectory()) fs.accessSync(root, fs.constants.R_OK | fs.constants.X_OK);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new PreloadError(`--preload ${root}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
-  }
-  if (!st.isDirectory()) throw new PreloadError(`--preload ${root}: not a directory`);
+  const problem = directoryProblem('--preload', root);
+  if (problem) throw new PreloadError(problem);
   const parts: Buffer[] = [];
   const magic = Buffer.alloc(8);
   magic.writeBigUInt64LE(BigInt(MISC.PRELOAD_MAGIC));
