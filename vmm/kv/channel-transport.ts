@@ -32,9 +32,9 @@ export class ChannelTransport implements KvTransport {
     // Straight into a channel slot when there is room (the slot is the copy); else a
     // private copy waits in the backlog, since the request's arrays may be views of
     // guest memory that the guest can change at any moment.
+    // (poll() sends the backlog as answers free the channel.)
     if (this.backlog.length === 0 && this.client.trySubmit({ id, op: CHANNEL_OPS[request.op], key: request.key, value: request.value })) return;
     this.backlog.push({ id, request: { op: request.op, key: request.key.slice(), value: request.value.slice() } });
-    this.flush();
   }
 
   /** Delivers every answer that has arrived; true if any did. */
