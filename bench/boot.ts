@@ -3,21 +3,24 @@
 // bench/results/boot.svg.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT, GUEST_BIN_DIR } from '../vmm/paths.js';
+import { PROJECT_ROOT, GUEST_BIN_DIR, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { realtimeNs } from '../vmm/ports/clock.js';
 import { measureOutFloor } from './engine-floor.js';
 import { median, percentile } from './lib/stats.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
 
-const CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
 const bin = (name: string) => path.join(GUEST_BIN_DIR, 'bench', `${name}.elf`);
 
 interface Run { stdout: string; exitAt: bigint; startAt: bigint }
 
 function runGuest(args: string[]): Promise<Run> {
+  return runNode([...VMM_NODE_ARGS, ...args]);
+}
+
+function runNode(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const startAt = realtimeNs();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.on('exit', (status) => {
@@ -55,11 +58,16 @@ export async function benchBoot(): Promise<void> {
   const boots = 20;
   const toMain: number[] = [];
   const toExit: number[] = [];
+  // Node's own start, alternating with the boots: the floor under every figure
+  // below, and it drifts by a third within an hour on these machines.
+  const bareNode: number[] = [];
   for (let i = 0; i < boots; i++) {
     if (i % 5 === 0) progress(`start-up, boot ${i + 1}/${boots}`);
     const r = await runGuest([bin('startup')]);
     toMain.push(Number(BigInt(field(r.stdout, 'main_realtime_ns')) - r.startAt) / 1e6);
     toExit.push(Number(r.exitAt - r.startAt) / 1e6);
+    const n = await runNode(['-e', '0']);
+    bareNode.push(Number(n.exitAt - n.startAt) / 1e6);
   }
 
   printTable('Boot issue: exits and start-up (median of runs in this process)', ['measure', 'value', 'goal'], [
@@ -69,6 +77,7 @@ export async function benchBoot(): Promise<void> {
     ['guest null system call (getpid)', `${syscall.toFixed(0)} ns`, 'record; Linux ~100-250 ns'],
     ['start-up: process start -> main()', `${median(toMain).toFixed(1)} ms (p90 ${percentile(toMain, 90).toFixed(1)})`, '< 150 ms'],
     ['start-up: process start -> exit (hello)', `${median(toExit).toFixed(1)} ms (p90 ${percentile(toExit, 90).toFixed(1)})`, ''],
+    ['  for scale: `node -e 0`, start -> exit', `${median(bareNode).toFixed(1)} ms (p90 ${percentile(bareNode, 90).toFixed(1)})`, ''],
   ]);
   const chart = writeBarChart(path.join(RESULTS_DIR, 'boot.svg'), 'unikv boot benchmarks (lower is better)', 'ns', [
     { label: 'engine floor (out exit)', value: floor },

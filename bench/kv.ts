@@ -19,13 +19,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GUEST_BIN_DIR, PROJECT_ROOT } from '../vmm/paths.js';
+import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { INSTALL_HINT, rgwAvailable, startRgw } from '../toolchain/rgw/rgw.js';
 import { openBackend } from '../proxy/kv/open-backend.js';
 import { median, percentile } from './lib/stats.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
 
-const CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
 const KVBENCH = path.join(GUEST_BIN_DIR, 'bench', 'kvbench.elf');
 const SELF = path.join(PROJECT_ROOT, 'dist', 'bench', 'kv.js');
 const BUCKET = 'unikv-bench';
@@ -56,7 +55,7 @@ function parseMachineLine(out: string, what: string): Result {
 }
 
 async function guest(w: Workload, vmOptions: string[], env?: NodeJS.ProcessEnv, timing = 'call'): Promise<Result> {
-  const args = [CLI, KVBENCH, ...vmOptions, '--', String(w.threads), String(w.ops), String(w.putPercent), String(w.valueSize), w.prefix, timing];
+  const args = [...VMM_NODE_ARGS, KVBENCH, ...vmOptions, '--', String(w.threads), String(w.ops), String(w.putPercent), String(w.valueSize), w.prefix, timing];
   const r = await run(args, env);
   const result = parseMachineLine(r.stdout, `kvbench ${vmOptions.join(' ')}`);
   if (r.status !== 0) throw new Error(`kvbench ${vmOptions.join(' ')} exited with ${r.status}:\n${r.stdout}${r.stderr}`);

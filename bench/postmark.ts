@@ -9,10 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GUEST_BIN_DIR, PROJECT_ROOT } from '../vmm/paths.js';
+import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
 
-const CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
 const GUEST = path.join(GUEST_BIN_DIR, 'postmark', 'postmark.elf');
 const SOURCE = path.join(PROJECT_ROOT, 'guest-src', 'app', 'postmark', 'postmark.c');
 
@@ -38,7 +37,7 @@ const args = (cfg: Config, location: string) => [...cfg.commands, `set location 
 
 function runGuest(cfg: Config, extra: string[], location: string, what: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, GUEST, '--mem', cfg.mem, ...extra, '--', ...args(cfg, location)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...VMM_NODE_ARGS, GUEST, '--mem', cfg.mem, ...extra, '--', ...args(cfg, location)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('exit', (status) => {

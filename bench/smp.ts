@@ -4,17 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GUEST_BIN_DIR, PROJECT_ROOT } from '../vmm/paths.js';
+import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { median } from './lib/stats.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
 
-const CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
 const BIN = path.join(GUEST_BIN_DIR, 'bench', 'smpbench.elf');
 
 function measure(cpus: number, test: string, n: number, field: string): number {
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = spawnSync(process.execPath, [CLI, BIN, '--cpus', String(cpus), '--', test, String(n)], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...VMM_NODE_ARGS, BIN, '--cpus', String(cpus), '--', test, String(n)], { encoding: 'utf8' });
     const m = new RegExp(`${field}=([0-9.]+)`).exec(r.stdout);
     if (r.status !== 0 || !m) throw new Error(`smpbench ${test} on ${cpus} vCPUs failed: ${r.stderr}`);
     runs.push(Number(m[1]));

@@ -1,9 +1,8 @@
 // `npm run demo`: boots a few guests and shows what crosses the boundary.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { GUEST_BIN_DIR, PROJECT_ROOT } from '../vmm/paths.js';
+import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 
-const cli = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
 const guest = (group: string, name: string) => path.join(GUEST_BIN_DIR, group, `${name}.elf`);
 
 const steps: { title: string; args: string[] }[] = [
@@ -15,7 +14,7 @@ const steps: { title: string; args: string[] }[] = [
 let failed = 0;
 for (const step of steps) {
   process.stdout.write(`\n=== ${step.title}\n$ npm run vm -- ${step.args.map((a) => path.relative(PROJECT_ROOT, a) || a).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [cli, ...step.args], { stdio: 'inherit', cwd: PROJECT_ROOT });
+  const r = spawnSync(process.execPath, [...VMM_NODE_ARGS, ...step.args], { stdio: 'inherit', cwd: PROJECT_ROOT });
   process.stdout.write(`(exit status ${r.status})\n`);
   if (r.status !== 0) failed++;
 }

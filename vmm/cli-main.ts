@@ -1,11 +1,11 @@
 // The command line of `npm run vm` (see cli.ts): parse the options, run the machine
 // on this thread, start the key-value proxy on its own thread when the guest first
-// uses the store, exit with the guest's status. yargs is loaded through its
-// single-file CommonJS build, which loads several times faster than its ES-module tree.
+// uses the store, exit with the guest's status. The caller hands in yargs: cli.ts
+// loads it from node_modules, the start-up snapshot (cli-snapshot.ts) has it built in.
 import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
+import { preloadLibunicorn } from './engine/preload.js';
 import { KERNEL_ELF } from './paths.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
 import { createChannel } from './channel/channel.js';
@@ -18,12 +18,13 @@ function refuse(message: string): never {
   process.exit(STATUS_REFUSED);
 }
 
-type MachineModule = typeof import('./machine.js');
-type HostStreamsModule = typeof import('./host-streams.js');
+export type YargsFactory = (args: string[]) => Argv;
 
-/** Runs the command line; the machine's modules are already loading (cli.ts). */
-export async function runCli(modules: Promise<[MachineModule, HostStreamsModule]>): Promise<never> {
-  const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) => Argv;
+/** Runs the command line (process.argv) to the guest's exit. */
+export async function runCli(yargs: YargsFactory): Promise<never> {
+  // The engine's library loads on a pool thread while this one parses and checks
+  // the command line (engine/preload.ts).
+  preloadLibunicorn();
   const parser = yargs(process.argv.slice(2))
     .scriptName('npm run vm --')
     .usage('$0 IMAGE.elf [options] [-- ARG ...]\n\nBoots the unikv kernel in an emulated x86-64 vCPU with IMAGE (a static musl executable, see `npm run cc`) as its application. ARGs become argv[1..]. The exit status is the guest\'s; 125 means the VMM refused to start.')
@@ -86,7 +87,7 @@ export async function runCli(modules: Promise<[MachineModule, HostStreamsModule]
     });
   };
 
-  const [{ runMachine, RefusedError }, { processStreams }] = await modules;
+  const [{ runMachine, RefusedError }, { processStreams }] = await Promise.all([import('./machine.js'), import('./host-streams.js')]);
   const log = (line: string) => fs.writeSync(2, line + '\n');
   let status: number;
   try {

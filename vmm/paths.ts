@@ -17,3 +17,9 @@ export const PROJECT_ROOT = (() => {
 export const BUILD_DIR = path.join(PROJECT_ROOT, 'build');
 export const KERNEL_ELF = path.join(BUILD_DIR, 'kernel', 'kernel.elf');
 export const GUEST_BIN_DIR = path.join(BUILD_DIR, 'guest');
+
+/** The VMM's command line, and the start-up snapshot `npm run vm` boots it from (cli-snapshot.ts). */
+export const VMM_CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
+export const VMM_SNAPSHOT = path.join(BUILD_DIR, 'vmm', 'cli.blob');
+/** Node's arguments for starting the VMM exactly as `npm run vm` does (package.json). */
+export const VMM_NODE_ARGS = ['--snapshot-blob', VMM_SNAPSHOT, VMM_CLI];

@@ -1,24 +1,25 @@
-// Runs the VMM the way a user does (`node dist/vmm/cli.js`, what `npm run vm` runs)
-// and returns the guest's status and output. `npm test` builds dist/ first.
+// Runs the VMM the way a user does (the node command line `npm run vm` runs: the
+// start-up snapshot and dist/vmm/cli.js) and returns the guest's status and output.
+// `npm test` builds dist/ and the snapshot first.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VMM_NODE_ARGS } from '../../vmm/paths.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist', 'vmm', 'cli.js');
 export const guestBin = (group: string, name: string) => path.join(ROOT, 'build', 'guest', group, `${name}.elf`);
 
 export interface VmResult { status: number | null; stdout: Buffer; stderr: string }
 
 export function runVm(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): VmResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input: opts.input, env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...VMM_NODE_ARGS, ...args], { input: opts.input, env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
 /** The same, without blocking the test's event loop (for tests that run several at once). */
 export function runVmAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<VmResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env });
+    const child = spawn(process.execPath, [...VMM_NODE_ARGS, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));

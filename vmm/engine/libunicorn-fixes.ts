@@ -26,6 +26,7 @@
 //    on this VM), every later one cost a 1 GiB memset. QEMU itself never clears the
 //    buffer: new code overwrites it. The fix: that `call memset` becomes a 5-byte nop.
 import koffi from './koffi.js';
+import { LIBUNICORN } from './preload.js';
 
 export type FixState = 'patched' | 'not-needed' | 'disabled' | 'unrecognised';
 
@@ -75,7 +76,7 @@ export function applyLibunicornFixes(): Record<FixName, FixState> {
   const all = (state: FixState) => ({ stores: state, flush: state });
   if (process.env.UNIKV_ENGINE_PATCH === 'off') return (applied = all('disabled'));
 
-  const unicorn = koffi.load('libunicorn.so.2');
+  const unicorn = koffi.load(LIBUNICORN);
   const version = unicorn.func('unsigned int uc_version(_Out_ unsigned int *major, _Out_ unsigned int *minor)');
   const major = [0];
   const minor = [0];
@@ -88,7 +89,7 @@ export function applyLibunicornFixes(): Record<FixName, FixState> {
   const mprotect = libc.func('int mprotect(uintptr_t addr, size_t len, int prot)');
   const peek = libc.func('memcpy', 'void *', ['_Out_ uint8_t *', 'uintptr_t', 'size_t']);
   const poke = libc.func('memcpy', 'void *', ['uintptr_t', 'const uint8_t *', 'size_t']);
-  const handle = dlopen('libunicorn.so.2', RTLD_NOW);
+  const handle = dlopen(LIBUNICORN, RTLD_NOW);
 
   const apply = (fix: Fix): FixState => {
     const base = handle ? BigInt(dlsym(handle, fix.symbol)) : 0n;

@@ -2,6 +2,7 @@
 // Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
 // see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
 import koffi from './koffi.js';
+import { LIBUNICORN } from './preload.js';
 import { applyLibunicornFixes } from './libunicorn-fixes.js';
 
 export const UC_ARCH_X86 = 4;
@@ -39,7 +40,7 @@ export class UnicornError extends Error {
 }
 
 // --- koffi bindings, created once per process -------------------------------------------
-const lib = koffi.load('libunicorn.so.2');
+const lib = koffi.load(LIBUNICORN);
 koffi.opaque('uc_engine');
 const OutHook = koffi.proto('void uc_out_hook(void *uc, uint32_t port, int size, uint32_t value, void *user)');
 const InHook = koffi.proto('uint32_t uc_in_hook(void *uc, uint32_t port, int size, void *user)');

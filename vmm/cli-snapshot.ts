@@ -1,0 +1,17 @@
+// The entry of the VMM's start-up snapshot. `npm run build` bundles this file with
+// everything it reaches (yargs included, koffi excepted: a native addon cannot be
+// in a snapshot) and runs it once under `node --build-snapshot`; `npm run vm` then
+// starts Node from the saved heap (build/vmm/cli.blob) with yargs already loaded
+// and no module to find, read or compile. The snapshot's main function is
+// cli-main.ts, the same as `node dist/vmm/cli.js` runs. process.argv has the same
+// shape in both: [node, dist/vmm/cli.js, ARG ...].
+//
+// Only yargs runs while the snapshot is built: the VMM's own modules initialise in
+// the main function, in the process that boots the guest (they create shared
+// memory and read the environment, which must not be frozen into the snapshot).
+import v8 from 'node:v8';
+import yargs from 'yargs/yargs';
+
+v8.startupSnapshot.setDeserializeMainFunction(() => {
+  void import('./cli-main.js').then(({ runCli }) => runCli(yargs));
+});
