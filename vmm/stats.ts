@@ -2,15 +2,20 @@
 // by kind and by port, and how long the run took.
 import { PORT_NAMES } from './generated/abi.js';
 
-export type ExitKind = 'hypercall' | 'syscall' | 'exception' | 'interrupt' | 'halt' | 'unclaimed-port' | 'code-changed';
+/**
+ * 'syscall' counts every system call (each leaves the translated code for the
+ * engine's hook); 'syscall-slow' those the machine-code hook handed to JavaScript
+ * (engine/syscall-fast-path.ts).
+ */
+export type ExitKind = 'hypercall' | 'syscall' | 'syscall-slow' | 'exception' | 'interrupt' | 'halt' | 'unclaimed-port' | 'code-changed';
 
 export class ExitStats {
   readonly byKind = new Map<ExitKind, number>();
   readonly byPort = new Map<number, number>();
   private readonly started = process.hrtime.bigint();
 
-  count(kind: ExitKind): void {
-    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+  count(kind: ExitKind, n = 1): void {
+    if (n !== 0) this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + n);
   }
 
   countPort(port: number): void {

@@ -43,7 +43,9 @@ function isCanonical(address: bigint): boolean {
 
 export class Vcpu {
   readonly engine = new Engine();
-  private readonly gate = new SyscallGate(this.engine);
+  private readonly gate: SyscallGate;
+  /** System calls counted so far into --stats (the fast path counts them natively). */
+  private syscallsCounted = 0;
   private pending: PendingFault | undefined;
   private crash: string | undefined;
   private stopRequested = false;
@@ -66,8 +68,10 @@ export class Vcpu {
       this.guarded(() => bus.write(port, value, size as AccessSize));
     });
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
-    this.engine.onSyscall(() => {
-      stats?.count('syscall');
+    // System calls: machine code makes the jump into the kernel; this runs for the
+    // first call and every CHECK_EVERY-th (cpu/syscall.ts).
+    const fast = this.engine.onSyscallFast(() => {
+      stats?.count('syscall-slow');
       // Past the slice's end, enter through the kernel's preemption stub (syscall.ts).
       // An uncounted slice also ends as soon as a thread waits for a CPU: the next,
       // counted, slice can then preempt whatever this system call switches to.
@@ -75,6 +79,8 @@ export class Vcpu {
         (!this.counted && mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks) > 0n);
       this.guarded(() => this.gate.enter(preempt));
     });
+    this.gate = new SyscallGate(this.engine, fast);
+    this.syscalls = () => fast.count;
     this.engine.onInterrupt((vector) => {
       // Deliver after the engine has stopped, like every other fault: register
       // writes from inside this hook do not reliably survive the engine's own
@@ -106,9 +112,13 @@ export class Vcpu {
   /** Where to resume after the preemption stub ended the slice. */
   private resumeAt: bigint | undefined;
 
+  /** System calls made on this vCPU so far. */
+  private readonly syscalls: () => number;
+
   /** Lets the slice end at the next system call, whatever its planned length. */
   endSliceAtNextSyscall(): void {
     this.sliceEnd = 0n;
+    this.gate.checkAtNextCall();
   }
 
   /** Ends the current run: only where the guest will not be resumed, or from the syscall hook. */
@@ -136,6 +146,7 @@ export class Vcpu {
         if (!(e instanceof UnicornError)) throw e;
         failure = e;
       }
+      this.countSyscalls();
       if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
       if (this.resumeAt !== undefined) {
         this.engine.write(REG.RIP, this.resumeAt);
@@ -162,6 +173,12 @@ export class Vcpu {
       }
       return { kind: 'returned' };
     }
+  }
+
+  private countSyscalls(): void {
+    const total = this.syscalls();
+    this.opts.stats?.count('syscall', total - this.syscallsCounted);
+    this.syscallsCounted = total;
   }
 
   /**

@@ -3,6 +3,7 @@
 // see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
+import { SyscallFastPath } from './syscall-fast-path.js';
 import { applyLibunicornFixes } from './libunicorn-fixes.js';
 
 export const UC_ARCH_X86 = 4;
@@ -59,6 +60,8 @@ const uc_emu_start = lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64
 const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
 const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
 const uc_hook_add = lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end, ...)');
+/** The same, for a callback and user data given as native addresses (machine code of the VMM's own). */
+const uc_hook_add_native = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
 
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
@@ -78,6 +81,7 @@ export class Engine {
   private readonly handle: unknown;
   private readonly scratch = new BigUint64Array(3); // register I/O buffer, reused: no allocation per call
   private readonly callbacks: bigint[] = [];
+  private fastPath: SyscallFastPath | undefined;
 
   constructor() {
     const out: unknown[] = [null];
@@ -152,6 +156,20 @@ export class Engine {
     this.addHook(HOOK.INSN, cb, INSN.IN);
   }
 
+  /**
+   * Hooks `syscall` with the machine-code transition (syscall-fast-path.ts), which
+   * hands over to `slowPath` for the first call and whenever its budget runs out.
+   */
+  onSyscallFast(slowPath: () => void): SyscallFastPath {
+    const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
+    this.callbacks.push(cb);
+    const fast = new SyscallFastPath(BigInt(koffi.address(cb)));
+    this.fastPath = fast;
+    const hh = [0];
+    check(uc_hook_add_native(this.handle, hh, HOOK.INSN, fast.callback, fast.user, 1n, 0n, 'int', INSN.SYSCALL), 'uc_hook_add');
+    return fast;
+  }
+
   onSyscall(handler: () => void): void {
     const cb = koffi.register(() => handler(), koffi.pointer(SyscallHook));
     this.addHook(HOOK.INSN, cb, INSN.SYSCALL);
@@ -178,6 +196,7 @@ export class Engine {
 
   close(): void {
     check(uc_close(this.handle), 'uc_close');
+    this.fastPath?.dispose();
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.length = 0;
   }

@@ -1,0 +1,79 @@
+// The machine-code `syscall` hook (vmm/engine/syscall-fast-path.ts) on a bare engine:
+// a loop makes system calls into a one-instruction "kernel" (jmp rcx) at 0x2000.
+// The loop only finishes if every transition set RCX and RIP right; the counters
+// show when the hook handed over to JavaScript.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Engine, REG } from '../../vmm/engine/unicorn.js';
+import { syscallHookCodeFor } from '../../vmm/engine/syscall-fast-path.js';
+
+const KERNEL = 0x2000n;
+
+/** Runs `calls` system calls; the slow path sets the entry and a budget. */
+function run(calls: number, budget: number, forceAt?: number) {
+  const ram = new Uint8Array(new SharedArrayBuffer(0x10000));
+  // mov ebx, calls ; l: syscall ; dec ebx ; jnz l ; hlt   (syscall clobbers RCX)
+  ram.set([0xbb, calls & 0xff, (calls >> 8) & 0xff, (calls >> 16) & 0xff, calls >>> 24, 0x0f, 0x05, 0xff, 0xcb, 0x75, 0xfa, 0xf4], 0x1000);
+  ram.set([0xff, 0xe1], Number(KERNEL)); // jmp rcx
+  const engine = new Engine();
+  try {
+    engine.mapShared(0n, ram);
+    const slowAt: number[] = [];
+    const fast = engine.onSyscallFast(() => {
+      slowAt.push(fast.count);
+      fast.setEntry(KERNEL);
+      fast.setBudget(budget);
+      if (forceAt !== undefined && slowAt.length === 1) fast.setBudget(1); // as endSliceAtNextSyscall does
+      const rip = engine.read(REG.RIP);
+      engine.write(REG.RCX, rip + 2n);
+      engine.write(REG.RIP, KERNEL - 2n);
+    });
+    engine.write(REG.RSP, 0x8000n);
+    engine.start(0x1000n);
+    return { rip: engine.read(REG.RIP), rbx: engine.read(REG.RBX), count: fast.count, slowAt };
+  } finally {
+    engine.close();
+  }
+}
+
+describe('the machine-code syscall hook', () => {
+  it('makes every transition, handing the first call and every budget-th to JavaScript', () => {
+    const r = run(1000, 16);
+    expect(r.rbx).toBe(0n); // the loop ran to the end
+    expect(r.rip).toBe(0x100cn); // after hlt
+    expect(r.count).toBe(1000);
+    // The first call (no entry yet), then calls 17, 33, ...: 1 + floor(999 / 16).
+    expect(r.slowAt).toHaveLength(1 + Math.floor(999 / 16));
+    expect(r.slowAt.slice(0, 3)).toEqual([1, 17, 33]);
+  });
+
+  it('hands over at the very next call when the budget is set to 1', () => {
+    const r = run(100, 1000, 1);
+    expect(r.count).toBe(100);
+    expect(r.slowAt).toEqual([1, 2]);
+  });
+
+  it('is the instructions its comments say (objdump)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hook-'));
+    const file = path.join(dir, 'hook.bin');
+    fs.writeFileSync(file, Uint8Array.from(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n)));
+    const r = spawnSync('objdump', ['-D', '-b', 'binary', '-m', 'i386:x86-64', file], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true });
+    expect(r.status).toBe(0);
+    const mnemonics = r.stdout.split('\n').map((l) => l.split('\t')[2]?.trim()).filter((m): m is string => !!m);
+    expect(mnemonics).toEqual([
+      'push   %rbx', 'push   %r12', 'sub    $0x8,%rsp', 'mov    %rdi,%rbx', 'mov    %rsi,%r12',
+      'incq   0x18(%r12)', 'cmpq   $0x0,0x8(%r12)', 'je     0x72', 'decq   0x10(%r12)', 'je     0x72',
+      'mov    $0x29,%esi', 'mov    %r12,%rdx', 'movabs $0x1111111111111111,%rax', 'call   *%rax',
+      'addq   $0x2,(%r12)', 'mov    %rbx,%rdi', 'mov    $0x26,%esi', 'mov    %r12,%rdx',
+      'movabs $0x2222222222222222,%rax', 'call   *%rax', 'mov    %rbx,%rdi', 'mov    $0x29,%esi',
+      'lea    0x8(%r12),%rdx', 'movabs $0x2222222222222222,%rax', 'call   *%rax', 'add    $0x8,%rsp',
+      'pop    %r12', 'pop    %rbx', 'ret',
+      'mov    %rbx,%rdi', 'mov    %r12,%rsi', 'mov    0x20(%r12),%rax', 'add    $0x8,%rsp', 'pop    %r12',
+      'pop    %rbx', 'jmp    *%rax',
+    ]);
+  });
+});
