@@ -8,6 +8,8 @@
 // overflow: it compares each value against the RAM size on its own, then
 // compares `addr` against `size - len`.
 
+import { fillBytes, moveBytes } from './native-memory.js';
+
 /** A guest access outside RAM (or with a malformed address or length). */
 export class GuestFault extends Error {
   /** The faulting address; -1n when the value was not an integer at all (NaN, 1.5). */
@@ -50,6 +52,18 @@ export class GuestMemory {
   view(addr: number | bigint, len: number | bigint): Uint8Array {
     const start = this.checked(addr, len);
     return this.bytes.subarray(start, start + Number(len));
+  }
+
+  /** Copies `len` bytes from `src` to `dst` within RAM (memmove: the ranges may overlap). */
+  move(dst: number | bigint, src: number | bigint, len: number | bigint): void {
+    const to = this.checked(dst, len);
+    const from = this.checked(src, len);
+    moveBytes(this.bytes, to, from, Number(len));
+  }
+
+  /** Sets `len` bytes at `dst` to `value` (its low byte). */
+  fill(dst: number | bigint, len: number | bigint, value: number): void {
+    fillBytes(this.bytes, this.checked(dst, len), Number(len), value);
   }
 
   /** A private copy of guest bytes: use it for anything that must not change after validation. */

@@ -243,3 +243,39 @@ describe('GuestMemory.readCString', () => {
     expect(() => ram().readCString(0, 1.5)).toThrow(RangeError);
   });
 });
+
+describe('GuestMemory.move and fill (memmove and memset of the host C library)', () => {
+  const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+
+  for (const len of [100, 3000, 20000]) { // below and above the size that goes to memmove
+    it(`moves ${len} bytes, overlapping forwards and backwards`, () => {
+      const big = new GuestMemory(new SharedArrayBuffer(1 << 16));
+      const data = pattern(len);
+      big.copyIn(1000, data);
+      big.move(1000 + 17, 1000, len); // forwards, overlapping
+      expect(big.copyOut(1017, len)).toEqual(data);
+      big.move(1000, 1017, len); // backwards, overlapping
+      expect(big.copyOut(1000, len)).toEqual(data);
+      big.move(40000, 1000, len); // apart
+      expect(big.copyOut(40000, len)).toEqual(data);
+    });
+  }
+
+  it('fills exactly the range, with the low byte of the value', () => {
+    const big = new GuestMemory(new SharedArrayBuffer(1 << 16));
+    big.bytes.fill(1);
+    big.fill(4096, 5000, 0x1ab);
+    expect(big.bytes[4095]).toBe(1);
+    expect(big.bytes.subarray(4096, 9096).every((b) => b === 0xab)).toBe(true);
+    expect(big.bytes[9096]).toBe(1);
+  });
+
+  it('refuses ranges outside RAM before touching anything', () => {
+    const big = new GuestMemory(new SharedArrayBuffer(1 << 16));
+    expect(() => big.move(0, (1 << 16) - 10, 11)).toThrow(GuestFault);
+    expect(() => big.move((1 << 16) - 10, 0, 11)).toThrow(GuestFault);
+    expect(() => big.fill(1n << 63n, 1, 0)).toThrow(GuestFault);
+    expect(() => big.fill(0, (1 << 16) + 1, 0)).toThrow(GuestFault);
+    expect(big.bytes.every((b) => b === 0)).toBe(true);
+  });
+});

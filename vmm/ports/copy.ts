@@ -1,6 +1,7 @@
 // COPY: the guest kernel asks the VMM to move bytes within guest RAM. Under emulation
 // every guest memory access is slow (about 110 ns on Debian's unicorn 2.0.1); a host
-// memmove over the same SharedArrayBuffer is not. Both ranges are checked first.
+// memmove over the same SharedArrayBuffer is not (native-memory.ts). Both ranges
+// are checked first.
 import { HcCopy } from '../generated/abi.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
@@ -20,7 +21,7 @@ export function copyDevice(ctx: DeviceContext): PortDevice {
         mem.writeI64(address + HcCopy.ret, BigInt(-EFAULT));
         return;
       }
-      mem.bytes.copyWithin(Number(dst), Number(src), Number(src + len));
+      mem.move(dst, src, len);
       mem.writeI64(address + HcCopy.ret, 0n);
     },
   };

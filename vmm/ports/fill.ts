@@ -1,5 +1,6 @@
 // FILL: the guest kernel asks the VMM to set a range of guest RAM to one byte value
-// (clearing pages and file holes). A host fill is far cheaper than emulated stores.
+// (clearing pages and file holes). A host memset is far cheaper than emulated stores
+// (native-memory.ts).
 import { HcFill } from '../generated/abi.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
@@ -18,7 +19,7 @@ export function fillDevice(ctx: DeviceContext): PortDevice {
         mem.writeI64(address + HcFill.ret, BigInt(-EFAULT));
         return;
       }
-      mem.bytes.fill(Number(mem.readU64(address + HcFill.value) & 0xffn), Number(dst), Number(dst + len));
+      mem.fill(dst, len, Number(mem.readU64(address + HcFill.value) & 0xffn));
       mem.writeI64(address + HcFill.ret, 0n);
     },
   };

@@ -1,0 +1,44 @@
+// Bulk moves and fills of guest RAM with the host C library's memmove and memset.
+// On a SharedArrayBuffer, V8's TypedArray.fill and (for large ranges)
+// copyWithin go element by element: measured here, fill took 2.3 us for 4 KiB
+// (memset through koffi: 0.2 us) and copyWithin 9.7 us for 128 KiB (memmove:
+// 3.1 us). The COPY and FILL hypercalls move file data and clear pages, so this
+// is on the file system's hot path. Callers check the ranges first.
+import koffi from './engine/koffi.js';
+
+const libc = koffi.load('libc.so.6');
+/** memmove with n = 0 returns its first argument: the address koffi passes for a buffer. */
+const addressOf = libc.func('memmove', 'uintptr_t', ['void *', 'void *', 'size_t']);
+const memmove = libc.func('memmove', 'void', ['uintptr_t', 'uintptr_t', 'size_t']);
+const memset = libc.func('memset', 'void', ['uintptr_t', 'int', 'size_t']);
+
+/** Below this, copyWithin is as fast as a call through koffi. */
+const NATIVE_COPY_MIN = 2048;
+
+const bases = new WeakMap<SharedArrayBuffer, bigint>();
+
+/** The buffer's address in this process (shared memory never moves). */
+function baseOf(bytes: Uint8Array): bigint {
+  const sab = bytes.buffer as SharedArrayBuffer;
+  let base = bases.get(sab);
+  if (base === undefined) {
+    const whole = new Uint8Array(sab);
+    base = BigInt(addressOf(whole, whole, 0));
+    bases.set(sab, base);
+  }
+  return base + BigInt(bytes.byteOffset);
+}
+
+/** bytes[to, to+len) = bytes[from, from+len), overlapping allowed. Offsets must be checked. */
+export function moveBytes(bytes: Uint8Array, to: number, from: number, len: number): void {
+  if (len < NATIVE_COPY_MIN) bytes.copyWithin(to, from, from + len);
+  else {
+    const base = baseOf(bytes);
+    memmove(base + BigInt(to), base + BigInt(from), len);
+  }
+}
+
+/** bytes[at, at+len) = value. Offsets must be checked. */
+export function fillBytes(bytes: Uint8Array, at: number, len: number, value: number): void {
+  memset(baseOf(bytes) + BigInt(at), value & 0xff, len);
+}
