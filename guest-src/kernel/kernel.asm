@@ -34,6 +34,7 @@ kernel_entry:
 %include "lib/console.asm"         ; kernel messages on the VMM console
 %include "lib/boot_info.asm"       ; reading the VMM's BootInfo
 %include "lib/memory.asm"          ; clearing memory (large clears done by the VMM)
+%include "lib/clock.asm"           ; the clocks: host readings extended by the TSC
 %include "arch/cpu.asm"            ; GDT, TSS, IDT, per-CPU data
 %include "arch/exceptions.asm"     ; exception stubs and the crash report
 %include "mm/pages.asm"            ; physical page allocator (bitmap), brk window

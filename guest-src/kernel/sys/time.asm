@@ -1,35 +1,10 @@
-; Clocks come from the host (CLOCK hypercall): CLOCK_MONOTONIC and CLOCK_REALTIME,
-; each in nanoseconds. Sleeping waits for the monotonic clock to pass a deadline.
+; Clocks (lib/clock.asm): CLOCK_MONOTONIC and CLOCK_REALTIME, each in nanoseconds.
+; Sleeping waits for the monotonic clock to pass a deadline.
 
-CLOCK_REALTIME        equ 0
-CLOCK_REALTIME_COARSE equ 5
-CLOCK_BOOTTIME        equ 7
-CLOCK_REALTIME_ALARM  equ 8
-CLOCK_BOOTTIME_ALARM  equ 9
 TIMER_ABSTIME         equ 1
 NS_PER_S              equ 1000000000
 
 section .text
-
-; -----------------------------------------------------------------------------
-; clock_now -- read one clock
-;  IN:  RDI = Linux clock id (0..9 except 8.. alarms map to their base clocks)
-;  OUT: RAX = nanoseconds
-;  Clobbers: RCX, RDX
-clock_now:
-	mov rcx, [gs:Percpu.self]
-	lea rcx, [rcx + Percpu.hc]
-	HYPERCALL PORT_CLOCK, ecx
-	mov rax, [rcx + HcClock.monotonic_ns]
-	cmp edi, CLOCK_REALTIME
-	je .real
-	cmp edi, CLOCK_REALTIME_COARSE
-	je .real
-	cmp edi, CLOCK_REALTIME_ALARM
-	je .real
-	ret
-.real:	mov rax, [rcx + HcClock.realtime_ns]
-	ret
 
 ; -----------------------------------------------------------------------------
 ; valid_clock -- CF clear when RDI names a clock the kernel reads
