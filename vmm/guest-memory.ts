@@ -97,6 +97,14 @@ export class GuestMemory {
   readI64(addr: number | bigint): bigint {
     return this.data.getBigInt64(this.checked(addr, 8), true);
   }
+  /**
+   * A u64 as a number, without making a bigint (for hot hypercalls). Exact below
+   * 2^53; anything larger comes out at least 2^53, which no range check accepts.
+   */
+  readU64Number(addr: number | bigint): number {
+    const at = this.checked(addr, 8);
+    return this.data.getUint32(at + 4, true) * 0x1_0000_0000 + this.data.getUint32(at, true);
+  }
 
   // Writes truncate the value to the width, as the hardware would.
 
@@ -117,6 +125,13 @@ export class GuestMemory {
   }
   writeI64(addr: number | bigint, value: bigint): void {
     this.data.setBigInt64(this.checked(addr, 8), value, true);
+  }
+  /** Writes a u64 given as a safe non-negative integer number (no bigint on the way). */
+  writeU64Number(addr: number | bigint, value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`writeU64Number: ${value} is not a safe unsigned integer`);
+    const at = this.checked(addr, 8);
+    this.data.setUint32(at, value % 0x1_0000_0000, true);
+    this.data.setUint32(at + 4, Math.floor(value / 0x1_0000_0000), true);
   }
 
   /**

@@ -9,24 +9,25 @@ import koffi from './engine/koffi.js';
 const libc = koffi.load('libc.so.6');
 /** memmove with n = 0 returns its first argument: the address koffi passes for a buffer. */
 const addressOf = libc.func('memmove', 'uintptr_t', ['void *', 'void *', 'size_t']);
+// Addresses travel as numbers (exact: user-space addresses are below 2^47).
 const memmove = libc.func('memmove', 'void', ['uintptr_t', 'uintptr_t', 'size_t']);
 const memset = libc.func('memset', 'void', ['uintptr_t', 'int', 'size_t']);
 
 /** Below this, copyWithin is as fast as a call through koffi. */
 const NATIVE_COPY_MIN = 2048;
 
-const bases = new WeakMap<SharedArrayBuffer, bigint>();
+const bases = new WeakMap<SharedArrayBuffer, number>();
 
 /** The buffer's address in this process (shared memory never moves). */
-function baseOf(bytes: Uint8Array): bigint {
+function baseOf(bytes: Uint8Array): number {
   const sab = bytes.buffer as SharedArrayBuffer;
   let base = bases.get(sab);
   if (base === undefined) {
     const whole = new Uint8Array(sab);
-    base = BigInt(addressOf(whole, whole, 0));
+    base = Number(addressOf(whole, whole, 0));
     bases.set(sab, base);
   }
-  return base + BigInt(bytes.byteOffset);
+  return base + bytes.byteOffset;
 }
 
 /** bytes[to, to+len) = bytes[from, from+len), overlapping allowed. Offsets must be checked. */
@@ -34,11 +35,11 @@ export function moveBytes(bytes: Uint8Array, to: number, from: number, len: numb
   if (len < NATIVE_COPY_MIN) bytes.copyWithin(to, from, from + len);
   else {
     const base = baseOf(bytes);
-    memmove(base + BigInt(to), base + BigInt(from), len);
+    memmove(base + to, base + from, len);
   }
 }
 
 /** bytes[at, at+len) = value. Offsets must be checked. */
 export function fillBytes(bytes: Uint8Array, at: number, len: number, value: number): void {
-  memset(baseOf(bytes) + BigInt(at), value & 0xff, len);
+  memset(baseOf(bytes) + at, value & 0xff, len);
 }

@@ -279,3 +279,28 @@ describe('GuestMemory.move and fill (memmove and memset of the host C library)',
     expect(big.bytes.every((b) => b === 0)).toBe(true);
   });
 });
+
+describe('GuestMemory u64 values as numbers (hot hypercalls)', () => {
+  it('reads exactly below 2^53 and at least 2^53 above, which no range accepts', () => {
+    const mem = ram();
+    mem.writeU64(8, 0x1f_ffff_ffff_ffffn); // 2^53 - 1
+    expect(mem.readU64Number(8)).toBe(2 ** 53 - 1);
+    mem.writeU64(8, 0xffff_ffff_ffff_ffffn);
+    expect(mem.readU64Number(8)).toBeGreaterThanOrEqual(2 ** 53);
+    expect(mem.contains(mem.readU64Number(8), 1)).toBe(false);
+    expect(mem.contains(0, mem.readU64Number(8))).toBe(false);
+    mem.writeU64(8, 0x1_0000_0001n);
+    expect(mem.readU64Number(8)).toBe(2 ** 32 + 1);
+  });
+
+  it('writes safe integers, refuses anything else, and faults like the other accessors', () => {
+    const mem = ram();
+    mem.writeU64Number(16, 2 ** 40 + 7);
+    expect(mem.readU64(16)).toBe(2n ** 40n + 7n);
+    expect(() => mem.writeU64Number(16, -1)).toThrow(RangeError);
+    expect(() => mem.writeU64Number(16, 2 ** 53)).toThrow(RangeError);
+    expect(() => mem.writeU64Number(16, 1.5)).toThrow(RangeError);
+    fault(() => mem.writeU64Number(SIZE - 4, 0));
+    fault(() => mem.readU64Number(SIZE - 4));
+  });
+});

@@ -14,15 +14,17 @@ export function copyDevice(ctx: DeviceContext): PortDevice {
     name: 'copy',
     write(_offset, address) {
       if (!mem.contains(address, HcCopy.SIZE)) return;
-      const dst = mem.readU64(address + HcCopy.dst);
-      const src = mem.readU64(address + HcCopy.src);
-      const len = mem.readU64(address + HcCopy.len);
+      // Numbers, not bigints: this is the file system's hot path (every block read
+      // or written). Values of 2^53 or more fail the range checks.
+      const dst = mem.readU64Number(address + HcCopy.dst);
+      const src = mem.readU64Number(address + HcCopy.src);
+      const len = mem.readU64Number(address + HcCopy.len);
       if (!mem.contains(dst, len) || !mem.contains(src, len)) {
         mem.writeI64(address + HcCopy.ret, BigInt(-EFAULT));
         return;
       }
       mem.move(dst, src, len);
-      mem.writeI64(address + HcCopy.ret, 0n);
+      mem.writeU64Number(address + HcCopy.ret, 0);
     },
   };
 }

@@ -13,14 +13,14 @@ export function fillDevice(ctx: DeviceContext): PortDevice {
     name: 'fill',
     write(_offset, address) {
       if (!mem.contains(address, HcFill.SIZE)) return;
-      const dst = mem.readU64(address + HcFill.dst);
-      const len = mem.readU64(address + HcFill.len);
+      const dst = mem.readU64Number(address + HcFill.dst); // numbers: see copy.ts
+      const len = mem.readU64Number(address + HcFill.len);
       if (!mem.contains(dst, len)) {
         mem.writeI64(address + HcFill.ret, BigInt(-EFAULT));
         return;
       }
-      mem.fill(dst, len, Number(mem.readU64(address + HcFill.value) & 0xffn));
-      mem.writeI64(address + HcFill.ret, 0n);
+      mem.fill(dst, len, mem.readU32(address + HcFill.value) & 0xff);
+      mem.writeU64Number(address + HcFill.ret, 0);
     },
   };
 }
