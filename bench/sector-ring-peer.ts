@@ -9,7 +9,7 @@
 // empty it either sleeps on its doorbell (after the final check) or keeps polling
 // without ever arming its event index (so the parent never needs to ring). When the
 // parent sets the stop word it prints one JSON line: requests served, doorbells rung,
-// times it slept.
+// times it slept, times it armed its event index.
 import net from 'node:net';
 import { Doorbell } from '../ring/doorbell.js';
 import { BackRing, FrontRing, ringBytes, type RingShape } from '../ring/ring.js';
@@ -49,10 +49,12 @@ function serve(name: string, slots: number, poll: boolean): void {
   const dv = ring.dv;
   let served = 0;
   let sleeps = 0;
+  let arms = 0; // final checks: each arms req_event, so the parent may ring once for it
   while (Atomics.load(stop, 0) === 0) {
     if (ring.pendingRequests() === 0) {
       if (poll) continue;
       const seen = back.read();
+      arms++;
       if (ring.finalCheckForRequests()) continue;
       sleeps++;
       back.wait(seen, 100);
@@ -72,7 +74,7 @@ function serve(name: string, slots: number, poll: boolean): void {
     }
     if (ring.pushResponses()) front.ring();
   }
-  process.stdout.write(`${JSON.stringify({ served, rung: front.rung, sleeps })}\n`);
+  process.stdout.write(`${JSON.stringify({ served, rung: front.rung, sleeps, arms })}\n`);
   seg.unmap();
 }
 
