@@ -6,12 +6,16 @@
 // cli-main.ts, the same as `node dist/vmm/cli.js` runs. process.argv has the same
 // shape in both: [node, dist/vmm/cli.js, ARG ...].
 //
-// Only yargs runs while the snapshot is built: the VMM's own modules initialise in
-// the main function, in the process that boots the guest (they create shared
-// memory and read the environment, which must not be frozen into the snapshot).
+// Only yargs and the options' parser (cli-options.ts, built over no arguments) run
+// while the snapshot is built: the VMM's own modules initialise in the main
+// function, in the process that boots the guest (they create shared memory and read
+// the environment, which must not be frozen into the snapshot).
 import v8 from 'node:v8';
 import yargs from 'yargs/yargs';
+import { defineOptions } from './cli-options.js';
+
+const parser = defineOptions(yargs);
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
-  void import('./cli-main.js').then(({ runCli }) => runCli(yargs));
+  void import('./cli-main.js').then(({ runCli }) => runCli(parser));
 });

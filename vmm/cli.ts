@@ -7,6 +7,7 @@
 // through its single-file CommonJS build, which loads several times faster than its
 // ES-module tree.
 import { createRequire } from 'node:module';
-import { runCli, type YargsFactory } from './cli-main.js';
+import { defineOptions, type YargsFactory } from './cli-options.js';
+import { runCli } from './cli-main.js';
 
-await runCli(createRequire(import.meta.url)('yargs/yargs') as YargsFactory);
+await runCli(defineOptions(createRequire(import.meta.url)('yargs/yargs') as YargsFactory));
