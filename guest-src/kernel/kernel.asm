@@ -44,6 +44,7 @@ kernel_entry:
 %include "sys/console.asm"         ; read, write, readv, writev, ioctl
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
+%include "sys/vdso.asm"            ; the vDSO: clock_gettime as a plain call
 %include "sys/random.asm"          ; getrandom
 %include "sys/thread.asm"          ; clone, thread exit, set_tid_address, gettid
 %include "sys/kv.asm"              ; put and get: the key-value frontend driver

@@ -6,7 +6,8 @@
 ;          auxv: (type, value) pairs ending with AT_NULL
 ;
 ; The argument and environment strings stay where the VMM wrote them (ARGS_ADDR);
-; AT_RANDOM points at the 16 random bytes inside the BootInfo.
+; AT_RANDOM points at the 16 random bytes inside the BootInfo; AT_SYSINFO_EHDR at the
+; vDSO (sys/vdso.asm).
 
 AT_NULL   equ 0
 AT_PHDR   equ 3
@@ -20,7 +21,7 @@ AT_GID    equ 13
 AT_EGID   equ 14
 AT_SECURE equ 23
 AT_RANDOM equ 25
-AUX_PAIRS equ 12                   ; entries written below, AT_NULL included
+AUX_PAIRS equ 13                   ; entries written below, AT_NULL included
 
 section .text
 
@@ -86,6 +87,8 @@ start_application:
 	AUX AT_SECURE, 0
 	lea rax, [rbx + BootInfo.random]
 	AUX AT_RANDOM, rax
+	lea rax, [vdso_image]
+	AUX AT_SYSINFO_EHDR, rax           ; clock_gettime without a system call (sys/vdso.asm)
 	AUX AT_NULL, 0
 
 	; Thread 1 enters the program the way every thread returns to it: through a
