@@ -11,9 +11,10 @@
 // that already ran: measured here, a counter incremented in a loop overshot by one
 // per stop. A slice therefore ends only at exact instruction boundaries: after an
 // instruction count (exact but slow, so used only while something else may need
-// this thread, see runSlice); when a `syscall` finds the slice over (the hook sends
-// it through the kernel's preemption stub, whose one-byte `out` stops the engine
-// cleanly, cpu/syscall.ts); at `hlt`; at a fault; and when the guest exits
+// this thread, see runSlice); when a `syscall` finds the slice over (the VMM looks
+// at one call in 16, or at the next one when asked, and sends it through the
+// kernel's preemption stub, whose one-byte `out` stops the engine cleanly,
+// cpu/syscall.ts); at `hlt`; at a fault; and when the guest exits
 // (docs/architecture.md has the measurements).
 import { BootInfo, MEM, MISC } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';

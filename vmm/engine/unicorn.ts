@@ -170,11 +170,6 @@ export class Engine {
     return fast;
   }
 
-  onSyscall(handler: () => void): void {
-    const cb = koffi.register(() => handler(), koffi.pointer(SyscallHook));
-    this.addHook(HOOK.INSN, cb, INSN.SYSCALL);
-  }
-
   /** CPU exceptions and software interrupts (unicorn does not deliver them itself). */
   onInterrupt(handler: (vector: number) => void): void {
     const cb = koffi.register((_uc: unknown, intno: number) => handler(intno), koffi.pointer(IntrHook));
