@@ -1,11 +1,11 @@
 // The `syscall` transition in machine code instead of JavaScript. Unicorn runs a
 // hook for every `syscall` (it does not implement the instruction); a JavaScript
 // hook costs a call from C into V8 plus three FFI calls back into the library, and
-// made a getpid 1.0 to 1.4 us. This hook is 70 bytes of x86-64 that do the same
+// made a getpid 1.0 to 1.4 us. This hook is 134 bytes of x86-64 that make the same
 // three library calls from C: measured on a bare engine, 76 to 90 ns per `syscall`
 // against 510 to 750 ns for the JavaScript hook.
 //
-// What it does per `syscall` (user data: the Slots below, one set per engine):
+// What it does per `syscall` (user data: the SLOT words below, one set per engine):
 //   count += 1
 //   if LSTAR is not known yet, or --budget reaches 0: tail-call the JavaScript hook
 //   RCX = RIP + 2 (the return address), RIP = LSTAR - 2 (unicorn adds the 2 back)
