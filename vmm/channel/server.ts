@@ -25,10 +25,10 @@ interface PendingResponse {
   value: Uint8Array;
 }
 
-/** The proxy side (main thread): the single consumer of requests. */
 /** How long the serving loop looks for new requests before it sleeps (see newWorkWithin). */
 const IDLE_SPIN_MS = 0.05;
 
+/** The proxy side (main thread): the single consumer of requests. */
 export class ChannelServer {
   readonly stats = {
     requests: 0, responses: 0, badRequests: 0, dropped: 0, handlerErrors: 0, doorbellsRung: 0, sleeps: 0, undelivered: 0,

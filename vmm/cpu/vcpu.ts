@@ -8,6 +8,7 @@ import type { PortBus, AccessSize } from '../port-bus.js';
 import type { ExitStats } from '../stats.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import { SyscallGate } from './syscall.js';
+import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { BootInfo, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
 
 const VEC_DE = 0;
@@ -44,7 +45,9 @@ function isCanonical(address: bigint): boolean {
 export class Vcpu {
   readonly engine = new Engine();
   private readonly gate: SyscallGate;
-  /** System calls counted so far into --stats (the fast path counts them natively). */
+  /** The machine-code syscall hook, which counts every system call natively. */
+  private readonly fast: SyscallFastPath;
+  /** System calls counted so far into --stats. */
   private syscallsCounted = 0;
   private pending: PendingFault | undefined;
   private crash: string | undefined;
@@ -70,7 +73,7 @@ export class Vcpu {
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     // System calls: machine code makes the jump into the kernel; this runs for the
     // first call and every CHECK_EVERY-th (cpu/syscall.ts).
-    const fast = this.engine.onSyscallFast(() => {
+    this.fast = this.engine.onSyscallFast(() => {
       stats?.count('syscall-slow');
       // Past the slice's end, enter through the kernel's preemption stub (syscall.ts).
       // An uncounted slice also ends as soon as a thread waits for a CPU: the next,
@@ -79,8 +82,7 @@ export class Vcpu {
         (!this.counted && mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks) > 0n);
       this.guarded(() => this.gate.enter(preempt));
     });
-    this.gate = new SyscallGate(this.engine, fast);
-    this.syscalls = () => fast.count;
+    this.gate = new SyscallGate(this.engine, this.fast);
     this.engine.onInterrupt((vector) => {
       // Deliver after the engine has stopped, like every other fault: register
       // writes from inside this hook do not reliably survive the engine's own
@@ -111,9 +113,6 @@ export class Vcpu {
   private counted = false;
   /** Where to resume after the preemption stub ended the slice. */
   private resumeAt: bigint | undefined;
-
-  /** System calls made on this vCPU so far. */
-  private readonly syscalls: () => number;
 
   /** Lets the slice end at the next system call, whatever its planned length. */
   endSliceAtNextSyscall(): void {
@@ -176,7 +175,7 @@ export class Vcpu {
   }
 
   private countSyscalls(): void {
-    const total = this.syscalls();
+    const total = this.fast.count;
     this.opts.stats?.count('syscall', total - this.syscallsCounted);
     this.syscallsCounted = total;
   }

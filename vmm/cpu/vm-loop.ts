@@ -264,8 +264,7 @@ export class VmLoop implements InterruptController {
         if (this.opts.io.poll()) return true;
       } while (now() < until);
       this.opts.io.wait(ms);
-    }
-    else if (ms === undefined) return false;
+    } else if (ms === undefined) return false;
     else Atomics.wait(this.sleeper, 0, 0, ms);
     return true;
   }

@@ -27,6 +27,7 @@
 //    buffer: new code overwrites it. The fix: that `call memset` becomes a 5-byte nop.
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
+import { dlopen, dlsym, mprotect, PAGE_SIZE, peek, poke, PROT_READ_EXEC, PROT_READ_WRITE_EXEC, RTLD_NOW } from './libc.js';
 
 export type FixState = 'patched' | 'not-needed' | 'disabled' | 'unrecognised';
 
@@ -63,10 +64,7 @@ const FIXES = {
 
 export type FixName = keyof typeof FIXES;
 
-const PAGE = 0x1000n;
-const PROT_READ_EXEC = 5;
-const PROT_READ_WRITE_EXEC = 7;
-const RTLD_NOW = 2;
+const PAGE = BigInt(PAGE_SIZE);
 
 let applied: Record<FixName, FixState> | undefined;
 
@@ -83,12 +81,6 @@ export function applyLibunicornFixes(): Record<FixName, FixState> {
   version(major, minor);
   if (major[0] !== 2 || minor[0] !== 0) return (applied = all('not-needed')); // both fixed from 2.1 on
 
-  const libc = koffi.load('libc.so.6');
-  const dlopen = libc.func('void *dlopen(const char *file, int mode)');
-  const dlsym = libc.func('uintptr_t dlsym(void *handle, const char *name)');
-  const mprotect = libc.func('int mprotect(uintptr_t addr, size_t len, int prot)');
-  const peek = libc.func('memcpy', 'void *', ['_Out_ uint8_t *', 'uintptr_t', 'size_t']);
-  const poke = libc.func('memcpy', 'void *', ['uintptr_t', 'const uint8_t *', 'size_t']);
   const handle = dlopen(LIBUNICORN, RTLD_NOW);
 
   const apply = (fix: Fix): FixState => {

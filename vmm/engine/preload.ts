@@ -5,11 +5,9 @@
 // koffi.load() later finds the library loaded, or waits for the loader's lock
 // until the pool thread is done; either way nothing runs twice and no error is
 // lost (a library that fails to load fails again, with its message, there).
-import koffi from './koffi.js';
+import { dlopen, RTLD_NOW } from './libc.js';
 
 export const LIBUNICORN = 'libunicorn.so.2';
-
-const RTLD_NOW = 2;
 
 let started = false;
 
@@ -17,6 +15,5 @@ let started = false;
 export function preloadLibunicorn(): void {
   if (started) return;
   started = true;
-  const dlopen = koffi.load('libc.so.6').func('void *dlopen(const char *file, int mode)');
   dlopen.async(LIBUNICORN, RTLD_NOW, () => { /* the engine's koffi.load reports any failure */ });
 }

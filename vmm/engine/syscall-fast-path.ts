@@ -18,6 +18,7 @@
 // UNIKV_SYSCALL_HOOK=js sends every call to JavaScript (for comparisons).
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
+import { dlopen, dlsym, mapPage, mprotect, munmap, PAGE_SIZE, poke, PROT_READ_EXEC, RTLD_NOW } from './libc.js';
 
 /** Offsets into an engine's slots (64-bit words). */
 const SLOT = { scratch: 0, lstarMinus2: 1, budget: 2, count: 3, slowPath: 4 } as const;
@@ -26,17 +27,6 @@ const ALL_TO_JAVASCRIPT = process.env.UNIKV_SYSCALL_HOOK === 'js';
 
 const UC_X86_REG_RIP = 41;
 const UC_X86_REG_RCX = 38;
-const PAGE = 4096;
-const PROT_READ_WRITE = 3;
-const PROT_READ_EXEC = 5;
-const MAP_PRIVATE_ANONYMOUS = 0x22;
-const RTLD_NOW = 2;
-
-const libc = koffi.load('libc.so.6');
-const mmap = libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');
-const mprotect = libc.func('int mprotect(uintptr_t addr, size_t len, int prot)');
-const munmap = libc.func('int munmap(uintptr_t addr, size_t len)');
-const poke = libc.func('memcpy', 'void *', ['uintptr_t', 'const uint8_t *', 'size_t']);
 
 const le64 = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
 const disp8 = (slot: number): number => slot * 8;
@@ -98,17 +88,14 @@ let codeAddress: bigint | undefined;
 /** The hook's address, building it on first use. */
 function hookAddress(): bigint {
   if (codeAddress !== undefined) return codeAddress;
-  const dlopen = libc.func('void *dlopen(const char *file, int mode)');
-  const dlsym = libc.func('uintptr_t dlsym(void *handle, const char *name)');
   const unicorn = dlopen(LIBUNICORN, RTLD_NOW);
   const read = BigInt(dlsym(unicorn, 'uc_reg_read'));
   const write = BigInt(dlsym(unicorn, 'uc_reg_write'));
   if (read === 0n || write === 0n) throw new Error(`${LIBUNICORN}: uc_reg_read or uc_reg_write not found`);
   const code = new Uint8Array(hookCode(read, write));
-  const page = BigInt(mmap(0n, PAGE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0));
-  if (page === 0n || page === 0xffff_ffff_ffff_ffffn) throw new Error('mmap failed for the syscall hook');
+  const page = mapPage('the syscall hook');
   poke(page, code, code.length);
-  if (mprotect(page, PAGE, PROT_READ_EXEC) !== 0) throw new Error('mprotect failed for the syscall hook');
+  if (mprotect(page, PAGE_SIZE, PROT_READ_EXEC) !== 0) throw new Error('mprotect failed for the syscall hook');
   return (codeAddress = page);
 }
 
@@ -122,8 +109,7 @@ export class SyscallFastPath {
   /** `slowPath` is the JavaScript hook's native address (koffi.register). */
   constructor(slowPath: bigint) {
     this.callback = hookAddress();
-    this.user = BigInt(mmap(0n, PAGE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0));
-    if (this.user === 0n || this.user === 0xffff_ffff_ffff_ffffn) throw new Error('mmap failed for the syscall hook');
+    this.user = mapPage('the syscall hook\'s slots');
     this.slots = new BigInt64Array(koffi.view(this.user, SLOT_WORDS * 8) as ArrayBuffer);
     this.slots[SLOT.slowPath] = slowPath;
     this.slots[SLOT.budget] = 1n;
@@ -147,6 +133,6 @@ export class SyscallFastPath {
 
   /** Frees the slots; only after the engine is closed (the hook must never run again). */
   dispose(): void {
-    munmap(this.user, PAGE);
+    munmap(this.user, PAGE_SIZE);
   }
 }

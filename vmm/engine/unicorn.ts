@@ -145,7 +145,6 @@ export class Engine {
     check(uc_ctl(this.handle, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', start, 'uint64_t', end), 'uc_ctl(TB_REMOVE_CACHE)');
   }
 
-
   onOut(handler: OutHandler): void {
     const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
     this.addHook(HOOK.INSN, cb, INSN.OUT);
