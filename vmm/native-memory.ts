@@ -18,8 +18,8 @@ const memset = libc.func('memset', 'void', ['uintptr_t', 'int', 'size_t']);
 
 const bases = new WeakMap<SharedArrayBuffer, number>();
 
-/** The buffer's address in this process (shared memory never moves). */
-function baseOf(bytes: Uint8Array): number {
+/** The address of bytes[0] in this process (shared memory never moves). */
+export function hostAddress(bytes: Uint8Array): number {
   const sab = bytes.buffer as SharedArrayBuffer;
   let base = bases.get(sab);
   if (base === undefined) {
@@ -32,11 +32,11 @@ function baseOf(bytes: Uint8Array): number {
 
 /** bytes[to, to+len) = bytes[from, from+len), overlapping allowed. Offsets must be checked. */
 export function moveBytes(bytes: Uint8Array, to: number, from: number, len: number): void {
-  const base = baseOf(bytes);
+  const base = hostAddress(bytes);
   memmove(base + to, base + from, len);
 }
 
 /** bytes[at, at+len) = value. Offsets must be checked. */
 export function fillBytes(bytes: Uint8Array, at: number, len: number, value: number): void {
-  memset(baseOf(bytes) + at, value & 0xff, len);
+  memset(hostAddress(bytes) + at, value & 0xff, len);
 }

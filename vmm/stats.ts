@@ -18,8 +18,8 @@ export class ExitStats {
     if (n !== 0) this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + n);
   }
 
-  countPort(port: number): void {
-    this.byPort.set(port, (this.byPort.get(port) ?? 0) + 1);
+  countPort(port: number, n = 1): void {
+    if (n !== 0) this.byPort.set(port, (this.byPort.get(port) ?? 0) + n);
   }
 
   /** The table --stats prints on stderr. */

@@ -8,8 +8,10 @@ import type { PortBus, AccessSize } from '../port-bus.js';
 import type { ExitStats } from '../stats.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import { SyscallGate } from './syscall.js';
+import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
-import { BootInfo, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
+import { hostAddress } from '../native-memory.js';
+import { BootInfo, HcCopy, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
 
 const VEC_DE = 0;
 const VEC_UD = 6;
@@ -49,6 +51,9 @@ export class Vcpu {
   private readonly fast: SyscallFastPath;
   /** System calls counted so far into --stats. */
   private syscallsCounted = 0;
+  /** The machine-code COPY hook (absent when hypercalls are traced), and its COPYs counted so far. */
+  private copyPath: CopyFastPath | undefined;
+  private copiesCounted = 0;
   private pending: PendingFault | undefined;
   private crash: string | undefined;
   private stopRequested = false;
@@ -58,7 +63,7 @@ export class Vcpu {
     // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
     this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
 
-    this.engine.onOut((port, size, value) => {
+    const onOut = (port: number, size: number, value: number): void => {
       if (port === PORT.PREEMPT) {
         // The kernel's preemption stub: end the slice here, resume at the syscall entry.
         this.resumeAt = this.gate.entry;
@@ -69,7 +74,18 @@ export class Vcpu {
       stats?.countPort(port);
       trace?.(`hypercall ${PORT_NAMES[port] ?? 'port'} 0x${port.toString(16)} value 0x${value.toString(16)}`);
       this.guarded(() => bus.write(port, value, size as AccessSize));
-    });
+    };
+    // COPY moves file data (about a million per PostMark run): machine code does it,
+    // unless every hypercall is to be traced.
+    if (trace) this.engine.onOut(onOut);
+    else {
+      this.copyPath = this.engine.onOutWithFastCopy(onOut, {
+        port: PORT.COPY,
+        block: HcCopy,
+        ramBase: BigInt(hostAddress(mem.bytes)),
+        ramSize: mem.size,
+      });
+    }
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     // System calls: machine code makes the jump into the kernel; this runs for the
     // first call and every CHECK_EVERY-th (cpu/syscall.ts).
@@ -145,7 +161,7 @@ export class Vcpu {
         if (!(e instanceof UnicornError)) throw e;
         failure = e;
       }
-      this.countSyscalls();
+      this.countNativeExits();
       if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
       if (this.resumeAt !== undefined) {
         this.engine.write(REG.RIP, this.resumeAt);
@@ -174,10 +190,16 @@ export class Vcpu {
     }
   }
 
-  private countSyscalls(): void {
+  /** Adds what the machine-code hooks counted since the last time to --stats. */
+  private countNativeExits(): void {
     const total = this.fast.count;
     this.opts.stats?.count('syscall', total - this.syscallsCounted);
     this.syscallsCounted = total;
+    if (this.copyPath === undefined) return;
+    const copies = this.copyPath.count;
+    this.opts.stats?.count('hypercall', copies - this.copiesCounted);
+    this.opts.stats?.countPort(PORT.COPY, copies - this.copiesCounted);
+    this.copiesCounted = copies;
   }
 
   /**

@@ -3,6 +3,7 @@
 // see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
+import { CopyFastPath, type CopyFastPathOptions } from './copy-fast-path.js';
 import { SyscallFastPath } from './syscall-fast-path.js';
 import { applyLibunicornFixes } from './libunicorn-fixes.js';
 
@@ -59,9 +60,12 @@ const uc_reg_write = lib.func('int uc_reg_write(void *uc, int regid, void *value
 const uc_emu_start = lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)');
 const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
 const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
-const uc_hook_add = lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end, ...)');
-/** The same, for a callback and user data given as native addresses (machine code of the VMM's own). */
-const uc_hook_add_native = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
+/**
+ * Callback and user data as native addresses: koffi.register's callbacks and the
+ * VMM's own machine code alike. (One declaration only: two declarations of this
+ * variadic function confused koffi once both had been called.)
+ */
+const uc_hook_add = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
 
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
@@ -82,6 +86,7 @@ export class Engine {
   private readonly scratch = new BigUint64Array(3); // register I/O buffer, reused: no allocation per call
   private readonly callbacks: bigint[] = [];
   private fastPath: SyscallFastPath | undefined;
+  private copyPath: CopyFastPath | undefined;
 
   constructor() {
     const out: unknown[] = [null];
@@ -150,6 +155,20 @@ export class Engine {
     this.addHook(HOOK.INSN, cb, INSN.OUT);
   }
 
+  /**
+   * Like onOut, with the COPY port handled by machine code (copy-fast-path.ts):
+   * `handler` sees every other `out`, and COPY blocks that lie outside RAM.
+   */
+  onOutWithFastCopy(handler: OutHandler, copy: CopyFastPathOptions): CopyFastPath {
+    const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
+    this.callbacks.push(cb);
+    const fast = new CopyFastPath(BigInt(koffi.address(cb)), copy);
+    this.copyPath = fast;
+    const hh = [0];
+    check(uc_hook_add(this.handle, hh, HOOK.INSN, fast.callback, fast.user, 1n, 0n, 'int', INSN.OUT), 'uc_hook_add');
+    return fast;
+  }
+
   onIn(handler: InHandler): void {
     const cb = koffi.register((_uc: unknown, port: number, size: number) => handler(port, size) >>> 0, koffi.pointer(InHook));
     this.addHook(HOOK.INSN, cb, INSN.IN);
@@ -165,7 +184,7 @@ export class Engine {
     const fast = new SyscallFastPath(BigInt(koffi.address(cb)));
     this.fastPath = fast;
     const hh = [0];
-    check(uc_hook_add_native(this.handle, hh, HOOK.INSN, fast.callback, fast.user, 1n, 0n, 'int', INSN.SYSCALL), 'uc_hook_add');
+    check(uc_hook_add(this.handle, hh, HOOK.INSN, fast.callback, fast.user, 1n, 0n, 'int', INSN.SYSCALL), 'uc_hook_add');
     return fast;
   }
 
@@ -191,6 +210,7 @@ export class Engine {
   close(): void {
     check(uc_close(this.handle), 'uc_close');
     this.fastPath?.dispose();
+    this.copyPath?.dispose();
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.length = 0;
   }
@@ -199,8 +219,8 @@ export class Engine {
     this.callbacks.push(cb);
     const hh = [0];
     const code = insn === undefined
-      ? uc_hook_add(this.handle, hh, type, cb, null, 1n, 0n)
-      : uc_hook_add(this.handle, hh, type, cb, null, 1n, 0n, 'int', insn);
+      ? uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, 1n, 0n)
+      : uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, 1n, 0n, 'int', insn);
     check(code, 'uc_hook_add');
   }
 }
