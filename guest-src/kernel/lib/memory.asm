@@ -2,12 +2,17 @@
 ; so large copies and clears go to the VMM (COPY and FILL hypercalls: a host memmove
 ; or fill within guest RAM); small ones, and any the VMM refuses, stay in the guest.
 
-; From this size the VMM's copy or fill beats emulated rep movs/stos: a COPY
-; hypercall costs about 500 ns whatever its size up to a few KiB (the exit, the
-; device, a host memmove), emulated rep movsq about 3.5 ns per 8 bytes (1 KiB:
-; 450 ns). PostMark with its defaults, alternating: 27,200-33,000 tps at 1024
-; against 20,700-28,400 at 256.
-HOST_MEM_MIN equ 1024
+; From these sizes the VMM beats emulated rep movs/stos, which costs about 3.5 ns
+; per 8 bytes (1 KiB: 450 ns). COPY is handled in the engine's OUT hook by machine
+; code (vmm/engine/copy-fast-path.ts): 11 ns for 8 bytes, 59 ns for 4 KiB on a bare
+; engine, so it pays from about 128 bytes (PostMark, best of five alternating runs:
+; 12,400 against 11,300 tps with HermiTux's configuration, 40,300 against 37,200 with
+; the defaults, than from 1 KiB). FILL goes through JavaScript, about 500 ns whatever
+; its size up to a few KiB, so it pays from 1 KiB (PostMark's defaults, alternating:
+; 27,200-33,000 tps at 1024 against 20,700-28,400 at 256, measured when COPY went
+; through JavaScript too).
+HOST_FILL_MIN equ 1024
+HOST_COPY_MIN equ 128
 
 section .text
 
@@ -17,7 +22,7 @@ section .text
 ;  OUT: RDI advanced by the length, as rep stos leaves it
 ;  Clobbers: RAX, RCX
 kzero:
-	cmp rdx, HOST_MEM_MIN
+	cmp rdx, HOST_FILL_MIN
 	jb .emulated
 	push rdx
 	mov rcx, [gs:Percpu.self]
@@ -51,7 +56,7 @@ kzero:
 ;  OUT: RDI and RSI advanced by the length, as rep movs leaves them
 ;  Clobbers: RCX
 kmemcpy:
-	cmp rdx, HOST_MEM_MIN
+	cmp rdx, HOST_COPY_MIN
 	jb .emulated
 	push rax
 	push rdx
