@@ -1,11 +1,8 @@
 // The machine-code COPY hook (vmm/engine/copy-fast-path.ts) on a bare engine: guest
 // code makes `out`s with blocks in RAM; the hook moves bytes, refuses ranges outside
 // RAM with -EFAULT, and hands every other port (and blocks outside RAM) to JavaScript.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { disassemble } from '../helpers/disassemble.js';
 import { copyHookCodeFor } from '../../vmm/engine/copy-fast-path.js';
 import { Engine, REG } from '../../vmm/engine/unicorn.js';
 import { HcCopy, PORT } from '../../vmm/generated/abi.js';
@@ -100,13 +97,7 @@ describe('the machine-code COPY hook', () => {
   });
 
   it('is the instructions its comments say (objdump)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hook-'));
-    const file = path.join(dir, 'hook.bin');
-    fs.writeFileSync(file, Uint8Array.from(copyHookCodeFor(HcCopy)));
-    const r = spawnSync('objdump', ['-D', '-b', 'binary', '-m', 'i386:x86-64', file], { encoding: 'utf8' });
-    fs.rmSync(dir, { recursive: true });
-    expect(r.status).toBe(0);
-    const mnemonics = r.stdout.split('\n').map((l) => l.split('\t')[2]?.trim()).filter((m): m is string => !!m);
+    const mnemonics = disassemble(copyHookCodeFor(HcCopy));
     expect(mnemonics).toEqual([
       'cmp    0x28(%r8),%esi', 'jne    0x60', 'mov    0x8(%r8),%rax', 'mov    %ecx,%ecx', 'lea    -0x20(%rax),%r10',
       'cmp    %r10,%rcx', 'ja     0x60',

@@ -2,11 +2,8 @@
 // a loop makes system calls into a one-instruction "kernel" (jmp rcx) at 0x2000.
 // The loop only finishes if every transition set RCX and RIP right; the counters
 // show when the hook handed over to JavaScript.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { disassemble } from '../helpers/disassemble.js';
 import { Engine, REG } from '../../vmm/engine/unicorn.js';
 import { syscallHookCodeFor } from '../../vmm/engine/syscall-fast-path.js';
 
@@ -57,13 +54,7 @@ describe('the machine-code syscall hook', () => {
   });
 
   it('is the instructions its comments say (objdump)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hook-'));
-    const file = path.join(dir, 'hook.bin');
-    fs.writeFileSync(file, Uint8Array.from(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n)));
-    const r = spawnSync('objdump', ['-D', '-b', 'binary', '-m', 'i386:x86-64', file], { encoding: 'utf8' });
-    fs.rmSync(dir, { recursive: true });
-    expect(r.status).toBe(0);
-    const mnemonics = r.stdout.split('\n').map((l) => l.split('\t')[2]?.trim()).filter((m): m is string => !!m);
+    const mnemonics = disassemble(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n));
     expect(mnemonics).toEqual([
       'push   %rbx', 'push   %r12', 'sub    $0x8,%rsp', 'mov    %rdi,%rbx', 'mov    %rsi,%r12',
       'incq   0x18(%r12)', 'cmpq   $0x0,0x8(%r12)', 'je     0x72', 'decq   0x10(%r12)', 'je     0x72',
