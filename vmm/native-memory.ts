@@ -1,12 +1,12 @@
 // Bulk moves and fills of guest RAM with the host C library's memmove and memset.
 // On a SharedArrayBuffer, V8's TypedArray.fill and copyWithin go element by
 // element: measured here, fill took 2.3 us for 4 KiB (memset through koffi: 0.2 us)
-// and copyWithin 9.7 us for 128 KiB (memmove: 3.1 us). Even for the smallest
-// copies the kernel sends (256 bytes and up), a call through koffi wins: 300 bytes
-// 100 ns against 280 ns within a cached 128 KiB, 1 KiB 210 against 420 ns across
-// 16 MiB, 830 against 950 ns across 1 GiB of touched memory. The COPY and FILL
-// hypercalls move file data and clear pages, so this is on the file system's hot
-// path. Callers check the ranges first.
+// and copyWithin 9.7 us for 128 KiB (memmove: 3.1 us). Even for small copies a call
+// through koffi wins: 300 bytes 100 ns against 280 ns within a cached 128 KiB, 1 KiB
+// 210 against 420 ns across 16 MiB, 830 against 950 ns across 1 GiB of touched
+// memory. FILL clears pages through here; COPY normally never reaches JavaScript
+// (engine/copy-fast-path.ts does it in machine code) and comes here only when
+// hypercalls are traced or UNIKV_COPY_HOOK=js. Callers check the ranges first.
 import koffi from './engine/koffi.js';
 
 const libc = koffi.load('libc.so.6');
