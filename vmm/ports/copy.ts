@@ -1,7 +1,10 @@
 // COPY: the guest kernel asks the VMM to move bytes within guest RAM. Under emulation
 // every guest memory access is slow (about 110 ns on Debian's unicorn 2.0.1); a host
 // memmove over the same SharedArrayBuffer is not (native-memory.ts). Both ranges
-// are checked first.
+// are checked first. The vCPU's OUT hook does the same in machine code
+// (engine/copy-fast-path.ts) and leaves this device the traced runs, UNIKV_COPY_HOOK=js,
+// and blocks that lie outside RAM; the two must answer alike
+// (tests/vmm/copy-fast-path.test.ts, tests/files).
 import { HcCopy } from '../generated/abi.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
