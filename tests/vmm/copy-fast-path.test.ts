@@ -6,7 +6,10 @@ import { disassemble } from '../helpers/disassemble.js';
 import { copyHookCodeFor } from '../../vmm/engine/copy-fast-path.js';
 import { Engine, REG } from '../../vmm/engine/unicorn.js';
 import { HcCopy, PORT } from '../../vmm/generated/abi.js';
+import { GuestMemory } from '../../vmm/guest-memory.js';
 import { hostAddress } from '../../vmm/native-memory.js';
+import { copyDevice } from '../../vmm/ports/copy.js';
+import type { DeviceContext } from '../../vmm/ports/device.js';
 
 const RAM = 0x10000;
 const CODE = 0x1000;
@@ -94,6 +97,34 @@ describe('the machine-code COPY hook', () => {
     const r = run(ram, [[PORT.CLOCK, 0x1234], [PORT.COPY, RAM - HcCopy.SIZE + 1], [PORT.COPY, 0xffffffff]]);
     expect(r.seen).toEqual([[PORT.CLOCK, 0x1234], [PORT.COPY, RAM - HcCopy.SIZE + 1], [PORT.COPY, 0xffffffff]]);
     expect(r.count).toBe(0);
+  });
+
+  it('answers exactly as the JavaScript COPY device does, case by case', () => {
+    const cases: [bigint, bigint, bigint][] = [
+      [0x5000n, 0x4000n, 256n],
+      [0x4010n, 0x4000n, 64n],
+      [0x4000n, 0x4010n, 64n], // overlapping, backwards
+      [0x6000n, 0x5000n, 0n],
+      [BigInt(RAM) - 16n, 0x6000n, 16n],
+      [0x6000n, 0x5000n, BigInt(RAM) + 1n],
+      [BigInt(RAM) - 8n, 0x5000n, 16n],
+      [0x6000n, 2n ** 64n - 1n, 16n],
+      [2n ** 53n, 0x5000n, 8n],
+      [0x6000n, 0x5000n, 2n ** 64n - 1n],
+    ];
+    const fresh = (): Uint8Array => {
+      const ram = new Uint8Array(new SharedArrayBuffer(RAM));
+      for (let i = 0x4000; i < 0x7000; i++) ram[i] = (i * 7) & 0xff;
+      cases.forEach(([dst, src, len], i) => block(ram, 0x3000 + 32 * i, dst, src, len));
+      return ram;
+    };
+    const native = fresh();
+    run(native, cases.map((_, i) => [PORT.COPY, 0x3000 + 32 * i]));
+    const js = fresh();
+    const device = copyDevice({ mem: new GuestMemory(js.buffer as SharedArrayBuffer) } as DeviceContext);
+    cases.forEach((_, i) => device.write?.(0, 0x3000 + 32 * i, 4));
+    for (let i = 0; i < cases.length; i++) expect(ret(native, 0x3000 + 32 * i), `case ${i}`).toBe(ret(js, 0x3000 + 32 * i));
+    expect(Buffer.from(native.subarray(0x2000)).equals(Buffer.from(js.subarray(0x2000)))).toBe(true); // all but the code page
   });
 
   it('is the instructions its comments say (objdump)', () => {
