@@ -67,8 +67,6 @@ function checkShape(shape: RingShape): void {
     throw new RangeError(`ring slot size must be a positive multiple of 8, got ${slotSize}`);
 }
 
-const u32 = (x: number): number => x >>> 0;
-
 abstract class RingEnd {
   readonly slots: number;
   readonly slotSize: number;
@@ -101,25 +99,25 @@ abstract class RingEnd {
   }
 
   protected get prodPvt(): number {
-    return u32(Atomics.load(this.pvt, PVT_PROD));
+    return Atomics.load(this.pvt, PVT_PROD) >>> 0;
   }
 
   protected get consPvt(): number {
-    return u32(Atomics.load(this.pvt, PVT_CONS));
+    return Atomics.load(this.pvt, PVT_CONS) >>> 0;
   }
 
   /** Publish our private producer index at `prodIdx`; true if the peer asked to be told. */
   protected push(prodIdx: number, eventIdx: number): boolean {
     const next = this.prodPvt;
-    const old = u32(Atomics.exchange(this.pvt, PVT_PUSHED, next));
+    const old = Atomics.exchange(this.pvt, PVT_PUSHED, next) >>> 0;
     Atomics.exchange(this.hdr, prodIdx, next); // full barrier: slots first, then the index, then read the event
-    const event = u32(Atomics.load(this.hdr, eventIdx));
-    return u32(next - event) < u32(next - old);
+    const event = Atomics.load(this.hdr, eventIdx) >>> 0;
+    return (next - event) >>> 0 < (next - old) >>> 0;
   }
 
   /** Arm the event index at cons + 1 with a full barrier (the first half of a final check). */
   protected arm(eventIdx: number): void {
-    Atomics.exchange(this.hdr, eventIdx, u32(this.consPvt + 1));
+    Atomics.exchange(this.hdr, eventIdx, (this.consPvt + 1) >>> 0);
   }
 
   /** Start from the indices the shared header holds now (attaching to a live ring). */
@@ -134,17 +132,17 @@ abstract class RingEnd {
 export class FrontRing extends RingEnd {
   /** SHARED_RING_INIT + FRONT_RING_INIT, optionally starting the indices at `start` (tests use it to cross 2^32). */
   init(start = 0): void {
-    const s = u32(start);
+    const s = start >>> 0;
     Atomics.store(this.hdr, REQ_PROD, s);
     Atomics.store(this.hdr, RSP_PROD, s);
-    Atomics.store(this.hdr, REQ_EVENT, u32(s + 1));
-    Atomics.store(this.hdr, RSP_EVENT, u32(s + 1));
+    Atomics.store(this.hdr, REQ_EVENT, (s + 1) >>> 0);
+    Atomics.store(this.hdr, RSP_EVENT, (s + 1) >>> 0);
     this.adopt(s, s);
   }
 
   /** Picks up private indices from the shared header (a second view of a ring already initialised). */
   attach(): void {
-    const prod = u32(Atomics.load(this.hdr, REQ_PROD));
+    const prod = Atomics.load(this.hdr, REQ_PROD) >>> 0;
     this.adopt(prod, prod);
   }
 
@@ -158,7 +156,7 @@ export class FrontRing extends RingEnd {
 
   /** Requests that may still be queued before `slots` are outstanding. */
   freeRequests(): number {
-    return this.slots - u32(this.prodPvt - this.consPvt);
+    return this.slots - ((this.prodPvt - this.consPvt) >>> 0);
   }
 
   /** Offset of the slot the next request goes into: fill it, then commitRequest(). */
@@ -168,7 +166,7 @@ export class FrontRing extends RingEnd {
 
   commitRequest(): void {
     if (this.freeRequests() <= 0) throw new RangeError('ring full');
-    Atomics.store(this.pvt, PVT_PROD, u32(this.prodPvt + 1));
+    Atomics.store(this.pvt, PVT_PROD, (this.prodPvt + 1) >>> 0);
   }
 
   /** RING_PUSH_REQUESTS_AND_CHECK_NOTIFY: publish committed requests; true = ring the back end's doorbell. */
@@ -179,8 +177,8 @@ export class FrontRing extends RingEnd {
   /** Responses waiting to be consumed. Throws RingError if the back end's index is impossible. */
   pendingResponses(): number {
     const cons = this.consPvt;
-    const ready = u32(u32(Atomics.load(this.hdr, RSP_PROD)) - cons);
-    if (ready > u32(this.prodPvt - cons)) throw new RingError('response index out of range');
+    const ready = ((Atomics.load(this.hdr, RSP_PROD) >>> 0) - cons) >>> 0;
+    if (ready > (this.prodPvt - cons) >>> 0) throw new RingError('response index out of range');
     return ready;
   }
 
@@ -190,7 +188,7 @@ export class FrontRing extends RingEnd {
   }
 
   consumeResponse(): void {
-    Atomics.store(this.pvt, PVT_CONS, u32(this.consPvt + 1));
+    Atomics.store(this.pvt, PVT_CONS, (this.consPvt + 1) >>> 0);
   }
 
   /** RING_FINAL_CHECK_FOR_RESPONSES: true if there is work; false once rsp_event is armed and the ring is still empty. */
@@ -205,7 +203,7 @@ export class FrontRing extends RingEnd {
 export class BackRing extends RingEnd {
   /** BACK_RING_ATTACH: start where the front end's published requests begin. */
   attach(): void {
-    const start = u32(Atomics.load(this.hdr, RSP_PROD));
+    const start = Atomics.load(this.hdr, RSP_PROD) >>> 0;
     this.adopt(start, start);
   }
 
@@ -226,8 +224,8 @@ export class BackRing extends RingEnd {
    */
   pendingRequests(): number {
     const rspProd = this.prodPvt;
-    const ahead = u32(u32(Atomics.load(this.hdr, REQ_PROD)) - rspProd);
-    const taken = u32(this.consPvt - rspProd);
+    const ahead = ((Atomics.load(this.hdr, REQ_PROD) >>> 0) - rspProd) >>> 0;
+    const taken = (this.consPvt - rspProd) >>> 0;
     if (ahead > this.slots || ahead < taken) throw new RingError('request index out of range');
     return ahead - taken;
   }
@@ -238,12 +236,12 @@ export class BackRing extends RingEnd {
   }
 
   consumeRequest(): void {
-    Atomics.store(this.pvt, PVT_CONS, u32(this.consPvt + 1));
+    Atomics.store(this.pvt, PVT_CONS, (this.consPvt + 1) >>> 0);
   }
 
   /** Responses owed: requests consumed but not yet answered. */
   owed(): number {
-    return u32(this.consPvt - this.prodPvt);
+    return (this.consPvt - this.prodPvt) >>> 0;
   }
 
   /** Offset of the slot the next response goes into: fill it, then commitResponse(). */
@@ -253,7 +251,7 @@ export class BackRing extends RingEnd {
 
   commitResponse(): void {
     if (this.owed() <= 0) throw new RangeError('response without a request');
-    Atomics.store(this.pvt, PVT_PROD, u32(this.prodPvt + 1));
+    Atomics.store(this.pvt, PVT_PROD, (this.prodPvt + 1) >>> 0);
   }
 
   /** RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: true = ring the front end's doorbell. */
