@@ -18,8 +18,7 @@
 // The code is built once per process into a page of its own (read and execute only);
 // the RAM's host address and size, the port and memmove's address live in the slots.
 // UNIKV_COPY_HOOK=js sends every COPY to JavaScript (for comparisons).
-import koffi from './koffi.js';
-import { dlopen, dlsym, mapPage, mprotect, munmap, PAGE_SIZE, poke, PROT_READ_EXEC, RTLD_NOW } from './libc.js';
+import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 
 /** Offsets into an engine's slots (64-bit words). */
 const SLOT = { ramBase: 0, ramSize: 1, count: 2, slowPath: 3, memmove: 4, port: 5 } as const;
@@ -112,10 +111,7 @@ function hookAddress(block: CopyBlock): bigint {
   const key = JSON.stringify(block);
   const known = built.get(key);
   if (known !== undefined) return known;
-  const code = new Uint8Array(hookCode(block));
-  const page = mapPage('the copy hook');
-  poke(page, code, code.length);
-  if (mprotect(page, PAGE_SIZE, PROT_READ_EXEC) !== 0) throw new Error('mprotect failed for the copy hook');
+  const page = mapCode(hookCode(block), 'the copy hook');
   built.set(key, page);
   return page;
 }
@@ -151,8 +147,9 @@ export class CopyFastPath {
   constructor(slowPath: bigint, opts: CopyFastPathOptions) {
     if (opts.ramSize < opts.block.SIZE) throw new RangeError('RAM smaller than a copy block');
     this.callback = hookAddress(opts.block);
-    this.user = mapPage('the copy hook\'s slots');
-    this.slots = new BigInt64Array(koffi.view(this.user, SLOT_WORDS * 8) as ArrayBuffer);
+    const { address, slots } = mapSlots(SLOT_WORDS, 'the copy hook\'s slots');
+    this.user = address;
+    this.slots = slots;
     this.slots[SLOT.ramBase] = opts.ramBase;
     this.slots[SLOT.ramSize] = BigInt(opts.ramSize);
     this.slots[SLOT.slowPath] = slowPath;

@@ -16,9 +16,8 @@
 // The code is built once per process into a page of its own (read and execute
 // only), with the addresses of uc_reg_read and uc_reg_write filled in.
 // UNIKV_SYSCALL_HOOK=js sends every call to JavaScript (for comparisons).
-import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
-import { dlopen, dlsym, mapPage, mprotect, munmap, PAGE_SIZE, poke, PROT_READ_EXEC, RTLD_NOW } from './libc.js';
+import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 
 /** Offsets into an engine's slots (64-bit words). */
 const SLOT = { scratch: 0, lstarMinus2: 1, budget: 2, count: 3, slowPath: 4 } as const;
@@ -92,11 +91,7 @@ function hookAddress(): bigint {
   const read = BigInt(dlsym(unicorn, 'uc_reg_read'));
   const write = BigInt(dlsym(unicorn, 'uc_reg_write'));
   if (read === 0n || write === 0n) throw new Error(`${LIBUNICORN}: uc_reg_read or uc_reg_write not found`);
-  const code = new Uint8Array(hookCode(read, write));
-  const page = mapPage('the syscall hook');
-  poke(page, code, code.length);
-  if (mprotect(page, PAGE_SIZE, PROT_READ_EXEC) !== 0) throw new Error('mprotect failed for the syscall hook');
-  return (codeAddress = page);
+  return (codeAddress = mapCode(hookCode(read, write), 'the syscall hook'));
 }
 
 /** One engine's fast path: the hook's address and its slots, readable and writable from here. */
@@ -109,8 +104,9 @@ export class SyscallFastPath {
   /** `slowPath` is the JavaScript hook's native address (koffi.register). */
   constructor(slowPath: bigint) {
     this.callback = hookAddress();
-    this.user = mapPage('the syscall hook\'s slots');
-    this.slots = new BigInt64Array(koffi.view(this.user, SLOT_WORDS * 8) as ArrayBuffer);
+    const { address, slots } = mapSlots(SLOT_WORDS, 'the syscall hook\'s slots');
+    this.user = address;
+    this.slots = slots;
     this.slots[SLOT.slowPath] = slowPath;
     this.slots[SLOT.budget] = 1n;
   }

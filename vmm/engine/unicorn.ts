@@ -162,11 +162,9 @@ export class Engine {
   onOutWithFastCopy(handler: OutHandler, copy: CopyFastPathOptions): CopyFastPath {
     const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
     this.callbacks.push(cb);
-    const fast = new CopyFastPath(BigInt(koffi.address(cb)), copy);
-    this.copyPath = fast;
-    const hh = [0];
-    check(uc_hook_add(this.handle, hh, HOOK.INSN, fast.callback, fast.user, 1n, 0n, 'int', INSN.OUT), 'uc_hook_add');
-    return fast;
+    this.copyPath = new CopyFastPath(BigInt(koffi.address(cb)), copy);
+    this.addMachineCodeHook(INSN.OUT, this.copyPath);
+    return this.copyPath;
   }
 
   onIn(handler: InHandler): void {
@@ -181,11 +179,9 @@ export class Engine {
   onSyscallFast(slowPath: () => void): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
     this.callbacks.push(cb);
-    const fast = new SyscallFastPath(BigInt(koffi.address(cb)));
-    this.fastPath = fast;
-    const hh = [0];
-    check(uc_hook_add(this.handle, hh, HOOK.INSN, fast.callback, fast.user, 1n, 0n, 'int', INSN.SYSCALL), 'uc_hook_add');
-    return fast;
+    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)));
+    this.addMachineCodeHook(INSN.SYSCALL, this.fastPath);
+    return this.fastPath;
   }
 
   /** CPU exceptions and software interrupts (unicorn does not deliver them itself). */
@@ -213,6 +209,11 @@ export class Engine {
     this.copyPath?.dispose();
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.length = 0;
+  }
+
+  /** Hooks instruction `insn` with the VMM's own machine code (copy-fast-path.ts, syscall-fast-path.ts). */
+  private addMachineCodeHook(insn: number, hook: { readonly callback: bigint; readonly user: bigint }): void {
+    check(uc_hook_add(this.handle, [0], HOOK.INSN, hook.callback, hook.user, 1n, 0n, 'int', insn), 'uc_hook_add');
   }
 
   private addHook(type: number, cb: bigint, insn?: number): void {
