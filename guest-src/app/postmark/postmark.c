@@ -313,18 +313,53 @@ static void subdir_name(int loc, int i, char *buf)
         fit(snprintf(buf, MAX_PATH, "s%d", i), "directory");
 }
 
-/* slot_name -- "[<location>/][s<k>/]<id>" */
+/* put_text -- append text at *at, keeping room for the final NUL */
+static void put_text(char *buf, size_t *at, const char *text)
+{
+    size_t n = strlen(text);
+
+    if (n >= MAX_PATH - *at)
+        die(EXIT_USAGE, "file name too long");
+    memcpy(buf + *at, text, n);
+    *at += n;
+}
+
+/* put_number -- append a non-negative int in decimal */
+static void put_number(char *buf, size_t *at, int value)
+{
+    char digits[16];
+    char *d = digits + sizeof digits;
+    unsigned v = (unsigned)value;
+
+    *--d = '\0';
+    do
+        *--d = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    put_text(buf, at, d);
+}
+
+/*
+ * slot_name -- "[<location>/][s<k>/]<id>". Built by hand rather than with
+ * snprintf: it runs twice per transaction, and under emulation musl's printf
+ * machinery cost more than the file operation the name was for (about 1.3 us
+ * a call in the guest against 0.1 us natively). The original PostMark formats
+ * each name once and keeps it in its file table; this keeps no copy.
+ */
 static void slot_name(const struct slot *f, char *buf)
 {
-    char sub[32] = "";
+    size_t at = 0;
 
-    if (f->subdir >= 0)
-        snprintf(sub, sizeof sub, "s%d/", f->subdir);
-    if (f->loc >= 0)
-        fit(snprintf(buf, MAX_PATH, "%s/%s%d", locs[f->loc].path, sub, f->id),
-            "file");
-    else
-        fit(snprintf(buf, MAX_PATH, "%s%d", sub, f->id), "file");
+    if (f->loc >= 0) {
+        put_text(buf, &at, locs[f->loc].path);
+        put_text(buf, &at, "/");
+    }
+    if (f->subdir >= 0) {
+        put_text(buf, &at, "s");
+        put_number(buf, &at, f->subdir);
+        put_text(buf, &at, "/");
+    }
+    put_number(buf, &at, f->id);
+    buf[at] = '\0';
 }
 
 /* ------------------------------------------------------------------ */
