@@ -43,8 +43,16 @@ export function ensureGuestLib(): string {
   return GUEST_LIB;
 }
 
+/**
+ * Functions the guest library replaces in the C library (guest-src/app/lib/memory.c):
+ * named to the linker as undefined from the start, so it takes them from the guest
+ * library, which it reads before the C library.
+ */
+const REPLACED_LIBC = ['memcpy', 'memmove', 'memset'];
+
 /** musl-gcc -static with the guest headers and library: an unmodified static Linux ELF. */
 export function compileGuest(args: string[]): void {
   const lib = ensureGuestLib();
-  runTool('musl-gcc', ['-static', '-I', GUEST_INCLUDE, ...args, lib], 'musl-tools');
+  const replaced = REPLACED_LIBC.map((name) => `-Wl,--undefined=${name}`);
+  runTool('musl-gcc', ['-static', '-I', GUEST_INCLUDE, ...replaced, ...args, lib], 'musl-tools');
 }

@@ -34,10 +34,12 @@ describe('booting a guest program', () => {
     expect(r.status).toBe(0);
   });
 
-  it('gives the C library working malloc (tens of MiB), mmap, munmap and brk', () => {
+  it('gives the C library working malloc (tens of MiB), mmap, munmap and brk, and exact memcpy, memmove and memset', () => {
     const r = runVm([guestBin('tests', 'memory')]);
     const c = checks(r.stdout);
-    expect(c).toEqual({ 'malloc 48 MiB': true, '10000 small mallocs': true, 'mmap/munmap': true, brk: true, 'printf %f': true });
+    expect(c).toEqual({
+      'malloc 48 MiB': true, '10000 small mallocs': true, 'mmap/munmap': true, brk: true, 'memcpy/memmove/memset': true, 'printf %f': true,
+    });
     expect(r.status).toBe(0);
   });
 
