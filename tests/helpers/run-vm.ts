@@ -11,8 +11,17 @@ export const guestBin = (group: string, name: string) => path.join(ROOT, 'build'
 
 export interface VmResult { status: number | null; stdout: Buffer; stderr: string }
 
+/**
+ * A VM still running after this long is killed (status null): a guest that hangs
+ * then fails its test instead of outliving it and loading the machine for the
+ * rest of the run (vitest's own limit is 120 s).
+ */
+const VM_TIMEOUT_MS = 110_000;
+
 export function runVm(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): VmResult {
-  const r = spawnSync(process.execPath, [...VMM_NODE_ARGS, ...args], { input: opts.input, env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...VMM_NODE_ARGS, ...args], {
+    input: opts.input, env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, maxBuffer: 64 << 20, timeout: VM_TIMEOUT_MS, killSignal: 'SIGKILL',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
@@ -24,7 +33,11 @@ export function runVmAsync(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => { err += d; });
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: err }));
+    const timer = setTimeout(() => child.kill('SIGKILL'), VM_TIMEOUT_MS);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(out), stderr: err });
+    });
   });
 }
 

@@ -12,7 +12,7 @@
 // per stop. A slice therefore ends only at exact instruction boundaries: after an
 // instruction count (exact but slow, so used only while something else may need
 // this thread, see runSlice); when a `syscall` finds the slice over (the VMM looks
-// at one call in 16, or at the next one when asked, and sends it through the
+// at one call in 64, or at the next one when asked, and sends it through the
 // kernel's preemption stub, whose one-byte `out` stops the engine cleanly,
 // cpu/syscall.ts); at `hlt`; at a fault; and when the guest exits
 // (docs/architecture.md has the measurements).
