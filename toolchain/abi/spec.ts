@@ -45,6 +45,7 @@ export const PORTS: Constant[] = [
   { name: 'TIMER', value: 0xd00, doc: 'arm this vCPU\'s one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}' },
   { name: 'IPI', value: 0xd40, doc: 'send VEC_IPI to the vCPU whose number is the value written' },
   { name: 'CODE_CHANGED', value: 0xe00, doc: 'code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange}' },
+  { name: 'SWITCH', value: 0xe40, doc: 'the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there)' },
 ];
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
@@ -242,6 +243,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'ready_tasks', type: 'u64', doc: 'guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0)' },
       { name: 'preload_addr', type: 'u64', doc: 'address of the --preload archive (0: none); its pages are the kernel\'s to free' },
       { name: 'preload_size', type: 'u64', doc: 'bytes of the --preload archive' },
+      { name: 'switch_exit', type: 'u64', doc: 'VMM-written, changed between time slices: while not 0 the kernel announces every switch to another thread (PORT_SWITCH)' },
     ],
   },
 ];

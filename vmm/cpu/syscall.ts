@@ -5,9 +5,8 @@
 // only RCX = return address and a jump to LSTAR: three engine calls per system call.
 // A hook in machine code makes them (engine/syscall-fast-path.ts); this gate is the
 // JavaScript side it hands over to: for the first call (it learns LSTAR and CSTAR
-// and tells the fast path), then once every CHECK_EVERY calls, at the next call
-// when the VMM asks for it, and at every call while the fast path's watched word
-// (the guest's count of threads waiting for a CPU, in an uncounted slice) is not 0.
+// and tells the fast path), then once every CHECK_EVERY calls, or at the next call
+// when the VMM asks for it.
 //
 // When the vCPU's time slice is over, the jump goes to CSTAR instead: the kernel's
 // preemption stub, whose `out` ends the slice at an exact boundary (cpu/vm-loop.ts
@@ -18,8 +17,9 @@ import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 
 /**
  * How many system calls run in machine code between two looks from the VMM, which
- * ends the slice there if its time is up (threads waiting for a CPU the machine
- * code notices by itself, cpu/vcpu.ts). Each look is a call into
+ * ends the slice there if its time is up or, in an uncounted slice, a thread waits
+ * for a CPU. (That a waiting thread gets the CPU does not depend on these looks: the
+ * kernel announces a switch that leaves threads waiting, PORT.SWITCH.) Each look is a call into
  * JavaScript (about 1 us with the state it reads and writes): at every 16th call
  * a getpid round trip cost 344-410 ns, at every 64th 300 ns, at every 256th 283-315.
  */

@@ -54,8 +54,6 @@ export class Vcpu {
   /** The machine-code COPY hook (absent when hypercalls are traced), and its COPYs counted so far. */
   private copyPath: CopyFastPath | undefined;
   private copiesCounted = 0;
-  /** Host address of the guest's count of threads waiting for a CPU (BootInfo.ready_tasks). */
-  private readonly readyTasksWord: bigint;
   private pending: PendingFault | undefined;
   private crash: string | undefined;
   private stopRequested = false;
@@ -64,12 +62,18 @@ export class Vcpu {
     const { mem, bus, stats, trace } = opts;
     // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
     this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
-    this.readyTasksWord = BigInt(hostAddress(mem.bytes) + MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks);
 
     const onOut = (port: number, size: number, value: number): void => {
       if (port === PORT.PREEMPT) {
         // The kernel's preemption stub: end the slice here, resume at the syscall entry.
         this.resumeAt = this.gate.entry;
+        this.requestStop();
+        return;
+      }
+      if (port === PORT.SWITCH) {
+        // The kernel gives the CPU to another thread during an uncounted slice:
+        // end the slice here (the next one is counted if anything waits).
+        this.resumeAt = BigInt(value);
         this.requestStop();
         return;
       }
@@ -96,10 +100,8 @@ export class Vcpu {
       stats?.count('syscall-slow');
       // Past the slice's end, enter through the kernel's preemption stub (syscall.ts).
       // An uncounted slice also ends as soon as a thread waits for a CPU: the next,
-      // counted, slice can then preempt whatever this system call switches to (a
-      // thread that never calls the kernel, say). The machine code watches the
-      // guest's count of waiting threads during such a slice, so that is the very
-      // next system call, not one of the next CHECK_EVERY.
+      // counted, slice can then preempt whatever this system call switches to. (A
+      // switch within the slice ends it too: PORT.SWITCH above.)
       const preempt = process.hrtime.bigint() >= this.sliceEnd ||
         (!this.counted && mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks) > 0n);
       this.guarded(() => this.gate.enter(preempt));
@@ -157,7 +159,9 @@ export class Vcpu {
   run(sliceEnd = 0xffff_ffff_ffff_ffffn, instructions = 0): VcpuOutcome {
     this.sliceEnd = sliceEnd;
     this.counted = instructions > 0;
-    this.fast.watch(this.counted ? undefined : this.readyTasksWord);
+    // Only an uncounted slice needs to hear of thread switches (a counted one ends by
+    // itself); one vCPU runs at a time, so the one shared word is this vCPU's.
+    this.opts.mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.switch_exit, this.counted ? 0n : 1n);
     for (;;) {
       let failure: UnicornError | undefined;
       try {

@@ -1,20 +1,17 @@
 // The `syscall` transition in machine code instead of JavaScript. Unicorn runs a
 // hook for every `syscall` (it does not implement the instruction); a JavaScript
 // hook costs a call from C into V8 plus three FFI calls back into the library, and
-// made a getpid 1.0 to 1.4 us. This hook is 145 bytes of x86-64 that make the same
+// made a getpid 1.0 to 1.4 us. This hook is 134 bytes of x86-64 that make the same
 // three library calls from C: measured on a bare engine, 76 to 90 ns per `syscall`
 // against 510 to 750 ns for the JavaScript hook.
 //
 // What it does per `syscall` (user data: the SLOT words below, one set per engine):
 //   count += 1
-//   if LSTAR is not known yet, the watched word is not 0, or --budget reaches 0:
-//     tail-call the JavaScript hook
+//   if LSTAR is not known yet, or --budget reaches 0: tail-call the JavaScript hook
 //   RCX = RIP + 2 (the return address), RIP = LSTAR - 2 (unicorn adds the 2 back)
 // so everything that needs judgement (preemption at the end of a time slice, the
 // first call, before the kernel's entry is known) still happens in JavaScript
-// (cpu/syscall.ts), once every `budget` system calls, when the VMM asks for it, and
-// as long as the word the VMM watches is not 0 (the guest's count of threads waiting
-// for a CPU, during a slice that nothing else can end: cpu/vcpu.ts).
+// (cpu/syscall.ts), once every `budget` system calls or when the VMM asks for it.
 //
 // The code is built once per process into a page of its own (read and execute
 // only), with the addresses of uc_reg_read and uc_reg_write filled in.
@@ -23,8 +20,8 @@ import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 
 /** Offsets into an engine's slots (64-bit words). */
-const SLOT = { scratch: 0, lstarMinus2: 1, budget: 2, count: 3, slowPath: 4, watch: 5, zero: 6 } as const;
-const SLOT_WORDS = 7;
+const SLOT = { scratch: 0, lstarMinus2: 1, budget: 2, count: 3, slowPath: 4 } as const;
+const SLOT_WORDS = 5;
 const ALL_TO_JAVASCRIPT = process.env.UNIKV_SYSCALL_HOOK === 'js';
 
 const UC_X86_REG_RIP = 41;
@@ -57,13 +54,9 @@ function hookCode(ucRegRead: bigint, ucRegWrite: bigint): number[] {
     0xc3, //                                ret
   ];
   const budget = [
-    0x49, 0x8b, 0x44, 0x24, disp8(SLOT.watch), //      mov rax, [r12 + watch]
-    0x48, 0x83, 0x38, 0x00, //              cmp qword [rax], 0
-    0x75, 0, //                             jne .slow               ; the watched word asks for the VMM
     0x49, 0xff, 0x4c, 0x24, disp8(SLOT.budget), //     dec qword [r12 + budget]
     0x74, transition.length, //             jz .slow                ; time for the VMM to look
   ];
-  budget[10] = budget.length - 11 + transition.length;
   return [
     0x53, //                                push rbx
     0x41, 0x54, //                          push r12
@@ -116,15 +109,6 @@ export class SyscallFastPath {
     this.slots = slots;
     this.slots[SLOT.slowPath] = slowPath;
     this.slots[SLOT.budget] = 1n;
-    this.watch(undefined);
-  }
-
-  /**
-   * While the 64-bit word at host address `word` is not 0, every system call goes to
-   * the JavaScript hook; undefined watches nothing (a word of the slots that stays 0).
-   */
-  watch(word: bigint | undefined): void {
-    this.slots[SLOT.watch] = word ?? this.user + BigInt(SLOT.zero * 8);
   }
 
   /** The kernel's system-call entry (LSTAR): from now on the hook jumps there itself. */

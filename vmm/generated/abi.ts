@@ -58,6 +58,8 @@ export const PORT = {
   IPI: 0xd40,
   /** code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
   CODE_CHANGED: 0xe00,
+  /** the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there) */
+  SWITCH: 0xe40,
 } as const;
 
 export const PORT_NAMES: Record<number, string> = {
@@ -88,6 +90,7 @@ export const PORT_NAMES: Record<number, string> = {
   0xd00: 'TIMER',
   0xd40: 'IPI',
   0xe00: 'CODE_CHANGED',
+  0xe40: 'SWITCH',
 };
 
 /** Guest-physical memory map. */
@@ -632,5 +635,7 @@ export const BootInfo = {
   preload_addr: 152,
   /** bytes of the --preload archive */
   preload_size: 160,
-  SIZE: 168,
+  /** VMM-written, changed between time slices: while not 0 the kernel announces every switch to another thread (PORT_SWITCH) */
+  switch_exit: 168,
+  SIZE: 176,
 } as const;

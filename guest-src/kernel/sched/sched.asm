@@ -189,6 +189,7 @@ schedule_locked:
 ; switch_to -- save this task's kernel context, release sched_lock, resume another
 ;  IN:  RDI = current Task, RSI = next Task (sched_lock held)
 ;  OUT: returns in the next task's context, sched_lock released
+;  Clobbers: RAX, RDX
 switch_to:
 	push rbx
 	push rbp
@@ -199,7 +200,19 @@ switch_to:
 	fxsave [rdi + Task.fpu]
 	mov [rdi + Task.rsp], rsp
 	SPIN_UNLOCK [sched_lock]           ; our context is saved: others may run us now
-	mov rsp, [rsi + Task.rsp]
+	; While the VMM runs this vCPU without counting instructions it cannot end the
+	; time slice by itself, and the next task might never make a system call. If
+	; other tasks still wait for a CPU, say so here, with no lock held: the VMM ends
+	; the slice, and the next one counts (docs/architecture.md).
+	mov rax, [boot_info]
+	cmp qword [rax + BootInfo.switch_exit], 0
+	je .load
+	cmp qword [rax + BootInfo.ready_tasks], 0
+	je .load
+	mov eax, .load                     ; where to continue (the kernel lies below 4 GiB)
+	mov edx, PORT_SWITCH
+	out dx, eax
+.load:	mov rsp, [rsi + Task.rsp]
 	fxrstor [rsi + Task.fpu]
 	pop r15
 	pop r14

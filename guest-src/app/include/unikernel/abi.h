@@ -32,6 +32,7 @@
 #define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
 #define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
 #define UK_PORT_CODE_CHANGED 0xe00 /* code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
+#define UK_PORT_SWITCH 0xe40 /* the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there) */
 
 #define UK_PAGE_SIZE 0x1000ULL /* bytes per page */
 #define UK_NULL_GUARD_END 0x1000ULL /* [0, 0x1000) is never mapped: NULL dereferences fault */
@@ -348,7 +349,8 @@ struct __attribute__((packed)) uk_BootInfo {
   uint64_t ready_tasks; /* guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0) */
   uint64_t preload_addr; /* address of the --preload archive (0: none); its pages are the kernel's to free */
   uint64_t preload_size; /* bytes of the --preload archive */
+  uint64_t switch_exit; /* VMM-written, changed between time slices: while not 0 the kernel announces every switch to another thread (PORT_SWITCH) */
 };
-_Static_assert(sizeof(struct uk_BootInfo) == 168, "uk_BootInfo layout");
+_Static_assert(sizeof(struct uk_BootInfo) == 176, "uk_BootInfo layout");
 
 #endif
