@@ -15,6 +15,18 @@ static int check(const char *name, int ok)
 	return ok ? 0 : 1;
 }
 
+/* memmove(buf + to, buf + from, n) on a copy of `start`, against a byte loop */
+static int move_agrees(const unsigned char *start, size_t to, size_t from, size_t n)
+{
+	static unsigned char buf[512], want[512];
+
+	memcpy(buf, start, sizeof buf);
+	memcpy(want, start, sizeof want);
+	for (size_t i = 0; i < n; i++)
+		want[to + i] = start[from + i];
+	return memmove(buf + to, buf + from, n) == buf + to && !memcmp(buf, want, sizeof buf);
+}
+
 /* Every length to 300 at every alignment mod 16 of both ends, and overlaps both
  * ways for memmove; each result checked byte by byte, bytes around it untouched. */
 static int string_routines_agree(void)
@@ -35,17 +47,7 @@ static int string_routines_agree(void)
 					return 0;
 				/* memmove within one buffer: source above and below the destination */
 				size_t d = 64 + da, s = 64 + sa + (n & 1 ? 0 : n / 3);
-				memcpy(a, b, sizeof a);
-				memcpy(want, b, sizeof b);
-				for (size_t i = 0; i < n; i++)
-					want[d + i] = b[s + i];
-				if (memmove(a + d, a + s, n) != a + d || memcmp(a, want, sizeof a))
-					return 0;
-				memcpy(a, b, sizeof a);
-				memcpy(want, b, sizeof b);
-				for (size_t i = 0; i < n; i++)
-					want[s + i] = b[d + i];
-				if (memmove(a + s, a + d, n) != a + s || memcmp(a, want, sizeof a))
+				if (!move_agrees(b, d, s, n) || !move_agrees(b, s, d, n))
 					return 0;
 				memcpy(want, b, sizeof b);
 				for (size_t i = 0; i < n; i++)
