@@ -96,9 +96,6 @@ function typescript(): string {
   return out.join('\n') + '\n';
 }
 
-/** The repository root, from dist/toolchain/abi or toolchain/abi alike (the nearest package.json up). */
-const ROOT = PROJECT_ROOT;
-
 export const GENERATED: Record<string, () => string> = {
   'guest-src/kernel/generated/abi.inc': nasm,
   'guest-src/app/include/unikernel/abi.h': cHeader,
@@ -106,14 +103,14 @@ export const GENERATED: Record<string, () => string> = {
 };
 
 /** Names of generated files whose content differs from what the spec renders. */
-export function staleFiles(base = ROOT): string[] {
+export function staleFiles(base = PROJECT_ROOT): string[] {
   return Object.entries(GENERATED).filter(([file, render]) => {
     const p = path.join(base, file);
     return !fs.existsSync(p) || fs.readFileSync(p, 'utf8') !== render();
   }).map(([file]) => file);
 }
 
-export function writeAll(base = ROOT): string[] {
+export function writeAll(base = PROJECT_ROOT): string[] {
   const changed = staleFiles(base);
   for (const file of changed) {
     fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });

@@ -64,16 +64,11 @@ export class Vcpu {
     this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
 
     const onOut = (port: number, size: number, value: number): void => {
-      if (port === PORT.PREEMPT) {
-        // The kernel's preemption stub: end the slice here, resume at the syscall entry.
-        this.resumeAt = this.gate.entry;
-        this.requestStop();
-        return;
-      }
-      if (port === PORT.SWITCH) {
-        // The kernel gives the CPU to another thread during an uncounted slice:
-        // end the slice here (the next one is counted if anything waits).
-        this.resumeAt = BigInt(value);
+      // The two ports where the kernel lets a slice end at an exact boundary: its
+      // preemption stub (resume at the syscall entry), and a thread switch during an
+      // uncounted slice (resume where it says; the next slice counts if anything waits).
+      if (port === PORT.PREEMPT || port === PORT.SWITCH) {
+        this.resumeAt = port === PORT.PREEMPT ? this.gate.entry : BigInt(value);
         this.requestStop();
         return;
       }

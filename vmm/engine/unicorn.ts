@@ -73,6 +73,11 @@ const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
 // Two of the library's performance defects, fixed before any engine exists (libunicorn-fixes.ts).
 export const libunicornFixes = applyLibunicornFixes();
 
+/** An OUT hook's native callback for `handler` (the caller keeps it for unregistering). */
+function outCallback(handler: OutHandler): bigint {
+  return koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
+}
+
 function check(code: number, call: string): void {
   if (code !== 0) throw new UnicornError(code, call, String(uc_strerror(code)));
 }
@@ -151,8 +156,7 @@ export class Engine {
   }
 
   onOut(handler: OutHandler): void {
-    const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
-    this.addHook(HOOK.INSN, cb, INSN.OUT);
+    this.addHook(HOOK.INSN, outCallback(handler), INSN.OUT);
   }
 
   /**
@@ -160,7 +164,7 @@ export class Engine {
    * `handler` sees every other `out`, and COPY blocks that lie outside RAM.
    */
   onOutWithFastCopy(handler: OutHandler, copy: CopyFastPathOptions): CopyFastPath {
-    const cb = koffi.register((_uc: unknown, port: number, size: number, value: number) => handler(port, size, value), koffi.pointer(OutHook));
+    const cb = outCallback(handler);
     this.callbacks.push(cb);
     this.copyPath = new CopyFastPath(BigInt(koffi.address(cb)), copy);
     this.addMachineCodeHook(INSN.OUT, this.copyPath);
