@@ -402,6 +402,39 @@ static void read_all(int fd, char *p, size_t n, const char *name)
     } while (n > 0);
 }
 
+/* open_stream -- fopen, buffered the way glibc would buffer it.
+ *
+ * glibc gives a stream a buffer of the file's st_blksize (4096 on tmpfs and ext4) and
+ * moves transfers of a whole buffer or more straight between the caller and the
+ * file. musl buffers every stream in 1024 bytes and always reads ahead into its
+ * buffer. With the same PostMark work the guest build (musl) therefore made about
+ * 40% more system calls than the native build (glibc) with the defaults (strace on
+ * /dev/shm: 9,792 against 7,000, twice the writes and three times the reads), and
+ * would copy every block through its buffer with large blocks. A comparison of file
+ * systems should not be one of C libraries, so under another C library the stream
+ * gets a 4096-byte buffer when the transfers (`block`) are smaller than that, and no
+ * buffer when they are not. glibc keeps its own policy. */
+static FILE *open_stream(const char *name, const char *mode, int block)
+{
+    FILE *fp = fopen(name, mode);
+#ifndef __GLIBC__
+    /* musl keeps 8 bytes of a buffer for ungetc: 4096 remain for data.
+     * PostMark has one stream open at a time. */
+    static char buffer[4096 + 8];
+    int ok = 0;
+
+    if (fp && block < 4096)
+        ok = setvbuf(fp, buffer, _IOFBF, sizeof buffer);
+    else if (fp)
+        ok = setvbuf(fp, NULL, _IONBF, 0);
+    if (ok != 0)
+        die(EXIT_IO, "cannot set the stream buffer for '%s'", name);
+#else
+    (void)block;
+#endif
+    return fp;
+}
+
 /* put_data -- write size bytes of source in write_block pieces, then close */
 static void put_data(int fd, FILE *fp, int size, const char *name)
 {
@@ -501,7 +534,7 @@ static void create_file(void)
     slot_name(f, name);
 
     if (buffered) {
-        FILE *fp = fopen(name, "w");
+        FILE *fp = open_stream(name, "w", write_block);
 
         if (!fp)
             die(EXIT_IO, "cannot create '%s': %s", name, strerror(errno));
@@ -521,7 +554,7 @@ static void read_file(int i)
 
     slot_name(&table[i], name);
     if (buffered) {
-        FILE *fp = fopen(name, "r");
+        FILE *fp = open_stream(name, "r", read_block);
 
         if (!fp)
             die(EXIT_IO, "cannot open '%s' for reading: %s", name,
@@ -549,7 +582,7 @@ static void append_file(int i)
         return;                        /* already full: no I/O, no draw */
     slot_name(&table[i], name);
     if (buffered)
-        fp = fopen(name, "a");
+        fp = open_stream(name, "a", write_block);
     else
         fd = open(name, O_RDWR | O_APPEND);
     if (!fp && fd < 0)
