@@ -251,6 +251,19 @@ static void t_errors(void) {
     longpath[4999] = 0;
     ERR(open(longpath, O_RDONLY), ENAMETOOLONG);
     free(longpath);
+    /* PATH_MAX (4096) counts the NUL: 4095 characters are a path (here one that names
+     * nothing), 4096 are too long. The kernel copies paths a word at a time. */
+    char *edge = malloc(4097);
+    for (int i = 0; i < 4096; i += 2) {
+        edge[i] = '/';
+        edge[i + 1] = 'e';
+    }
+    edge[4095] = 0;
+    ERR(open(edge, O_RDONLY), ENOENT);
+    edge[4095] = 'e';
+    edge[4096] = 0;
+    ERR(open(edge, O_RDONLY), ENAMETOOLONG);
+    free(edge);
     ERR(read(999, name, 1), EBADF);
     ERR(close(999), EBADF);
     ERR(close(-1), EBADF);

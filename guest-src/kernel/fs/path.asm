@@ -32,6 +32,11 @@ section .text
 
 ; -----------------------------------------------------------------------------
 ; copy_user_path -- copy the program's NUL-terminated path into a kernel buffer
+;
+; Eight bytes a turn while a whole word lies inside RAM and inside PATH_MAX (byte
+; by byte only near either end): under the engine every turn of a loop is a few
+; translated blocks, and a byte loop was 49 blocks per PostMark transaction. Bytes
+; copied past the NUL land inside the buffer and mean nothing.
 ;  IN:  RDI = program address, RSI = buffer (PATH_MAX bytes)
 ;  OUT: RAX = length, or -EFAULT, -ENAMETOOLONG, -ENOENT (empty path)
 ;  Clobbers: RCX, RDX
@@ -43,6 +48,34 @@ copy_user_path:
 	jae .efault
 	sub rcx, rdi                       ; bytes before the end of RAM
 	xor eax, eax
+	push r8
+	push r9
+	mov r9, 0x0101010101010101
+.word:	lea rdx, [rax + 8]
+	cmp rdx, rcx
+	ja .tail
+	cmp rdx, PATH_MAX
+	ja .tail
+	mov rdx, [rdi + rax]
+	mov [rsi + rax], rdx
+	mov r8, rdx                        ; a zero byte in RDX: (x - 0x01..) & ~x & 0x80..
+	sub r8, r9
+	not rdx
+	and r8, rdx
+	mov rdx, r9
+	shl rdx, 7
+	and r8, rdx
+	jnz .nul
+	add rax, 8
+	jmp .word
+.nul:	bsf r8, r8                         ; the lowest flagged byte is the first NUL
+	shr r8, 3
+	add rax, r8
+	pop r9
+	pop r8
+	jmp .done
+.tail:	pop r9                             ; near the end of RAM or of PATH_MAX
+	pop r8
 .byte:	cmp rax, rcx
 	jae .efault
 	cmp rax, PATH_MAX
