@@ -38,20 +38,32 @@ kzero:
 	add rdi, rdx
 	xor ecx, ecx
 	ret
-.emulated:
+.emulated:	; 32 bytes a turn: `rep stos` is one translated-block pass per repetition
 	xor eax, eax
 	mov rcx, rdx
-	shr rcx, 3
-	rep stosq
-	mov ecx, edx
-	and ecx, 7
-	rep stosb
+	cmp rcx, 32
+	jb .words
+.wide:	mov [rdi], rax
+	mov [rdi + 8], rax
+	mov [rdi + 16], rax
+	mov [rdi + 24], rax
+	add rdi, 32
+	sub rcx, 32
+	cmp rcx, 32
+	jae .wide
+.words:	cmp rcx, 8
+	jb .bytes
+	mov [rdi], rax
+	add rdi, 8
+	sub rcx, 8
+	jmp .words
+.bytes:	rep stosb
 	ret
 
 ; -----------------------------------------------------------------------------
 ; kmemcpy -- copy bytes. Large copies go to the VMM (COPY hypercall): every guest
 ; memory access is slow under emulation, a host memmove is not. Small ones, and any
-; the VMM refuses, use rep movs (8 bytes at a time, then the tail).
+; the VMM refuses, stay in the guest (16 bytes a turn, then the tail).
 ;  IN:  RDI = destination, RSI = source, RDX = length
 ;  OUT: RDI and RSI advanced by the length, as rep movs leaves them
 ;  Clobbers: RCX
@@ -75,11 +87,22 @@ kmemcpy:
 	add rsi, rdx
 	xor ecx, ecx
 	ret
-.emulated:
+.emulated:	; 16 bytes a turn (front to back, like rep movs), then the tail
+	push rax
+	push r8
 	mov rcx, rdx
-	shr rcx, 3
-	rep movsq
-	mov ecx, edx
-	and ecx, 7
-	rep movsb
+	cmp rcx, 16
+	jb .tail
+.wide:	mov rax, [rsi]
+	mov r8, [rsi + 8]
+	mov [rdi], rax
+	mov [rdi + 8], r8
+	add rsi, 16
+	add rdi, 16
+	sub rcx, 16
+	cmp rcx, 16
+	jae .wide
+.tail:	pop r8
+	pop rax
+	rep movsb                          ; fewer than 16
 	ret

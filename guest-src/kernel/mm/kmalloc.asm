@@ -61,13 +61,16 @@ kmalloc:
 	jmp .out                           ; object 0 is the caller's, still zero
 .pop:	mov rdx, [rax]
 	mov [kmalloc_free + rcx * 8], rdx
-	mov rdx, rax                       ; freed objects hold old data: clear
-	mov rdi, rax
-	mov rcx, rbx
-	shr rcx, 3
-	xor eax, eax
-	rep stosq
-	mov rax, rdx
+	mov rdi, rax                       ; freed objects hold old data: clear, 32
+	lea rcx, [rax + rbx]               ; bytes a turn (a class is a multiple of 32;
+	xor edx, edx                       ; rep stos is a block pass per 8 bytes)
+.clear:	mov [rdi], rdx
+	mov [rdi + 8], rdx
+	mov [rdi + 16], rdx
+	mov [rdi + 24], rdx
+	add rdi, 32
+	cmp rdi, rcx
+	jb .clear
 .out:	SPIN_UNLOCK [kmalloc_lock]
 	pop rbx
 	ret
