@@ -243,7 +243,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'ready_tasks', type: 'u64', doc: 'guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0)' },
       { name: 'preload_addr', type: 'u64', doc: 'address of the --preload archive (0: none); its pages are the kernel\'s to free' },
       { name: 'preload_size', type: 'u64', doc: 'bytes of the --preload archive' },
-      { name: 'switch_exit', type: 'u64', doc: 'VMM-written, changed between time slices: while not 0 the kernel announces every switch to another thread (PORT_SWITCH)' },
+      { name: 'switch_exit', type: 'u64', doc: 'VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH)' },
     ],
   },
 ];

@@ -635,7 +635,7 @@ export const BootInfo = {
   preload_addr: 152,
   /** bytes of the --preload archive */
   preload_size: 160,
-  /** VMM-written, changed between time slices: while not 0 the kernel announces every switch to another thread (PORT_SWITCH) */
+  /** VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */
   switch_exit: 168,
   SIZE: 176,
 } as const;

@@ -61,16 +61,15 @@ kmalloc:
 	jmp .out                           ; object 0 is the caller's, still zero
 .pop:	mov rdx, [rax]
 	mov [kmalloc_free + rcx * 8], rdx
-	mov rdi, rax                       ; freed objects hold old data: clear, 32
-	lea rcx, [rax + rbx]               ; bytes a turn (a class is a multiple of 32;
-	xor edx, edx                       ; rep stos is a block pass per 8 bytes)
-.clear:	mov [rdi], rdx
-	mov [rdi + 8], rdx
-	mov [rdi + 16], rdx
-	mov [rdi + 24], rdx
-	add rdi, 32
-	cmp rdi, rcx
-	jb .clear
+	SPIN_UNLOCK [kmalloc_lock]
+	; A freed object holds old data: clear it outside the lock (it is ours now).
+	push rax
+	mov rdi, rax
+	mov rdx, rbx
+	call kzero
+	pop rax
+	pop rbx
+	ret
 .out:	SPIN_UNLOCK [kmalloc_lock]
 	pop rbx
 	ret

@@ -349,7 +349,7 @@ struct __attribute__((packed)) uk_BootInfo {
   uint64_t ready_tasks; /* guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0) */
   uint64_t preload_addr; /* address of the --preload archive (0: none); its pages are the kernel's to free */
   uint64_t preload_size; /* bytes of the --preload archive */
-  uint64_t switch_exit; /* VMM-written, changed between time slices: while not 0 the kernel announces every switch to another thread (PORT_SWITCH) */
+  uint64_t switch_exit; /* VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */
 };
 _Static_assert(sizeof(struct uk_BootInfo) == 176, "uk_BootInfo layout");
 
