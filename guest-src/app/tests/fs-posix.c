@@ -390,6 +390,48 @@ static void t_symlinks(void) {
     unlink(P("ln")); unlink(P("target"));
 }
 
+/* Names of every length from 1 to 24 that share their prefixes, so that a lookup
+ * must tell apart names equal in their first 8 or 16 bytes (the kernel hashes and
+ * compares names a word at a time and finds the end of a component the same way). */
+static void t_names(void) {
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwx\xc3\xa9\x01";
+    char name[64], path[1024], want[16], got[64];
+    CHECK(mkdir(P("nm"), 0755) == 0);
+    for (int len = 1; len <= 26; len++) {
+        memcpy(name, alphabet, len);
+        name[len] = 0;
+        snprintf(path, sizeof path, "%s/%s", P("nm"), name);
+        snprintf(want, sizeof want, "%d", len);
+        write_file(path, want);
+    }
+    for (int len = 1; len <= 26; len++) {
+        memcpy(name, alphabet, len);
+        name[len] = 0;
+        snprintf(want, sizeof want, "%d", len);
+        snprintf(path, sizeof path, "%s//%s", P("nm"), name);   /* doubled slash */
+        CHECK(read_file(path, got, sizeof got) == (int)strlen(want) && strcmp(got, want) == 0);
+        name[len - 1] = 'Z';                                      /* last byte differs */
+        snprintf(path, sizeof path, "%s/%s", P("nm"), name);
+        ERR(open(path, O_RDONLY), ENOENT);
+    }
+    /* Directories named 8 and 9 bytes long in the middle of a path, trailing slashes. */
+    CHECK(mkdir(P("nm/ABCDEFGH"), 0755) == 0 && mkdir(P("nm/ABCDEFGH/ABCDEFGHI"), 0755) == 0);
+    write_file(P("nm/ABCDEFGH/ABCDEFGHI/f"), "deep");
+    CHECK(read_file(P("nm/ABCDEFGH///ABCDEFGHI//f"), got, sizeof got) == 4 && strcmp(got, "deep") == 0);
+    struct stat st;
+    CHECK(stat(P("nm/ABCDEFGH/ABCDEFGHI/"), &st) == 0 && S_ISDIR(st.st_mode));
+    ERR(stat(P("nm/ABCDEFGH/ABCDEFGH/f"), &st), ENOENT);
+    CHECK(unlink(P("nm/ABCDEFGH/ABCDEFGHI/f")) == 0);
+    CHECK(rmdir(P("nm/ABCDEFGH/ABCDEFGHI")) == 0 && rmdir(P("nm/ABCDEFGH")) == 0);
+    for (int len = 1; len <= 26; len++) {
+        memcpy(name, alphabet, len);
+        name[len] = 0;
+        snprintf(path, sizeof path, "%s/%s", P("nm"), name);
+        CHECK(unlink(path) == 0);
+    }
+    CHECK(rmdir(P("nm")) == 0);
+}
+
 static struct { const char *name; void (*fn)(void); int host; } tests[] = {
     {"create and read back", t_create_read, 1},
     {"seek and positioned io", t_seek, 1},
@@ -405,6 +447,7 @@ static struct { const char *name; void (*fn)(void); int host; } tests[] = {
     {"dup and fcntl", t_dup, 1},
     {"readv and writev", t_vectors, 1},
     {"cwd", t_cwd, 1},
+    {"names", t_names, 1},
     {"symlinks", t_symlinks, 0},
 };
 

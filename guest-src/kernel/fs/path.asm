@@ -143,15 +143,35 @@ walk:
 	mov qword [rbx + Walk.flags], WALK_DOT
 	jmp .ok
 .component:
-	; [r13, r15) is the component; RDX skips the slashes after it.
+	; [r13, r15) is the component; RDX skips the slashes after it. The end (a NUL or
+	; a '/') is found a word at a time, like the NUL in copy_user_path: the zero-byte
+	; test on the word and on the word XOR '/' in every byte; the lowest flagged
+	; byte of either is the first end. The path is NUL-terminated within PATH_MAX
+	; and the buffers have 8 spare bytes, so no word read leaves the buffer.
 	mov r15, r13
-.scan:	mov al, [r15]
-	test al, al
-	jz .scanned
-	cmp al, '/'
-	je .scanned
-	inc r15
+	mov r9, 0x0101010101010101
+	mov r10, 0x2f2f2f2f2f2f2f2f
+	mov r11, r9
+	shl r11, 7                         ; 0x80 in every byte
+.scan:	mov rax, [r15]
+	mov rcx, rax
+	sub rcx, r9
+	mov rdx, rax
+	not rdx
+	and rcx, rdx                       ; zero bytes
+	xor rax, r10
+	mov rdx, rax
+	sub rdx, r9
+	not rax
+	and rdx, rax                       ; '/' bytes
+	or rcx, rdx
+	and rcx, r11
+	jnz .end
+	add r15, 8
 	jmp .scan
+.end:	bsf rcx, rcx
+	shr ecx, 3
+	add r15, rcx
 .scanned:
 	mov rcx, r15
 	sub rcx, r13
