@@ -340,6 +340,21 @@ static void t_vectors(void) {
     struct iovec r[2] = {{a, 4}, {b, 16}};
     CHECK(lseek(fd, 0, SEEK_SET) == 0);
     CHECK(readv(fd, r, 2) == 11 && memcmp(a, "hell", 4) == 0 && strcmp(b, "o world") == 0);
+    /* Empty iovecs move nothing, before, between or after the others; alone, the
+     * call still answers for the descriptor. */
+    struct iovec e[4] = {{"x", 0}, {"AB", 2}, {"y", 0}, {"C", 1}};
+    CHECK(writev(fd, e, 4) == 3);
+    CHECK(writev(fd, e, 1) == 0 && writev(fd, e + 2, 1) == 0);
+    CHECK(pread(fd, b, 16, 11) == 3 && memcmp(b, "ABC", 3) == 0);
+    char c[2] = {0};
+    struct iovec re[3] = {{a, 0}, {c, 2}, {b, 0}};
+    CHECK(lseek(fd, 11, SEEK_SET) == 11);
+    CHECK(readv(fd, re, 3) == 2 && memcmp(c, "AB", 2) == 0);
+    int ro = open(P("vec"), O_RDONLY);
+    ERR(writev(ro, e, 1), EBADF);
+    ERR(writev(ro, e, 3), EBADF);
+    close(ro);
+    ERR(writev(ro, e, 1), EBADF);
     close(fd);
     unlink(P("vec"));
 }

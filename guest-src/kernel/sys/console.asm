@@ -84,9 +84,18 @@ vector_io:
 	jc .efault
 .next:	test r14, r14
 	jz .done
-	mov rdi, r12
-	mov rsi, [r13]                     ; iov_base
 	mov rdx, [r13 + 8]                 ; iov_len
+	test rdx, rdx
+	jnz .move
+	; An empty iovec moves nothing: skip it (musl's stdio passes one in most of its
+	; writev calls), unless it is the last and nothing has moved, so that the call
+	; still answers for the descriptor (EBADF, EINVAL) as Linux does.
+	cmp r14, 1
+	ja .skip
+	test rbx, rbx
+	jnz .skip
+.move:	mov rdi, r12
+	mov rsi, [r13]                     ; iov_base
 	push rdx
 	call r15
 	pop rdx
@@ -95,7 +104,7 @@ vector_io:
 	add rbx, rax
 	cmp rax, rdx
 	jb .done                           ; short transfer: stop here, like Linux
-	add r13, 16
+.skip:	add r13, 16
 	dec r14
 	jmp .next
 .failed:
