@@ -44,11 +44,12 @@ export function ensureGuestLib(): string {
 }
 
 /**
- * Functions the guest library replaces in the C library (guest-src/app/lib/memory.c):
+ * Functions the guest library replaces in the C library (guest-src/app/lib/memory.c,
+ * string.c):
  * named to the linker as undefined from the start, so it takes them from the guest
  * library, which it reads before the C library.
  */
-const REPLACED_LIBC = ['memcpy', 'memmove', 'memset'];
+const REPLACED_LIBC = ['memcpy', 'memmove', 'memset', 'strlen', 'strchr'];
 
 /** musl-gcc -static with the guest headers and library: an unmodified static Linux ELF. */
 export function compileGuest(args: string[]): void {

@@ -34,11 +34,11 @@ describe('booting a guest program', () => {
     expect(r.status).toBe(0);
   });
 
-  it('gives the C library working malloc (tens of MiB), mmap, munmap and brk, and exact memcpy, memmove and memset', () => {
+  it('gives the C library working malloc (tens of MiB), mmap, munmap and brk, and exact memcpy, memmove, memset, strlen and strchr', () => {
     const r = runVm([guestBin('tests', 'memory')]);
     const c = checks(r.stdout);
     expect(c).toEqual({
-      'malloc 48 MiB': true, '10000 small mallocs': true, 'mmap/munmap': true, brk: true, 'memcpy/memmove/memset': true, 'printf %f': true,
+      'malloc 48 MiB': true, '10000 small mallocs': true, 'mmap/munmap': true, brk: true, 'memcpy/memmove/memset': true, 'strlen/strchr': true, 'printf %f': true,
     });
     expect(r.status).toBe(0);
   });

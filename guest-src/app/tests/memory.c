@@ -1,6 +1,7 @@
 /* malloc of tens of MiB, mmap and munmap, brk growth, printf with floats: the C
  * library's memory paths on the kernel's allocator; and the guest library's own
- * memcpy, memmove and memset (guest-src/app/lib/memory.c) against byte loops.
+ * memcpy, memmove and memset (guest-src/app/lib/memory.c) and strlen and strchr
+ * (guest-src/app/lib/string.c) against byte loops.
  * Prints one line per check. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,49 @@ static int string_routines_agree(void)
 	return 1;
 }
 
+/* strlen and strchr at every start alignment mod 16, every length to 40, over bytes
+ * that provoke the word tests' borrows (0x00 next to 0x01, 0x80, 0xff), looking for
+ * every byte of the string, for bytes it lacks, and for the terminator. */
+static int search_routines_agree(void)
+{
+	static const unsigned char pattern[] = {'a', 0x01, 0x80, 0xff, 'b', 0x7f, 0x02, 0xfe, 'c', 0x81};
+	static char buf[128];
+	static const int absent[] = {'z', 0x03, 0xfd, 0x100 + 'a', -1};
+
+	for (size_t at = 0; at < 16; at++)
+		for (size_t len = 0; len <= 40; len++) {
+			for (size_t i = 0; i < sizeof buf; i++)
+				buf[i] = (char)0x01;                 /* after the NUL: bytes a search must not see */
+			char *s = buf + 16 + at;
+			for (size_t i = 0; i < len; i++)
+				s[i] = (char)pattern[(i * 3 + at) % sizeof pattern];
+			s[len] = 0;
+			if (strlen(s) != len)
+				return 0;
+			for (size_t i = 0; i < len; i++) {
+				unsigned char c = (unsigned char)s[i];
+				size_t first = 0;
+				while ((unsigned char)s[first] != c)
+					first++;
+				if (strchr(s, c) != s + first || strchr(s, c - 256) != s + first)
+					return 0;
+			}
+			if (strchr(s, 0) != s + len)
+				return 0;
+			for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+				unsigned char c = (unsigned char)absent[i];
+				int present = 0;
+				for (size_t j = 0; j < len; j++)
+					present |= (unsigned char)s[j] == c;
+				if (!present && strchr(s, absent[i]) != NULL)
+					return 0;
+			}
+			if (len > 0 && strchr(s, 0x01) != NULL && memchr(s, 0x01, len) == NULL)
+				return 0;                            /* found the 0x01 after the NUL */
+		}
+	return 1;
+}
+
 int main(void)
 {
 	int failed = 0;
@@ -111,6 +155,7 @@ int main(void)
 	failed |= check("brk", ok);
 
 	failed |= check("memcpy/memmove/memset", string_routines_agree());
+	failed |= check("strlen/strchr", search_routines_agree());
 
 	char line[64];
 	snprintf(line, sizeof line, "%.3f", 3.14159);
