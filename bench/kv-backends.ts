@@ -11,14 +11,10 @@ import { join } from 'node:path';
 
 import type { BackendName, KvBackend } from '../proxy/kv/backend.js';
 import { openBackend } from '../proxy/kv/open-backend.js';
+import { countOption } from './lib/args.js';
 
 const CONCURRENCY = 16;
 const VALUE_BYTES = 4096;
-
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 /** Runs op(i) for i = 0, 1, 2, ... with CONCURRENCY in flight until count ops are done. */
 async function drive(count: number, op: (i: number) => Promise<unknown>): Promise<number> {
@@ -50,6 +46,6 @@ async function measure(name: BackendName, count: number): Promise<string> {
   }
 }
 
-const count = argument('keys', 2000);
+const count = countOption('keys', 2000);
 console.log(`4 KiB values, ${CONCURRENCY} concurrent requests`);
 for (const name of ['memory', 'fs', 's3'] as const) console.log(await measure(name, name === 'memory' ? count * 20 : count));

@@ -27,6 +27,7 @@ import { INSTALL_HINT, rgwAvailable, startRgw } from '../toolchain/rgw/rgw.js';
 import { openBackend } from '../proxy/kv/open-backend.js';
 import { median, percentile } from './lib/stats.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
+import { countOption } from './lib/args.js';
 
 const KVBENCH = path.join(GUEST_BIN_DIR, 'bench', 'kvbench.elf');
 const SELF = path.join(PROJECT_ROOT, 'dist', 'bench', 'kv.js');
@@ -163,14 +164,10 @@ function summarize(results: Result[]): Summary {
   };
 }
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
-
 export async function benchKv(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK is pinned; its Node 22 notice is noise
-  const rounds = argument('rounds', 3);
+  const rounds = countOption('rounds', 3);
+  const rgwOps = countOption('rgw-ops', 60);
   const tag = `${process.pid}-${Date.now().toString(36)}`;
 
   // (b) memory backend, 16 threads on 1 vCPU
@@ -215,7 +212,7 @@ export async function benchKv(): Promise<void> {
     });
     admin.destroy();
 
-    const w: Workload = { threads: 16, ops: argument('rgw-ops', 60), putPercent: 50, valueSize: 4096, prefix: '' };
+    const w: Workload = { threads: 16, ops: rgwOps, putPercent: 50, valueSize: 4096, prefix: '' };
     const guestRuns: Result[] = [];
     const sdkRuns: Result[] = [];
     const proxyRuns: Result[] = [];

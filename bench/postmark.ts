@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { median } from './lib/stats.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
+import { countOption } from './lib/args.js';
 
 const GUEST = path.join(GUEST_BIN_DIR, 'postmark', 'postmark.elf');
 const SOURCE = path.join(PROJECT_ROOT, 'guest-src', 'app', 'postmark', 'postmark.c');
@@ -35,10 +36,7 @@ function parse(out: string, what: string): Result {
 }
 
 /** Rounds of the four runs per configuration (--rounds N when run directly). */
-const ROUNDS = (() => {
-  const at = process.argv.indexOf('--rounds');
-  return at > 0 ? Number(process.argv[at + 1]) : 3;
-})();
+const ROUNDS = countOption('rounds', 3, 100);
 
 const args = (cfg: Config, location: string) => [...cfg.commands, `set location ${location}`, 'run'].flatMap((c) => ['-c', c]);
 
