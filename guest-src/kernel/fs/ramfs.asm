@@ -100,8 +100,8 @@ section .text
 ;  compares rarely fail). Word-sized reads: under the engine a byte loop costs a few
 ;  translated blocks per character, and names are hashed on every path lookup.
 ;  IN:  RSI = name, RDX = length; the 7 bytes after the name must be readable (names
-;       live in a Walk buffer, which has 8 spare bytes, or in a Dent, whose name is
-;       padded to whole words: DENT_BYTES)
+;       live in a Walk buffer, which has 8 spare bytes, in a Dent, whose name is
+;       padded to whole words by DENT_BYTES, or in host_name, padded likewise)
 ;  OUT: RAX = hash
 ;  Clobbers: RCX, R8
 name_hash:

@@ -2007,7 +2007,7 @@ umask_value:  resd 1
 alignb 8
 stat_scratch: resb STAT_SIZE
 section .rodata
-host_name:    db 'host', 0
+host_name:    db 'host', 0, 0, 0, 0        ; a whole word: name_hash reads words
 dot_names:    db '..', 0
 msg_fs_nomem: db 'kernel: no memory for the file system', 10, 0
 section .text
