@@ -4,7 +4,7 @@
  * word at a time, then byte by byte again. Under the engine each conditional
  * branch ends a translated block, so the byte loops cost about three blocks a
  * character, and the C library calls these on short strings: fopen parses its
- * mode with seven or eight strchr calls, PostMark builds every file name with
+ * mode with seven strchr calls, PostMark builds every file name with
  * strlen. Here the first word read is the aligned one that holds the string's
  * start (the bytes before the start are masked out), so there is no byte loop at
  * all: one block a word. An aligned word never crosses a page, so no read can

@@ -405,7 +405,7 @@ static void t_symlinks(void) {
     unlink(P("ln")); unlink(P("target"));
 }
 
-/* Names of every length from 1 to 24 that share their prefixes, so that a lookup
+/* Names of every length from 1 to 26 that share their prefixes, so that a lookup
  * must tell apart names equal in their first 8 or 16 bytes (the kernel hashes and
  * compares names a word at a time and finds the end of a component the same way). */
 static void t_names(void) {
