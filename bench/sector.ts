@@ -17,6 +17,7 @@ import { diskRate, type E2EResult, makeImage, runClients, startService } from '.
 import { FREE, ONE_CPU, type PingResult, ringPingPong, socketPingPong, TWO_CPUS } from './sector-ring.js';
 import { chart } from './sector-svg.js';
 import { median } from './lib/stats.js';
+import { outputDirectory, refuse } from './lib/args.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const THREADS = 8;
@@ -41,10 +42,18 @@ function medianRound(rounds: PingResult[]): PingResult {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+function options(): { quick?: boolean; out?: string } {
+  try {
+    return parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } }).values;
+  } catch (e) {
+    return refuse((e as Error).message); // unknown option, or --out without a directory
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
+  const values = options();
   const quick = values.quick === true;
-  const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
+  const outDir = outputDirectory(path.resolve(values.out ?? path.join(ROOT, 'bench', 'results')));
   const perThread = quick ? 500 : 2500; // reads per client thread in each end-to-end run
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sector-bench-'));
   const started = Date.now();

@@ -1,5 +1,5 @@
-// The benchmark scripts' whole-number options: a bad value is one line and status 2,
-// before anything runs (no table of NaN, no chart overwritten).
+// The benchmark scripts' command lines: a bad option is one line and status 2, before
+// anything runs (no stack trace, no table of NaN, no chart overwritten).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,19 @@ describe('benchmark options', () => {
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^bench: ${option} must be a whole number from 1 to \\d+ \\(got '${value.replace('.', '\\.')}'\\)$`))]);
+    });
+  }
+
+  for (const [args, message] of [
+    [['--bogus'], /^bench: Unknown option '--bogus'/],
+    [['--out'], /^bench: Option '--out <value>' argument missing/],
+    [['--out', path.join(ROOT, 'package.json', 'x')], /^bench: --out .*package\.json\/x: ENOTDIR$/],
+  ] as const) {
+    it(`sector.js ${args.join(' ')} is refused`, () => {
+      const r = run('sector.js', ...args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
     });
   }
 });
