@@ -7,6 +7,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { writeAll } from './abi/generate.js';
+import { MEM } from '../vmm/generated/abi.js';
 import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
 
@@ -59,7 +60,7 @@ function buildKernel(): void {
   fs.mkdirSync(path.dirname(obj), { recursive: true });
   step('kernel (nasm + ld)');
   runTool('nasm', ['-f', 'elf64', '-I', KERNEL_SRC + '/', path.join(KERNEL_SRC, 'kernel.asm'), '-o', obj], 'nasm');
-  runTool('ld', ['-static', '-nostdlib', '-z', 'max-page-size=4096', '-z', 'noexecstack', '-Ttext-segment=0x100000',
+  runTool('ld', ['-static', '-nostdlib', '-z', 'max-page-size=4096', '-z', 'noexecstack', `-Ttext-segment=0x${MEM.KERNEL_BASE.toString(16)}`,
     '-e', 'kernel_entry', obj, '-o', KERNEL_ELF], 'binutils');
 }
 

@@ -260,7 +260,7 @@ export const MEMORY: Constant[] = [
   { name: 'PT0_ADDR', value: 0x9000, doc: '4 KiB page table for the first 2 MiB (leaves page 0 unmapped)' },
   { name: 'ARGS_ADDR', value: 0x10000, doc: 'argv/envp pointer arrays and strings (VMM-written)' },
   { name: 'ARGS_END', value: 0x100000, doc: 'end of the argument area' },
-  { name: 'KERNEL_BASE', value: 0x100000, doc: 'the kernel image is linked here' },
+  { name: 'KERNEL_BASE', value: 0x180000, doc: 'the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine\'s TLB (256 entries, chosen by page number mod 256)' },
   { name: 'KERNEL_LIMIT', value: 0x400000, doc: 'the kernel image must end below this' },
   { name: 'APP_BASE_MIN', value: 0x400000, doc: 'application images load at or above this (musl-gcc -static links at 0x400000)' },
   { name: 'MAX_RAM', value: 0x100000000, doc: 'largest guest RAM the page tables can map (4 GiB)' },

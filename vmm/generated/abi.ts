@@ -115,8 +115,8 @@ export const MEM = {
   ARGS_ADDR: 0x10000,
   /** end of the argument area */
   ARGS_END: 0x100000,
-  /** the kernel image is linked here */
-  KERNEL_BASE: 0x100000,
+  /** the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256) */
+  KERNEL_BASE: 0x180000,
   /** the kernel image must end below this */
   KERNEL_LIMIT: 0x400000,
   /** application images load at or above this (musl-gcc -static links at 0x400000) */

@@ -44,7 +44,7 @@
 #define UK_PT0_ADDR 0x9000ULL /* 4 KiB page table for the first 2 MiB (leaves page 0 unmapped) */
 #define UK_ARGS_ADDR 0x10000ULL /* argv/envp pointer arrays and strings (VMM-written) */
 #define UK_ARGS_END 0x100000ULL /* end of the argument area */
-#define UK_KERNEL_BASE 0x100000ULL /* the kernel image is linked here */
+#define UK_KERNEL_BASE 0x180000ULL /* the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256) */
 #define UK_KERNEL_LIMIT 0x400000ULL /* the kernel image must end below this */
 #define UK_APP_BASE_MIN 0x400000ULL /* application images load at or above this (musl-gcc -static links at 0x400000) */
 #define UK_MAX_RAM 0x100000000ULL /* largest guest RAM the page tables can map (4 GiB) */
