@@ -1,16 +1,18 @@
 // The machine-code `syscall` hook (vmm/engine/syscall-fast-path.ts) on a bare engine:
 // a loop makes system calls into a one-instruction "kernel" (jmp rcx) at 0x2000.
 // The loop only finishes if every transition set RCX and RIP right; the counters
-// show when the hook handed over to JavaScript.
+// show when the hook handed over to JavaScript. Both ways of setting them are run:
+// plain stores into the engine's register file (register-file.ts) and library calls.
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../helpers/disassemble.js';
 import { Engine, REG } from '../../vmm/engine/unicorn.js';
 import { syscallHookCodeFor } from '../../vmm/engine/syscall-fast-path.js';
+import { forEngine, registerFileLayout } from '../../vmm/engine/register-file.js';
 
 const KERNEL = 0x2000n;
 
 /** Runs `calls` system calls; the slow path sets the entry and a budget. */
-function run(calls: number, budget: number, forceAt?: number) {
+function run(calls: number, budget: number, forceAt?: number, registerStores = true) {
   const ram = new Uint8Array(new SharedArrayBuffer(0x10000));
   // mov ebx, calls ; l: syscall ; dec ebx ; jnz l ; hlt   (syscall clobbers RCX)
   ram.set([0xbb, calls & 0xff, (calls >> 8) & 0xff, (calls >> 16) & 0xff, calls >>> 24, 0x0f, 0x05, 0xff, 0xcb, 0x75, 0xfa, 0xf4], 0x1000);
@@ -27,24 +29,52 @@ function run(calls: number, budget: number, forceAt?: number) {
       const rip = engine.read(REG.RIP);
       engine.write(REG.RCX, rip + 2n);
       engine.write(REG.RIP, KERNEL - 2n);
-    });
+    }, registerStores);
     engine.write(REG.RSP, 0x8000n);
     engine.start(0x1000n);
-    return { rip: engine.read(REG.RIP), rbx: engine.read(REG.RBX), count: fast.count, slowAt };
+    return { rip: engine.read(REG.RIP), rbx: engine.read(REG.RBX), count: fast.count, slowAt, stores: fast.file !== undefined };
   } finally {
     engine.close();
   }
 }
 
 describe('the machine-code syscall hook', () => {
-  it('makes every transition, handing the first call and every budget-th to JavaScript', () => {
-    const r = run(1000, 16);
-    expect(r.rbx).toBe(0n); // the loop ran to the end
-    expect(r.rip).toBe(0x100cn); // after hlt
-    expect(r.count).toBe(1000);
-    // The first call (no entry yet), then calls 17, 33, ...: 1 + floor(999 / 16).
-    expect(r.slowAt).toHaveLength(1 + Math.floor(999 / 16));
-    expect(r.slowAt.slice(0, 3)).toEqual([1, 17, 33]);
+  for (const registerStores of [true, false]) {
+    it(`makes every transition, handing the first call and every budget-th to JavaScript (${registerStores ? 'register stores' : 'library calls'})`, () => {
+      const r = run(1000, 16, undefined, registerStores);
+      expect(r.stores).toBe(registerStores); // Debian's libunicorn2 2.0.1 has the layout register-file.ts knows
+      expect(r.rbx).toBe(0n); // the loop ran to the end
+      expect(r.rip).toBe(0x100cn); // after hlt
+      expect(r.count).toBe(1000);
+      // The first call (no entry yet), then calls 17, 33, ...: 1 + floor(999 / 16).
+      expect(r.slowAt).toHaveLength(1 + Math.floor(999 / 16));
+      expect(r.slowAt.slice(0, 3)).toEqual([1, 17, 33]);
+    });
+  }
+
+  it('finds the register file in the library and checks it on each engine, leaving the registers as they were', () => {
+    const layout = registerFileLayout();
+    expect(layout).toBeDefined();
+    const engine = new Engine();
+    try {
+      engine.write(REG.RCX, 0x1234n);
+      engine.write(REG.RIP, 0x5678n);
+      expect(forEngine(engine, REG)).toEqual(layout);
+      expect(engine.read(REG.RCX)).toBe(0x1234n);
+      expect(engine.read(REG.RIP)).toBe(0x5678n);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('refuses a register file whose registers do not answer (a wrong layout is never used)', () => {
+    const engine = new Engine();
+    try {
+      // Checked against another register than the one at RCX's place, it must fail.
+      expect(forEngine(engine, { RCX: REG.RDX, RIP: REG.RIP })).toBeUndefined();
+    } finally {
+      engine.close();
+    }
   });
 
   it('hands over at the very next call when the budget is set to 1', () => {
@@ -53,7 +83,19 @@ describe('the machine-code syscall hook', () => {
     expect(r.slowAt).toEqual([1, 2]);
   });
 
-  it('is the instructions its comments say (objdump)', () => {
+  it('with register stores, is the instructions its comments say (objdump)', () => {
+    const mnemonics = disassemble(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n, { cpu: 0x180, env: 0x8750 }));
+    expect(mnemonics).toEqual([
+      'push   %rbx', 'push   %r12', 'sub    $0x8,%rsp', 'mov    %rdi,%rbx', 'mov    %rsi,%r12',
+      'incq   0x18(%r12)', 'cmpq   $0x0,0x8(%r12)', 'je     0x4e', 'decq   0x10(%r12)', 'je     0x4e',
+      'mov    0x180(%rbx),%rax', 'mov    0x87d0(%rax),%rdx', 'add    $0x2,%rdx', 'mov    %rdx,0x8758(%rax)',
+      'mov    0x8(%r12),%rdx', 'mov    %rdx,0x87d0(%rax)', 'add    $0x8,%rsp', 'pop    %r12', 'pop    %rbx', 'ret',
+      'mov    %rbx,%rdi', 'mov    %r12,%rsi', 'mov    0x20(%r12),%rax', 'add    $0x8,%rsp', 'pop    %r12',
+      'pop    %rbx', 'jmp    *%rax',
+    ]);
+  });
+
+  it('with library calls, is the instructions its comments say (objdump)', () => {
     const mnemonics = disassemble(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n));
     expect(mnemonics).toEqual([
       'push   %rbx', 'push   %r12', 'sub    $0x8,%rsp', 'mov    %rdi,%rbx', 'mov    %rsi,%r12',

@@ -5,6 +5,7 @@ import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
 import { CopyFastPath, type CopyFastPathOptions } from './copy-fast-path.js';
 import { SyscallFastPath } from './syscall-fast-path.js';
+import { forEngine } from './register-file.js';
 import { applyLibunicornFixes } from './libunicorn-fixes.js';
 
 export const UC_ARCH_X86 = 4;
@@ -87,7 +88,8 @@ export type InHandler = (port: number, size: number) => number;
 
 /** One x86-64 engine (one vCPU). Registers are read and written as bigint. */
 export class Engine {
-  private readonly handle: unknown;
+  /** The library's engine handle (register-file.ts reads through it). */
+  readonly handle: unknown;
   private readonly scratch = new BigUint64Array(3); // register I/O buffer, reused: no allocation per call
   private readonly callbacks: bigint[] = [];
   private fastPath: SyscallFastPath | undefined;
@@ -179,11 +181,14 @@ export class Engine {
   /**
    * Hooks `syscall` with the machine-code transition (syscall-fast-path.ts), which
    * hands over to `slowPath` for the first call and whenever its budget runs out.
+   * It stores RCX and RIP itself when this engine's register file checks out
+   * (register-file.ts); `registerStores: false` makes it call the library instead.
    */
-  onSyscallFast(slowPath: () => void): SyscallFastPath {
+  onSyscallFast(slowPath: () => void, registerStores = true): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
     this.callbacks.push(cb);
-    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)));
+    const file = registerStores ? forEngine(this, REG) : undefined;
+    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file);
     this.addMachineCodeHook(INSN.SYSCALL, this.fastPath);
     return this.fastPath;
   }
