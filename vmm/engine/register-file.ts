@@ -6,8 +6,8 @@
 // at once), and the engine then re-enters it. The `syscall` hook writes RIP on every
 // system call, so every system call left and re-entered the loop; inside the hook
 // that is not needed, because the engine reads RIP again when the `syscall`
-// instruction's block ends. A getpid measured 268 ns with the calls and 210 ns with
-// plain stores (`npm run bench`'s boot table).
+// instruction's block ends. A getpid took 297-315 ns with the calls and 203-218 ns
+// with plain stores (the boot benchmark, alternating runs).
 //
 // How it is found: 2.0.1's x86_reg_write starts by loading the vCPU from the engine
 // handle (`mov rax, [rdi + cpu]`) and taking the address of its register file
