@@ -140,6 +140,22 @@ int main(void)
 		ok &= munmap(m, 1 << 20) == 0;
 		unsigned char *again = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ok &= again != MAP_FAILED && again[4096] == 0; /* reused pages come back zeroed */
+		/* Ten pages, written, unmapped and mapped again: the kernel clears reused runs
+		 * under 64 KiB a page at a time (COPYs from its zero page), larger ones with one
+		 * FILL; every byte must read zero either way. */
+		for (size_t size = 40 << 10; ok && size <= (1 << 20); size <<= 5) {
+			unsigned char *m2 = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			ok = m2 != MAP_FAILED;
+			if (!ok)
+				break;
+			memset(m2, 0x5a, size);
+			ok &= munmap(m2, size) == 0;
+			unsigned char *m3 = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			ok &= m3 != MAP_FAILED;
+			for (size_t i = 0; ok && i < size; i++)
+				ok = m3[i] == 0;
+			ok &= munmap(m3, size) == 0;
+		}
 	}
 	failed |= check("mmap/munmap", ok);
 
