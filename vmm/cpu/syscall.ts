@@ -2,11 +2,12 @@
 // RIP still points at the instruction inside the hook and unicorn adds its length
 // (2) to whatever RIP holds afterwards. The kernel runs in ring 0 with the program
 // and saves RFLAGS itself (guest-src/kernel/sys/entry.asm), so the transition needs
-// only RCX = return address and a jump to LSTAR: three engine calls per system call.
-// A hook in machine code makes them (engine/syscall-fast-path.ts); this gate is the
-// JavaScript side it hands over to: for the first call (it learns LSTAR and CSTAR
-// and tells the fast path), then once every CHECK_EVERY calls, or at the next call
-// when the VMM asks for it.
+// only RCX = return address and a jump to LSTAR. A hook in machine code makes it
+// (engine/syscall-fast-path.ts, storing the two registers in the engine's register
+// file where it can); this gate is the JavaScript side it hands over to: for the
+// first call (it learns LSTAR and CSTAR and tells the fast path), then once every
+// CHECK_EVERY calls, or at the next call when the VMM asks for it (three engine
+// calls: reading RIP, writing RCX and RIP).
 //
 // When the vCPU's time slice is over, the jump goes to CSTAR instead: the kernel's
 // preemption stub, whose `out` ends the slice at an exact boundary (cpu/vm-loop.ts
