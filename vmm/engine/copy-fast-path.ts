@@ -19,6 +19,7 @@
 // the RAM's host address and size, the port and memmove's address live in the slots.
 // UNIKV_COPY_HOOK=js sends every COPY to JavaScript (for comparisons).
 import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
+import { disp8, le32 } from './code-bytes.js';
 
 /** Offsets into an engine's slots (64-bit words). */
 const SLOT = { ramBase: 0, ramSize: 1, count: 2, slowPath: 3, memmove: 4, port: 5 } as const;
@@ -37,13 +38,11 @@ export interface CopyBlock {
   readonly SIZE: number;
 }
 
-const disp8 = (slot: number): number => slot * 8;
-const imm32 = (v: number): number[] => Array.from({ length: 4 }, (_, i) => (v >>> (8 * i)) & 0xff);
 
 /** The hook's instructions, as bytes; the comments are the assembly (rdi = uc, esi = port, edx = size, ecx = value, r8 = slots). */
 function hookCode(block: CopyBlock): number[] {
   const fault = [
-    0x49, 0xc7, 0x43, block.ret, ...imm32(-EFAULT), // mov qword [r11 + ret], -EFAULT
+    0x49, 0xc7, 0x43, block.ret, ...le32(-EFAULT), // mov qword [r11 + ret], -EFAULT
     0xc3, //                                          ret
   ];
   const copy = [

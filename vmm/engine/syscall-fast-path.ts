@@ -24,6 +24,7 @@
 import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 import { RCX_AT, RIP_AT, type RegisterFile } from './register-file.js';
+import { disp8, le32, le64 } from './code-bytes.js';
 
 /** Offsets into an engine's slots (64-bit words). */
 const SLOT = { scratch: 0, lstarMinus2: 1, budget: 2, count: 3, slowPath: 4 } as const;
@@ -33,10 +34,6 @@ const ALL_TO_JAVASCRIPT = process.env.UNIKV_SYSCALL_HOOK === 'js';
 const UC_X86_REG_RIP = 41;
 const UC_X86_REG_RCX = 38;
 
-const le64 = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
-const disp8 = (slot: number): number => slot * 8;
-
-const le32 = (v: number): number[] => Array.from({ length: 4 }, (_, i) => (v >>> (8 * i)) & 0xff);
 
 /** The transition with plain loads and stores in the register file (rbx = uc, r12 = slots). */
 function directTransition(file: RegisterFile): number[] {

@@ -58,10 +58,7 @@ copy_user_path:
 	ja .tail
 	mov rdx, [rdi + rax]
 	mov [rsi + rax], rdx
-	mov r8, rdx                        ; a zero byte in RDX: (x - 0x01..) & ~x & 0x80..
-	sub r8, r9
-	not rdx
-	and r8, rdx
+	ZERO_BYTES r8, rdx, r9             ; a NUL in the word?
 	mov rdx, r9
 	shl rdx, 7
 	and r8, rdx
@@ -154,16 +151,10 @@ walk:
 	mov r11, r9
 	shl r11, 7                         ; 0x80 in every byte
 .scan:	mov rax, [r15]
-	mov rcx, rax
-	sub rcx, r9
 	mov rdx, rax
-	not rdx
-	and rcx, rdx                       ; zero bytes
+	ZERO_BYTES rcx, rdx, r9            ; NUL bytes
 	xor rax, r10
-	mov rdx, rax
-	sub rdx, r9
-	not rax
-	and rdx, rax                       ; '/' bytes
+	ZERO_BYTES rdx, rax, r9            ; '/' bytes
 	or rcx, rdx
 	and rcx, r11
 	jnz .end

@@ -34,32 +34,18 @@ kzero:
 	push rdx
 	push r8
 	mov r8, rdx                        ; bytes left
-	mov rcx, [gs:Percpu.self]
-	lea rcx, [rcx + Percpu.hc]
-.page:	mov esi, PAGE_SIZE                 ; this piece: at most the zero page
-	cmp r8, rsi
-	cmovb rsi, r8
-	mov [rcx + HcCopy.dst], rdi
-	mov [rcx + HcCopy.len], rsi
-	lea rax, [zero_page]
-	mov [rcx + HcCopy.src], rax
-	HYPERCALL PORT_COPY, ecx           ; (clobbers RAX and RDX)
-	cmp qword [rcx + HcCopy.ret], 0
-	jne .refused
-	add rdi, rsi
-	sub r8, rsi
+.page:	mov edx, PAGE_SIZE                 ; this piece: at most the zero page
+	cmp r8, rdx
+	cmovb rdx, r8
+	sub r8, rdx
+	lea rsi, [zero_page]
+	call kmemcpy                       ; a COPY (in the guest if refused); advances RDI
+	test r8, r8
 	jnz .page
 	pop r8
 	pop rdx
 	pop rsi
-	xor ecx, ecx
 	ret
-.refused:
-	mov rcx, r8                        ; what is left is cleared here
-	pop r8
-	pop rdx
-	pop rsi
-	jmp .clear
 .fill:	push rdx
 	mov rcx, [gs:Percpu.self]
 	lea rcx, [rcx + Percpu.hc]
@@ -75,8 +61,8 @@ kzero:
 	xor ecx, ecx
 	ret
 .emulated:	; 32 bytes a turn: `rep stos` is one translated-block pass per repetition
+	xor eax, eax
 	mov rcx, rdx
-.clear:	xor eax, eax                       ; RCX bytes at RDI
 	cmp rcx, 32
 	jb .words
 .wide:	mov [rdi], rax
