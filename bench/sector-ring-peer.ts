@@ -1,19 +1,21 @@
 // The far end of the ring benchmark and of the cross-process ring test: a back end in
 // its own process that answers every request from memory.
 //
-//   node dist/bench/sector-ring-peer.js <segment name> <slots> sleep|poll
+//   node dist/bench/sector-ring-peer.js <segment name> <slots> sleep|poll|spin
 //   node dist/bench/sector-ring-peer.js --socket <path>
 //
 // It maps the segment the parent created (layout below) and answers each request with
 // its id, value * 2 + 1, and a 512-byte payload copied from memory. When the ring is
-// empty it either sleeps on its doorbell (after the final check) or keeps polling
-// without ever arming its event index (so the parent never needs to ring). When the
+// empty it either sleeps on its doorbell (after the final check), or keeps polling
+// without ever arming its event index (so the parent never needs to ring), or spins
+// for SPIN_BUDGET_US (ring/spin-wait.ts) before sleeping as in the first. When the
 // parent sets the stop word it prints one JSON line: requests served, doorbells rung,
 // times it slept, times it armed its event index.
 import net from 'node:net';
 import { Doorbell } from '../ring/doorbell.js';
 import { BackRing, FrontRing, ringBytes, type RingShape } from '../ring/ring.js';
 import { type Mapping, Segment } from '../ring/shm.js';
+import { spinUntil } from '../ring/spin-wait.js';
 
 // Segment layout shared with the parent (bench/sector.ts, tests/ring).
 export const PEER_FRONT_BELL = 0; // the parent sleeps here; the peer rings it
@@ -23,6 +25,12 @@ export const PEER_RING = 192;
 export const PEER_PAYLOAD = 512;
 // Slot: request {id u32, value u32}; response {id u32, value u32, payload 512 bytes}.
 export const PEER_SHAPE_SLOT_SIZE = 8 + PEER_PAYLOAD;
+/** How long either end of a 'spin' exchange looks for work before it sleeps. */
+export const SPIN_BUDGET_US = 50;
+
+/** How an end waits when the ring is empty. */
+export type WaitMode = 'sleep' | 'poll' | 'spin';
+export const WAIT_MODES: readonly WaitMode[] = ['sleep', 'poll', 'spin'];
 
 export function peerSegmentBytes(shape: RingShape): number {
   return PEER_RING + ringBytes(shape);
@@ -37,7 +45,7 @@ export function peerFront(seg: Mapping, shape: RingShape): { ring: FrontRing; mi
   };
 }
 
-function serve(name: string, slots: number, poll: boolean): void {
+function serve(name: string, slots: number, mode: WaitMode): void {
   const shape: RingShape = { slots, slotSize: PEER_SHAPE_SLOT_SIZE };
   const seg = Segment.open(name, peerSegmentBytes(shape));
   const ring = new BackRing(seg.buffer, PEER_RING, shape);
@@ -52,7 +60,8 @@ function serve(name: string, slots: number, poll: boolean): void {
   let arms = 0; // final checks: each arms req_event, so the parent may ring once for it
   while (Atomics.load(stop, 0) === 0) {
     if (ring.pendingRequests() === 0) {
-      if (poll) continue;
+      if (mode === 'poll') continue;
+      if (mode === 'spin' && spinUntil(() => ring.pendingRequests() > 0 || Atomics.load(stop, 0) !== 0, SPIN_BUDGET_US)) continue;
       const seen = back.read();
       arms++;
       if (ring.finalCheckForRequests()) continue;
@@ -102,5 +111,6 @@ export const SOCKET_REQUEST = 16;
 if (process.argv[1]?.endsWith('sector-ring-peer.js')) {
   const args = process.argv.slice(2);
   if (args[0] === '--socket') serveSocket(args[1]);
-  else serve(args[0], Number(args[1]), args[2] === 'poll');
+  else if (!WAIT_MODES.includes(args[2] as WaitMode)) throw new Error(`wait mode: ${args[2]}`);
+  else serve(args[0], Number(args[1]), args[2] as WaitMode);
 }

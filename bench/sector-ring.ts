@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RingShape } from '../ring/ring.js';
 import { Segment } from '../ring/shm.js';
-import { PEER_PAYLOAD, PEER_SHAPE_SLOT_SIZE, PEER_STOP, peerFront, peerSegmentBytes, SOCKET_REQUEST } from './sector-ring-peer.js';
+import { spinUntil } from '../ring/spin-wait.js';
+import { PEER_PAYLOAD, PEER_SHAPE_SLOT_SIZE, PEER_STOP, peerFront, peerSegmentBytes, SOCKET_REQUEST, SPIN_BUDGET_US, type WaitMode } from './sector-ring-peer.js';
 
 const PEER = fileURLToPath(new URL('./sector-ring-peer.js', import.meta.url));
 const MAX_SAMPLES = 4_000_000;
@@ -75,19 +76,26 @@ function summary(samples: Float64Array, n: number, measured: number, seconds: nu
   return { roundTrips: measured, perSecond: measured / seconds, p50us: sorted[Math.floor(n * 0.5)] / 1000, p99us: sorted[Math.floor(n * 0.99)] / 1000 };
 }
 
+const TRANSPORT: Record<WaitMode, string> = {
+  sleep: 'shared ring, futex doorbells',
+  poll: 'shared ring, polling',
+  spin: `shared ring, spin ${SPIN_BUDGET_US} us, then futex`,
+};
+
 /**
- * Ping-pong over a shared ring, one request at a time. `poll`: neither side ever
- * sleeps (nor arms its event index, so no doorbell is ever rung); otherwise both sleep
- * on futex doorbells whenever the ring is empty.
+ * Ping-pong over a shared ring, one request at a time. 'sleep': both sides sleep on
+ * futex doorbells whenever the ring is empty; 'poll': neither side ever sleeps (nor
+ * arms its event index, so no doorbell is ever rung); 'spin': each side looks for
+ * SPIN_BUDGET_US, yielding the CPU between looks, before it sleeps as in 'sleep'.
  */
-export async function ringPingPong(seconds: number, poll: boolean, where: Placement): Promise<PingResult> {
+export async function ringPingPong(seconds: number, mode: WaitMode, where: Placement): Promise<PingResult> {
   const shape: RingShape = { slots: 8, slotSize: PEER_SHAPE_SLOT_SIZE };
   const name = `/sector-bench-${process.pid}-ring`;
   Segment.unlink(name);
   const seg = Segment.create(name, peerSegmentBytes(shape));
   const { ring, mine, peer } = peerFront(seg, shape);
   ring.init();
-  const child = spawnPeer([name, String(shape.slots), poll ? 'poll' : 'sleep'], where.peer);
+  const child = spawnPeer([name, String(shape.slots), mode], where.peer);
   const answer = readLine(child);
   pin(where.here);
   const samples = new Float64Array(MAX_SAMPLES);
@@ -105,8 +113,9 @@ export async function ringPingPong(seconds: number, poll: boolean, where: Placem
       dv.setUint32(off + 4, i, true);
       ring.commitRequest();
       if (ring.pushRequests()) peer.ring();
+      if (mode === 'spin') spinUntil(() => ring.pendingResponses() > 0, SPIN_BUDGET_US);
       while (ring.pendingResponses() === 0) {
-        if (poll) continue;
+        if (mode === 'poll') continue;
         const seen = mine.read();
         if (!ring.finalCheckForResponses()) mine.wait(seen, 100);
       }
@@ -130,7 +139,7 @@ export async function ringPingPong(seconds: number, poll: boolean, where: Placem
   seg.unmap();
   Segment.unlink(name);
   return {
-    transport: poll ? 'shared ring, polling' : 'shared ring, futex doorbells',
+    transport: TRANSPORT[mode],
     placement: where.name,
     ...summary(samples, n, measured, seconds),
     notes: `doorbells: client rang ${peer.rung}, server rang ${stats.rung}, server slept ${stats.sleeps} times, for ${stats.served} requests`,

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { diskRate, type E2EResult, makeImage, runClients, startService } from './sector-e2e.js';
 import { FREE, ONE_CPU, type PingResult, ringPingPong, socketPingPong, TWO_CPUS } from './sector-ring.js';
+import { SPIN_BUDGET_US, type WaitMode } from './sector-ring-peer.js';
 import { chart } from './sector-svg.js';
 import { median } from './lib/stats.js';
 import { outputDirectory, refuse } from './lib/args.js';
@@ -66,26 +67,33 @@ async function main(): Promise<void> {
     // nothing. Each row shows the round with the median rate.
     const pingSeconds = 1;
     const pingRounds = quick ? 1 : 5;
+    // Ratios to the socket per round, keyed by transport and placement.
     const ratios = new Map<string, number[]>();
+    const ratioKey = (p: PingResult) => `${p.transport} | ${p.placement}`;
+    const modes: WaitMode[] = ['sleep', 'spin'];
     for (const where of [FREE, ONE_CPU]) {
-      const rings: PingResult[] = [];
+      const rings = new Map<WaitMode, PingResult[]>(modes.map((m) => [m, []]));
       const sockets: PingResult[] = [];
       for (let round = 0; round < pingRounds; round++) {
-        progress(`ring alone, ${where.name}, round ${round + 1}/${pingRounds}: shared ring with futex doorbells and Unix-domain socket`);
-        if (round % 2 === 0) {
-          rings.push(await ringPingPong(pingSeconds, false, where));
-          sockets.push(await socketPingPong(pingSeconds, where));
-        } else {
-          sockets.push(await socketPingPong(pingSeconds, where));
-          rings.push(await ringPingPong(pingSeconds, false, where));
+        progress(`ring alone, ${where.name}, round ${round + 1}/${pingRounds}: shared ring (futex doorbells; spinning first) and Unix-domain socket`);
+        // Each exchange goes first in turn.
+        const order: (WaitMode | 'socket')[] = ['sleep', 'spin', 'socket'];
+        for (let k = 0; k < order.length; k++) {
+          const what = order[(round + k) % order.length];
+          if (what === 'socket') sockets.push(await socketPingPong(pingSeconds, where));
+          else rings.get(what)!.push(await ringPingPong(pingSeconds, what, where));
         }
       }
-      ratios.set(where.name, rings.map((r, i) => r.perSecond / sockets[i].perSecond));
-      ping.push(medianRound(rings), medianRound(sockets));
+      for (const m of modes) {
+        const runs = rings.get(m)!;
+        ratios.set(ratioKey(runs[0]), runs.map((r, i) => r.perSecond / sockets[i].perSecond));
+        ping.push(medianRound(runs));
+      }
+      ping.push(medianRound(sockets));
     }
     if (os.cpus().length >= 2) {
       progress('ring alone: shared ring polling, one process per CPU');
-      ping.push(await ringPingPong(pingSeconds, true, TWO_CPUS));
+      ping.push(await ringPingPong(pingSeconds, 'poll', TWO_CPUS));
     }
     const bestSocket = Math.max(...ping.filter((p) => p.transport.startsWith('Unix')).map((p) => p.perSecond));
 
@@ -116,8 +124,8 @@ async function main(): Promise<void> {
     const socketAt = (placement: string): number =>
       ping.find((q) => q.transport.startsWith('Unix') && q.placement === placement)?.perSecond ?? bestSocket;
     const versusSocket = (p: PingResult): string => {
-      const rounds = ratios.get(p.placement);
-      if (!p.transport.startsWith('shared ring, futex') || !rounds || rounds.length < 2) return n1(p.perSecond / socketAt(p.placement));
+      const rounds = ratios.get(ratioKey(p));
+      if (!rounds || rounds.length < 2) return n1(p.perSecond / socketAt(p.placement));
       return `${n1(median(rounds))} (${rounds.map(n1).join(' / ')})`;
     };
     const ringRows = ping.map((p) => [p.transport, p.placement, n0(p.perSecond), n1(p.p50us), n1(p.p99us), versusSocket(p)]);
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
       '',
       table(['transport', 'placement', 'round trips/s', 'p50 us', 'p99 us', 'x socket'], ringRows),
       '',
-      `x socket: against the socket with the same placement, the median of ${pingRounds} alternating rounds of ${pingSeconds} s (each round's ratio in brackets; rates: the median round); polling: against the best socket figure.`,
+      `x socket: against the socket with the same placement, the median of ${pingRounds} rounds of ${pingSeconds} s per exchange, each exchange going first in turn (each round's ratio in brackets; rates: the median round); polling: against the best socket figure. Spinning: each end looks for ${SPIN_BUDGET_US} us, yielding the CPU between looks, before it sleeps on its doorbell (ring/spin-wait.ts).`,
       '',
       ...ping.filter((p) => p.notes).map((p) => `- ${p.transport}, ${p.placement}: ${p.notes}`),
       '',
@@ -181,7 +189,7 @@ async function main(): Promise<void> {
           log: true,
           unit: 'round trips/s',
           bars: ping.map((p) => ({
-            label: `${p.transport.startsWith('Unix') ? 'socket' : p.transport.endsWith('polling') ? 'ring poll' : 'ring futex'}, ${p.placement === FREE.name ? 'free' : p.placement === ONE_CPU.name ? '1 CPU' : '2 CPUs'}`,
+            label: `${p.transport.startsWith('Unix') ? 'socket' : p.transport.endsWith('polling') ? 'ring poll' : p.transport.includes('spin') ? 'ring spin+futex' : 'ring futex'}, ${p.placement === FREE.name ? 'free' : p.placement === ONE_CPU.name ? '1 CPU' : '2 CPUs'}`,
             value: p.perSecond,
           })),
         },

@@ -30,6 +30,7 @@ export const SYS = {
   io_getevents: 208,
   io_submit: 209,
   futex: 202,
+  sched_yield: 24,
   pidfd_open: 434,
 } as const;
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RingShape } from '../../ring/ring.js';
 import { Segment } from '../../ring/shm.js';
+import { spinUntil } from '../../ring/spin-wait.js';
 import { ensureBuilt, ROOT } from '../sector/helpers.js';
 
 // Imported from the compiled tree, like the peer itself.
@@ -18,14 +19,14 @@ describe('ring across processes', () => {
     Segment.unlink(name);
   });
 
-  async function run(total: number, window: number): Promise<{ rang: number; peer: { served: number; rung: number; sleeps: number; arms: number }; received: number }> {
+  async function run(total: number, window: number, mode: 'sleep' | 'spin' = 'sleep'): Promise<{ rang: number; peer: { served: number; rung: number; sleeps: number; arms: number }; received: number }> {
     const peer = (await import(peerModule)) as typeof import('../../bench/sector-ring-peer.js');
     const shape: RingShape = { slots: 8, slotSize: peer.PEER_SHAPE_SLOT_SIZE };
     Segment.unlink(name);
     const seg = Segment.create(name, peer.peerSegmentBytes(shape));
     const { ring, mine, peer: theirs } = peer.peerFront(seg, shape);
     ring.init(0xffff_ffff - 1000); // cross 2^32 early in the run
-    const child = spawn(process.execPath, [peerModule, name, String(shape.slots), 'sleep'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [peerModule, name, String(shape.slots), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise((r) => child.once('exit', r));
@@ -43,6 +44,7 @@ describe('ring across processes', () => {
         sent++;
       }
       if (ring.pushRequests()) theirs.ring();
+      if (mode === 'spin') spinUntil(() => ring.pendingResponses() > 0, peer.SPIN_BUDGET_US);
       if (ring.pendingResponses() === 0) {
         const seen = mine.read();
         if (!ring.finalCheckForResponses()) mine.wait(seen, 1000);
@@ -87,5 +89,16 @@ describe('ring across processes', () => {
     expect(r.received).toBe(3000);
     expect(r.rang).toBeLessThanOrEqual(r.peer.arms + 1);
     expect(r.rang).toBeGreaterThan(0);
+  });
+
+  it('loses no wake-up when both ends spin before sleeping, and spinning saves doorbells', async () => {
+    const total = 3000;
+    const r = await run(total, 1, 'spin');
+    expect(r.received).toBe(total);
+    expect(r.peer.served).toBe(total);
+    expect(r.rang).toBeLessThanOrEqual(r.peer.arms + 1);
+    // Some requests were found by the peer's spin, so it slept (and was rung) less
+    // often than once per request, unlike the test above.
+    expect(r.peer.sleeps).toBeLessThan(total);
   });
 });
