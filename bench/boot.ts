@@ -3,6 +3,7 @@
 // bench/results/boot.svg.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, GUEST_BIN_DIR, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { realtimeNs } from '../vmm/ports/clock.js';
 import { measureOutFloor } from './engine-floor.js';
@@ -106,3 +107,5 @@ export async function benchBoot(): Promise<void> {
   ]);
   progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchBoot();
