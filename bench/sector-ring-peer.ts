@@ -111,6 +111,9 @@ export const SOCKET_REQUEST = 16;
 if (process.argv[1]?.endsWith('sector-ring-peer.js')) {
   const args = process.argv.slice(2);
   if (args[0] === '--socket') serveSocket(args[1]);
-  else if (!WAIT_MODES.includes(args[2] as WaitMode)) throw new Error(`wait mode: ${args[2]}`);
-  else serve(args[0], Number(args[1]), args[2] as WaitMode);
+  else if (WAIT_MODES.includes(args[2] as WaitMode)) serve(args[0], Number(args[1]), args[2] as WaitMode);
+  else {
+    process.stderr.write(`sector-ring-peer: the wait mode must be one of ${WAIT_MODES.join(', ')}, not ${args[2] ?? 'nothing'}\n`);
+    process.exitCode = 2;
+  }
 }
