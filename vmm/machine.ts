@@ -80,9 +80,10 @@ function parse(file: Uint8Array, name: string): ElfImage {
   }
 }
 
+/** Loads an image into the machine's new (all-zero) RAM; a bad image is refused. */
 function load(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Region[], name: string): Region[] {
   try {
-    return loadElf(image, file, mem, occupied, name);
+    return loadElf(image, file, mem, occupied, name, true);
   } catch (e) {
     if (e instanceof ElfError) throw new RefusedError(e.message);
     throw e;

@@ -225,6 +225,24 @@ describe('loadElf', () => {
     ]);
   });
 
+  it('leaves the zero-fill to RAM the caller says is still all zeros (the VMM\'s new RAM)', () => {
+    const file = makeElf({
+      segments: [
+        { vaddr: 0x1000n, data: new Uint8Array([1, 2, 3]), flags: PF_R | PF_X },
+        { vaddr: 0x3000n, data: new Uint8Array([4, 5]), memsz: 0x2000n, flags: PF_R | PF_W },
+      ],
+    });
+    const fresh = ram();
+    loadElf(parseElf(file, 'app.elf'), file, fresh, [], 'app.elf', true);
+    expect(Array.from(fresh.bytes.subarray(0x3000, 0x3003))).toEqual([4, 5, 0]);
+    expect(fresh.bytes.subarray(0x3002, 0x5000).every((b) => b === 0)).toBe(true);
+    // The promise is the caller's: the loader writes only the file's bytes.
+    const used = ram();
+    used.bytes.fill(0xaa);
+    loadElf(parseElf(file, 'app.elf'), file, used, [], 'app.elf', true);
+    expect(Array.from(used.bytes.subarray(0x3000, 0x3003))).toEqual([4, 5, 0xaa]);
+  });
+
   it('rejects a segment outside guest RAM, naming the RAM size', () => {
     const file = simpleElf(0x10000000n);
     expect(loadError(file, ram(256 * MiB))).toBe('app.elf: segment 0 [0x10000000-0x10000001) lies outside guest RAM (256 MiB)');
