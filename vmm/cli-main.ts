@@ -5,6 +5,7 @@
 // holds it built.
 import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
+import { isatty } from 'node:tty';
 import { preloadLibunicorn } from './engine/preload.js';
 import { refuse, type VmParser } from './cli-options.js';
 import { KERNEL_ELF } from './paths.js';
@@ -17,7 +18,10 @@ export async function runCli(parser: VmParser): Promise<never> {
   // The engine's library loads on a pool thread while this one parses and checks
   // the command line (engine/preload.ts).
   preloadLibunicorn();
-  const argv = parser.wrap(Math.min(100, process.stdout.columns || 100)).parseSync(process.argv.slice(2));
+  // The terminal's width only on a terminal: asking process.stdout creates Node's stream
+  // for it, which the VMM never uses otherwise (guest output goes by file descriptor).
+  const width = isatty(1) ? Math.min(100, process.stdout.columns || 100) : 100;
+  const argv = parser.wrap(width).parseSync(process.argv.slice(2));
   const positional = argv._.map(String);
   const image = positional[0];
   if (image === undefined) refuse('no image given (usage: npm run vm -- IMAGE.elf [options] [-- ARG ...])');

@@ -34,6 +34,13 @@ describe('starting the VMM', () => {
     expect(plain.stderr.toString()).toBe(fromSnapshot.stderr);
   });
 
+  it('carries nothing over from the parse made while the snapshot was built', () => {
+    // cli-snapshot.ts parses made-up arguments (an --env, a -- argument) once at build time.
+    const args = guestBin('tests', 'args');
+    expect(runVm([args]).stdout.toString()).toBe('argc=1\nargv[0]=args.elf\n');
+    expect(runVm([args, '--env', 'B=2', '--', 'y']).stdout.toString()).toBe('argc=2\nargv[0]=args.elf\nargv[1]=y\nenv=B=2\n');
+  });
+
   it('refuses a bad option the same way from both', () => {
     const fromSnapshot = runVm([hello, '--cpus', 'zero']);
     const plain = spawnSync(process.execPath, [VMM_CLI, hello, '--cpus', 'zero'], { cwd: ROOT, encoding: 'utf8' });
