@@ -7,9 +7,10 @@
 // shape in both: [node, dist/vmm/cli.js, ARG ...].
 //
 // Only yargs and the options' parser (cli-options.ts, built over no arguments, then
-// used once on made-up arguments) run while the snapshot is built: the VMM's own modules initialise in the main
-// function, in the process that boots the guest (they create shared memory and read
-// the environment, which must not be frozen into the snapshot).
+// used once on made-up arguments) run while the snapshot is built: the VMM's own
+// modules initialise in the main function, in the process that boots the guest (they
+// create shared memory and read the environment, which must not be frozen into the
+// snapshot).
 import v8 from 'node:v8';
 import yargs from 'yargs/yargs';
 import { defineOptions } from './cli-options.js';
