@@ -108,12 +108,34 @@ describe('slot ring (one thread)', () => {
     const r = ring(2);
     const words = new Int32Array((r as unknown as { words: Int32Array }).words.buffer);
     const offset = r.beginWrite();
-    expect(words[offset >> 2]).toBe(slotTag(0, SLOT_WRITING));
+    expect(words[offset >> 2]).toBe(slotTag(0, SLOT_WRITING, 2));
     r.endWrite(offset);
-    expect(words[offset >> 2]).toBe(slotTag(0, SLOT_READY));
+    expect(words[offset >> 2]).toBe(slotTag(0, SLOT_READY, 2));
     r.beginRead();
     r.endRead();
-    expect(words[offset >> 2]).toBe(slotTag(2, SLOT_EMPTY));
+    expect(words[offset >> 2]).toBe(slotTag(2, SLOT_EMPTY, 2));
+  });
+
+  it('starts in zeroed memory without touching a slot, and serves lap after lap from there', () => {
+    const slots = 4;
+    const layout = channelLayout(slots, 1);
+    const words = new Int32Array(new SharedArrayBuffer(layout.totalBytes));
+    const r = new SlotRing(words, REQUEST_RING, layout.requestSlots, slots, REQUEST_SLOT_SIZE);
+    r.initialize(0, true);
+    expect(words.every((w) => w === 0)).toBe(true); // lap 0's EMPTY is 0: nothing to write
+    for (let n = 0; n < 3 * slots; n++) {
+      const offset = r.beginWrite();
+      expect(offset).toBeGreaterThan(0);
+      words[(offset >> 2) + 1] = n;
+      r.endWrite(offset);
+      const read = r.beginRead();
+      expect(read).toBe(offset);
+      expect(words[(read >> 2) + 1]).toBe(n);
+      r.endRead();
+    }
+    // Fill it: exactly `slots` claims succeed, as in a ring initialised word by word.
+    for (let n = 0; n < slots; n++) expect(r.beginWrite()).toBeGreaterThan(0);
+    expect(r.beginWrite()).toBe(-1);
   });
 
   it('keeps working across the 2^32 wrap of its position counters', () => {

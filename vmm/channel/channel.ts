@@ -48,7 +48,7 @@ export function createChannel(slots = DEFAULT_SLOTS, clients = 1): Channel {
   words[HEADER_VERSION >> 2] = CHANNEL_VERSION;
   words[HEADER_SLOTS >> 2] = slots;
   words[HEADER_CLIENTS >> 2] = clients;
-  requestRing(words, layout).initialize();
-  for (let client = 0; client < clients; client++) responseRing(words, layout, client).initialize();
+  requestRing(words, layout).initialize(0, true);
+  for (let client = 0; client < clients; client++) responseRing(words, layout, client).initialize(0, true);
   return { sab, slots, clients };
 }

@@ -41,7 +41,7 @@
 // maxima before use: the buffer is shared, so its contents are never trusted.
 
 export const CHANNEL_MAGIC = 0x4356_4b55; // "UKVC" little-endian
-export const CHANNEL_VERSION = 1;
+export const CHANNEL_VERSION = 2; // 2: slot states tagged with the lap (slot-ring.ts), so zeroed memory is a ready ring
 
 export const MAX_KEY_BYTES = 1024;
 export const MAX_VALUE_BYTES = 4096;

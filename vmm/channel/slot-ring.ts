@@ -1,9 +1,14 @@
 // A bounded ring of fixed-size slots in shared memory: many producers, one consumer.
 //
 // Each slot has a state word that says both what the slot holds and for which
-// lap of the ring: the word is (position << 2) | state, where position is the
-// ring position the slot serves (tail and head count positions forever,
-// wrapping at 2^32; the slot index is position & (slots - 1)).
+// lap of the ring: the word is (lap << 2) | state, where lap is the ring position
+// the slot serves with its slot-index bits cleared (position & -slots; tail and
+// head count positions forever, wrapping at 2^32; the slot index is
+// position & (slots - 1)). The index is implied by which slot the word belongs
+// to, so the word still names the position. Lap 0's EMPTY is 0: memory that is
+// still all zeros is a ring ready at position 0, with nothing to write (a ring's
+// slots are pages apart, and touching each one cost a new VMM 8 ms of page faults
+// for a channel most guests never use).
 //
 //   EMPTY   for position p: a producer whose claim is p may take the slot
 //   WRITING for position p: a producer owns it and is filling it
@@ -30,9 +35,9 @@ export const SLOT_WRITING = 1;
 export const SLOT_READY = 2;
 const STATE_MASK = 3;
 
-/** The state word of a slot serving ring position `position`. */
-export function slotTag(position: number, state: number): number {
-  return (position << 2) | state;
+/** The state word of a slot serving ring position `position` in a ring of `slots` slots. */
+export function slotTag(position: number, state: number, slots: number): number {
+  return ((position & -slots) << 2) | state;
 }
 
 export class SlotRing {
@@ -63,16 +68,23 @@ export class SlotRing {
   /**
    * Puts a fresh ring in its initial state: every slot EMPTY for its first
    * lap. Call before sharing. `start` (default 0) lets tests begin just below
-   * the 2^32 wrap of the position counters.
+   * the 2^32 wrap of the position counters. `zeroed`: the memory is still all
+   * zeros (a new SharedArrayBuffer), so state words that should be 0 are left
+   * alone.
    */
-  initialize(start = 0): void {
+  initialize(start = 0, zeroed = false): void {
     Atomics.store(this.words, this.tail, start | 0);
     Atomics.store(this.words, this.head, start | 0);
     Atomics.store(this.words, this.spaceWanted, 0);
     for (let i = 0; i < this.slots; i++) {
       const position = (start + i) | 0;
-      Atomics.store(this.words, this.stateWord(position & this.mask), slotTag(position, SLOT_EMPTY));
+      const tag = this.tag(position, SLOT_EMPTY);
+      if (tag !== 0 || !zeroed) Atomics.store(this.words, this.stateWord(position & this.mask), tag);
     }
+  }
+
+  private tag(position: number, state: number): number {
+    return slotTag(position, state, this.slots);
   }
 
   // --- producer side (any number of threads) ---
@@ -88,9 +100,9 @@ export class SlotRing {
       const position = Atomics.load(this.words, this.tail);
       const index = position & this.mask;
       const state = Atomics.load(this.words, this.stateWord(index));
-      if (state === slotTag(position, SLOT_EMPTY)) {
+      if (state === this.tag(position, SLOT_EMPTY)) {
         if (Atomics.compareExchange(this.words, this.tail, position, (position + 1) | 0) === position) {
-          Atomics.store(this.words, this.stateWord(index), slotTag(position, SLOT_WRITING));
+          Atomics.store(this.words, this.stateWord(index), this.tag(position, SLOT_WRITING));
           return this.slotOffset(index);
         }
         continue; // another producer claimed this position first
@@ -111,7 +123,7 @@ export class SlotRing {
   /** True when the next beginWrite would find a free slot (it may still lose the race to another producer). */
   hasFree(): boolean {
     const position = Atomics.load(this.words, this.tail);
-    return Atomics.load(this.words, this.stateWord(position & this.mask)) === slotTag(position, SLOT_EMPTY);
+    return Atomics.load(this.words, this.stateWord(position & this.mask)) === this.tag(position, SLOT_EMPTY);
   }
 
   /** Asks the consumer to report the next freed slot (see endRead). Re-check hasFree after calling, before sleeping. */
@@ -125,7 +137,7 @@ export class SlotRing {
   beginRead(): number {
     const position = Atomics.load(this.words, this.head);
     const index = position & this.mask;
-    return Atomics.load(this.words, this.stateWord(index)) === slotTag(position, SLOT_READY) ? this.slotOffset(index) : -1;
+    return Atomics.load(this.words, this.stateWord(index)) === this.tag(position, SLOT_READY) ? this.slotOffset(index) : -1;
   }
 
   /**
@@ -136,7 +148,7 @@ export class SlotRing {
   endRead(): boolean {
     const position = Atomics.load(this.words, this.head);
     const index = position & this.mask;
-    Atomics.store(this.words, this.stateWord(index), slotTag((position + this.slots) | 0, SLOT_EMPTY));
+    Atomics.store(this.words, this.stateWord(index), this.tag((position + this.slots) | 0, SLOT_EMPTY));
     Atomics.store(this.words, this.head, (position + 1) | 0);
     // A plain load first keeps the common case (nobody waiting) free of a read-modify-write.
     return Atomics.load(this.words, this.spaceWanted) !== 0 && Atomics.exchange(this.words, this.spaceWanted, 0) !== 0;
