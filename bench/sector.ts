@@ -5,7 +5,9 @@
 //      the reply served from memory, beside the same exchange over a Unix socket;
 //   2. the disk's own random 512-byte O_DIRECT read rate (the ceiling);
 //   3. end to end: 1, 4 and 8 clients of 8 threads on a 16 MiB and a 500 MiB image,
-//      through bin/service and bin/client exactly as a user runs them.
+//      through bin/service and bin/client exactly as a user runs them, beside the same
+//      exchange written in C (bench/native/sector-pattern.c), which says what this
+//      machine allows for the pattern itself.
 // Prints tables (also written to DIR/sector.md with the raw figures in sector.json)
 // and draws DIR/sector.svg. Progress goes to stderr.
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ import { FREE, ONE_CPU, type PingResult, ringPingPong, socketPingPong, TWO_CPUS 
 import { SPIN_BUDGET_US, type WaitMode } from './sector-ring-peer.js';
 import { chart } from './sector-svg.js';
 import { median } from './lib/stats.js';
+import { SectorPattern } from './lib/native-pattern.js';
 import { outputDirectory, refuse } from './lib/args.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,6 +62,9 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sector-bench-'));
   const started = Date.now();
   const load = os.loadavg()[0];
+  progress('building the C reference (bench/native/sector-pattern.c)');
+  const pattern = SectorPattern.build();
+  const patternSeconds = quick ? 0.5 : 1.5;
   try {
     const ping: PingResult[] = [];
     // The ring against the socket in alternating rounds (each goes first in turn), the
@@ -98,6 +104,10 @@ async function main(): Promise<void> {
     const bestSocket = Math.max(...ping.filter((p) => p.transport.startsWith('Unix')).map((p) => p.perSecond));
 
     const e2e: E2EResult[] = [];
+    const reference = new Map<string, number>(); // the C pattern's reads/s by image and clients
+    const referenceKey = (mib: number, clients: number): string => `${mib} ${clients}`;
+    progress(`the C reference from memory: 8 x ${THREADS} threads, no disk`);
+    const fromMemory = pattern.rate(8, THREADS, patternSeconds);
     const disk: { imageMiB: number; qd1: number; qd64: number }[] = [];
     const stops: string[] = [];
     for (const mib of IMAGES_MIB) {
@@ -106,6 +116,10 @@ async function main(): Promise<void> {
       makeImage(image, mib);
       progress(`disk alone: random O_DIRECT reads on the ${mib} MiB image`);
       disk.push({ imageMiB: mib, qd1: diskRate(image, 1, quick ? 0.5 : 1.5), qd64: diskRate(image, 64, quick ? 0.5 : 1.5) });
+      for (const clients of CLIENT_COUNTS) {
+        progress(`the C reference: ${clients} x ${THREADS} threads, ${mib} MiB image`);
+        reference.set(referenceKey(mib, clients), pattern.rate(clients, THREADS, patternSeconds, image));
+      }
       const service = startService(image, path.join(work, 'run'));
       try {
         for (const clients of CLIENT_COUNTS) {
@@ -134,6 +148,8 @@ async function main(): Promise<void> {
       `${r.clients} x ${r.threads}`,
       n0(r.requests),
       n0(r.rps),
+      n0(reference.get(referenceKey(r.imageMiB, r.clients)) ?? Number.NaN),
+      `${Math.round((100 * r.rps) / (reference.get(referenceKey(r.imageMiB, r.clients)) ?? Number.NaN))}%`,
       n0(r.p50us),
       n0(r.p90us),
       n0(r.p99us),
@@ -162,10 +178,14 @@ async function main(): Promise<void> {
       '',
       '## End to end (bin/service + N concurrent bin/client processes of 8 threads)',
       '',
-      table(['image', 'clients x threads', 'requests', 'reads/s', 'p50 us', 'p90 us', 'p99 us', 'max us', 'CPU busy', 'verified'], e2eRows),
+      table(['image', 'clients x threads', 'requests', 'reads/s', 'C pattern reads/s', 'of C', 'p50 us', 'p90 us', 'p99 us', 'max us', 'CPU busy', 'verified'], e2eRows),
       '',
       'CPU busy: both CPUs, every process on the machine, over the run. Verified: replies of one',
       'client checked against the image by bin/tool_for_integrity.',
+      `C pattern: the same exchange in C (bench/native/sector-pattern.c: one server process, the`,
+      `clients' threads each sleeping on a futex until the server has read their sector with O_DIRECT`,
+      `AIO; no JavaScript, ring checks, cache or reply files), ${patternSeconds} s on the same image: what this`,
+      `machine allows for the pattern itself. With replies from memory instead of the disk, 8 x ${THREADS}: ${n0(fromMemory)} round trips/s.`,
       '',
       ...stops.map((s, i) => `- ${IMAGES_MIB[i]} MiB image, at \`service stop\`: ${s}`),
       '',
@@ -173,7 +193,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${report}\n`);
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, 'sector.md'), report);
-    fs.writeFileSync(path.join(outDir, 'sector.json'), `${JSON.stringify({ started, load, ping, ringToSocket: Object.fromEntries(ratios), disk, e2e, stops }, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(outDir, 'sector.json'),
+      `${JSON.stringify({ started, load, ping, ringToSocket: Object.fromEntries(ratios), disk, e2e, cPattern: { fromMemory, byImageAndClients: Object.fromEntries(reference) }, stops }, null, 2)}\n`,
+    );
     const big = IMAGES_MIB[IMAGES_MIB.length - 1];
     fs.writeFileSync(
       path.join(outDir, 'sector.svg'),
@@ -182,7 +205,10 @@ async function main(): Promise<void> {
           title: 'End to end: reads per second',
           unit: 'reads/s',
           bars: e2e.map((r) => ({ label: `${r.imageMiB} MiB, ${r.clients}x${r.threads}`, value: r.rps })),
-          lines: [{ label: `disk QD64 (${big} MiB)`, value: disk[disk.length - 1].qd64 }],
+          lines: [
+            { label: `disk QD64 (${big} MiB)`, value: disk[disk.length - 1].qd64 },
+            { label: `C pattern 8x${THREADS} (${big} MiB)`, value: reference.get(referenceKey(big, 8)) ?? 0 },
+          ],
         },
         {
           title: 'Ring vs socket: round trips per second',
@@ -197,6 +223,7 @@ async function main(): Promise<void> {
     );
     progress(`wrote ${path.join(outDir, 'sector.md')}, sector.json and sector.svg`);
   } finally {
+    pattern.dispose();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
