@@ -143,13 +143,14 @@ async function main(): Promise<void> {
       return `${n1(median(rounds))} (${rounds.map(n1).join(' / ')})`;
     };
     const ringRows = ping.map((p) => [p.transport, p.placement, n0(p.perSecond), n1(p.p50us), n1(p.p99us), versusSocket(p)]);
+    const cRate = (r: E2EResult): number => reference.get(referenceKey(r.imageMiB, r.clients)) ?? Number.NaN;
     const e2eRows = e2e.map((r) => [
       `${r.imageMiB} MiB`,
       `${r.clients} x ${r.threads}`,
       n0(r.requests),
       n0(r.rps),
-      n0(reference.get(referenceKey(r.imageMiB, r.clients)) ?? Number.NaN),
-      `${Math.round((100 * r.rps) / (reference.get(referenceKey(r.imageMiB, r.clients)) ?? Number.NaN))}%`,
+      n0(cRate(r)),
+      `${Math.round((100 * r.rps) / cRate(r))}%`,
       n0(r.p50us),
       n0(r.p90us),
       n0(r.p99us),
