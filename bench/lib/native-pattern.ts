@@ -27,7 +27,7 @@ export class SectorPattern {
     const cc = spawnSync('gcc', ['-O2', '-pthread', '-o', bin, SOURCE], { encoding: 'utf8' });
     if (cc.status !== 0) {
       fs.rmSync(dir, { recursive: true, force: true });
-      throw new Error(`gcc failed on ${SOURCE}: ${(cc.stderr ?? cc.error?.message ?? '').trim()}`);
+      throw new Error(`gcc failed on ${SOURCE}: ${cc.stderr?.trim() || cc.error?.message || `exit status ${cc.status}`}`);
     }
     return new SectorPattern(dir, bin);
   }
