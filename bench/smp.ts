@@ -3,7 +3,7 @@
 // 1 busy + 3 idle vCPUs (the idle ones must cost almost nothing). Median of 3 runs.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { median } from './lib/stats.js';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
@@ -50,7 +50,5 @@ export async function benchSmp(): Promise<void> {
   ]);
   progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
 }
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await benchSmp();
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchSmp();

@@ -7,20 +7,17 @@
 // on one without, and the ratios move with it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../vmm/paths.js';
+import { buildNative } from './native-build.js';
 import { median } from './stats.js';
 
 const SOURCE = path.join(PROJECT_ROOT, 'guest-src', 'app', 'bench', 'getpid.c');
 
 /** Median ns per native getpid over `rounds` runs of `calls` calls. */
 export function nativeGetpidNs(calls = 1_000_000, rounds = 3): number {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-getpid-'));
+  const { bin, dispose } = buildNative(SOURCE);
   try {
-    const bin = path.join(dir, 'getpid-native');
-    const cc = spawnSync('gcc', ['-O2', '-o', bin, SOURCE], { encoding: 'utf8' });
-    if (cc.status !== 0) throw new Error(`gcc failed on ${SOURCE}: ${cc.stderr.trim()}`);
     const runs: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const r = spawnSync(bin, [String(calls)], { encoding: 'utf8' });
@@ -30,7 +27,7 @@ export function nativeGetpidNs(calls = 1_000_000, rounds = 3): number {
     }
     return median(runs);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

@@ -7,41 +7,30 @@
 // queue depth says what the disk allows, not what sleeping and waking 64 threads
 // costs, which on a virtual machine is most of a read).
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../vmm/paths.js';
+import { buildNative, type NativeProgram } from './native-build.js';
 
 const SOURCE = path.join(PROJECT_ROOT, 'bench', 'native', 'sector-pattern.c');
 
 export class SectorPattern {
-  private constructor(
-    private readonly dir: string,
-    private readonly bin: string,
-  ) {}
+  private constructor(private readonly program: NativeProgram) {}
 
   /** Compiles the reference program into a temporary directory (dispose() removes it). */
   static build(): SectorPattern {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sector-pattern-'));
-    const bin = path.join(dir, 'sector-pattern');
-    const cc = spawnSync('gcc', ['-O2', '-pthread', '-o', bin, SOURCE], { encoding: 'utf8' });
-    if (cc.status !== 0) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      throw new Error(`gcc failed on ${SOURCE}: ${cc.stderr?.trim() || cc.error?.message || `exit status ${cc.status}`}`);
-    }
-    return new SectorPattern(dir, bin);
+    return new SectorPattern(buildNative(SOURCE, ['-pthread']));
   }
 
   /** Reads per second with `processes` x `threads` clients for `seconds`; without an image, replies come from memory. */
   rate(processes: number, threads: number, seconds: number, image?: string): number {
     const args = [String(processes), String(threads), String(seconds), ...(image === undefined ? [] : [image])];
-    const r = spawnSync(this.bin, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const r = spawnSync(this.program.bin, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
     const m = /reads_per_s=(\d+)/.exec(r.stdout ?? '');
     if (r.status !== 0 || !m) throw new Error(`sector-pattern ${args.join(' ')} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
     return Number(m[1]);
   }
 
   dispose(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.program.dispose();
   }
 }
