@@ -1,9 +1,9 @@
-// The main thread's end of the device channel: the proxy. It opens the backend
-// the user chose (lazily, on the first request, so programs that never use the
-// store do not pay for starting an S3 server), answers requests concurrently, and
+// The proxy's end of the device channel, run on the proxy's own thread (thread.ts).
+// It opens the backend the user chose (lazily, on the first request, so programs
+// that never use the store do not pay for starting an S3 server), answers requests concurrently, and
 // turns every backend failure into -1 for the guest. It knows nothing of guest
 // memory: requests arrive as plain byte arrays.
-import { ChannelServer, STATUS, OP_DELETE, OP_GET, OP_PUT, type ServedRequest, type ChannelReply } from '../vmm/channel/channel.js';
+import { ChannelServer, STATUS, OP_DELETE, OP_GET, OP_PUT, type ServedRequest, type ChannelReply } from '../channel/channel.js';
 import { openBackend, type KvBackend, type OpenBackendOptions } from './kv/index.js';
 
 export class ProxyService {

@@ -22,7 +22,7 @@ const step = (what: string) => process.stderr.write(`build: ${what}\n`);
  * loader spends about 0.7 ms on each, and people boot guests in loops. esbuild
  * rewrites it in place as one file (about 25 ms sooner to main()). koffi (a native
  * addon) and yargs (loaded through its CommonJS build) stay outside; the proxy's
- * thread (proxy-thread.js) is a separate entry that tsc's output already provides.
+ * thread (dist/proxy/thread.js) is a separate entry that tsc's output already provides.
  */
 function bundleCli(): void {
   step('vmm command line (esbuild: dist/vmm/cli.js as one file)');

@@ -1,6 +1,6 @@
 // A whole virtual machine: guest RAM, the kernel and application images, the port
-// bus with its devices, and the vCPU. runMachine() returns the guest's exit status;
-// the CLI prints, tests read the result.
+// bus with its devices, and the vCPUs. runMachine() returns the guest's exit status;
+// vm.ts adds the key-value proxy around it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,7 +44,7 @@ export interface MachineConfig {
   preload?: string;
   /** Where the VMM's own messages go (stderr in the CLI). */
   log: (line: string) => void;
-  /** The device channel to the key-value proxy (vmm/channel); without it put/get fail with -1. */
+  /** The device channel to the key-value proxy (channel/); without it put/get fail with -1. */
   kvChannel?: SharedArrayBuffer;
   /** Called once, before the guest's first key-value request (the proxy may start then). */
   kvFirstUse?: () => void;

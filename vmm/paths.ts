@@ -23,3 +23,5 @@ export const VMM_CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
 export const VMM_SNAPSHOT = path.join(BUILD_DIR, 'vmm', 'cli.blob');
 /** Node's arguments for starting the VMM exactly as `npm run vm` does (package.json). */
 export const VMM_NODE_ARGS = ['--snapshot-blob', VMM_SNAPSHOT, VMM_CLI];
+/** The key-value proxy's thread entry (proxy/thread.ts as tsc built it). */
+export const PROXY_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'thread.js');

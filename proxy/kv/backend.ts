@@ -4,6 +4,7 @@
 // nothing of guest memory, I/O ports or the VMM. The layer above turns a guest's
 // put(key, value, 0) into delete(key), so put always carries a value.
 
+import type { BackendName } from '../../channel/proxy-control.js';
 import { InvalidArgumentError, type FailureKind } from './errors.js';
 
 /** Longest key in bytes (the NUL terminator excluded), as <kv.h> allows. */
@@ -11,7 +12,7 @@ export const MAX_KEY_BYTES = 1024;
 /** Longest value in bytes, as <kv.h> allows. */
 export const MAX_VALUE_BYTES = 4096;
 
-export type BackendName = 'memory' | 'fs' | 's3';
+export type { BackendName };
 export type KvOperation = 'get' | 'put' | 'delete';
 
 export interface KvStats {

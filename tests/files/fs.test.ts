@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checks, guestBin, runVm, runVmAsync } from '../helpers/run-vm.js';
-import { HostFilesBackend } from '../../proxy/host-files/backend.js';
+import { HostFilesBackend } from '../../vmm/host-share/backend.js';
 
 const scratch: string[] = [];
 const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-fs-')); scratch.push(d); return d; };

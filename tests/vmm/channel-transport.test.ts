@@ -3,7 +3,7 @@
 // returns must not change the request, whether it went straight into a channel slot
 // or waited in the backlog because the channel was full.
 import { describe, expect, it } from 'vitest';
-import { ChannelServer, createChannel, STATUS, type ServedRequest } from '../../vmm/channel/channel.js';
+import { ChannelServer, createChannel, STATUS, type ServedRequest } from '../../channel/channel.js';
 import { ChannelTransport } from '../../vmm/kv/channel-transport.js';
 import { MISC } from '../../vmm/generated/abi.js';
 

@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BootInfo, MEM, MISC } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
-import { directoryProblem } from '../host-dir.js';
-import { HostFilesBackend, HostFilesError } from '../../proxy/host-files/backend.js';
+import { directoryProblem } from '../host-share/host-dir.js';
+import { HostFilesBackend, HostFilesError } from '../host-share/backend.js';
 
 const TYPE = { end: 0, dir: 1, file: 2, link: 3 } as const;
 const PATH_MAX = 4096;

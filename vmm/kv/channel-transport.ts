@@ -1,7 +1,7 @@
 // The emulation thread's end of the device channel: ids, the requests in flight,
 // and a backlog for when the channel is full (backpressure: a request waits here,
 // it is never dropped). poll() runs completions; wait() sleeps until one arrives.
-import { ChannelClient, OP_DELETE, OP_GET, OP_PUT, type Op } from '../channel/channel.js';
+import { ChannelClient, OP_DELETE, OP_GET, OP_PUT, type Op } from '../../channel/channel.js';
 import { MISC } from '../generated/abi.js';
 import type { KvRequest, KvTransport } from '../ports/kv.js';
 

@@ -4,7 +4,7 @@
 // the console: their fd field decides (0-2 the console, >= 3 a share handle).
 //
 // Each device decodes its struct through the checked accessor, calls the backend
-// (proxy/host-files) with plain values, and writes the result back. A struct or a
+// (vmm/host-share) with plain values, and writes the result back. A struct or a
 // buffer outside guest RAM, or a path without a NUL within PATH_MAX, gives the
 // guest -EFAULT (-ENAMETOOLONG); the VMM keeps running.
 import {
@@ -15,7 +15,31 @@ import { GuestFault, type GuestMemory } from '../guest-memory.js';
 import type { PortBus, PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
 import { consoleRead, consoleWrite } from './console.js';
-import type { HostFilesBackend } from '../../proxy/host-files/backend.js';
+
+/** A file's metadata as the host reports it. */
+export interface HostStat {
+  mode: number; nlink: number; size: bigint; ino: bigint; blocks: bigint;
+  atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint;
+}
+
+/**
+ * The host side of the share, as the device uses it (vmm/host-share implements it):
+ * plain values in, a result or a negative Linux errno out.
+ */
+export interface HostShare {
+  open(path: string, flags: number, mode: number): number;
+  close(handle: number): number;
+  read(handle: number, into: Uint8Array): number;
+  write(handle: number, bytes: Uint8Array): number;
+  lseek(handle: number, offset: bigint, whence: number): bigint;
+  unlink(path: string): number;
+  rmdir(path: string): number;
+  mkdir(path: string, mode: number): number;
+  rename(from: string, to: string): number;
+  stat(path: string | null, handle: number, nofollow: boolean): HostStat | number;
+  getdents(handle: number, max: number): Uint8Array | number;
+  truncate(path: string | null, handle: number, length: bigint): number;
+}
 
 const EFAULT = 14;
 const ENAMETOOLONG = 36;
@@ -58,7 +82,7 @@ function device(ctx: DeviceContext, name: string, size: number, body: (at: numbe
 }
 
 /** Registers the console (and, with a backend, the share) on the file ports. */
-export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: HostFilesBackend | undefined): void {
+export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: HostShare | undefined): void {
   const consoleW = consoleWrite(ctx);
   const consoleR = consoleRead(ctx);
   if (!backend) {

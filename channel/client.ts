@@ -97,7 +97,7 @@ export class ChannelClient {
     return count;
   }
 
-  /** Blocks (worker threads only) until a response is ready to poll; false on timeout. */
+  /** Blocks (the emulation thread, which may block) until a response is ready to poll; false on timeout. */
   waitForResponse(timeoutMs: number): boolean {
     return this.myBell.waitSync(() => this.responses.hasReady(), timeoutMs);
   }

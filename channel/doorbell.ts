@@ -51,7 +51,7 @@ export class Doorbell {
   // --- the sleeping side (one thread per bell) ---
 
   /**
-   * Blocks the calling thread (a worker) until `ready()` is true or the
+   * Blocks the calling thread (the emulation thread) until `ready()` is true or the
    * timeout passes; returns the last `ready()` result. `beforeSleep` runs
    * after WAITING is set and before the final re-check: use it to raise other
    * flags that the ringing side reads (such as a ring's space-wanted flag).
@@ -76,7 +76,7 @@ export class Doorbell {
   }
 
   /**
-   * The same for the main thread, which must not block: resolves once
+   * The same for the proxy's thread, whose event loop must not block: resolves once
    * `ready()` is true. Sleeps with Atomics.waitAsync, so an idle waiter costs
    * no CPU.
    */

@@ -15,7 +15,8 @@
 // last name. Node has no openat2, so it is called through koffi (syscall(2)).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { directoryProblem } from '../../vmm/host-dir.js';
+import { directoryProblem } from './host-dir.js';
+import type { HostShare, HostStat } from '../ports/host-files.js';
 
 // The CommonJS entry loads faster than the ES-module one (this module loads with every VMM).
 const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
@@ -51,10 +52,7 @@ const lseek = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
 const closeFd = libc.func('int close(int fd)');
 
 /** Result of stat: the fields the guest's struct stat needs. */
-export interface HostStat {
-  mode: number; nlink: number; size: bigint; ino: bigint; blocks: bigint;
-  atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint;
-}
+export type { HostStat };
 
 export class HostFilesError extends Error {}
 
@@ -64,7 +62,7 @@ interface Handle { fd: number; dir: boolean }
 export const HANDLE_BASE = 3;
 const MAX_HANDLES = 4096;
 
-export class HostFilesBackend {
+export class HostFilesBackend implements HostShare {
   private readonly rootFd: number;
   private readonly handles: (Handle | undefined)[] = [];
   private readonly how = Buffer.alloc(24); // struct open_how {u64 flags, mode, resolve}

@@ -12,7 +12,7 @@
 //   idle  report, then block in waitForResponse for `idleMs` with nothing to do
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { ChannelClient, OP_GET, OP_PUT, type ChannelRequest, type ChannelResponse } from '../../vmm/channel/channel.js';
+import { ChannelClient, OP_GET, OP_PUT, type ChannelRequest, type ChannelResponse } from '../../channel/channel.js';
 import { expectedReply, requestFor } from './channel-protocol.js';
 
 export interface ProducerData {

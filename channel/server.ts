@@ -28,7 +28,7 @@ interface PendingResponse {
 /** How long the serving loop looks for new requests before it sleeps (see newWorkWithin). */
 const IDLE_SPIN_MS = 0.05;
 
-/** The proxy side (main thread): the single consumer of requests. */
+/** The proxy side (the proxy's thread): the single consumer of requests. */
 export class ChannelServer {
   readonly stats = {
     requests: 0, responses: 0, badRequests: 0, dropped: 0, handlerErrors: 0, doorbellsRung: 0, sleeps: 0, undelivered: 0,
@@ -70,7 +70,7 @@ export class ChannelServer {
    * may go out in any order. Resolves once stopped.
    *
    * While idle the loop sleeps in Atomics.waitAsync, which does not keep
-   * Node's event loop alive: the worker thread that runs the guest does.
+   * Node's event loop alive: the VMM's main thread, which runs the guest, does.
    */
   serve(handler: ChannelHandler): Promise<void> {
     if (this.running) throw new ChannelError('channel: serve() is already running');

@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChannelClient, ChannelError, ChannelServer, createChannel, OP_DELETE, OP_GET, OP_PUT, STATUS,
   type ChannelReply, type ChannelResponse, type ServedRequest,
-} from '../../vmm/channel/channel.js';
-import { Doorbell } from '../../vmm/channel/doorbell.js';
+} from '../../channel/channel.js';
+import { Doorbell } from '../../channel/doorbell.js';
 import {
   BELL_WAITING, channelLayout, REQ_CLIENT, REQ_KEY_LEN, REQ_OP, REQ_VALUE_LEN, REQUEST_RING, REQUEST_SLOT_SIZE, RESP_VALUE_LEN,
   RESPONSE_SLOT_SIZE, responseRingOffset, SERVER_BELL, SLOT_ID,
-} from '../../vmm/channel/layout.js';
-import { SLOT_EMPTY, SLOT_READY, SLOT_WRITING, SlotRing, slotTag } from '../../vmm/channel/slot-ring.js';
+} from '../../channel/layout.js';
+import { SLOT_EMPTY, SLOT_READY, SLOT_WRITING, SlotRing, slotTag } from '../../channel/slot-ring.js';
 import { expectedReply, requestFor } from './channel-protocol.js';
 import type { ProducerData, ProducerReport } from './channel-producer.worker.js';
 
@@ -481,9 +481,9 @@ describe('channel across worker threads', () => {
   beforeAll(() => {
     outDir = mkdtempSync(join(tmpdir(), 'channel-test-'));
     writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
-    const channelDir = join(root, 'vmm/channel');
+    const channelDir = join(root, 'channel');
     const sources = readdirSync(channelDir).filter((f) => f.endsWith('.ts')).map((f) => join(channelDir, f));
-    sources.push(join(root, 'tests/vmm/channel-producer.worker.ts'), join(root, 'tests/vmm/channel-protocol.ts'));
+    sources.push(join(root, 'tests/channel/channel-producer.worker.ts'), join(root, 'tests/channel/channel-protocol.ts'));
     execFileSync(
       process.execPath,
       [join(root, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', '--outDir', outDir, '--rootDir', root,
@@ -491,7 +491,7 @@ describe('channel across worker threads', () => {
         '--types', 'node', ...sources],
       { cwd: root, stdio: 'pipe' },
     );
-    workerFile = join(outDir, 'tests/vmm/channel-producer.worker.js');
+    workerFile = join(outDir, 'tests/channel/channel-producer.worker.js');
   });
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 // workers: both sides derive requests and expected replies from (lane, id),
 // so a producer can check every answer without being told what to expect.
 
-import { OP_DELETE, OP_GET, OP_PUT, STATUS, type ChannelReply, type ChannelRequest, type Op, type ServedRequest } from '../../vmm/channel/channel.js';
+import { OP_DELETE, OP_GET, OP_PUT, STATUS, type ChannelReply, type ChannelRequest, type Op, type ServedRequest } from '../../channel/channel.js';
 
 const encoder = new TextEncoder();
 

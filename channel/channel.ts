@@ -1,7 +1,8 @@
-// The device channel: key-value requests from the emulation thread(s) to the
-// proxy on the main thread, and responses back, through one SharedArrayBuffer.
+// The device channel: key-value requests from the VMM's emulation thread to the
+// proxy on its own thread, and responses back, through one SharedArrayBuffer.
+// Both sides import this folder and nothing of each other.
 //
-//   ChannelClient (a worker; one per lane)          ChannelServer (main thread)
+//   ChannelClient (emulation thread; one per lane)  ChannelServer (proxy thread)
 //     trySubmit(req) ──► request ring (shared) ──► serve(handler) loop
 //     pollResponses  ◄── response ring (per lane) ◄── handler results, any order
 //
@@ -39,7 +40,7 @@ export interface Channel {
   clients: number;
 }
 
-/** Allocates and initializes a channel; pass `sab` to the worker(s) and build the two ends on it. */
+/** Allocates and initializes a channel; pass `sab` to the other thread and build the two ends on it. */
 export function createChannel(slots = DEFAULT_SLOTS, clients = 1): Channel {
   const layout = channelLayout(slots, clients);
   const sab = new SharedArrayBuffer(layout.totalBytes);
