@@ -122,20 +122,14 @@ describe('s3 backend objects', () => {
 });
 
 describe('embedded s3rver', () => {
-  it('starts and stops quickly and frees its port', async () => {
+  it('starts, serves, stops and frees its port', async () => {
     const directory = await freshDir();
-    const started = performance.now();
     const server = await startEmbeddedS3({ directory });
-    const startMs = performance.now() - started;
-    const kv = await openBackend({ backend: 's3', s3Endpoint: server.endpoint, bucket: server.bucket });
+    const kv = await S3Backend.open({ endpoint: server.endpoint, bucket: server.bucket, credentials: server.credentials });
+    await kv.put(key('k'), key('v'));
+    expect(await kv.get(key('k'))).toEqual(key('v'));
     await kv.close();
-    const stopping = performance.now();
     await server.stop();
-    const stopMs = performance.now() - stopping;
-    // About 200 ms here (mostly loading s3rver on its thread) and 15 ms; the
-    // margins are for a loaded machine running the other test files at once.
-    expect(startMs).toBeLessThan(1_500);
-    expect(stopMs).toBeLessThan(500);
     // The same port can be taken again at once.
     const port = Number(new URL(server.endpoint).port);
     const again = await startEmbeddedS3({ directory, port });
