@@ -67,7 +67,7 @@ export async function benchBoot(): Promise<void> {
   // below, and it drifts by a third within an hour on these machines.
   const bareNode: number[] = [];
   // NODE_EXTRA_CA_CERTS makes every Node process parse that certificate bundle before
-  // any JavaScript runs (about 50 ms for Debian's bundle on a 2-vCPU VM); when the
+  // any JavaScript runs, which is a large share of Node's start; when the
   // environment sets it, Node's start without it is shown too, so the reader can
   // tell the VMM's share from the environment's.
   const extraCerts = process.env.NODE_EXTRA_CA_CERTS;

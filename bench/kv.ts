@@ -13,8 +13,8 @@
 //     itself costs when the backend costs nothing; with each call timed (two
 //     clock_gettime system calls around it) and without. 320,000 operations a run:
 //     the first few thousand run while V8 and the engine are still compiling the
-//     path (a run of 8,000 operations measured a third of the rate), and a
-//     throughput figure is about the steady state; the short run is reported too.
+//     path, so a short run understates the rate, and a throughput figure is about
+//     the steady state; the short run is reported too.
 //
 // Prints tables on stdout, progress on stderr, writes bench/results/kv.svg.
 // Options when run directly: --rounds N (default 3), --rgw-ops N (per thread, default 60).

@@ -37,9 +37,9 @@ function parse(out: string, what: string): Result {
 }
 
 /**
- * Rounds of the four runs per configuration (--rounds N when run directly). Five: on
- * this machine single rounds of the same build differ by up to 2x, and a median of
- * three still moved with one bad round.
+ * Rounds of the four runs per configuration (--rounds N when run directly). Five:
+ * single rounds of the same build differ widely on a shared machine, and a median of
+ * three still moves with one bad round (docs/history.md).
  */
 const ROUNDS = countOption('rounds', 5, 100);
 
@@ -77,9 +77,8 @@ export async function benchPostmark(): Promise<void> {
   const rounds = ROUNDS;
   try {
     for (const cfg of CONFIGS) {
-      // The four places in turn, `rounds` times: this machine's speed drifts within
-      // minutes (native /dev/shm alone went from 68,000 to 103,000 tps between two
-      // runs of the defaults), so each ratio is taken within a round, then the median.
+      // The four places in turn, `rounds` times: the machine's speed drifts within
+      // minutes, so each ratio is taken within a round, then the median.
       const tps: Record<'ram' | 'host' | 'shm' | 'disk', number[]> = { ram: [], host: [], shm: [], disk: [] };
       for (let round = 1; round <= rounds; round++) {
         const of = `${cfg.name}, round ${round}/${rounds}`;

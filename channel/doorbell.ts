@@ -32,9 +32,10 @@ export class Doorbell {
    * Rings if the other side said it is waiting; returns whether it rang. Ringing
    * takes the WAITING flag down with it: until the sleeper raises it again it is
    * awake (or waking) and will see everything published so far, so the messages
-   * sent meanwhile need no ring of their own. A ring is a futex wake, about 3 us
-   * of the ringer's time here; without this, the emulation thread rang once per
-   * key-value request while the proxy thread was still waking from the last one.
+   * sent meanwhile need no ring of their own. A ring is a futex wake, which costs
+   * the ringer far more than an atomic load; without the flag, the emulation thread
+   * would ring once per key-value request while the proxy thread is still waking
+   * from the last one (figures in docs/history.md).
    */
   ringIfWaiting(): boolean {
     if (Atomics.compareExchange(this.words, this.waiting, 1, 0) !== 1) return false;

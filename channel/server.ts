@@ -120,10 +120,9 @@ export class ChannelServer {
    * Looks for work for up to `ms` before the loop goes to sleep. Requests often come
    * in quick succession (a guest's threads each make one, then the next), and being
    * woken costs both sides: the client a futex wake, this thread a trip through the
-   * event loop. Measured with kvbench on the memory backend, together with the
-   * emulation thread's own short wait (cpu/vm-loop.ts): one thread's round trip
-   * 120 us -> 12 us at the median, 16 threads 85-95k -> 99-106k ops/s. The cost is
-   * at most `ms` of this thread's CPU per idle period, and the event loop waits that
+   * event loop. Together with the emulation thread's own short wait (cpu/vm-loop.ts)
+   * this cuts a round trip several-fold (figures in docs/history.md). The cost is at
+   * most `ms` of this thread's CPU per idle period, and the event loop waits that
    * long at most.
    */
   private newWorkWithin(ms: number): boolean {

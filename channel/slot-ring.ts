@@ -7,8 +7,8 @@
 // position & (slots - 1)). The index is implied by which slot the word belongs
 // to, so the word still names the position. Lap 0's EMPTY is 0: memory that is
 // still all zeros is a ring ready at position 0, with nothing to write (a ring's
-// slots are pages apart, and touching each one cost a new VMM 6 ms of page faults
-// for a channel most guests never use).
+// slots are pages apart, and touching each one would make every new VMM take page
+// faults for a channel most guests never use).
 //
 //   EMPTY   for position p: a producer whose claim is p may take the slot
 //   WRITING for position p: a producer owns it and is filling it

@@ -19,8 +19,8 @@ const step = (what: string) => process.stderr.write(`build: ${what}\n`);
 
 /**
  * dist/vmm/cli.js, as tsc wrote it, imports some forty modules; Node 20's ES-module
- * loader spends about 0.7 ms on each, and people boot guests in loops. esbuild
- * rewrites it in place as one file (about 25 ms sooner to main()). koffi (a native
+ * loader pays a cost for each, and people boot guests in loops. esbuild rewrites it
+ * in place as one file (figures in docs/history.md). koffi (a native
  * addon) and yargs (loaded through its CommonJS build) stay outside; the proxy's
  * thread (dist/proxy/thread.js) is a separate entry that tsc's output already provides.
  */
@@ -36,7 +36,7 @@ function bundleCli(): void {
 /**
  * build/vmm/cli.blob: a V8 start-up snapshot of the command line (cli-snapshot.ts),
  * so that `npm run vm` neither finds, reads nor compiles a module, yargs included
- * (about 25 ms of every start here). The snapshot builder runs one CommonJS file
+ * (figures in docs/history.md). The snapshot builder runs one CommonJS file
  * that needs only Node's built-in modules, hence this second bundle; import.meta.url
  * becomes the bundle's own URL, which sits beside the modules it refers to.
  */

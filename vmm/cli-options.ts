@@ -1,6 +1,6 @@
 // The options of `npm run vm` (yargs). The parser is built over no arguments, so
-// that the start-up snapshot (cli-snapshot.ts) can hold it ready-made (building it
-// took 7 to 9 ms of every start); cli-main.ts parses process.argv with it.
+// that the start-up snapshot (cli-snapshot.ts) can hold it ready-made instead of
+// every start building it; cli-main.ts parses process.argv with it.
 import type { Argv } from 'yargs';
 
 export const STATUS_REFUSED = 125;

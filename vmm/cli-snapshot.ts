@@ -17,8 +17,8 @@ import { defineOptions } from './cli-options.js';
 
 const parser = defineOptions(yargs);
 // One parse while the snapshot is built, so that the snapshot holds yargs' parsing
-// code compiled: the first parse at start-up then takes about 10 ms instead of 13-20
-// on a 2-vCPU VM. (yargs resets its state for every parse; tests/vmm/launch checks
+// code compiled, and the first parse at start-up is shorter (figures in
+// docs/history.md). (yargs resets its state for every parse; tests/vmm/launch checks
 // that options given at run time, and their defaults, come out right.)
 parser.parseSync(['warm-up.elf', '--mem', '64M', '--cpus', '1', '--env', 'A=1', '--', 'x']);
 

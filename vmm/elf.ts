@@ -181,7 +181,7 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
  * page) before copying anything; copies filesz bytes and zero-fills the rest
  * of memsz, unless `zeroed` says the RAM is still all zeros (a new
  * SharedArrayBuffer is): then the fill would only make the host fault in pages
- * the guest may never touch (the kernel's 1 MiB of .bss, 3-4 ms at start-up).
+ * the guest may never touch (such as the kernel's 1 MiB of .bss).
  * Returns the page-rounded regions the image now occupies.
  */
 export function loadElf(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Region[], name: string, zeroed = false): Region[] {

@@ -1,8 +1,8 @@
 // The code of the thread that hosts s3rver, and the messages it exchanges.
 //
 // s3rver runs on a worker thread of its own rather than on the proxy's event loop:
-// the S3 client and the server then use two cores instead of sharing one (about
-// twice the requests per second here), and an exception inside s3rver ends that
+// the S3 client and the server then use two cores instead of sharing one (up to
+// twice the requests per second, docs/kv-backends.md), and an exception inside s3rver ends that
 // thread, not the VMM. The thread's few lines travel as a string (Worker's `eval`)
 // because a worker needs JavaScript on disk or in memory, and this project's
 // sources run both compiled and through the test runner's TypeScript transform.

@@ -1,4 +1,4 @@
-// The contract's exact sequence (../shared/CONTRACT.md), from the image onwards, with
+// The sector service's documented sequence (docs/sector-service.md), from the image onwards, with
 // several clients at once and every reply proved against the image. (`make clean` and
 // `make` are not run here: the suite must not delete the tree other tests use.)
 import { execFileSync } from 'node:child_process';

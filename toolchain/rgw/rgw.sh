@@ -162,8 +162,8 @@ ceph_cli() { timeout 30 ceph -c "$DIR/ceph.conf" -n client.admin --connect-timeo
 # stop / status
 
 stop_daemons() { # quiet; used by stop and on failed start
-  # SIGKILL: all state is thrown away with DIR, and a graceful shutdown takes about 2 s per
-  # daemon (7 s in all) for nothing.
+  # SIGKILL: all state is thrown away with DIR, and a graceful shutdown takes seconds per
+  # daemon for nothing.
   local f pid pids=() i
   for f in "$DIR"/watchdog.pid "$DIR"/rgw.pid "$DIR"/osd.pid "$DIR"/mon.pid; do
     pid_alive "$f" || continue
@@ -344,8 +344,7 @@ mon mgr inactive grace = 1000000000
 mon data avail warn = 2
 mon data avail crit = 1
 # The monitor batches map updates for 1 s by default: each pool creation and the OSD boot
-# would wait for it (start took 13 s, the first CreateBucket 2 s). A test cluster needs no
-# batching.
+# would wait for it. A test cluster needs no batching.
 paxos propose interval = 0.01
 paxos min wait = 0.001
 auth allow insecure global id reclaim = false

@@ -6,8 +6,8 @@ import type { GuestMemory } from '../guest-memory.js';
 import { Engine, REG } from '../engine/unicorn.js';
 
 // Page-table entry bits. The tables are written with 32-bit numbers, not BigInts: every
-// address they hold is below 4 GiB, so the high half of each entry is zero (and 2,048
-// BigInt writes in code V8 has not compiled yet cost 4-5 ms of every start).
+// address they hold is below 4 GiB, so the high half of each entry is zero, and 2,048
+// BigInt writes in code V8 has not compiled yet would slow every start.
 const PTE_PRESENT = 1;
 const PTE_WRITABLE = 2;
 const PTE_HUGE = 0x80; // a 2 MiB page in a page directory

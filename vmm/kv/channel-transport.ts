@@ -15,7 +15,7 @@ export class ChannelTransport implements KvTransport {
   private readonly backlog: { id: number; request: KvRequest }[] = [];
   private nextId = 1;
 
-  /** `firstUse` runs before the first request is submitted (the CLI starts the proxy then). */
+  /** `firstUse` runs before the first request is submitted (vm.ts starts the proxy's thread then). */
   constructor(sab: SharedArrayBuffer, private firstUse?: () => void) {
     this.client = new ChannelClient(sab, 0);
   }

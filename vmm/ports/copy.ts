@@ -1,6 +1,7 @@
 // COPY: the guest kernel asks the VMM to move bytes within guest RAM. Under emulation
-// every guest memory access is slow (about 110 ns on Debian's unicorn 2.0.1); a host
-// memmove over the same SharedArrayBuffer is not (native-memory.ts). Both ranges
+// every guest memory access goes through the engine and is slow; a host memmove
+// over the same SharedArrayBuffer is not (native-memory.ts; figures in
+// docs/history.md). Both ranges
 // are checked first. The vCPU's OUT hook does the same in machine code
 // (engine/copy-fast-path.ts) and leaves this device the traced runs, UNIKV_COPY_HOOK=js,
 // and blocks that lie outside RAM; the two must answer alike
