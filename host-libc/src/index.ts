@@ -10,11 +10,20 @@
 // koffi loads once per thread (each worker thread gets its own module instance), so the
 // scratch page below is per thread as well.
 import * as c from './c.js';
+import {
+  close as c_close,
+  ftruncate as c_ftruncate,
+  lseek as c_lseek,
+  mmap as c_mmap,
+  munmap as c_munmap,
+  poll as c_poll,
+  shm_open as c_shm_open,
+  shm_unlink as c_shm_unlink,
+  syscall as sys,
+} from './c.js';
 import koffi from './koffi.js';
 
 export { c, koffi };
-
-const sys = c.syscall;
 
 // x86-64 Linux system call numbers.
 export const SYS = {
@@ -71,43 +80,43 @@ export function syscall(nr: number, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): n
 }
 
 export function shmOpen(name: string, flags: number, mode = 0o600): number {
-  const fd = c.shm_open(name, flags, mode) as number;
+  const fd = c_shm_open(name, flags, mode) as number;
   if (fd < 0) throw new ErrnoError(`shm_open ${name}`, errno());
   return fd;
 }
 
 /** Removes a shared-memory name; false when it did not exist. */
 export function shmUnlink(name: string): boolean {
-  if ((c.shm_unlink(name) as number) === 0) return true;
+  if ((c_shm_unlink(name) as number) === 0) return true;
   const e = errno();
   if (e === ENOENT) return false;
   throw new ErrnoError(`shm_unlink ${name}`, e);
 }
 
 export function ftruncate(fd: number, length: number): void {
-  if ((c.ftruncate(fd, length) as number) !== 0) throw new ErrnoError('ftruncate', errno());
+  if ((c_ftruncate(fd, length) as number) !== 0) throw new ErrnoError('ftruncate', errno());
 }
 
 /** The size of the object behind fd (lseek to the end: no struct stat to decode). */
 export function fdSize(fd: number): number {
-  const size = Number(c.lseek(fd, 0, SEEK_END));
+  const size = Number(c_lseek(fd, 0, SEEK_END));
   if (size < 0) throw new ErrnoError('lseek', errno());
   return size;
 }
 
 export function closeFd(fd: number): void {
-  c.close(fd);
+  c_close(fd);
 }
 
 export function mmap(length: number, prot: number, flags: number, fd: number, offset = 0): number {
-  const p = c.mmap(0, length, prot, flags, fd, offset) as number | bigint;
+  const p = c_mmap(0, length, prot, flags, fd, offset) as number | bigint;
   // MAP_FAILED is (void *)-1, which koffi hands back as the BigInt 2^64 - 1.
   if (typeof p === 'bigint') throw new ErrnoError('mmap', errno());
   return Number(p);
 }
 
 export function munmap(addr: number, length: number): void {
-  if ((c.munmap(addr, length) as number) !== 0) throw new ErrnoError('munmap', errno());
+  if ((c_munmap(addr, length) as number) !== 0) throw new ErrnoError('munmap', errno());
 }
 
 /** An ArrayBuffer over memory this process has mapped (no copy). */
@@ -116,7 +125,7 @@ export function view(addr: number, length: number): ArrayBuffer {
 }
 
 export function poll(fdsAddr: number, nfds: number, timeoutMs: number): number {
-  const n = c.poll(fdsAddr, nfds, timeoutMs) as number;
+  const n = c_poll(fdsAddr, nfds, timeoutMs) as number;
   if (n < 0 && errno() !== EINTR) throw new ErrnoError('poll', errno());
   return Math.max(n, 0);
 }
