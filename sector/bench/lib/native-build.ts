@@ -1,8 +1,7 @@
 // A copy of the repository's bench/lib/native-build.ts (the VMM's benchmarks use that one), kept here
 // so that the sector package stands on its own.
 // Builds one C source with the host's gcc into a temporary directory: the native
-// references some benchmarks set the project's figures against (native-getpid.ts,
-// native-pattern.ts).
+// reference bench:sector sets the service's figures against (native-pattern.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
