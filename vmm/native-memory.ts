@@ -7,14 +7,8 @@
 // memory. FILL clears pages through here; COPY normally never reaches JavaScript
 // (engine/copy-fast-path.ts does it in machine code) and comes here only when
 // hypercalls are traced or UNIKV_COPY_HOOK=js. Callers check the ranges first.
-import koffi from './engine/koffi.js';
-
-const libc = koffi.load('libc.so.6');
-/** memmove with n = 0 returns its first argument: the address koffi passes for a buffer. */
-const addressOf = libc.func('memmove', 'uintptr_t', ['void *', 'void *', 'size_t']);
-// Addresses travel as numbers (exact: user-space addresses are below 2^47).
-const memmove = libc.func('memmove', 'void', ['uintptr_t', 'uintptr_t', 'size_t']);
-const memset = libc.func('memset', 'void', ['uintptr_t', 'int', 'size_t']);
+// memmove, memset and addressOf are bound once, for the whole project, in host-libc/src/c.ts.
+import { addressOf, memmove, memset } from '@unikv/host-libc/c';
 
 const bases = new WeakMap<SharedArrayBuffer, number>();
 

@@ -1,6 +1,6 @@
 // Builds one C source with the host's gcc into a temporary directory: the native
-// references some benchmarks set the project's figures against (native-getpid.ts,
-// native-pattern.ts).
+// references some benchmarks set the project's figures against (native-getpid.ts; the
+// sector workspace keeps a copy for its native-pattern.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

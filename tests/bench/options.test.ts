@@ -25,16 +25,4 @@ describe('benchmark options', () => {
     });
   }
 
-  for (const [args, message] of [
-    [['--bogus'], /^bench: Unknown option '--bogus'/],
-    [['--out'], /^bench: Option '--out <value>' argument missing/],
-    [['--out', path.join(ROOT, 'package.json', 'x')], /^bench: --out .*package\.json\/x: ENOTDIR$/],
-  ] as const) {
-    it(`sector.js ${args.join(' ')} is refused`, () => {
-      const r = run('sector.js', ...args);
-      expect(r.status).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
-    });
-  }
 });
