@@ -14,6 +14,8 @@ const RULES: Rule[] = [
   { from: 'channel/', forbid: ['vmm/', 'proxy/'], why: 'the channel is neutral ground: both sides import it, it imports neither' },
   { from: 'proxy/', forbid: ['vmm/', 'toolchain/'], why: 'the proxy is the backend driver: it meets the VMM only through channel/' },
   { from: 'vmm/', forbid: ['proxy/'], why: 'the VMM meets the proxy only through channel/' },
+  { from: 'sector/', forbid: ['vmm/', 'proxy/', 'channel/', 'guest-src/'], why: 'the sector exercise stands alone; it shares only host-libc (a package)' },
+  { from: 'host-libc/', forbid: ['vmm/', 'proxy/', 'channel/', 'sector/'], why: 'the C library bindings are below everything that uses them' },
   {
     from: 'vmm/ports/',
     forbid: ['vmm/cpu/', 'vmm/engine/', 'vmm/kv/', 'vmm/host-share/', 'vmm/files/', 'vmm/machine.ts', 'vmm/vm.ts', 'channel/'],
@@ -35,7 +37,7 @@ function sourcesUnder(dir: string): string[] {
   const abs = path.join(ROOT, dir);
   if (!fs.existsSync(abs)) return [];
   return fs.readdirSync(abs, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !/(^|\/)(dist|node_modules)\//.test(f))
     .map((f) => path.join(dir, f).split(path.sep).join('/'));
 }
 
