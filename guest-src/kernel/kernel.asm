@@ -26,8 +26,7 @@ kernel_entry:
 	xor edi, edi
 	call init_cpu                  ; GDT, TSS, IDT, per-CPU GS, SSE, syscall MSRs
 	call init_pages                ; physical page allocator over the free RAM
-	call init_syscalls             ; fill the system-call table
-	call init_fs                   ; RAM file system, /host, --preload, file system calls
+	call init_fs                   ; RAM file system, /host, --preload
 	call init_sched                ; FPU template, CPU 0's idle task and run queue
 	jmp start_application          ; Linux initial stack, enter the program
 
@@ -40,6 +39,7 @@ kernel_entry:
 %include "mm/pages.asm"            ; physical page allocator (bitmap), brk window
 %include "mm/vm.asm"               ; brk, mmap, munmap, mprotect
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
+%include "generated/syscall_table.inc" ; the dispatch table: number -> handler
 %include "sys/user.asm"            ; checks on pointers the program passes in
 %include "sys/console.asm"         ; read, write, readv, writev, ioctl
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals

@@ -26,7 +26,6 @@ S_IFREG  equ 0x8000
 S_IFLNK  equ 0xa000
 S_IFCHR  equ 0x2000
 NAME_MAX equ 255
-PATH_MAX equ 4096
 EOPNOTSUPP equ 95
 
 ; struct stat (x86-64 Linux): offsets of the fields the kernel fills.

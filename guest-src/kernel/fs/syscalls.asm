@@ -67,7 +67,7 @@ LOCKED umask
 
 ; -----------------------------------------------------------------------------
 ; init_fs -- the root directory, /host when the VMM shares a directory, the
-; console descriptors, the --preload tree, and the file-system system calls
+; console descriptors and the --preload tree
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 init_fs:
 	push rbx
@@ -110,55 +110,6 @@ init_fs:
 	mov [host_mount], rbx
 .no_share:
 	call preload_unpack
-	REGISTER_SYSCALL read, sys_fs_read
-	REGISTER_SYSCALL write, sys_fs_write
-	REGISTER_SYSCALL pread64, sys_fs_pread64
-	REGISTER_SYSCALL pwrite64, sys_fs_pwrite64
-	REGISTER_SYSCALL readv, sys_fs_readv
-	REGISTER_SYSCALL writev, sys_fs_writev
-	REGISTER_SYSCALL ioctl, sys_fs_ioctl
-	REGISTER_SYSCALL open, sys_fs_open
-	REGISTER_SYSCALL openat, sys_fs_openat
-	REGISTER_SYSCALL creat, sys_fs_creat
-	REGISTER_SYSCALL close, sys_fs_close
-	REGISTER_SYSCALL lseek, sys_fs_lseek
-	REGISTER_SYSCALL stat, sys_fs_stat
-	REGISTER_SYSCALL lstat, sys_fs_lstat
-	REGISTER_SYSCALL fstat, sys_fs_fstat
-	REGISTER_SYSCALL newfstatat, sys_fs_newfstatat
-	REGISTER_SYSCALL access, sys_fs_access
-	REGISTER_SYSCALL faccessat, sys_fs_faccessat
-	REGISTER_SYSCALL faccessat2, sys_fs_faccessat
-	REGISTER_SYSCALL mkdir, sys_fs_mkdir
-	REGISTER_SYSCALL mkdirat, sys_fs_mkdirat
-	REGISTER_SYSCALL rmdir, sys_fs_rmdir
-	REGISTER_SYSCALL unlink, sys_fs_unlink
-	REGISTER_SYSCALL unlinkat, sys_fs_unlinkat
-	REGISTER_SYSCALL rename, sys_fs_rename
-	REGISTER_SYSCALL renameat, sys_fs_renameat
-	REGISTER_SYSCALL renameat2, sys_fs_renameat2
-	REGISTER_SYSCALL link, sys_fs_link
-	REGISTER_SYSCALL linkat, sys_fs_linkat
-	REGISTER_SYSCALL symlink, sys_fs_symlink
-	REGISTER_SYSCALL symlinkat, sys_fs_symlinkat
-	REGISTER_SYSCALL readlink, sys_fs_readlink
-	REGISTER_SYSCALL readlinkat, sys_fs_readlinkat
-	REGISTER_SYSCALL truncate, sys_fs_truncate
-	REGISTER_SYSCALL ftruncate, sys_fs_ftruncate
-	REGISTER_SYSCALL fsync, sys_fs_fsync
-	REGISTER_SYSCALL fdatasync, sys_fs_fsync
-	REGISTER_SYSCALL getdents64, sys_fs_getdents64
-	REGISTER_SYSCALL dup, sys_fs_dup
-	REGISTER_SYSCALL dup2, sys_fs_dup2
-	REGISTER_SYSCALL dup3, sys_fs_dup3
-	REGISTER_SYSCALL fcntl, sys_fs_fcntl
-	REGISTER_SYSCALL getcwd, sys_fs_getcwd
-	REGISTER_SYSCALL chdir, sys_fs_chdir
-	REGISTER_SYSCALL fchdir, sys_fs_fchdir
-	REGISTER_SYSCALL chmod, sys_fs_chmod
-	REGISTER_SYSCALL fchmod, sys_fs_fchmod
-	REGISTER_SYSCALL fchmodat, sys_fs_fchmodat
-	REGISTER_SYSCALL umask, sys_fs_umask
 	pop rbx
 	ret
 .nomem:	lea rsi, [msg_fs_nomem]
