@@ -59,7 +59,12 @@ kernel_entry:
 %include "fs/path.asm"             ; path copying and walking
 %include "fs/files.asm"            ; open files and the descriptor table
 %include "fs/host.asm"             ; the host share (/host) over uhyve-style hypercalls
-%include "fs/syscalls.asm"         ; file-system system calls
+%include "fs/init.asm"             ; file-system calls: fs_lock, constants, init_fs
+%include "fs/sys_open.asm"         ; open, openat, creat, close, dup, dup2, dup3, fcntl
+%include "fs/sys_rw.asm"           ; read, write, pread, pwrite, readv, writev, lseek, fsync
+%include "fs/sys_meta.asm"         ; stat, fstat, access, truncate, chmod, umask
+%include "fs/sys_dir.asm"          ; mkdir, getdents64, getcwd, chdir, fchdir
+%include "fs/sys_names.asm"        ; unlink, rmdir, rename, link, symlink, readlink
 %include "fs/preload.asm"          ; unpacking the --preload archive
 %include "start.asm"               ; building the program's initial stack
 

@@ -18,7 +18,7 @@
 ;
 ; An inode lives while it has a name (nlink) or an open reference (refs): an
 ; unlinked file stays readable through its descriptors until the last close.
-; Every routine here runs under fs_lock (fs/syscalls.asm).
+; Every routine here runs under fs_lock (fs/init.asm).
 
 S_IFMT   equ 0xf000
 S_IFDIR  equ 0x4000
