@@ -41,7 +41,7 @@ kernel_entry:
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
 %include "generated/syscall_table.inc" ; the dispatch table: number -> handler
 %include "sys/user.asm"            ; checks on pointers the program passes in
-%include "sys/console.asm"         ; read, write, readv, writev, ioctl
+%include "sys/console.asm"         ; the console streams: read, write, ioctl, vectors
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
 %include "sys/vdso.asm"            ; the vDSO: clock_gettime as a plain call

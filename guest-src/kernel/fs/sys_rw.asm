@@ -8,6 +8,7 @@ section .text
 ; sys_fs_read / sys_fs_write -- read(fd, buf, len), write(fd, buf, len): the console
 ; or a file at its position
 ; sys_fs_pread64 / sys_fs_pwrite64 -- the same at an offset (RCX); never the console
+; (positioned: their shared part, R8D = 0 read, 1 write)
 ;  IN:  EDI = fd, RSI = buffer, RDX = length (RCX = offset for the p- calls)
 ;  OUT: RAX = bytes or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11

@@ -74,7 +74,10 @@ sys_unknown:
 	mov rax, -ENOSYS
 	ret
 
+; -----------------------------------------------------------------------------
 ; sys_zero -- calls that need no work here (signals, ids): return 0
+;  OUT: RAX = 0
+;  Clobbers: nothing but RAX
 sys_zero:
 	xor eax, eax
 	ret
