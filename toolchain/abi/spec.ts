@@ -1,8 +1,10 @@
 // The guest ABI, written once. Every port number, system-call number, shared struct
 // layout and memory-map address that both the guest (NASM kernel, C library) and the
 // host (TypeScript VMM) must agree on lives here; toolchain/abi/generate.ts turns it
-// into guest-src/kernel/generated/abi.inc, guest-src/app/include/unikernel/abi.h and
-// vmm/generated/abi.ts. A test fails when any generated file is stale.
+// into guest-src/kernel/generated/abi.inc and syscall_table.inc (the kernel's dispatch
+// table), guest-src/app/include/unikernel/abi.h, vmm/generated/abi*.ts and
+// channel/kv-limits.ts. A test fails when any generated file is stale, and one when
+// the spec changes without a new ABI_VERSION in toolchain/abi/version.json.
 
 export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | { bytes: number };
 export interface Field { name: string; type: FieldType; doc: string }
