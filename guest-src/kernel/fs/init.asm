@@ -91,7 +91,7 @@ init_fs:
 	ret
 .nomem:	lea rsi, [msg_fs_nomem]
 	call kprint_cstr
-	mov eax, 125
+	mov eax, STATUS_CANNOT_START
 	mov edx, PORT_PANIC
 	out dx, eax
 	hlt

@@ -18,7 +18,7 @@ init_boot_info:
 	mov [ram_size], rax
 	ret
 .bad:	; No console yet (no per-CPU area): report through the exit status alone.
-	mov eax, 125
+	mov eax, STATUS_CANNOT_START
 	mov edx, PORT_PANIC
 	out dx, eax
 	hlt
