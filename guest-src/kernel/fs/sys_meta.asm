@@ -371,7 +371,7 @@ LOCKED fchmod
 ; fs_fchmod -- fchmod(fd, mode): as fchmodat, for an open descriptor
 ;  IN:  EDI = fd, ESI = mode
 ;  OUT: RAX = 0 or -EBADF
-;  Clobbers: RAX only
+;  Clobbers: RSI, RDI
 fs_fchmod:
 	call fd_get
 	test rax, rax
