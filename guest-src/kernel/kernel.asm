@@ -26,8 +26,7 @@ kernel_entry:
 	xor edi, edi
 	call init_cpu                  ; GDT, TSS, IDT, per-CPU GS, SSE, syscall MSRs
 	call init_pages                ; physical page allocator over the free RAM
-	call init_syscalls             ; fill the system-call table
-	call init_fs                   ; RAM file system, /host, --preload, file system calls
+	call init_fs                   ; RAM file system, /host, --preload
 	call init_sched                ; FPU template, CPU 0's idle task and run queue
 	jmp start_application          ; Linux initial stack, enter the program
 
@@ -40,8 +39,9 @@ kernel_entry:
 %include "mm/pages.asm"            ; physical page allocator (bitmap), brk window
 %include "mm/vm.asm"               ; brk, mmap, munmap, mprotect
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
+%include "generated/syscall_table.inc" ; the dispatch table: number -> handler
 %include "sys/user.asm"            ; checks on pointers the program passes in
-%include "sys/console.asm"         ; read, write, readv, writev, ioctl
+%include "sys/console.asm"         ; the console streams: read, write, ioctl, vectors
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
 %include "sys/vdso.asm"            ; the vDSO: clock_gettime as a plain call
@@ -59,7 +59,12 @@ kernel_entry:
 %include "fs/path.asm"             ; path copying and walking
 %include "fs/files.asm"            ; open files and the descriptor table
 %include "fs/host.asm"             ; the host share (/host) over uhyve-style hypercalls
-%include "fs/syscalls.asm"         ; file-system system calls
+%include "fs/init.asm"             ; file-system calls: fs_lock, constants, init_fs
+%include "fs/sys_open.asm"         ; open, openat, creat, close, dup, dup2, dup3, fcntl
+%include "fs/sys_rw.asm"           ; read, write, pread, pwrite, readv, writev, lseek, fsync
+%include "fs/sys_meta.asm"         ; stat, fstat, access, truncate, chmod, umask
+%include "fs/sys_dir.asm"          ; mkdir, getdents64, getcwd, chdir, fchdir
+%include "fs/sys_names.asm"        ; unlink, rmdir, rename, link, symlink, readlink
 %include "fs/preload.asm"          ; unpacking the --preload archive
 %include "start.asm"               ; building the program's initial stack
 

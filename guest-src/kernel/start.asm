@@ -111,7 +111,7 @@ start_application:
 .no_stack:
 	lea rsi, [msg_no_stack]
 	call kprint_cstr
-	mov eax, 125
+	mov eax, STATUS_CANNOT_START
 	mov edx, PORT_PANIC
 	out dx, eax
 	hlt

@@ -1,16 +1,24 @@
 // The guest ABI, written once. Every port number, system-call number, shared struct
 // layout and memory-map address that both the guest (NASM kernel, C library) and the
 // host (TypeScript VMM) must agree on lives here; toolchain/abi/generate.ts turns it
-// into guest-src/kernel/generated/abi.inc, guest-src/app/include/unikernel/abi.h and
-// vmm/generated/abi.ts. A test fails when any generated file is stale.
+// into guest-src/kernel/generated/abi.inc and syscall_table.inc (the kernel's dispatch
+// table), guest-src/app/include/unikernel/abi.h, vmm/generated/abi*.ts and
+// channel/kv-limits.ts. A test fails when any generated file is stale, and one when
+// the spec changes without a new ABI_VERSION in toolchain/abi/version.json.
 
 export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | { bytes: number };
 export interface Field { name: string; type: FieldType; doc: string }
 export interface StructSpec { name: string; doc: string; fields: Field[] }
 export interface Constant { name: string; value: number | bigint; doc: string }
+/** A system call: its number and the kernel routine the dispatch table sends it to. */
+export interface Syscall { name: string; value: number; handler: string; doc: string }
 
-/** Version of this ABI; the boot info carries it so a mismatched kernel is refused. */
-export const ABI_VERSION = 1;
+/**
+ * Version of this ABI; the boot info carries it so a mismatched kernel is refused.
+ * toolchain/abi/version.json records it with a hash of the spec; a test fails when
+ * the spec changes and the two are not updated together.
+ */
+export const ABI_VERSION = 2;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -287,6 +295,7 @@ export const MISC: Constant[] = [
   { name: 'KV_TOO_SMALL', value: -2, doc: 'HcKv.status: the get buffer is too small (result_len says how big)' },
   { name: 'KV_KEY_MAX', value: 1024, doc: 'longest key, in bytes before the NUL' },
   { name: 'KV_VALUE_MAX', value: 4096, doc: 'longest value, in bytes' },
+  { name: 'PATH_MAX', value: 4096, doc: 'longest path the kernel and the host share take, its NUL included' },
   { name: 'BOOT_FLAG_HOST_SHARE', value: 1, doc: 'BootInfo.flags: --share is on; the kernel mounts it at /host' },
   { name: 'HOST_HANDLE_BASE', value: 3, doc: 'host-share handles start here (below: the console streams)' },
   { name: 'PRELOAD_MAGIC', value: 0x31444c50564b55n, doc: 'first 8 bytes of a --preload archive ("UKVPLD1\\0")' },
@@ -294,93 +303,96 @@ export const MISC: Constant[] = [
 
 /**
  * System calls. Linux x86-64 numbers (the kernel runs unmodified musl binaries); the
- * project's own calls sit far above Linux's range so they can never collide.
+ * project's own calls sit far above Linux's range so they can never collide. `handler`
+ * names the kernel routine (NASM label) that answers the call: the generator builds the
+ * kernel's dispatch table from it (guest-src/kernel/generated/syscall_table.inc), and
+ * every number below SYSCALL_TABLE_SIZE that is not listed goes to sys_unknown.
  */
-export const SYSCALLS: Constant[] = [
-  { name: 'read', value: 0, doc: '' },
-  { name: 'write', value: 1, doc: '' },
-  { name: 'close', value: 3, doc: '' },
-  { name: 'fstat', value: 5, doc: '' },
-  { name: 'poll', value: 7, doc: '' },
-  { name: 'lseek', value: 8, doc: '' },
-  { name: 'mmap', value: 9, doc: '' },
-  { name: 'mprotect', value: 10, doc: '' },
-  { name: 'munmap', value: 11, doc: '' },
-  { name: 'brk', value: 12, doc: '' },
-  { name: 'rt_sigaction', value: 13, doc: '' },
-  { name: 'rt_sigprocmask', value: 14, doc: '' },
-  { name: 'ioctl', value: 16, doc: '' },
-  { name: 'readv', value: 19, doc: '' },
-  { name: 'writev', value: 20, doc: '' },
-  { name: 'sched_yield', value: 24, doc: '' },
-  { name: 'madvise', value: 28, doc: '' },
-  { name: 'nanosleep', value: 35, doc: '' },
-  { name: 'getpid', value: 39, doc: '' },
-  { name: 'clone', value: 56, doc: '' },
-  { name: 'exit', value: 60, doc: '' },
-  { name: 'uname', value: 63, doc: '' },
-  { name: 'getuid', value: 102, doc: '' },
-  { name: 'getgid', value: 104, doc: '' },
-  { name: 'geteuid', value: 107, doc: '' },
-  { name: 'getegid', value: 108, doc: '' },
-  { name: 'getppid', value: 110, doc: '' },
-  { name: 'sigaltstack', value: 131, doc: '' },
-  { name: 'arch_prctl', value: 158, doc: '' },
-  { name: 'gettid', value: 186, doc: '' },
-  { name: 'tkill', value: 200, doc: '' },
-  { name: 'futex', value: 202, doc: '' },
-  { name: 'set_tid_address', value: 218, doc: '' },
-  { name: 'clock_gettime', value: 228, doc: '' },
-  { name: 'clock_getres', value: 229, doc: '' },
-  { name: 'clock_nanosleep', value: 230, doc: '' },
-  { name: 'exit_group', value: 231, doc: '' },
-  { name: 'tgkill', value: 234, doc: '' },
-  { name: 'set_robust_list', value: 273, doc: '' },
-  { name: 'prlimit64', value: 302, doc: '' },
-  { name: 'getrandom', value: 318, doc: '' },
-  { name: 'open', value: 2, doc: 'file system (fs/)' },
-  { name: 'stat', value: 4, doc: 'file system (fs/)' },
-  { name: 'lstat', value: 6, doc: 'file system (fs/)' },
-  { name: 'pread64', value: 17, doc: 'file system (fs/)' },
-  { name: 'pwrite64', value: 18, doc: 'file system (fs/)' },
-  { name: 'access', value: 21, doc: 'file system (fs/)' },
-  { name: 'dup', value: 32, doc: 'file system (fs/)' },
-  { name: 'dup2', value: 33, doc: 'file system (fs/)' },
-  { name: 'fcntl', value: 72, doc: 'file system (fs/)' },
-  { name: 'fsync', value: 74, doc: 'file system (fs/)' },
-  { name: 'fdatasync', value: 75, doc: 'file system (fs/)' },
-  { name: 'truncate', value: 76, doc: 'file system (fs/)' },
-  { name: 'ftruncate', value: 77, doc: 'file system (fs/)' },
-  { name: 'getcwd', value: 79, doc: 'file system (fs/)' },
-  { name: 'chdir', value: 80, doc: 'file system (fs/)' },
-  { name: 'fchdir', value: 81, doc: 'file system (fs/)' },
-  { name: 'rename', value: 82, doc: 'file system (fs/)' },
-  { name: 'mkdir', value: 83, doc: 'file system (fs/)' },
-  { name: 'rmdir', value: 84, doc: 'file system (fs/)' },
-  { name: 'creat', value: 85, doc: 'file system (fs/)' },
-  { name: 'link', value: 86, doc: 'file system (fs/)' },
-  { name: 'unlink', value: 87, doc: 'file system (fs/)' },
-  { name: 'symlink', value: 88, doc: 'file system (fs/)' },
-  { name: 'readlink', value: 89, doc: 'file system (fs/)' },
-  { name: 'chmod', value: 90, doc: 'file system (fs/)' },
-  { name: 'fchmod', value: 91, doc: 'file system (fs/)' },
-  { name: 'umask', value: 95, doc: 'file system (fs/)' },
-  { name: 'getdents64', value: 217, doc: 'file system (fs/)' },
-  { name: 'openat', value: 257, doc: 'file system (fs/)' },
-  { name: 'mkdirat', value: 258, doc: 'file system (fs/)' },
-  { name: 'newfstatat', value: 262, doc: 'file system (fs/)' },
-  { name: 'unlinkat', value: 263, doc: 'file system (fs/)' },
-  { name: 'renameat', value: 264, doc: 'file system (fs/)' },
-  { name: 'linkat', value: 265, doc: 'file system (fs/)' },
-  { name: 'symlinkat', value: 266, doc: 'file system (fs/)' },
-  { name: 'readlinkat', value: 267, doc: 'file system (fs/)' },
-  { name: 'fchmodat', value: 268, doc: 'file system (fs/)' },
-  { name: 'faccessat', value: 269, doc: 'file system (fs/)' },
-  { name: 'dup3', value: 292, doc: 'file system (fs/)' },
-  { name: 'renameat2', value: 316, doc: 'file system (fs/)' },
-  { name: 'faccessat2', value: 439, doc: 'file system (fs/)' },
-  { name: 'kv_put', value: 1000, doc: 'project call: put(key, value, len)' },
-  { name: 'kv_get', value: 1001, doc: 'project call: get(key, value, &len)' },
+export const SYSCALLS: Syscall[] = [
+  { name: 'read', value: 0, handler: 'sys_fs_read', doc: '' },
+  { name: 'write', value: 1, handler: 'sys_fs_write', doc: '' },
+  { name: 'close', value: 3, handler: 'sys_fs_close', doc: '' },
+  { name: 'fstat', value: 5, handler: 'sys_fs_fstat', doc: '' },
+  { name: 'poll', value: 7, handler: 'sys_unknown', doc: 'not implemented: sys_unknown answers -ENOSYS (reported once per number)' },
+  { name: 'lseek', value: 8, handler: 'sys_fs_lseek', doc: '' },
+  { name: 'mmap', value: 9, handler: 'sys_mmap', doc: '' },
+  { name: 'mprotect', value: 10, handler: 'sys_mprotect', doc: '' },
+  { name: 'munmap', value: 11, handler: 'sys_munmap', doc: '' },
+  { name: 'brk', value: 12, handler: 'sys_brk', doc: '' },
+  { name: 'rt_sigaction', value: 13, handler: 'sys_zero', doc: '' },
+  { name: 'rt_sigprocmask', value: 14, handler: 'sys_zero', doc: '' },
+  { name: 'ioctl', value: 16, handler: 'sys_fs_ioctl', doc: '' },
+  { name: 'readv', value: 19, handler: 'sys_fs_readv', doc: '' },
+  { name: 'writev', value: 20, handler: 'sys_fs_writev', doc: '' },
+  { name: 'sched_yield', value: 24, handler: 'sys_sched_yield', doc: '' },
+  { name: 'madvise', value: 28, handler: 'sys_accept', doc: '' },
+  { name: 'nanosleep', value: 35, handler: 'sys_nanosleep', doc: '' },
+  { name: 'getpid', value: 39, handler: 'sys_getpid', doc: '' },
+  { name: 'clone', value: 56, handler: 'sys_clone', doc: '' },
+  { name: 'exit', value: 60, handler: 'sys_exit_thread', doc: '' },
+  { name: 'uname', value: 63, handler: 'sys_uname', doc: '' },
+  { name: 'getuid', value: 102, handler: 'sys_zero', doc: '' },
+  { name: 'getgid', value: 104, handler: 'sys_zero', doc: '' },
+  { name: 'geteuid', value: 107, handler: 'sys_zero', doc: '' },
+  { name: 'getegid', value: 108, handler: 'sys_zero', doc: '' },
+  { name: 'getppid', value: 110, handler: 'sys_zero', doc: '' },
+  { name: 'sigaltstack', value: 131, handler: 'sys_zero', doc: '' },
+  { name: 'arch_prctl', value: 158, handler: 'sys_arch_prctl', doc: '' },
+  { name: 'gettid', value: 186, handler: 'sys_gettid', doc: '' },
+  { name: 'tkill', value: 200, handler: 'sys_tkill', doc: '' },
+  { name: 'futex', value: 202, handler: 'sys_futex', doc: '' },
+  { name: 'set_tid_address', value: 218, handler: 'sys_set_tid_address', doc: '' },
+  { name: 'clock_gettime', value: 228, handler: 'sys_clock_gettime', doc: '' },
+  { name: 'clock_getres', value: 229, handler: 'sys_clock_getres', doc: '' },
+  { name: 'clock_nanosleep', value: 230, handler: 'sys_clock_nanosleep', doc: '' },
+  { name: 'exit_group', value: 231, handler: 'sys_exit', doc: '' },
+  { name: 'tgkill', value: 234, handler: 'sys_tgkill', doc: '' },
+  { name: 'set_robust_list', value: 273, handler: 'sys_zero', doc: '' },
+  { name: 'prlimit64', value: 302, handler: 'sys_unknown', doc: 'not implemented: sys_unknown answers -ENOSYS (reported once per number)' },
+  { name: 'getrandom', value: 318, handler: 'sys_getrandom', doc: '' },
+  { name: 'open', value: 2, handler: 'sys_fs_open', doc: 'file system (fs/)' },
+  { name: 'stat', value: 4, handler: 'sys_fs_stat', doc: 'file system (fs/)' },
+  { name: 'lstat', value: 6, handler: 'sys_fs_lstat', doc: 'file system (fs/)' },
+  { name: 'pread64', value: 17, handler: 'sys_fs_pread64', doc: 'file system (fs/)' },
+  { name: 'pwrite64', value: 18, handler: 'sys_fs_pwrite64', doc: 'file system (fs/)' },
+  { name: 'access', value: 21, handler: 'sys_fs_access', doc: 'file system (fs/)' },
+  { name: 'dup', value: 32, handler: 'sys_fs_dup', doc: 'file system (fs/)' },
+  { name: 'dup2', value: 33, handler: 'sys_fs_dup2', doc: 'file system (fs/)' },
+  { name: 'fcntl', value: 72, handler: 'sys_fs_fcntl', doc: 'file system (fs/)' },
+  { name: 'fsync', value: 74, handler: 'sys_fs_fsync', doc: 'file system (fs/)' },
+  { name: 'fdatasync', value: 75, handler: 'sys_fs_fsync', doc: 'file system (fs/)' },
+  { name: 'truncate', value: 76, handler: 'sys_fs_truncate', doc: 'file system (fs/)' },
+  { name: 'ftruncate', value: 77, handler: 'sys_fs_ftruncate', doc: 'file system (fs/)' },
+  { name: 'getcwd', value: 79, handler: 'sys_fs_getcwd', doc: 'file system (fs/)' },
+  { name: 'chdir', value: 80, handler: 'sys_fs_chdir', doc: 'file system (fs/)' },
+  { name: 'fchdir', value: 81, handler: 'sys_fs_fchdir', doc: 'file system (fs/)' },
+  { name: 'rename', value: 82, handler: 'sys_fs_rename', doc: 'file system (fs/)' },
+  { name: 'mkdir', value: 83, handler: 'sys_fs_mkdir', doc: 'file system (fs/)' },
+  { name: 'rmdir', value: 84, handler: 'sys_fs_rmdir', doc: 'file system (fs/)' },
+  { name: 'creat', value: 85, handler: 'sys_fs_creat', doc: 'file system (fs/)' },
+  { name: 'link', value: 86, handler: 'sys_fs_link', doc: 'file system (fs/)' },
+  { name: 'unlink', value: 87, handler: 'sys_fs_unlink', doc: 'file system (fs/)' },
+  { name: 'symlink', value: 88, handler: 'sys_fs_symlink', doc: 'file system (fs/)' },
+  { name: 'readlink', value: 89, handler: 'sys_fs_readlink', doc: 'file system (fs/)' },
+  { name: 'chmod', value: 90, handler: 'sys_fs_chmod', doc: 'file system (fs/)' },
+  { name: 'fchmod', value: 91, handler: 'sys_fs_fchmod', doc: 'file system (fs/)' },
+  { name: 'umask', value: 95, handler: 'sys_fs_umask', doc: 'file system (fs/)' },
+  { name: 'getdents64', value: 217, handler: 'sys_fs_getdents64', doc: 'file system (fs/)' },
+  { name: 'openat', value: 257, handler: 'sys_fs_openat', doc: 'file system (fs/)' },
+  { name: 'mkdirat', value: 258, handler: 'sys_fs_mkdirat', doc: 'file system (fs/)' },
+  { name: 'newfstatat', value: 262, handler: 'sys_fs_newfstatat', doc: 'file system (fs/)' },
+  { name: 'unlinkat', value: 263, handler: 'sys_fs_unlinkat', doc: 'file system (fs/)' },
+  { name: 'renameat', value: 264, handler: 'sys_fs_renameat', doc: 'file system (fs/)' },
+  { name: 'linkat', value: 265, handler: 'sys_fs_linkat', doc: 'file system (fs/)' },
+  { name: 'symlinkat', value: 266, handler: 'sys_fs_symlinkat', doc: 'file system (fs/)' },
+  { name: 'readlinkat', value: 267, handler: 'sys_fs_readlinkat', doc: 'file system (fs/)' },
+  { name: 'fchmodat', value: 268, handler: 'sys_fs_fchmodat', doc: 'file system (fs/)' },
+  { name: 'faccessat', value: 269, handler: 'sys_fs_faccessat', doc: 'file system (fs/)' },
+  { name: 'dup3', value: 292, handler: 'sys_fs_dup3', doc: 'file system (fs/)' },
+  { name: 'renameat2', value: 316, handler: 'sys_fs_renameat2', doc: 'file system (fs/)' },
+  { name: 'faccessat2', value: 439, handler: 'sys_fs_faccessat', doc: 'file system (fs/)' },
+  { name: 'kv_put', value: 1000, handler: 'sys_kv_put', doc: 'project call: put(key, value, len)' },
+  { name: 'kv_get', value: 1001, handler: 'sys_kv_get', doc: 'project call: get(key, value, &len)' },
 ];
 
 /** Size of the kernel's dispatch table: every number below this is looked up. */

@@ -173,6 +173,25 @@ kfree_string:
 	jmp kfree
 .done:	ret
 
+; -----------------------------------------------------------------------------
+; console_of -- the console stream behind a descriptor, if it is one
+;  IN:  EDI = fd
+;  OUT: RAX = stream (0, 1, 2), or -1
+;  Clobbers: RCX
+console_of:
+	cmp edi, FD_MAX
+	jae .no
+	mov eax, edi
+	mov rax, [fd_table + rax * 8]
+	lea rcx, [console_files]
+	sub rax, rcx
+	cmp rax, 3 * File_size             ; (also catches a closed slot: 0 - base wraps high)
+	jae .no
+	mov rax, [rcx + rax + File.inode]
+	ret
+.no:	mov rax, -1
+	ret
+
 section .data
 align 8
 console_files:                         ; File for each console stream, never freed

@@ -32,65 +32,14 @@ section .text
 
 ; -----------------------------------------------------------------------------
 ; copy_user_path -- copy the program's NUL-terminated path into a kernel buffer
-;
-; Eight bytes a turn while a whole word lies inside RAM and inside PATH_MAX (byte
-; by byte only near either end): under the engine every turn of a loop is a few
-; translated blocks, and a byte loop was 49 blocks per PostMark transaction. Bytes
-; copied past the NUL land inside the buffer and mean nothing.
 ;  IN:  RDI = program address, RSI = buffer (PATH_MAX bytes)
 ;  OUT: RAX = length, or -EFAULT, -ENAMETOOLONG, -ENOENT (empty path)
 ;  Clobbers: RCX, RDX
 copy_user_path:
-	cmp rdi, NULL_GUARD_END
-	jb .efault
-	mov rcx, [ram_size]
-	cmp rdi, rcx
-	jae .efault
-	sub rcx, rdi                       ; bytes before the end of RAM
-	xor eax, eax
-	push r8
-	push r9
-	mov r9, 0x0101010101010101
-.word:	lea rdx, [rax + 8]
-	cmp rdx, rcx
-	ja .tail
-	cmp rdx, PATH_MAX
-	ja .tail
-	mov rdx, [rdi + rax]
-	mov [rsi + rax], rdx
-	ZERO_BYTES r8, rdx, r9             ; a NUL in the word?
-	mov rdx, r9
-	shl rdx, 7
-	and r8, rdx
-	jnz .nul
-	add rax, 8
-	jmp .word
-.nul:	bsf r8, r8                         ; the lowest flagged byte is the first NUL
-	shr r8, 3
-	add rax, r8
-	pop r9
-	pop r8
-	jmp .done
-.tail:	pop r9                             ; near the end of RAM or of PATH_MAX
-	pop r8
-.byte:	cmp rax, rcx
-	jae .efault
-	cmp rax, PATH_MAX
-	jae .toolong                       ; PATH_MAX counts the NUL
-	mov dl, [rdi + rax]
-	mov [rsi + rax], dl
-	test dl, dl
-	jz .done
-	inc rax
-	jmp .byte
-.done:	test rax, rax
+	mov edx, PATH_MAX
+	call copy_user_string
+	test rax, rax
 	jz .enoent
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
-.toolong:
-	mov rax, -ENAMETOOLONG
 	ret
 .enoent:
 	mov rax, -ENOENT
@@ -141,7 +90,7 @@ walk:
 	jmp .ok
 .component:
 	; [r13, r15) is the component; RDX skips the slashes after it. The end (a NUL or
-	; a '/') is found a word at a time, like the NUL in copy_user_path: the zero-byte
+	; a '/') is found a word at a time, like the NUL in copy_user_string: the zero-byte
 	; test on the word and on the word XOR '/' in every byte; the lowest flagged
 	; byte of either is the first end. The path is NUL-terminated within PATH_MAX
 	; and the buffers have 8 spare bytes, so no word read leaves the buffer.

@@ -18,7 +18,7 @@
 ;
 ; An inode lives while it has a name (nlink) or an open reference (refs): an
 ; unlinked file stays readable through its descriptors until the last close.
-; Every routine here runs under fs_lock (fs/syscalls.asm).
+; Every routine here runs under fs_lock (fs/init.asm).
 
 S_IFMT   equ 0xf000
 S_IFDIR  equ 0x4000
@@ -26,7 +26,6 @@ S_IFREG  equ 0x8000
 S_IFLNK  equ 0xa000
 S_IFCHR  equ 0x2000
 NAME_MAX equ 255
-PATH_MAX equ 4096
 EOPNOTSUPP equ 95
 
 ; struct stat (x86-64 Linux): offsets of the fields the kernel fills.

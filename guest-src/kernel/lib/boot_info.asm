@@ -5,8 +5,8 @@ section .text
 ; -----------------------------------------------------------------------------
 ; init_boot_info -- check the BootInfo and keep the facts the kernel needs
 ;  IN:  RDI = BootInfo address (from the VMM)
-;  OUT: boot_info, ram_size, cpu_count set; stops the VM on a mismatch
-;  Clobbers: RAX, RCX, RDX
+;  OUT: boot_info and ram_size set; stops the VM on a mismatch
+;  Clobbers: RAX, RDX
 init_boot_info:
 	mov [boot_info], rdi
 	mov rax, BOOT_MAGIC
@@ -16,11 +16,9 @@ init_boot_info:
 	jne .bad
 	mov rax, [rdi + BootInfo.ram_size]
 	mov [ram_size], rax
-	mov eax, [rdi + BootInfo.cpu_count]
-	mov [cpu_count], rax
 	ret
 .bad:	; No console yet (no per-CPU area): report through the exit status alone.
-	mov eax, 125
+	mov eax, STATUS_CANNOT_START
 	mov edx, PORT_PANIC
 	out dx, eax
 	hlt
@@ -29,5 +27,4 @@ init_boot_info:
 section .bss
 boot_info:	resq 1     ; address of the VMM's BootInfo
 ram_size:	resq 1     ; bytes of guest RAM
-cpu_count:	resq 1     ; vCPUs the VMM created
 section .text

@@ -61,6 +61,7 @@ sys_read:
 
 ; -----------------------------------------------------------------------------
 ; vector_io -- readv/writev: run `op` over each iovec until one comes up short
+; (the file-system calls sys_fs_readv and sys_fs_writev, fs/sys_rw.asm)
 ;  IN:  RDI = fd, RSI = iov array, RDX = count, R8 = sys_read or sys_write
 ;  OUT: RAX = total bytes, or -errno when the first transfer fails
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -124,14 +125,6 @@ vector_io:
 .einval:
 	mov rax, -EINVAL
 	ret
-
-sys_writev:
-	lea r8, [sys_write]
-	jmp vector_io
-
-sys_readv:
-	lea r8, [sys_read]
-	jmp vector_io
 
 ; -----------------------------------------------------------------------------
 ; sys_ioctl -- the console is not a terminal the program can configure

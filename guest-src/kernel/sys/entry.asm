@@ -9,64 +9,11 @@
 ; register file as a Frame at the top of the task's kernel stack (clone copies it,
 ; a blocked call keeps it) and returns through it (return_to_context restores RSP,
 ; RFLAGS and RIP; sysret would drop to ring 3).
+;
+; The dispatch table, syscall_table, is generated from toolchain/abi/spec.ts
+; (generated/syscall_table.inc): each number's handler, sys_unknown for the rest.
 
 section .text
-
-; REGISTER_SYSCALL name, handler -- install one handler in the dispatch table.
-%macro REGISTER_SYSCALL 2
-	lea rax, [%2]
-	mov [syscall_table + SYS_%1 * 8], rax
-%endmacro
-
-; -----------------------------------------------------------------------------
-; init_syscalls -- every number starts as "unknown"; then the table of what exists
-;  Clobbers: RAX, RCX
-init_syscalls:
-	lea rax, [sys_unknown]
-	xor ecx, ecx
-.fill:	mov [syscall_table + rcx * 8], rax
-	inc ecx
-	cmp ecx, SYSCALL_TABLE_SIZE
-	jb .fill
-	REGISTER_SYSCALL read, sys_read
-	REGISTER_SYSCALL write, sys_write
-	REGISTER_SYSCALL readv, sys_readv
-	REGISTER_SYSCALL writev, sys_writev
-	REGISTER_SYSCALL ioctl, sys_ioctl
-	REGISTER_SYSCALL brk, sys_brk
-	REGISTER_SYSCALL mmap, sys_mmap
-	REGISTER_SYSCALL munmap, sys_munmap
-	REGISTER_SYSCALL mprotect, sys_mprotect
-	REGISTER_SYSCALL madvise, sys_accept
-	REGISTER_SYSCALL exit, sys_exit_thread
-	REGISTER_SYSCALL exit_group, sys_exit
-	REGISTER_SYSCALL clone, sys_clone
-	REGISTER_SYSCALL futex, sys_futex
-	REGISTER_SYSCALL arch_prctl, sys_arch_prctl
-	REGISTER_SYSCALL set_tid_address, sys_set_tid_address
-	REGISTER_SYSCALL gettid, sys_gettid
-	REGISTER_SYSCALL getpid, sys_getpid
-	REGISTER_SYSCALL getppid, sys_zero
-	REGISTER_SYSCALL getuid, sys_zero
-	REGISTER_SYSCALL geteuid, sys_zero
-	REGISTER_SYSCALL getgid, sys_zero
-	REGISTER_SYSCALL getegid, sys_zero
-	REGISTER_SYSCALL uname, sys_uname
-	REGISTER_SYSCALL rt_sigaction, sys_zero
-	REGISTER_SYSCALL rt_sigprocmask, sys_zero
-	REGISTER_SYSCALL sigaltstack, sys_zero
-	REGISTER_SYSCALL set_robust_list, sys_zero
-	REGISTER_SYSCALL sched_yield, sys_sched_yield
-	REGISTER_SYSCALL tkill, sys_tkill
-	REGISTER_SYSCALL tgkill, sys_tgkill
-	REGISTER_SYSCALL clock_gettime, sys_clock_gettime
-	REGISTER_SYSCALL clock_getres, sys_clock_getres
-	REGISTER_SYSCALL nanosleep, sys_nanosleep
-	REGISTER_SYSCALL clock_nanosleep, sys_clock_nanosleep
-	REGISTER_SYSCALL getrandom, sys_getrandom
-	REGISTER_SYSCALL kv_put, sys_kv_put
-	REGISTER_SYSCALL kv_get, sys_kv_get
-	ret
 
 ; -----------------------------------------------------------------------------
 ; syscall_entry -- where the program's `syscall` lands (LSTAR)
@@ -127,7 +74,10 @@ sys_unknown:
 	mov rax, -ENOSYS
 	ret
 
+; -----------------------------------------------------------------------------
 ; sys_zero -- calls that need no work here (signals, ids): return 0
+;  OUT: RAX = 0
+;  Clobbers: nothing but RAX
 sys_zero:
 	xor eax, eax
 	ret
@@ -137,7 +87,5 @@ msg_unknown:      db 'kernel: unknown system call ', 0
 msg_unknown_tail: db ' (returns -ENOSYS; reported once)', 10, 0
 
 section .bss
-alignb 8
-syscall_table:    resq SYSCALL_TABLE_SIZE
 unknown_reported: resb SYSCALL_TABLE_SIZE / 8 + 8
 section .text

@@ -5,37 +5,28 @@
 ; VMM with one `out`, and blocks the thread: the vCPU runs other threads while the
 ; request travels VMM -> channel -> proxy -> backend. The VMM marks the block done
 ; and raises VEC_IO; the interrupt handler wakes every thread whose block is done.
-; The VMM copies key and value out of guest memory when the request arrives, and
-; writes a get's value into the caller's buffer before it marks the block done.
+; The key is copied into the kernel (on the calling thread's kernel stack) while it
+; is checked, and that copy is what the VMM reads. The VMM copies key and value out
+; of guest memory when the request arrives, and writes a get's value into the
+; caller's buffer before it marks the block done.
 
 KV_FAIL equ -1
+KV_KEY_BUF equ (KV_KEY_MAX + 1 + 15) & ~15  ; a key and its NUL, on the kernel stack
 
 section .text
 
 ; -----------------------------------------------------------------------------
-; kv_key_length -- length of a NUL-terminated key, checking every byte is in RAM
-;  IN:  RDI = key
+; kv_copy_key -- copy the program's NUL-terminated key into a kernel buffer
+;  IN:  RDI = key, RSI = buffer (KV_KEY_BUF bytes)
 ;  OUT: RAX = length (0 .. KV_KEY_MAX), or -1 when NULL, unmapped or too long
 ;  Clobbers: RCX, RDX
-kv_key_length:
-	cmp rdi, NULL_GUARD_END
-	jb .bad
-	mov rdx, [ram_size]
-	sub rdx, rdi                       ; bytes of RAM from the key on
-	jbe .bad
-	cmp rdx, KV_KEY_MAX + 1
-	jbe .limit
+kv_copy_key:
 	mov edx, KV_KEY_MAX + 1            ; a NUL must come within KV_KEY_MAX + 1 bytes
-.limit:	xor ecx, ecx
-.scan:	cmp byte [rdi + rcx], 0
-	je .found
-	inc rcx
-	cmp rcx, rdx
-	jb .scan
-.bad:	mov rax, -1                        ; too long, or ran off the end of RAM
-	ret
-.found:	mov rax, rcx
-	ret
+	call copy_user_string
+	test rax, rax
+	jns .ok
+	mov rax, -1
+.ok:	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_kv_put -- put(key, value, len): store, or delete when len is 0
@@ -45,12 +36,15 @@ sys_kv_put:
 	push rbx
 	push r12
 	push r13
+	sub rsp, KV_KEY_BUF
 	mov r12, rsi                       ; value
 	mov r13, rdx                       ; len
-	call kv_key_length
+	mov rsi, rsp
+	call kv_copy_key
 	test rax, rax
 	js .fail
 	mov rbx, rax                       ; key length
+	mov rdi, rsp                       ; from here on the key is the kernel's copy
 	cmp r13, KV_VALUE_MAX
 	ja .fail
 	test r13, r13
@@ -75,7 +69,8 @@ sys_kv_put:
 	call kv_request
 	jmp .out
 .fail:	mov rax, KV_FAIL
-.out:	pop r13
+.out:	add rsp, KV_KEY_BUF
+	pop r13
 	pop r12
 	pop rbx
 	ret
@@ -90,12 +85,15 @@ sys_kv_get:
 	push r12
 	push r13
 	push r14
+	sub rsp, KV_KEY_BUF
 	mov r12, rsi                       ; buffer
 	mov r14, rdx                       ; len pointer
-	call kv_key_length
+	mov rsi, rsp
+	call kv_copy_key
 	test rax, rax
 	js .fail
 	mov rbx, rax
+	mov rdi, rsp                       ; from here on the key is the kernel's copy
 	push rdi
 	mov rdi, r14
 	mov esi, 8
@@ -132,7 +130,8 @@ sys_kv_get:
 	mov [r14], rcx
 	jmp .out
 .fail:	mov rax, KV_FAIL
-.out:	pop r14
+.out:	add rsp, KV_KEY_BUF
+	pop r14
 	pop r13
 	pop r12
 	pop rbx

@@ -154,6 +154,8 @@ sys_exit_thread:
 	jmp sys_exit
 
 ; sys_set_tid_address -- remember the CLEARTID word; return the caller's id
+;  IN:  RDI = the word
+;  OUT: RAX = the calling thread's id
 sys_set_tid_address:
 	mov rax, [gs:Percpu.current]
 	mov [rax + Task.clear_tid], rdi
@@ -161,12 +163,14 @@ sys_set_tid_address:
 	ret
 
 ; sys_gettid -- the calling thread's id
+;  OUT: RAX = the id
 sys_gettid:
 	mov rax, [gs:Percpu.current]
 	mov rax, [rax + Task.tid]
 	ret
 
 ; sys_sched_yield -- let other ready threads run first
+;  OUT: RAX = 0
 sys_sched_yield:
 	call yield_cpu
 	xor eax, eax

@@ -74,7 +74,9 @@ sys_clock_getres:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_nanosleep -- nanosleep(req, rem)
+; sys_nanosleep -- nanosleep(req, rem): clock_nanosleep on CLOCK_MONOTONIC, relative
+;  IN:  RDI = req, RSI = rem
+;  OUT: RAX = as sys_clock_nanosleep
 sys_nanosleep:
 	mov rdx, rdi                       ; becomes clock_nanosleep(MONOTONIC, 0, req, rem)
 	mov edi, 1

@@ -22,3 +22,73 @@ check_user_range:
 	ret
 .bad:	stc
 	ret
+
+; -----------------------------------------------------------------------------
+; copy_user_string -- copy the program's NUL-terminated string into a kernel buffer
+;
+; The one way a string (a path, a name, a key) crosses from the program into the
+; kernel. Every byte read lies in [NULL_GUARD_END, ram_size), the rule of
+; check_user_range, applied as the scan goes since the length is not known before
+; the NUL. The comparisons are on byte counts from the string's start (RAM left,
+; the limit), so no address sum can wrap. Eight bytes a turn while a whole word lies
+; inside RAM and inside the limit, byte by byte only near either end: under the
+; engine every turn of a loop costs translated blocks. Bytes copied past the NUL
+; land inside the buffer and mean nothing.
+;  IN:  RDI = program address, RSI = buffer, RDX = limit: the buffer's size, the
+;       most bytes the string may take with its NUL
+;  OUT: RAX = length (0 for ""), or -EFAULT (in the NULL page, or RAM ends before
+;       the NUL), -ENAMETOOLONG (no NUL within the limit)
+;  Clobbers: RCX, RDX
+copy_user_string:
+	cmp rdi, NULL_GUARD_END
+	jb .efault
+	mov rcx, [ram_size]
+	cmp rdi, rcx
+	jae .efault
+	sub rcx, rdi                       ; bytes before the end of RAM
+	xor eax, eax
+	push r8
+	push r9
+	push r10
+	mov r10, rdx                       ; the limit
+	mov r9, 0x0101010101010101
+.word:	lea rdx, [rax + 8]
+	cmp rdx, rcx
+	ja .tail
+	cmp rdx, r10
+	ja .tail
+	mov rdx, [rdi + rax]
+	mov [rsi + rax], rdx
+	ZERO_BYTES r8, rdx, r9             ; a NUL in the word?
+	mov rdx, r9
+	shl rdx, 7
+	and r8, rdx
+	jnz .nul
+	add rax, 8
+	jmp .word
+.nul:	bsf r8, r8                         ; the lowest flagged byte is the first NUL
+	shr r8, 3
+	add rax, r8
+	jmp .out
+.byte:	inc rax
+.tail:	cmp rax, rcx                       ; near the end of RAM or of the limit
+	jae .efault_pop
+	cmp rax, r10
+	jae .toolong                       ; the limit counts the NUL
+	mov dl, [rdi + rax]
+	mov [rsi + rax], dl
+	test dl, dl
+	jnz .byte
+.out:	pop r10
+	pop r9
+	pop r8
+	ret
+.efault_pop:
+	mov rax, -EFAULT
+	jmp .out
+.toolong:
+	mov rax, -ENAMETOOLONG
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+	ret

@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 1
+#define UK_ABI_VERSION 2
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -68,6 +68,7 @@
 #define UK_KV_TOO_SMALL (-2) /* HcKv.status: the get buffer is too small (result_len says how big) */
 #define UK_KV_KEY_MAX 0x400ULL /* longest key, in bytes before the NUL */
 #define UK_KV_VALUE_MAX 0x1000ULL /* longest value, in bytes */
+#define UK_PATH_MAX 0x1000ULL /* longest path the kernel and the host share take, its NUL included */
 #define UK_BOOT_FLAG_HOST_SHARE 0x1ULL /* BootInfo.flags: --share is on; the kernel mounts it at /host */
 #define UK_HOST_HANDLE_BASE 0x3ULL /* host-share handles start here (below: the console streams) */
 #define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */

@@ -1,0 +1,292 @@
+; File-system calls that move data: read, write, pread64, pwrite64, readv, writev,
+; lseek, fsync, and ioctl (terminals). A console descriptor goes to sys/console.asm
+; without fs_lock; everything else runs under it (fs/init.asm).
+
+section .text
+
+; -----------------------------------------------------------------------------
+; sys_fs_read / sys_fs_write -- read(fd, buf, len), write(fd, buf, len): the console
+; or a file at its position
+; sys_fs_pread64 / sys_fs_pwrite64 -- the same at an offset (RCX); never the console
+; (positioned: their shared part, R8D = 0 read, 1 write)
+;  IN:  EDI = fd, RSI = buffer, RDX = length (RCX = offset for the p- calls)
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_fs_read:
+	call console_of
+	test rax, rax
+	js .file
+	mov rdi, rax
+	jmp sys_read
+.file:	mov rcx, -1
+	xor r8d, r8d
+	jmp sys_fs_rw
+
+sys_fs_write:
+	call console_of
+	test rax, rax
+	js .file
+	mov rdi, rax
+	jmp sys_write
+.file:	mov rcx, -1
+	mov r8d, 1
+	jmp sys_fs_rw
+
+sys_fs_pread64:
+	xor r8d, r8d
+	jmp positioned
+sys_fs_pwrite64:
+	mov r8d, 1
+positioned:
+	test rcx, rcx
+	js .einval                         ; (also keeps -1, "the file position", out)
+	push rcx
+	call console_of
+	pop rcx
+	test rax, rax
+	jns .espipe
+	jmp sys_fs_rw
+.einval:
+	mov rax, -EINVAL
+	ret
+.espipe:
+	mov rax, -ESPIPE
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_fs_readv / sys_fs_writev -- readv(fd, iov, n), writev(fd, iov, n): one
+; sys_fs_read or sys_fs_write per vector (vector_io, sys/console.asm)
+;  IN:  EDI = fd, RSI = iovec array, RDX = count
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_fs_readv:
+	lea r8, [sys_fs_read]
+	jmp vector_io
+sys_fs_writev:
+	lea r8, [sys_fs_write]
+	jmp vector_io
+
+; -----------------------------------------------------------------------------
+; sys_fs_ioctl -- ioctl(fd, request, arg): terminals only; the console answers as
+; sys_ioctl does, an open file -ENOTTY
+;  IN:  EDI = fd, ESI = request, RDX = arg
+;  OUT: RAX = the console's answer, or -ENOTTY, -EBADF
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_fs_ioctl:
+	call console_of
+	test rax, rax
+	js .file
+	mov rdi, rax
+	jmp sys_ioctl
+.file:	SPIN_LOCK [fs_lock]
+	call fd_get
+	SPIN_UNLOCK [fs_lock]
+	test rax, rax
+	jz .ebadf
+	mov rax, -ENOTTY
+	ret
+.ebadf:	mov rax, -EBADF
+	ret
+
+LOCKED rw
+
+; -----------------------------------------------------------------------------
+; fs_rw -- read or write a file at its position or at an offset
+;  IN:  EDI = fd, RSI = buffer, RDX = length, RCX = offset (-1: the file position,
+;       which then advances), R8D = 0 read, 1 write
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+fs_rw:
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov r12, rsi
+	mov r13, rdx
+	mov r14, rcx
+	mov r15d, r8d
+	call fd_get
+	test rax, rax
+	jz .ebadf
+	mov rbx, rax
+	mov eax, [rbx + File.flags]
+	and eax, O_ACCMODE
+	test r15d, r15d
+	jnz .writing
+	cmp eax, O_WRONLY
+	je .ebadf
+	jmp .allowed
+.writing:
+	test eax, eax                      ; O_RDONLY
+	jz .ebadf
+.allowed:
+	mov rdi, r12
+	mov rsi, r13
+	call check_user_range
+	jc .efault
+	mov eax, [rbx + File.kind]
+	cmp eax, FILE_RAM
+	je .ram
+	cmp eax, FILE_HOST
+	jne .espipe
+	cmp r14, -1
+	jne .host_at
+	call .host_transfer
+	jmp .out
+.host_at:	; Positioned on the share: seek there, transfer, seek back.
+	mov edi, [rbx + File.handle]
+	xor esi, esi
+	mov edx, SEEK_CUR
+	call host_lseek
+	test rax, rax
+	js .out
+	push rax
+	mov edi, [rbx + File.handle]
+	mov rsi, r14
+	mov edx, SEEK_SET
+	call host_lseek
+	test rax, rax
+	js .unwind
+	call .host_transfer
+.unwind:
+	pop rsi
+	push rax
+	mov edi, [rbx + File.handle]
+	mov edx, SEEK_SET
+	call host_lseek
+	pop rax
+	jmp .out
+.host_transfer:
+	mov edi, [rbx + File.handle]
+	mov rsi, r12
+	mov rdx, r13
+	test r15d, r15d
+	jnz host_write
+	jmp host_read
+.ram:	mov rdi, [rbx + File.inode]
+	mov eax, [rdi + Inode.mode]
+	and eax, S_IFMT
+	cmp eax, S_IFDIR
+	je .eisdir
+	mov rcx, r14
+	cmp rcx, -1
+	jne .at
+	mov rcx, [rbx + File.pos]
+	test r15d, r15d
+	jz .at
+	test dword [rbx + File.flags], O_APPEND
+	jz .at
+	mov rcx, [rdi + Inode.size]        ; O_APPEND: every write goes to the end
+.at:	push rcx
+	mov rsi, r12
+	mov rdx, r13
+	test r15d, r15d
+	jnz .write
+	call file_read
+	jmp .moved
+.write:	call file_write
+.moved:	pop rcx
+	test rax, rax
+	js .out
+	cmp r14, -1
+	jne .out
+	add rcx, rax
+	mov [rbx + File.pos], rcx
+	jmp .out
+.ebadf:	mov rax, -EBADF
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+	jmp .out
+.espipe:
+	mov rax, -ESPIPE
+	jmp .out
+.eisdir:
+	mov rax, -EISDIR
+.out:	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+LOCKED lseek
+
+; -----------------------------------------------------------------------------
+; fs_lseek -- lseek(fd, offset, whence); on a directory only back to a position
+; getdents64 handed out (SEEK_SET)
+;  IN:  EDI = fd, RSI = offset, EDX = whence
+;  OUT: RAX = the new position, or -EBADF, -ESPIPE, -EINVAL
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+fs_lseek:
+	push rbx
+	mov rbx, rsi
+	call fd_get
+	test rax, rax
+	jz .ebadf
+	mov ecx, [rax + File.kind]
+	cmp ecx, FILE_HOST
+	je .host
+	cmp ecx, FILE_RAM
+	jne .espipe
+	mov rdi, [rax + File.inode]
+	mov ecx, [rdi + Inode.mode]
+	and ecx, S_IFMT
+	cmp ecx, S_IFDIR
+	jne .file
+	; Directories: only back to a position getdents handed out (or 0).
+	cmp edx, SEEK_SET
+	jne .einval
+	test rbx, rbx
+	js .einval
+	mov qword [rax + File.dgen], -1    ; the cursor no longer matches: rescan
+	jmp .set
+.file:	cmp edx, SEEK_SET
+	je .check
+	cmp edx, SEEK_CUR
+	jne .end
+	add rbx, [rax + File.pos]
+	jmp .check
+.end:	cmp edx, SEEK_END
+	jne .einval
+	add rbx, [rdi + Inode.size]
+.check:	test rbx, rbx
+	js .einval
+.set:	mov [rax + File.pos], rbx
+	mov rax, rbx
+	pop rbx
+	ret
+.host:	mov edi, [rax + File.handle]
+	mov rsi, rbx
+	call host_lseek
+	pop rbx
+	ret
+.ebadf:	mov rax, -EBADF
+	pop rbx
+	ret
+.espipe:
+	mov rax, -ESPIPE
+	pop rbx
+	ret
+.einval:
+	mov rax, -EINVAL
+	pop rbx
+	ret
+
+LOCKED fsync
+
+; -----------------------------------------------------------------------------
+; fs_fsync -- fsync(fd) and fdatasync(fd): RAM needs no flushing; the share writes
+; through
+;  IN:  EDI = fd
+;  OUT: RAX = 0 or -EBADF
+;  Clobbers: nothing but RAX
+fs_fsync:
+	call fd_get
+	test rax, rax
+	jz .ebadf
+	xor eax, eax
+	ret
+.ebadf:	mov rax, -EBADF
+	ret
