@@ -40,11 +40,12 @@
 // Lengths and indices read back from the buffer are checked against these
 // maxima before use: the buffer is shared, so its contents are never trusted.
 
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv-limits.js';
+
 export const CHANNEL_MAGIC = 0x4356_4b55; // "UKVC" little-endian
 export const CHANNEL_VERSION = 2; // 2: slot states tagged with the lap (slot-ring.ts), so zeroed memory is a ready ring
 
-export const MAX_KEY_BYTES = 1024;
-export const MAX_VALUE_BYTES = 4096;
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES };
 export const MAX_SLOTS = 4096;
 export const MAX_CLIENTS = 64;
 export const DEFAULT_SLOTS = 256;

@@ -4,13 +4,12 @@
 // nothing of guest memory, I/O ports or the VMM. The layer above turns a guest's
 // put(key, value, 0) into delete(key), so put always carries a value.
 
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../../channel/kv-limits.js';
 import type { BackendName } from '../../channel/proxy-control.js';
 import { InvalidArgumentError, type FailureKind } from './errors.js';
 
-/** Longest key in bytes (the NUL terminator excluded), as <kv.h> allows. */
-export const MAX_KEY_BYTES = 1024;
-/** Longest value in bytes, as <kv.h> allows. */
-export const MAX_VALUE_BYTES = 4096;
+/** The longest key (bytes before the NUL) and value <kv.h> allows, generated from the ABI spec. */
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES };
 
 export type { BackendName };
 export type KvOperation = 'get' | 'put' | 'delete';
@@ -42,7 +41,7 @@ export interface KvBackend {
   stats(): KvStats;
 }
 
-/** Throws InvalidArgumentError unless key is a legal <kv.h> key: 0..1024 bytes, none 0. */
+/** Throws InvalidArgumentError unless key is a legal <kv.h> key: 0..MAX_KEY_BYTES bytes, none 0. */
 export function validateKey(key: unknown): asserts key is Buffer {
   if (!Buffer.isBuffer(key)) throw new InvalidArgumentError('invalid-key', 'key must be a Buffer');
   if (key.length > MAX_KEY_BYTES) {
@@ -53,7 +52,7 @@ export function validateKey(key: unknown): asserts key is Buffer {
   }
 }
 
-/** Throws InvalidArgumentError unless value holds 1..4096 bytes. */
+/** Throws InvalidArgumentError unless value holds 1..MAX_VALUE_BYTES bytes. */
 export function validateValue(value: unknown): asserts value is Buffer {
   if (!Buffer.isBuffer(value)) throw new InvalidArgumentError('invalid-value', 'value must be a Buffer');
   if (value.length === 0) {

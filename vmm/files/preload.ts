@@ -18,7 +18,7 @@ import { directoryProblem } from '../host-share/host-dir.js';
 import { HostFilesBackend, HostFilesError } from '../host-share/backend.js';
 
 const TYPE = { end: 0, dir: 1, file: 2, link: 3 } as const;
-const PATH_MAX = 4096;
+const PATH_MAX = MISC.PATH_MAX;
 
 export class PreloadError extends Error {}
 

@@ -15,6 +15,7 @@
 // last name. Node has no openat2, so it is called through koffi (syscall(2)).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { MISC } from '../generated/abi.js';
 import { directoryProblem } from './host-dir.js';
 import type { HostShare, HostStat } from '../ports/host-files.js';
 
@@ -77,7 +78,7 @@ export class HostFilesBackend implements HostShare {
 
   /** openat2 beneath the share; returns a host descriptor or -errno. */
   private resolve(path: string, flags: number, mode = 0): number {
-    if (Buffer.byteLength(path) >= 4096) return -ERRNO.ENAMETOOLONG;
+    if (Buffer.byteLength(path) >= MISC.PATH_MAX) return -ERRNO.ENAMETOOLONG;
     this.how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
     // openat2 is strict where open(2) is lenient: a mode without O_CREAT is EINVAL.
     this.how.writeBigUInt64LE(BigInt(flags & O_CREAT ? mode & 0o7777 : 0), 8);

@@ -43,7 +43,7 @@ export interface HostShare {
 
 const EFAULT = 14;
 const ENAMETOOLONG = 36;
-const PATH_MAX = 4096;
+const PATH_MAX = MISC.PATH_MAX;
 /** Largest single transfer; the guest kernel loops (and programs accept short counts). */
 const MAX_IO = 1 << 24;
 
