@@ -1,4 +1,4 @@
-// `npm run build` (after tsc): regenerate the ABI files, bundle the VMM's command
+// `npm run build` (after `npm run generate` and tsc): bundle the VMM's command
 // line into one file, assemble and link the kernel, build the guest library and
 // every bundled guest program. Prints one line per step so a slow machine shows
 // progress.
@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
-import { writeAll } from './abi/generate.js';
 import { MEM } from '../vmm/generated/abi.js';
 import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
@@ -84,7 +83,6 @@ function buildPrograms(): void {
 }
 
 try {
-  for (const f of writeAll()) step(`regenerated ${f} (run the build again if TypeScript used it)`);
   bundleCli();
   buildCliSnapshot();
   buildKernel();
