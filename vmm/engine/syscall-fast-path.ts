@@ -37,10 +37,12 @@ const UC_X86_REG_RCX = 38;
 
 /** The transition with plain loads and stores in the register file (rbx = uc, r12 = slots). */
 function directTransition(file: RegisterFile): number[] {
-  const rip = file.env + RIP_AT;
-  const rcx = file.env + RCX_AT;
+  const base = file.indirect ? 0 : file.env;
+  const rip = base + RIP_AT;
+  const rcx = base + RCX_AT;
   return [
     0x48, 0x8b, 0x83, ...le32(file.cpu), // mov rax, [rbx + cpu]    ; the vCPU
+    ...(file.indirect ? [0x48, 0x8b, 0x80, ...le32(file.env)] : []), // mov rax, [rax + env] ; its register file
     0x48, 0x8b, 0x90, ...le32(rip), //      mov rdx, [rax + rip]    ; RIP (at the syscall)
     0x48, 0x83, 0xc2, 0x02, //              add rdx, 2              ; the return address
     0x48, 0x89, 0x90, ...le32(rcx), //      mov [rax + rcx], rdx    ; RCX = return address
@@ -109,7 +111,7 @@ const codeAddresses = new Map<string, bigint>();
 
 /** The hook's address for one variant, building it on first use. */
 function hookAddress(file?: RegisterFile): bigint {
-  const key = file ? `stores ${file.cpu} ${file.env}` : 'calls';
+  const key = file ? `stores ${file.cpu} ${file.env} ${file.indirect === true}` : 'calls';
   const known = codeAddresses.get(key);
   if (known !== undefined) return known;
   const unicorn = dlopen(LIBUNICORN, RTLD_NOW);

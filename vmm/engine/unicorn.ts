@@ -5,8 +5,7 @@ import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
 import { CopyFastPath, type CopyFastPathOptions } from './copy-fast-path.js';
 import { SyscallFastPath } from './syscall-fast-path.js';
-import { forEngine } from './register-file.js';
-import { applyLibunicornFixes } from './libunicorn-fixes.js';
+import { forEngine, type RegisterFile } from './register-file.js';
 
 export const UC_ARCH_X86 = 4;
 export const UC_MODE_64 = 8;
@@ -70,9 +69,6 @@ const uc_hook_add = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 
 
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
-
-// Two of the library's performance defects, fixed before any engine exists (libunicorn-fixes.ts).
-export const libunicornFixes = applyLibunicornFixes();
 
 /** An OUT hook's native callback for `handler` (the caller keeps it for unregistering). */
 function outCallback(handler: OutHandler): bigint {
@@ -184,10 +180,10 @@ export class Engine {
    * It stores RCX and RIP itself when this engine's register file checks out
    * (register-file.ts); `registerStores: false` makes it call the library instead.
    */
-  onSyscallFast(slowPath: () => void, registerStores = true): SyscallFastPath {
+  onSyscallFast(slowPath: () => void, registerStores: boolean | RegisterFile = true): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
     this.callbacks.push(cb);
-    const file = registerStores ? forEngine(this, REG) : undefined;
+    const file = registerStores === false ? undefined : forEngine(this, REG, registerStores === true ? undefined : registerStores);
     this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file);
     this.addMachineCodeHook(INSN.SYSCALL, this.fastPath);
     return this.fastPath;
