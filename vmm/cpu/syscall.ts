@@ -15,16 +15,8 @@
 import type { Engine } from '../engine/unicorn.js';
 import { REG } from '../engine/unicorn.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
+import { CHECK_EVERY } from './slice-policy.js';
 
-/**
- * How many system calls run in machine code between two looks from the VMM, which
- * ends the slice there if its time is up or, in an uncounted slice, a thread waits
- * for a CPU. (That a waiting thread gets the CPU does not depend on these looks: the
- * kernel announces a switch that leaves threads waiting, PORT.SWITCH.) Each look is a call into
- * JavaScript (about 1 us with the state it reads and writes): at every 16th call
- * a getpid round trip cost 344-410 ns, at every 64th 300 ns, at every 256th 283-315.
- */
-export const CHECK_EVERY = 64;
 
 const MSR_LSTAR = 0xc0000082;
 const MSR_CSTAR = 0xc0000083;
