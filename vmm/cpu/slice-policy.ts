@@ -1,19 +1,13 @@
 // The time-slice and preemption policy: how long a vCPU runs, whether its slice ends
 // by instruction count, when a system call or a kernel port ends it, and when the
-// preemption tick is delivered. The VM loop (vm-loop.ts) plans each slice here; the
-// vCPU (vcpu.ts) asks here at each slow system call and each slice-ending port.
+// preemption tick is delivered. The VM loop plans each slice here; the vCPU asks here
+// at each system call the VMM looks at and at each slice-ending port.
 //
-// Unicorn re-runs instructions after an asynchronous stop, so a slice ends only at an
-// exact boundary (docs/architecture.md, "Where a slice can end"):
-//   - an instruction count (exact, but the engine computes ~20x slower while counting,
-//     and switching between counted and uncounted runs discards translated code);
-//   - a system call that the VMM looks at (one in CHECK_EVERY, or the next one when
-//     asked) after the slice is over: it enters the kernel's preemption stub, whose
-//     `out` to PORT.PREEMPT stops the engine; the vCPU resumes at the syscall entry;
-//   - the kernel's announcement of a thread switch that leaves threads waiting, an
-//     `out` to PORT.SWITCH (made only while BootInfo.switch_exit is set);
-//   - `hlt`, a fault, the guest's exit.
-// Counting is used only while something else may need the emulation thread.
+// Unicorn re-runs instructions after an asynchronous stop, so slices end only at exact
+// boundaries (docs/architecture.md, "Where a slice can end"): an instruction count
+// (exact but slow, so used only while something else may need the thread), a system
+// call that finds the slice over (sent to the kernel's preemption stub, PORT.PREEMPT),
+// the kernel's PORT.SWITCH announcement, hlt, a fault, or the guest's exit.
 import { BootInfo, MEM, MISC, PORT } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
 
@@ -60,18 +54,15 @@ export class VcpuSlice {
   }
 
   /**
-   * At a system call the VMM looks at: whether it goes to the preemption stub. Past the
-   * slice's end it does; an uncounted slice also ends as soon as a thread waits for a
-   * CPU, so that the next (counted) slice can preempt what this call switches to.
+   * Whether this system call goes to the preemption stub: past the slice's end, or in
+   * an uncounted slice while a thread waits for a CPU (the next slice, counted, can
+   * then preempt what this call switches to).
    */
   preemptAtSyscall(): boolean {
     return process.hrtime.bigint() >= this.end || (!this.counted && this.mem.readU64(READY_TASKS) > 0n);
   }
 
-  /**
-   * At an `out`: where the vCPU resumes when the port ends the slice (PREEMPT: the
-   * syscall entry `lstar`; SWITCH: the address written), or undefined for any other port.
-   */
+  /** Where the vCPU resumes when an `out` to `port` ends the slice (PREEMPT: `lstar`; SWITCH: the value), else undefined. */
   resumeAfterPort(port: number, value: number, lstar: bigint): bigint | undefined {
     if (port === PORT.PREEMPT) return lstar;
     if (port === PORT.SWITCH) return BigInt(value);
@@ -136,12 +127,10 @@ export class SlicePolicy {
     }
     if (runnable > 1 && SLICE_NS < length) length = SLICE_NS;
     if (length < MIN_SLICE_NS) length = MIN_SLICE_NS;
-    // Uncounted only when nothing could need the thread first: no competing vCPU, no
-    // thread waiting for a CPU, no timer, no I/O out, no interrupt just delivered (its
-    // handler may have made threads ready).
+    // Uncounted only when nothing could need the thread first (an interrupt just
+    // delivered counts: its handler may have made threads ready).
     this.quiet = !competing && this.mem.readU64(READY_TASKS) === 0n && !slot.interrupted && !timers && !(this.io?.busy() ?? false);
-    // A vCPU stays counted for a while after it last needed to, so that bursts of
-    // contention do not pay for retranslation each time.
+    // Staying counted a while spares bursts of contention the retranslation.
     if (!this.quiet) slot.countedUntil = t + COUNTED_HOLD_NS;
     slot.interrupted = false;
     this.end = t + length;

@@ -1,6 +1,7 @@
-// The one typed door to Debian's libunicorn2 (unicorn 2.0.x), called through koffi.
-// Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
-// see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
+// The one typed door to libunicorn, called through koffi. Every uc_err becomes an
+// UnicornError carrying uc_strerror's text. Constants are those of unicorn/unicorn.h
+// and x86.h (2.0.x). The library's own defects are fixed separately, by an explicit
+// call at machine start (libunicorn-fixes.ts).
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
 import { CopyFastPath, type CopyFastPathOptions } from './copy-fast-path.js';
