@@ -63,8 +63,8 @@ const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
 const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
 /**
  * Callback and user data as native addresses: koffi.register's callbacks and the
- * VMM's own machine code alike. (One declaration only: two declarations of this
- * variadic function confused koffi once both had been called.)
+ * VMM's own machine code alike. Declared once: koffi mixes up two declarations of
+ * this variadic function once both have been called.
  */
 const uc_hook_add = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
 
@@ -179,7 +179,8 @@ export class Engine {
    * Hooks `syscall` with the machine-code transition (syscall-fast-path.ts), which
    * hands over to `slowPath` for the first call and whenever its budget runs out.
    * It stores RCX and RIP itself when this engine's register file checks out
-   * (register-file.ts); `registerStores: false` makes it call the library instead.
+   * (register-file.ts); `registerStores: false` makes it call the library instead,
+   * and a RegisterFile is checked and used in place of the one found in the library.
    */
   onSyscallFast(slowPath: () => void, registerStores: boolean | RegisterFile = true): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
