@@ -1,10 +1,13 @@
 // The fixes to the loaded libunicorn (vmm/engine/libunicorn-fixes.ts): the signature
 // search and the states on synthetic code, the installed library's report, and the
 // kernel's answer to what the store fix gives up: code rewritten at run time still runs.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEngineFixes, examine, FIXES, stateOf, warningsFor, type Fix } from '../../vmm/engine/libunicorn-fixes.js';
 import { layoutFromRegWrite, layoutFromX86RegWrite } from '../../vmm/engine/register-file.js';
-import { checks, guestBin, runVm } from '../helpers/run-vm.js';
+import { storeCostRatio } from '../../vmm/engine/store-probe.js';
+import { checks, guestBin, ROOT, runVm } from '../helpers/run-vm.js';
 
 /** A code window: filler bytes (int3) with `parts` placed at the given offsets. */
 function code(size: number, ...parts: [number, (number | null)[]][]): Uint8Array {
@@ -44,8 +47,19 @@ describe('libunicorn fixes: the signature search', () => {
     expect(examine(code(256, [0, sig]), FIXES.flush)).toEqual({ kind: 'defect', offset: 0 });
   });
 
-  it('stores: has no positive check, so without its signature it stays unrecognised', () => {
+  it('stores: has no fixed form in code (its positive check is the store probe), so examine says unrecognised', () => {
     expect(examine(code(256, [8, FIXES.flush.fixed]), FIXES.stores)).toEqual({ kind: 'unrecognised' });
+  });
+
+  it('asks a probe only about unrecognised code: not needed when it finds the defect absent', () => {
+    let asked = 0;
+    const probe = (answer: boolean) => () => { asked++; return answer; };
+    expect(stateOf({ kind: 'unrecognised' }, () => true, probe(true))).toBe('not-needed');
+    expect(stateOf({ kind: 'unrecognised' }, () => true, probe(false))).toBe('unrecognised');
+    expect(asked).toBe(2);
+    expect(stateOf({ kind: 'defect', offset: 0 }, () => true, probe(true))).toBe('patched');
+    expect(stateOf({ kind: 'already-patched' }, () => true, probe(false))).toBe('patched');
+    expect(asked).toBe(2);
   });
 
   it('turns findings into states, and a failed patch into unrecognised', () => {
@@ -99,6 +113,14 @@ describe('libunicorn fixes on the installed library', () => {
     expect(report.registerFile).toBe('found in x86_reg_write');
     expect(report.warnings).toEqual([]);
     expect(applyEngineFixes()).toBe(report); // idempotent
+  });
+
+  it('probes stores as fast once patched, and as slow in a process that left the library as shipped', () => {
+    applyEngineFixes();
+    expect(storeCostRatio()).toBeLessThan(3);
+    const script = `import(${JSON.stringify(path.join(ROOT, 'dist/vmm/engine/store-probe.js'))}).then((m) => console.log(m.storeCostRatio()))`;
+    const unpatched = Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    expect(unpatched).toBeGreaterThan(3);
   });
 
   it('shows the states in --stats', () => {

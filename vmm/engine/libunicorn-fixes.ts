@@ -3,7 +3,8 @@
 // Each fix is gated on its code signature, never on the library's version:
 //   - the defect's bytes found exactly once: they are patched ("patched");
 //   - the bytes as this code patches them found exactly once: already done ("patched");
-//   - the defect absent and the same code without it found: "not needed";
+//   - the defect absent and a positive check finding it absent: "not needed" (flush:
+//     the same code without the call; stores: stores measured as fast as loads);
 //   - anything else: "unrecognised", left alone, with one warning line in the log.
 // UNIKV_ENGINE_PATCH=off keeps the library as shipped ("disabled").
 // docs/architecture.md says what each defect costs; docs/history.md how it was found.
@@ -19,6 +20,7 @@
 import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, mprotect, PAGE_SIZE, peek, poke, PROT_READ_EXEC, PROT_READ_WRITE_EXEC, RTLD_NOW } from './libc.js';
 import { registerFileState, type RegisterFileState } from './register-file.js';
+import { storesAreFast } from './store-probe.js';
 
 export type FixState = 'patched' | 'not-needed' | 'disabled' | 'unrecognised';
 
@@ -34,6 +36,8 @@ export interface Fix {
   replacement: number[];
   /** The same code without the defect, as a build that fixed it would have it (a positive check). */
   fixed?: (number | null)[];
+  /** A behavioural positive check, for code matching neither form: true when the defect is absent. */
+  probe?: () => boolean;
   /** The warning line when the defect could not be patched. */
   warning: string;
 }
@@ -48,6 +52,7 @@ export const FIXES = {
     // or r9, 0x400 ; cmp byte [rsi + 0x30], 0 (section->readonly)
     signature: [0x49, 0x81, 0xc9, 0x00, 0x04, 0x00, 0x00, 0x80, 0x7e, 0x30, 0x00],
     at: 4, replacement: [0x00], // the 0x04 of the immediate: or r9, 0
+    probe: storesAreFast,
     warning: "unikv: warning: libunicorn's store slow path could not be patched (unrecognised build); guest stores may run ~30x slower",
   },
   flush: {
@@ -87,13 +92,16 @@ export function examine(code: Uint8Array, fix: Fix): Finding {
   return { kind: 'unrecognised' };
 }
 
-/** The state a finding leads to; `patch` applies a defect's replacement and says whether it could. */
-export function stateOf(finding: Finding, patch: (offset: number) => boolean): FixState {
+/**
+ * The state a finding leads to; `patch` applies a defect's replacement and says
+ * whether it could; `probe`, if any, is asked only about unrecognised code.
+ */
+export function stateOf(finding: Finding, patch: (offset: number) => boolean, probe?: () => boolean): FixState {
   switch (finding.kind) {
     case 'defect': return patch(finding.offset) ? 'patched' : 'unrecognised';
     case 'already-patched': return 'patched';
     case 'fixed': return 'not-needed';
-    default: return 'unrecognised';
+    default: return probe?.() ? 'not-needed' : 'unrecognised';
   }
 }
 
@@ -128,13 +136,14 @@ function patchAll(): EngineFixReport {
     const handle = dlopen(LIBUNICORN, RTLD_NOW);
     const apply = (fix: Fix): FixState => {
       const base = handle ? BigInt(dlsym(handle, fix.symbol)) : 0n;
-      if (base === 0n) return 'unrecognised';
+      if (base === 0n) return stateOf({ kind: 'unrecognised' }, () => false, fix.probe);
       const start = base + BigInt(fix.from);
       const code = new Uint8Array(fix.to - fix.from);
       peek(code, start, code.length);
-      return stateOf(examine(code, fix), (offset) => write(start + BigInt(offset + fix.at), fix.replacement));
+      return stateOf(examine(code, fix), (offset) => write(start + BigInt(offset + fix.at), fix.replacement), fix.probe);
     };
-    states = { stores: apply(FIXES.stores), flush: apply(FIXES.flush) };
+    const flush = apply(FIXES.flush);
+    states = { stores: apply(FIXES.stores), flush };
   }
   return { ...states, registerFile, warnings: warningsFor(states, registerFile) };
 }
