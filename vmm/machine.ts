@@ -12,6 +12,7 @@ import { ExitStats } from './stats.js';
 import { writeBootGdt, writePageTables } from './boot/long-mode.js';
 import { BootInfoError, writeBootInfo } from './boot/boot-info.js';
 import { Vcpu } from './cpu/vcpu.js';
+import { applyEngineFixes } from './engine/libunicorn-fixes.js';
 import { VmLoop } from './cpu/vm-loop.js';
 import { ipiDevice, timerDevice } from './ports/interrupt-controller.js';
 import { kvDevice } from './ports/kv.js';
@@ -162,6 +163,9 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     cfg.log(`unikv: guest ${kind === 'write' ? 'wrote to' : 'read from'} unclaimed port 0x${port.toString(16)} (ignored; reported once)`);
   };
 
+  // libunicorn's fixes go in before any engine exists; unrecognised builds get a warning line.
+  const engineFixes = applyEngineFixes(cfg.log);
+  stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace }));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;

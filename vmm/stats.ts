@@ -1,6 +1,7 @@
 // VM-exit statistics (--stats): how often the guest left the engine for the VMM,
 // by kind and by port, and how long the run took.
 import { PORT_NAMES } from './generated/abi.js';
+import type { EngineFixReport } from './engine/libunicorn-fixes.js';
 
 /**
  * 'syscall' counts every system call (each leaves the translated code for the
@@ -13,6 +14,12 @@ export class ExitStats {
   readonly byKind = new Map<ExitKind, number>();
   readonly byPort = new Map<number, number>();
   private readonly started = process.hrtime.bigint();
+  /** What became of the engine's fixes (engine/libunicorn-fixes.ts). */
+  private engine: EngineFixReport | undefined;
+
+  setEngine(report: EngineFixReport): void {
+    this.engine = report;
+  }
 
   count(kind: ExitKind, n = 1): void {
     if (n !== 0) this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + n);
@@ -32,6 +39,8 @@ export class ExitStats {
       const name = `0x${port.toString(16)} ${PORT_NAMES[port] ?? '(unclaimed)'}`;
       lines.push(`  ${name.padEnd(16)} ${String(n).padStart(12)}`);
     }
+    const e = this.engine;
+    if (e) lines.push(`Engine: stores ${e.stores}, flush ${e.flush}, register file ${e.registerFile}`);
     lines.push(`Run time: ${seconds.toFixed(3)} s`);
     return lines.join('\n') + '\n';
   }

@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { disassemble } from '../helpers/disassemble.js';
 import { Engine, REG } from '../../vmm/engine/unicorn.js';
 import { syscallHookCodeFor } from '../../vmm/engine/syscall-fast-path.js';
-import { forEngine, registerFileLayout } from '../../vmm/engine/register-file.js';
+import { forEngine, registerFileLayout, type RegisterFile } from '../../vmm/engine/register-file.js';
 
 const KERNEL = 0x2000n;
 
 /** Runs `calls` system calls; the slow path sets the entry and a budget. */
-function run(calls: number, budget: number, forceAt?: number, registerStores = true) {
+function run(calls: number, budget: number, forceAt?: number, registerStores: boolean | RegisterFile = true) {
   const ram = new Uint8Array(new SharedArrayBuffer(0x10000));
   // mov ebx, calls ; l: syscall ; dec ebx ; jnz l ; hlt   (syscall clobbers RCX)
   ram.set([0xbb, calls & 0xff, (calls >> 8) & 0xff, (calls >> 16) & 0xff, calls >>> 24, 0x0f, 0x05, 0xff, 0xcb, 0x75, 0xfa, 0xf4], 0x1000);
@@ -51,6 +51,26 @@ describe('the machine-code syscall hook', () => {
       expect(r.slowAt.slice(0, 3)).toEqual([1, 17, 33]);
     });
   }
+
+  // 2.1.x's form: the register file's address stored in the vCPU (CPUState.env_ptr,
+  // at 0x128 in 2.0.1 as well), so the indirect variant runs for real here too.
+  const INDIRECT: RegisterFile = { cpu: 0x180, env: 0x128, indirect: true };
+
+  it('makes every transition with an indirect register file (2.1.x\'s layout, checked on this engine)', () => {
+    const r = run(1000, 16, undefined, INDIRECT);
+    expect(r.stores).toBe(true);
+    expect(r.rbx).toBe(0n);
+    expect(r.rip).toBe(0x100cn);
+    expect(r.count).toBe(1000);
+  });
+
+  it('with an indirect register file, loads it through the vCPU (objdump)', () => {
+    const mnemonics = disassemble(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n, INDIRECT));
+    expect(mnemonics.slice(10, 16)).toEqual([
+      'mov    0x180(%rbx),%rax', 'mov    0x128(%rax),%rax', 'mov    0x80(%rax),%rdx', 'add    $0x2,%rdx',
+      'mov    %rdx,0x8(%rax)', 'mov    0x8(%r12),%rdx',
+    ]);
+  });
 
   it('finds the register file in the library and checks it on each engine, leaving the registers as they were', () => {
     const layout = registerFileLayout();

@@ -1,9 +1,7 @@
-// Interrupt and exception delivery through the guest's IDT. Unicorn does not do it
-// (it reports the vector to a hook and stops), so the VMM plays the CPU's part:
+// Interrupt and exception delivery through the guest's IDT, which unicorn does not do:
 // read the gate, switch to the IST stack it names, push the 64-bit frame (SS, RSP,
-// RFLAGS, CS, RIP and, for some vectors, an error code), clear IF for interrupt
-// gates and jump to the handler. Everything read from the guest is checked: a
-// broken IDT is the guest's problem (a triple fault), never the VMM's.
+// RFLAGS, CS, RIP and, for some vectors, an error code), clear IF for interrupt gates
+// and jump to the handler. A broken IDT is the guest's problem (a triple fault).
 import type { Engine } from '../engine/unicorn.js';
 import { REG } from '../engine/unicorn.js';
 import type { GuestMemory } from '../guest-memory.js';

@@ -1,30 +1,14 @@
-// The `syscall` instruction. Without a hook unicorn treats it as a no-op; with one,
-// RIP still points at the instruction inside the hook and unicorn adds its length
-// (2) to whatever RIP holds afterwards. The kernel runs in ring 0 with the program
-// and saves RFLAGS itself (guest-src/kernel/sys/entry.asm), so the transition needs
-// only RCX = return address and a jump to LSTAR. A hook in machine code makes it
-// (engine/syscall-fast-path.ts, storing the two registers in the engine's register
-// file where it can); this gate is the JavaScript side it hands over to: for the
-// first call (it learns LSTAR and CSTAR and tells the fast path), then once every
-// CHECK_EVERY calls, or at the next call when the VMM asks for it (three engine
-// calls: reading RIP, writing RCX and RIP).
-//
-// When the vCPU's time slice is over, the jump goes to CSTAR instead: the kernel's
-// preemption stub, whose `out` ends the slice at an exact boundary (cpu/vm-loop.ts
-// says why that matters); the vCPU then resumes at LSTAR.
+// The JavaScript side of the `syscall` transition (the machine-code hook in
+// engine/syscall-fast-path.ts hands over to it). Inside the hook RIP still points at
+// the instruction and unicorn adds its length (2) afterwards; the kernel runs in ring 0
+// and saves RFLAGS itself, so the transition is RCX = return address and a jump to
+// LSTAR, or to CSTAR, the kernel's preemption stub, when the slice policy says so.
+// It runs for the first call (learning LSTAR and CSTAR) and whenever the policy looks.
 import type { Engine } from '../engine/unicorn.js';
 import { REG } from '../engine/unicorn.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
+import { CHECK_EVERY } from './slice-policy.js';
 
-/**
- * How many system calls run in machine code between two looks from the VMM, which
- * ends the slice there if its time is up or, in an uncounted slice, a thread waits
- * for a CPU. (That a waiting thread gets the CPU does not depend on these looks: the
- * kernel announces a switch that leaves threads waiting, PORT.SWITCH.) Each look is a call into
- * JavaScript (about 1 us with the state it reads and writes): at every 16th call
- * a getpid round trip cost 344-410 ns, at every 64th 300 ns, at every 256th 283-315.
- */
-export const CHECK_EVERY = 64;
 
 const MSR_LSTAR = 0xc0000082;
 const MSR_CSTAR = 0xc0000083;

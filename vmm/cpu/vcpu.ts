@@ -1,17 +1,19 @@
-// One virtual CPU: a unicorn engine plus the hooks that turn its exits into work
-// for the VMM. The loop here only routes: port I/O goes to the bus, `syscall` to
-// the gate, CPU exceptions back into the guest through its IDT. Nothing the guest
-// does can make this loop throw; a guest that breaks its own IDT ends with a report.
+// One virtual CPU: a unicorn engine and the hooks that route its exits: port I/O to
+// the bus, `syscall` to the gate, CPU exceptions back into the guest through its IDT.
+// Where a slice ends is the slice policy's decision (slice-policy.ts). Nothing the
+// guest does makes this code throw; a guest that breaks its own IDT ends with a report.
 import { Engine, REG, UnicornError, GPR_NAMES } from '../engine/unicorn.js';
 import type { GuestMemory } from '../guest-memory.js';
 import type { PortBus, AccessSize } from '../port-bus.js';
 import type { ExitStats } from '../stats.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import { SyscallGate } from './syscall.js';
+import { VcpuSlice } from './slice-policy.js';
+import { isDivideAt } from './opcode.js';
 import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { hostAddress } from '../native-memory.js';
-import { BootInfo, HcCopy, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
+import { HcCopy, PORT, PORT_NAMES } from '../generated/abi.js';
 
 const VEC_DE = 0;
 const VEC_UD = 6;
@@ -47,6 +49,10 @@ function isCanonical(address: bigint): boolean {
 export class Vcpu {
   readonly engine = new Engine();
   private readonly gate: SyscallGate;
+  /** The current slice, as the policy sees it. */
+  private readonly slice: VcpuSlice;
+  /** Where to resume after a port ended the slice. */
+  private resumeAt: bigint | undefined;
   /** The machine-code syscall hook, which counts every system call natively. */
   private readonly fast: SyscallFastPath;
   /** System calls counted so far into --stats. */
@@ -60,15 +66,14 @@ export class Vcpu {
 
   constructor(readonly id: number, private readonly opts: VcpuOptions) {
     const { mem, bus, stats, trace } = opts;
+    this.slice = new VcpuSlice(mem);
     // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
     this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
 
     const onOut = (port: number, size: number, value: number): void => {
-      // The two ports where the kernel lets a slice end at an exact boundary: its
-      // preemption stub (resume at the syscall entry), and a thread switch during an
-      // uncounted slice (resume where it says; the next slice counts if anything waits).
-      if (port === PORT.PREEMPT || port === PORT.SWITCH) {
-        this.resumeAt = port === PORT.PREEMPT ? this.gate.entry : BigInt(value);
+      const resume = this.slice.resumeAfterPort(port, value, this.gate.entry);
+      if (resume !== undefined) {
+        this.resumeAt = resume;
         this.requestStop();
         return;
       }
@@ -77,8 +82,7 @@ export class Vcpu {
       trace?.(`hypercall ${PORT_NAMES[port] ?? 'port'} 0x${port.toString(16)} value 0x${value.toString(16)}`);
       this.guarded(() => bus.write(port, value, size as AccessSize));
     };
-    // COPY moves file data (about a million per PostMark run): machine code does it,
-    // unless every hypercall is to be traced.
+    // COPY is handled in machine code, unless every hypercall is to be traced.
     if (trace) this.engine.onOut(onOut);
     else {
       this.copyPath = this.engine.onOutWithFastCopy(onOut, {
@@ -89,23 +93,17 @@ export class Vcpu {
       });
     }
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
-    // System calls: machine code makes the jump into the kernel; this runs for the
-    // first call and every CHECK_EVERY-th (cpu/syscall.ts).
+    // System calls: machine code jumps into the kernel; JavaScript sees the first
+    // call and the ones the policy looks at (syscall.ts).
     this.fast = this.engine.onSyscallFast(() => {
       stats?.count('syscall-slow');
-      // Past the slice's end, enter through the kernel's preemption stub (syscall.ts).
-      // An uncounted slice also ends as soon as a thread waits for a CPU: the next,
-      // counted, slice can then preempt whatever this system call switches to. (A
-      // switch within the slice ends it too: PORT.SWITCH above.)
-      const preempt = process.hrtime.bigint() >= this.sliceEnd ||
-        (!this.counted && mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks) > 0n);
+      const preempt = this.slice.preemptAtSyscall();
       this.guarded(() => this.gate.enter(preempt));
     });
     this.gate = new SyscallGate(this.engine, this.fast);
     this.engine.onInterrupt((vector) => {
-      // Deliver after the engine has stopped, like every other fault: register
-      // writes from inside this hook do not reliably survive the engine's own
-      // exception unwinding.
+      // Delivered after the engine stops: register writes from this hook do not
+      // reliably survive the engine's exception unwinding.
       if (vector === VEC_DF) vector = this.undoubledVector();
       this.pending = { vector, error: vector === VEC_PF ? this.pageFaultError() : 0n };
       this.engine.stop();
@@ -126,16 +124,9 @@ export class Vcpu {
     });
   }
 
-  /** When the current slice should end (checked at each system call). */
-  private sliceEnd = 0n;
-  /** Whether the current slice ends by instruction count. */
-  private counted = false;
-  /** Where to resume after the preemption stub ended the slice. */
-  private resumeAt: bigint | undefined;
-
   /** Lets the slice end at the next system call, whatever its planned length. */
   endSliceAtNextSyscall(): void {
-    this.sliceEnd = 0n;
+    this.slice.endAtNextSyscall();
     this.gate.checkAtNextCall();
   }
 
@@ -148,15 +139,10 @@ export class Vcpu {
   /**
    * Runs from the current RIP until stopped, halted or crashed; `sliceEnd` in hrtime
    * ns. With `instructions` > 0 the run also ends, exactly, after that many
-   * instructions (`stopped`): the engine's count is slow but precise, so the loop
-   * uses it only while other threads wait for a CPU (cpu/vm-loop.ts).
+   * instructions (`stopped`). The loop's slice policy chooses both.
    */
   run(sliceEnd = 0xffff_ffff_ffff_ffffn, instructions = 0): VcpuOutcome {
-    this.sliceEnd = sliceEnd;
-    this.counted = instructions > 0;
-    // Only an uncounted slice needs to hear of thread switches (a counted one ends by
-    // itself); one vCPU runs at a time, so the one shared word is this vCPU's.
-    this.opts.mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.switch_exit, this.counted ? 0n : 1n);
+    this.slice.begin(sliceEnd, instructions > 0);
     for (;;) {
       let failure: UnicornError | undefined;
       try {
@@ -188,10 +174,7 @@ export class Vcpu {
         continue;
       }
       if (failure) return { kind: 'crashed', report: this.report(`the engine stopped: ${failure.message}`) };
-      // A counted run that did not stop at the idle loop's hlt ran out of instructions.
-      if (instructions > 0 && this.engine.read(REG.RIP) !== this.opts.mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.idle_resume)) {
-        return { kind: 'stopped' };
-      }
+      if (instructions > 0 && this.slice.ranOutAt(this.engine.read(REG.RIP))) return { kind: 'stopped' };
       return { kind: 'returned' };
     }
   }
@@ -209,22 +192,12 @@ export class Vcpu {
   }
 
   /**
-   * The engine keeps QEMU's "exception being delivered" state from the last fault it
-   * raised, because unicorn leaves delivery to us and never clears it; so a later,
-   * unrelated fault can arrive as a double fault. Every guest exception is fatal, so
-   * this only matters for the report: name the divide error when RIP is a div/idiv.
+   * Unicorn never clears QEMU's "exception being delivered" state, so a later fault
+   * can arrive as a double fault. Every guest exception is fatal, so this only names
+   * the divide error in the report when RIP is a div/idiv.
    */
   private undoubledVector(): number {
-    const rip = this.engine.read(REG.RIP);
-    if (!this.opts.mem.contains(rip, 4)) return VEC_DF;
-    let at = rip;
-    for (let i = 0; i < 3; i++) {
-      const b = this.opts.mem.readU8(at);
-      if (b === 0x66 || (b >= 0x40 && b <= 0x4f)) at += 1n; // operand-size or REX prefix
-    }
-    const opcode = this.opts.mem.readU8(at);
-    const reg = (this.opts.mem.readU8(at + 1n) >> 3) & 7;
-    return (opcode === 0xf6 || opcode === 0xf7) && (reg === 6 || reg === 7) ? VEC_DE : VEC_DF;
+    return isDivideAt(this.opts.mem, this.engine.read(REG.RIP)) ? VEC_DE : VEC_DF;
   }
 
   /** The engine raises #PF without the access kind; a fault at RIP itself was the fetch. */

@@ -1,21 +1,9 @@
-// The emulation loop: every vCPU takes turns on this one thread (unicorn does not
-// make lock-prefixed instructions atomic across engines that run at the same time,
-// so real parallelism would break the guest's locks; QEMU's classic TCG did the
-// same). The loop starts application processors as uhyve does, runs round-robin
-// time slices, turns timer deadlines, the preemption tick and IPIs into interrupts,
-// and sleeps without spinning when every vCPU is halted.
-//
-// Where a slice may end. Unicorn 2.0.1 checks for a stop request after every guest
-// memory access and then resumes at the start of the translation block, so an
-// asynchronous uc_emu_stop (or uc_emu_start's timeout) re-executes instructions
-// that already ran: measured here, a counter incremented in a loop overshot by one
-// per stop. A slice therefore ends only at exact instruction boundaries: after an
-// instruction count (exact but slow, so used only while something else may need
-// this thread, see runSlice); when a `syscall` finds the slice over (the VMM looks
-// at one call in 64, or at the next one when asked, and sends it through the
-// kernel's preemption stub, whose one-byte `out` stops the engine cleanly,
-// cpu/syscall.ts); at `hlt`; at a fault; and when the guest exits
-// (docs/architecture.md has the measurements).
+// The emulation loop: every vCPU takes turns on this one thread, because unicorn
+// does not make lock-prefixed instructions atomic across engines running at the same
+// time (docs/architecture.md, SMP). The loop starts application processors as uhyve
+// does, runs round-robin slices planned by the slice policy (slice-policy.ts), turns
+// timer deadlines, the preemption tick and IPIs into interrupts, and sleeps without
+// spinning when every vCPU is halted.
 import { BootInfo, MEM, MISC } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
 import type { ExitStats } from '../stats.js';
@@ -24,16 +12,8 @@ import { REG } from '../engine/unicorn.js';
 import type { InterruptController } from '../ports/interrupt-controller.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import type { Vcpu } from './vcpu.js';
+import { freshSliceState, SlicePolicy, type SliceState } from './slice-policy.js';
 
-/** Slice length when several vCPUs are runnable: fair turns, small enough for latency. */
-const SLICE_NS = 2_000_000n;
-/** Shortest slice worth starting (a deadline closer than this is simply late). */
-const MIN_SLICE_NS = 20_000n;
-const TICK_NS = BigInt(MISC.TICK_NS);
-/** Instructions in a counted slice: a few milliseconds at the engine's counting speed (~100-200 M/s). */
-const COUNTED_SLICE = 500_000;
-/** How long a vCPU keeps counting after the last slice that needed it. */
-const COUNTED_HOLD_NS = 100_000_000n;
 const RFLAGS_IF = 0x200n;
 /** How long an idle loop with key-value requests out polls for answers before it sleeps. */
 const IO_SPIN_NS = 30_000n;
@@ -41,22 +21,11 @@ const IRQ_TIMER = 1, IRQ_IPI = 2, IRQ_IO = 4;
 
 type SlotState = 'waiting' | 'running' | 'halted' | 'dead';
 
-interface Slot {
+interface Slot extends SliceState {
   vcpu: Vcpu;
   state: SlotState;
   /** IRQ_* bits waiting for delivery; one interrupt delivers them all (the kernel looks at everything). */
   pending: number;
-  /** One-shot timer deadline (hrtime ns), 0 when disarmed. */
-  deadline: bigint;
-  /** Nanoseconds this vCPU has run, and when its next preemption tick falls due. */
-  ranNs: bigint;
-  nextTickNs: bigint;
-  /** An interrupt was delivered since the last slice. */
-  interrupted: boolean;
-  /** Slices end by instruction count until this time (hrtime ns). */
-  countedUntil: bigint;
-  /** The vCPU has halted at least once (its kernel set-up is done). */
-  booted: boolean;
 }
 
 export type LoopResult = { kind: 'finished' } | { kind: 'crashed'; report: string } | { kind: 'stuck' };
@@ -82,9 +51,11 @@ export class VmLoop implements InterruptController {
   private readonly slots: Slot[];
   private current = 0;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
+  private readonly policy: SlicePolicy;
 
   constructor(private readonly opts: VmLoopOptions) {
-    this.slots = opts.vcpus.map((vcpu) => ({ vcpu, state: 'waiting', pending: 0, deadline: 0n, ranNs: 0n, nextTickNs: TICK_NS, interrupted: false, countedUntil: 0n, booted: false }));
+    this.slots = opts.vcpus.map((vcpu) => ({ vcpu, state: 'waiting', pending: 0, deadline: 0n, booted: false, ...freshSliceState() }));
+    this.policy = new SlicePolicy(opts.mem, opts.io);
   }
 
   // --- InterruptController (called by devices during a slice) ---------------------
@@ -207,40 +178,10 @@ export class VmLoop implements InterruptController {
   private runSlice(index: number, t: bigint): LoopResult | undefined {
     if (this.tripleFault) return { kind: 'crashed', report: this.tripleFault };
     const slot = this.slots[index];
-    const runnable = this.slots.filter((s) => s.state === 'running').length;
-    let length = runnable > 1 ? SLICE_NS : slot.nextTickNs - slot.ranNs;
-    if (length > slot.nextTickNs - slot.ranNs) length = slot.nextTickNs - slot.ranNs;
-    // Every armed deadline needs this thread back in time to deliver it.
-    for (const s of this.slots) if (s.deadline !== 0n && s.deadline - t < length) length = s.deadline - t;
-    if (length < MIN_SLICE_NS) length = MIN_SLICE_NS;
-
-    // While anything else may need this thread, end the slice by instruction count:
-    // exact, so a thread that never makes a system call is still preempted (see the
-    // top of this file). Counting slows the engine (about 20x on plain compute), so an
-    // uncounted slice, which may never end, is used when nothing could need the thread
-    // before it does: no other runnable vCPU, no thread waiting for a CPU, no timer
-    // armed, no I/O out, and no interrupt just delivered (its handler may have made
-    // threads ready).
-    const waiting = this.opts.mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.ready_tasks);
-    // (A processor still booting is no competitor: it only runs kernel set-up code and
-    // halts; it gets its turn at this vCPU's next system call.)
-    const competing = this.slots.some((s) => s !== slot && s.state === 'running' && s.booted);
-    const quiet = !competing && waiting === 0n && !slot.interrupted &&
-      this.slots.every((s) => s.deadline === 0n) && !(this.opts.io?.busy() ?? false);
-    // Switching the engine between counted and uncounted runs discards its translated
-    // code (measured: ~100 ms per futex round trip when alternating), so a vCPU stays
-    // counted until it has been quiet for a while.
-    if (!quiet) slot.countedUntil = t + COUNTED_HOLD_NS;
-    const instructions = t < slot.countedUntil ? COUNTED_SLICE : 0;
-    slot.interrupted = false;
+    this.policy.plan(slot, this.slots, t);
     this.current = index;
-    const outcome = slot.vcpu.run(t + length, instructions);
-    slot.ranNs += now() - t;
-    if (slot.ranNs >= slot.nextTickNs) {
-      // The preemption tick matters only when something waits; a lone thread runs on.
-      if (!quiet) slot.pending |= IRQ_TIMER;
-      slot.nextTickNs = slot.ranNs + TICK_NS;
-    }
+    const outcome = slot.vcpu.run(this.policy.end, this.policy.instructions);
+    if (this.policy.charge(slot, now() - t)) slot.pending |= IRQ_TIMER;
     if (outcome.kind === 'crashed') return { kind: 'crashed', report: outcome.report };
     if (outcome.kind === 'returned') {
       slot.state = 'halted';

@@ -1,22 +1,18 @@
-// The COPY hypercall in machine code instead of JavaScript. The guest kernel moves
-// file data with COPY: an `out` to one port whose value is the guest-physical
-// address of a block {dst, src, len, ret}. Through the JavaScript OUT hook that cost
-// a call from C into V8, the port bus, the range checks and a second FFI call for
-// memmove; PostMark with HermiTux's configuration makes about a million of them.
-// This hook is 100 bytes of x86-64 that do the same from C: check the block and
-// both ranges against the size of RAM, memmove, write `ret`.
+// The COPY hypercall in machine code. The kernel moves file data with COPY: an `out`
+// to one port whose value is the guest-physical address of a block {dst, src, len,
+// ret}. This hook does it without entering JavaScript (costs: docs/architecture.md).
 //
-// What it does per `out` (user data: the SLOT words below, one set per engine):
+// Per `out` (user data: the SLOT words below, one set per engine):
 //   if port != the COPY port, or the block is not inside RAM: tail-call the
 //     JavaScript hook (which knows every other device, and what to do with a bad block)
 //   count += 1
 //   if len > RAM, dst > RAM - len or src > RAM - len: ret = -EFAULT (nothing copied)
 //   else memmove(base + dst, base + src, len), ret = 0
 // Every comparison is unsigned and none adds two values the guest chose, so no value
-// (2^64 - 1 included) can wrap past a check: the same rule as GuestMemory's.
+// can wrap past a check (GuestMemory's rule).
 //
-// The code is built once per process into a page of its own (read and execute only);
-// the RAM's host address and size, the port and memmove's address live in the slots.
+// The code is built once per process into a read-and-execute page; the RAM's host
+// address and size, the port and memmove's address live in the slots.
 // UNIKV_COPY_HOOK=js sends every COPY to JavaScript (for comparisons).
 import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 import { disp8, le32 } from './code-bytes.js';

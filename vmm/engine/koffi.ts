@@ -1,5 +1,5 @@
-// koffi through its CommonJS entry: Node 20 loads it about 7 ms faster than the
-// ES-module one, and every VMM start pays for it.
+// koffi through its CommonJS entry, which Node loads faster than the ES-module one
+// (every VMM start pays for it; docs/history.md).
 import { createRequire } from 'node:module';
 
 const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');

@@ -1,34 +1,35 @@
-// Where the engine keeps a vCPU's registers, so that the VMM's machine-code hooks can
-// load and store them directly instead of calling uc_reg_read and uc_reg_write.
+// Where the engine keeps a vCPU's registers, so that the machine-code `syscall` hook
+// can load and store RCX and RIP directly. uc_reg_write(RIP) also makes the engine
+// leave and re-enter its execution loop, which the hook does not need: the engine
+// reads RIP again when the `syscall` instruction's block ends (docs/architecture.md).
 //
-// Why: uc_reg_write(RIP) does more than store. It also asks the engine to leave its
-// execution loop (quit_request and uc_emu_stop, so that a hook's new RIP takes effect
-// at once), and the engine then re-enters it. The `syscall` hook writes RIP on every
-// system call, so every system call left and re-entered the loop; inside the hook
-// that is not needed, because the engine reads RIP again when the `syscall`
-// instruction's block ends. A getpid took 297-315 ns with the calls and 203-218 ns
-// with plain stores (the boot benchmark, alternating runs).
-//
-// How it is found: 2.0.1's x86_reg_write starts by loading the vCPU from the engine
-// handle (`mov rax, [rdi + cpu]`) and taking the address of its register file
-// (`lea rbp, [rax + env]`); QEMU's CPUX86State begins with the sixteen general
-// registers followed by RIP. Both offsets are read from those two instructions, which
-// must each occur exactly once, and every engine checks them before use (forEngine):
-// values written through uc_reg_write must appear at the computed addresses and
-// values stored there must come back through uc_reg_read. Any other build of the
-// library fails the match or the check, and its hooks keep calling the library.
-// UNIKV_REGISTER_STORES=off does the same on purpose (for comparisons).
+// The layout is read from the library's code, never assumed from its version:
+//   - uc_reg_write itself, where it loads the vCPU from the handle and then the
+//     register file's address from the vCPU (`mov r, [rdi + cpu]`, `mov r', [r + env]`,
+//     2.1.x): the register file is *(*(uc + cpu) + env) ("found in uc_reg_write");
+//   - else x86_reg_write_x86_64 (2.0.x), which loads the vCPU and takes the address of
+//     its embedded register file (`mov rax, [rdi + cpu]`, `lea rbp, [rax + env]`): the
+//     register file is *(uc + cpu) + env ("found in x86_reg_write").
+// Each instruction must occur exactly once, and every engine checks the layout before
+// it first runs (forEngine). Otherwise the hook calls the library ("fallback");
+// UNIKV_REGISTER_STORES=off does the same on purpose ("disabled").
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, peek, poke, RTLD_NOW } from './libc.js';
 
-/** Byte offsets: handle + cpu holds the vCPU's address; vCPU + env is its register file. */
+/**
+ * Byte offsets: handle + cpu holds the vCPU's address; the register file is at
+ * vCPU + env, or, when `indirect`, at the address stored at vCPU + env.
+ */
 export interface RegisterFile {
   readonly cpu: number;
   readonly env: number;
+  readonly indirect?: boolean;
 }
 
-/** Offsets of RCX (regs[1]) and RIP (eip, after regs[16]) in the register file. */
+export type RegisterFileState = 'found in uc_reg_write' | 'found in x86_reg_write' | 'fallback' | 'disabled';
+
+/** Offsets of RCX (regs[1]) and RIP (eip, after regs[16]) in QEMU's CPUX86State. */
 export const RCX_AT = 8;
 export const RIP_AT = 0x80;
 
@@ -36,33 +37,93 @@ const SEARCH_BYTES = 64;
 const MOV_RAX_FROM_RDI = [0x48, 0x8b, 0x87]; // mov rax, [rdi + disp32]
 const LEA_RBP_FROM_RAX = [0x48, 0x8d, 0xa8]; // lea rbp, [rax + disp32]
 
+const disp32 = (code: Uint8Array, at: number) => new DataView(code.buffer, code.byteOffset + at, 4).getInt32(0, true);
+
 /** The disp32 after the one occurrence of `opcode` in `code`, or undefined. */
 function displacementAfter(code: Uint8Array, opcode: number[]): number | undefined {
   let found: number | undefined;
   for (let i = 0; i + opcode.length + 4 <= code.length; i++) {
     if (!opcode.every((b, k) => code[i + k] === b)) continue;
     if (found !== undefined) return undefined; // twice: not the code we know
-    found = new DataView(code.buffer, code.byteOffset + i + opcode.length, 4).getInt32(0, true);
+    found = disp32(code, i + opcode.length);
   }
   return found;
 }
 
-let layout: RegisterFile | null | undefined;
+/** Positions of `mov r64, [base + disp32]` (REX.W 8B, mod 10) in `code`, with the registers it names. */
+function loads(code: Uint8Array): { at: number; dest: number; base: number; disp: number }[] {
+  const found = [];
+  for (let i = 0; i + 7 <= code.length; i++) {
+    const rex = code[i];
+    if ((rex & 0xf8) !== 0x48 || (rex & 0x02) !== 0 || code[i + 1] !== 0x8b) continue; // REX.W, no REX.X
+    const modrm = code[i + 2];
+    if (modrm >> 6 !== 2 || (modrm & 7) === 4) continue; // [base + disp32], no SIB
+    const dest = ((modrm >> 3) & 7) | ((rex & 4) << 1);
+    const base = (modrm & 7) | ((rex & 1) << 3);
+    found.push({ at: i, dest, base, disp: disp32(code, i + 3) });
+  }
+  return found;
+}
 
-/** The offsets as read from the library's x86_reg_write, or undefined when it is not the code we know. */
-export function registerFileLayout(): RegisterFile | undefined {
-  if (layout !== undefined) return layout ?? undefined;
-  layout = null;
-  if (process.env.UNIKV_REGISTER_STORES === 'off') return undefined;
-  const fn = BigInt(dlsym(dlopen(LIBUNICORN, RTLD_NOW), 'x86_reg_write_x86_64'));
-  if (fn === 0n) return undefined;
-  const code = new Uint8Array(SEARCH_BYTES);
-  peek(code, fn, SEARCH_BYTES);
+const RDI = 7;
+
+/**
+ * The layout in uc_reg_write's code (2.1.x form): exactly one load of the vCPU from
+ * the handle (rdi), followed by exactly one load through that register. Pure, for tests.
+ */
+export function layoutFromRegWrite(code: Uint8Array): RegisterFile | undefined {
+  const all = loads(code);
+  const fromHandle = all.filter((l) => l.base === RDI && l.dest !== RDI);
+  const sameInPlace = all.filter((l) => l.base === RDI && l.dest === RDI);
+  const cpuLoads = [...fromHandle, ...sameInPlace];
+  if (cpuLoads.length !== 1) return undefined;
+  const cpu = cpuLoads[0];
+  const through = all.filter((l) => l.at > cpu.at && l.base === cpu.dest);
+  if (through.length !== 1 || cpu.disp < 0 || through[0].disp < 0) return undefined;
+  return { cpu: cpu.disp, env: through[0].disp, indirect: true };
+}
+
+/** The layout in x86_reg_write_x86_64's code (2.0.x form). Pure, for tests. */
+export function layoutFromX86RegWrite(code: Uint8Array): RegisterFile | undefined {
   const cpu = displacementAfter(code, MOV_RAX_FROM_RDI);
   const env = displacementAfter(code, LEA_RBP_FROM_RAX);
   if (cpu === undefined || env === undefined || cpu < 0 || env < 0) return undefined;
-  layout = { cpu, env };
-  return layout;
+  return { cpu, env };
+}
+
+let layout: RegisterFile | null | undefined;
+let state: RegisterFileState = 'fallback';
+
+function codeOf(handle: unknown, symbol: string): Uint8Array | undefined {
+  const fn = handle ? BigInt(dlsym(handle, symbol)) : 0n;
+  if (fn === 0n) return undefined;
+  const code = new Uint8Array(SEARCH_BYTES);
+  peek(code, fn, SEARCH_BYTES);
+  return code;
+}
+
+/** The offsets as read from the library's code, or undefined when it is not code we know. */
+export function registerFileLayout(): RegisterFile | undefined {
+  if (layout !== undefined) return layout ?? undefined;
+  layout = null;
+  if (process.env.UNIKV_REGISTER_STORES === 'off') {
+    state = 'disabled';
+    return undefined;
+  }
+  const handle = dlopen(LIBUNICORN, RTLD_NOW);
+  const regWrite = codeOf(handle, 'uc_reg_write');
+  const direct = regWrite && layoutFromRegWrite(regWrite);
+  const x86 = codeOf(handle, 'x86_reg_write_x86_64');
+  const embedded = direct ? undefined : x86 && layoutFromX86RegWrite(x86);
+  layout = direct ?? embedded ?? null;
+  state = direct ? 'found in uc_reg_write' : embedded ? 'found in x86_reg_write' : 'fallback';
+  return layout ?? undefined;
+}
+
+/** How the layout was found, or that the hook falls back to library calls. */
+export function registerFileState(): RegisterFileState {
+  registerFileLayout();
+  return state;
 }
 
 function load64(address: bigint): bigint {
@@ -87,12 +148,12 @@ export interface RegisterAccess {
  * both ways (the registers get their values back afterwards). Call before the engine
  * first runs; `regs` gives the register ids of RCX and RIP.
  */
-export function forEngine(engine: RegisterAccess, regs: { RCX: number; RIP: number }): RegisterFile | undefined {
-  const found = registerFileLayout();
+export function forEngine(engine: RegisterAccess, regs: { RCX: number; RIP: number }, found = registerFileLayout()): RegisterFile | undefined {
   if (found === undefined) return undefined;
   const vcpu = load64(BigInt(koffi.address(engine.handle)) + BigInt(found.cpu));
   if (vcpu === 0n) return undefined;
-  const file = vcpu + BigInt(found.env);
+  const file = found.indirect ? load64(vcpu + BigInt(found.env)) : vcpu + BigInt(found.env);
+  if (file === 0n) return undefined;
   const saved = { rcx: engine.read(regs.RCX), rip: engine.read(regs.RIP) };
   try {
     for (const [reg, at] of [[regs.RCX, RCX_AT], [regs.RIP, RIP_AT]] as const) {

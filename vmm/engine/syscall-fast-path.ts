@@ -1,26 +1,21 @@
-// The `syscall` transition in machine code instead of JavaScript. Unicorn runs a
-// hook for every `syscall` (it does not implement the instruction); a JavaScript
-// hook costs a call from C into V8 plus three FFI calls back into the library, and
-// made a getpid 1.0 to 1.4 us. This hook is 134 bytes of x86-64 that make the same
-// three library calls from C: measured on a bare engine, 76 to 90 ns per `syscall`
-// against 510 to 750 ns for the JavaScript hook.
+// The `syscall` transition in machine code. Unicorn runs a hook for every `syscall`
+// (it does not implement the instruction); this one avoids entering JavaScript
+// (costs: docs/architecture.md).
 //
-// What it does per `syscall` (user data: the SLOT words below, one set per engine):
+// Per `syscall` (user data: the SLOT words below, one set per engine):
 //   count += 1
 //   if LSTAR is not known yet, or --budget reaches 0: tail-call the JavaScript hook
 //   RCX = RIP + 2 (the return address), RIP = LSTAR - 2 (unicorn adds the 2 back)
-// so everything that needs judgement (preemption at the end of a time slice, the
-// first call, before the kernel's entry is known) still happens in JavaScript
-// (cpu/syscall.ts), once every `budget` system calls or when the VMM asks for it.
+// so every decision (the first call, the end of a time slice) is made in JavaScript
+// (cpu/syscall.ts, cpu/slice-policy.ts) once every `budget` calls or when asked.
 //
-// RCX and RIP are loaded and stored in the engine's register file directly when its
-// layout is known and checked (register-file.ts): uc_reg_write(RIP) would also make
-// the engine leave and re-enter its execution loop on every system call (getpid
-// 297-315 against 203-218 ns). Otherwise the hook calls uc_reg_read and uc_reg_write.
+// RCX and RIP are loaded and stored in the engine's register file when its layout is
+// known and checked (register-file.ts), because uc_reg_write(RIP) also makes the
+// engine leave and re-enter its execution loop; otherwise the hook calls
+// uc_reg_read and uc_reg_write.
 //
-// The code is built once per process and variant into a page of its own (read and
-// execute only), with the library's addresses or the register file's offsets filled
-// in. UNIKV_SYSCALL_HOOK=js sends every call to JavaScript (for comparisons).
+// The code is built once per process and variant into a read-and-execute page.
+// UNIKV_SYSCALL_HOOK=js sends every call to JavaScript (for comparisons).
 import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 import { RCX_AT, RIP_AT, type RegisterFile } from './register-file.js';
@@ -37,10 +32,12 @@ const UC_X86_REG_RCX = 38;
 
 /** The transition with plain loads and stores in the register file (rbx = uc, r12 = slots). */
 function directTransition(file: RegisterFile): number[] {
-  const rip = file.env + RIP_AT;
-  const rcx = file.env + RCX_AT;
+  const base = file.indirect ? 0 : file.env;
+  const rip = base + RIP_AT;
+  const rcx = base + RCX_AT;
   return [
     0x48, 0x8b, 0x83, ...le32(file.cpu), // mov rax, [rbx + cpu]    ; the vCPU
+    ...(file.indirect ? [0x48, 0x8b, 0x80, ...le32(file.env)] : []), // mov rax, [rax + env] ; its register file
     0x48, 0x8b, 0x90, ...le32(rip), //      mov rdx, [rax + rip]    ; RIP (at the syscall)
     0x48, 0x83, 0xc2, 0x02, //              add rdx, 2              ; the return address
     0x48, 0x89, 0x90, ...le32(rcx), //      mov [rax + rcx], rdx    ; RCX = return address
@@ -109,7 +106,7 @@ const codeAddresses = new Map<string, bigint>();
 
 /** The hook's address for one variant, building it on first use. */
 function hookAddress(file?: RegisterFile): bigint {
-  const key = file ? `stores ${file.cpu} ${file.env}` : 'calls';
+  const key = file ? `stores ${file.cpu} ${file.env} ${file.indirect === true}` : 'calls';
   const known = codeAddresses.get(key);
   if (known !== undefined) return known;
   const unicorn = dlopen(LIBUNICORN, RTLD_NOW);

@@ -1,12 +1,12 @@
-// The one typed door to Debian's libunicorn2 (unicorn 2.0.x), called through koffi.
-// Every uc_err becomes an UnicornError carrying uc_strerror's text, so callers never
-// see bare error numbers. Constants were read from unicorn/unicorn.h and x86.h.
+// The one typed door to libunicorn, called through koffi. Every uc_err becomes an
+// UnicornError carrying uc_strerror's text. Constants are those of unicorn/unicorn.h
+// and x86.h (2.0.x). The library's own defects are fixed separately, by an explicit
+// call at machine start (libunicorn-fixes.ts).
 import koffi from './koffi.js';
 import { LIBUNICORN } from './preload.js';
 import { CopyFastPath, type CopyFastPathOptions } from './copy-fast-path.js';
 import { SyscallFastPath } from './syscall-fast-path.js';
-import { forEngine } from './register-file.js';
-import { applyLibunicornFixes } from './libunicorn-fixes.js';
+import { forEngine, type RegisterFile } from './register-file.js';
 
 export const UC_ARCH_X86 = 4;
 export const UC_MODE_64 = 8;
@@ -63,16 +63,13 @@ const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
 const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
 /**
  * Callback and user data as native addresses: koffi.register's callbacks and the
- * VMM's own machine code alike. (One declaration only: two declarations of this
- * variadic function confused koffi once both had been called.)
+ * VMM's own machine code alike. Declared once: koffi mixes up two declarations of
+ * this variadic function once both have been called.
  */
 const uc_hook_add = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
 
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
-
-// Two of the library's performance defects, fixed before any engine exists (libunicorn-fixes.ts).
-export const libunicornFixes = applyLibunicornFixes();
 
 /** An OUT hook's native callback for `handler` (the caller keeps it for unregistering). */
 function outCallback(handler: OutHandler): bigint {
@@ -182,12 +179,13 @@ export class Engine {
    * Hooks `syscall` with the machine-code transition (syscall-fast-path.ts), which
    * hands over to `slowPath` for the first call and whenever its budget runs out.
    * It stores RCX and RIP itself when this engine's register file checks out
-   * (register-file.ts); `registerStores: false` makes it call the library instead.
+   * (register-file.ts); `registerStores: false` makes it call the library instead,
+   * and a RegisterFile is checked and used in place of the one found in the library.
    */
-  onSyscallFast(slowPath: () => void, registerStores = true): SyscallFastPath {
+  onSyscallFast(slowPath: () => void, registerStores: boolean | RegisterFile = true): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
     this.callbacks.push(cb);
-    const file = registerStores ? forEngine(this, REG) : undefined;
+    const file = registerStores === false ? undefined : forEngine(this, REG, registerStores === true ? undefined : registerStores);
     this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file);
     this.addMachineCodeHook(INSN.SYSCALL, this.fastPath);
     return this.fastPath;
