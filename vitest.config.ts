@@ -1,14 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests boot real guests and start real servers: generous timeouts,
-// and forks so a test that loads libunicorn cannot disturb another. The sector
-// exercise's tests (a workspace of its own, sector/) run here too; `npm test -w
-// @unikv/sector` runs them alone with sector/vitest.config.ts.
+// Two projects: unit tests (no guest, no server; seconds) and integration tests
+// (real guests, the embedded S3 server, Ceph RGW, the sector service's processes).
+// `npm test` runs both; `npm run test:unit` and `npm run test:integration` one each.
+// Forks, so that a test file that loads libunicorn or maps shared memory cannot
+// disturb another; generous timeouts for guests on a loaded 2-core machine.
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'sector/tests/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'sector/tests/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['tests/integration/**/*.test.ts', 'sector/tests/integration/**/*.test.ts'] } },
+    ],
   },
 });

@@ -17,7 +17,7 @@ import { BackRing, FrontRing, ringBytes, type RingShape } from '../src/ring/ring
 import { type Mapping, Segment } from '../src/ring/shm.js';
 import { spinUntil } from '../src/ring/spin-wait.js';
 
-// Segment layout shared with the parent (bench/sector.ts, tests/ring).
+// Segment layout shared with the parent (bench/sector.ts, tests/*/ring).
 export const PEER_FRONT_BELL = 0; // the parent sleeps here; the peer rings it
 export const PEER_BACK_BELL = 64; // the peer sleeps here; the parent rings it
 export const PEER_STOP = 128; // int32: 1 = stop

@@ -1,0 +1,35 @@
+// A guest that dies of a CPU exception: a readable report on stderr (vector, error
+// code, RIP, CR2, registers) and the status a shell shows for the matching signal.
+import { describe, expect, it } from 'vitest';
+import { guestBin, runVm } from '../../helpers/run-vm.js';
+
+const cases: [string, number, RegExp, number][] = [
+  ['ud2', 6, /#UD invalid opcode/, 132],
+  ['div0', 0, /#DE divide error/, 136],
+  ['null', 14, /#PF page fault/, 139],
+  ['wild', 14, /#PF page fault/, 139],
+  ['wildjump', 14, /#PF page fault/, 139],
+  ['int3', 3, /#BP breakpoint/, 133],
+];
+
+describe('CPU exceptions in the guest', () => {
+  it.each(cases)('%s: vector %i reported, non-zero status', (what, vector, name, status) => {
+    const r = runVm([guestBin('tests', 'crash'), '--', what]);
+    expect(r.stdout.toString()).toBe('');
+    expect(r.stderr).toContain(`kernel: CPU exception ${vector} `);
+    expect(r.stderr).toMatch(name);
+    expect(r.stderr).toMatch(/error code 0x[0-9a-f]{16} {2}RIP 0x[0-9a-f]{16} {2}CR2 0x[0-9a-f]{16}/);
+    for (const reg of ['RAX', 'RBX', 'RSP', 'R15', 'RFL']) expect(r.stderr).toContain(reg);
+    expect(r.status).toBe(status);
+  });
+
+  it('reports the faulting address of a NULL dereference in CR2 and a write in the error code', () => {
+    expect(runVm([guestBin('tests', 'crash'), '--', 'null']).stderr).toMatch(/CR2 0x0000000000000000/);
+    const wild = runVm([guestBin('tests', 'crash'), '--', 'wild']).stderr;
+    expect(wild).toMatch(/CR2 0x0000007ff0000000/);
+  });
+
+  it('sets the instruction-fetch bit for a jump to nowhere', () => {
+    expect(runVm([guestBin('tests', 'crash'), '--', 'wildjump']).stderr).toMatch(/error code 0x0000000000000010 {2}RIP 0x0000007ff0000000/);
+  });
+});

@@ -1,4 +1,0 @@
-import { MemoryBackend } from '../../proxy/kv/memory-backend.js';
-import { backendContract } from './backend-contract.js';
-
-backendContract('memory', { open: async () => new MemoryBackend() });
