@@ -199,7 +199,7 @@ export class VmLoop implements InterruptController {
     if (this.opts.io?.busy()) {
       // Answers usually come within microseconds: look for a while before sleeping,
       // which would cost the proxy a futex wake and this thread a wake-up (the
-      // proxy's loop does the same, vmm/channel/server.ts says what it measured).
+      // proxy's loop does the same in channel/server.ts; docs/history.md has the figures).
       const until = now() + IO_SPIN_NS;
       do {
         if (this.opts.io.poll()) return true;
