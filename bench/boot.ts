@@ -13,7 +13,11 @@ import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.j
 
 const bin = (name: string) => path.join(GUEST_BIN_DIR, 'bench', `${name}.elf`);
 
-interface Run { stdout: string; exitAt: bigint; startAt: bigint }
+interface Run {
+  stdout: string;
+  exitAt: bigint;
+  startAt: bigint;
+}
 
 function runGuest(args: string[]): Promise<Run> {
   return runNode([...VMM_NODE_ARGS, ...args]);
@@ -24,7 +28,9 @@ function runNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<
     const startAt = realtimeNs();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
     child.on('exit', (status) => {
       const exitAt = realtimeNs();
       if (status !== 0) reject(new Error(`${args.join(' ')} exited with ${status}`));
@@ -86,17 +92,23 @@ export async function benchBoot(): Promise<void> {
     }
   }
 
-  printTable('Boot issue: exits and start-up (median of runs in this process)', ['measure', 'value', 'goal'], [
-    ['engine floor: out exit, empty hook', `${floor.toFixed(0)} ns`, ''],
-    ['guest null hypercall (out to NOP port)', `${hypercall.toFixed(0)} ns`, ''],
-    ['  ratio to the floor', `${(hypercall / floor).toFixed(2)}x`, '<= 2x'],
-    ['guest null system call (getpid)', `${syscall.toFixed(0)} ns`, 'record; Linux ~100-250 ns'],
-    [`  host's own getpid, native${pti === undefined ? '' : pti ? ' (PTI on)' : ' (no PTI)'}`, `${hostSyscall.toFixed(0)} ns`, ''],
-    ['start-up: process start -> main()', `${median(toMain).toFixed(1)} ms (p90 ${percentile(toMain, 90).toFixed(1)})`, '< 150 ms'],
-    ['start-up: process start -> exit (hello)', `${median(toExit).toFixed(1)} ms (p90 ${percentile(toExit, 90).toFixed(1)})`, ''],
-    ['  for scale: `node -e 0`, start -> exit', `${median(bareNode).toFixed(1)} ms (p90 ${percentile(bareNode, 90).toFixed(1)})`, ''],
-    ...(extraCerts ? [['  `node -e 0` without NODE_EXTRA_CA_CERTS', `${median(plainNode).toFixed(1)} ms (p90 ${percentile(plainNode, 90).toFixed(1)})`, '']] : []),
-  ]);
+  printTable(
+    'Boot issue: exits and start-up (median of runs in this process)',
+    ['measure', 'value', 'goal'],
+    [
+      ['engine floor: out exit, empty hook', `${floor.toFixed(0)} ns`, ''],
+      ['guest null hypercall (out to NOP port)', `${hypercall.toFixed(0)} ns`, ''],
+      ['  ratio to the floor', `${(hypercall / floor).toFixed(2)}x`, '<= 2x'],
+      ['guest null system call (getpid)', `${syscall.toFixed(0)} ns`, 'record; Linux ~100-250 ns'],
+      [`  host's own getpid, native${pti === undefined ? '' : pti ? ' (PTI on)' : ' (no PTI)'}`, `${hostSyscall.toFixed(0)} ns`, ''],
+      ['start-up: process start -> main()', `${median(toMain).toFixed(1)} ms (p90 ${percentile(toMain, 90).toFixed(1)})`, '< 150 ms'],
+      ['start-up: process start -> exit (hello)', `${median(toExit).toFixed(1)} ms (p90 ${percentile(toExit, 90).toFixed(1)})`, ''],
+      ['  for scale: `node -e 0`, start -> exit', `${median(bareNode).toFixed(1)} ms (p90 ${percentile(bareNode, 90).toFixed(1)})`, ''],
+      ...(extraCerts
+        ? [['  `node -e 0` without NODE_EXTRA_CA_CERTS', `${median(plainNode).toFixed(1)} ms (p90 ${percentile(plainNode, 90).toFixed(1)})`, '']]
+        : []),
+    ],
+  );
   if (extraCerts) console.log(`NODE_EXTRA_CA_CERTS=${extraCerts} is set: every start above includes parsing it.`);
   const chart = writeBarChart(path.join(RESULTS_DIR, 'boot.svg'), 'unikv boot benchmarks (lower is better)', 'ns', [
     { label: 'engine floor (out exit)', value: floor },

@@ -13,7 +13,9 @@ export function measureOutFloor(iterations: number): number {
   try {
     engine.mapShared(0n, ram);
     let exits = 0;
-    engine.onOut(() => { exits++; });
+    engine.onOut(() => {
+      exits++;
+    });
     engine.write(REG.RSP, 0x8000n);
     const t0 = process.hrtime.bigint();
     engine.start(0x1000n);

@@ -35,16 +35,32 @@ const BUCKET = 'unikv-bench';
 /** kvbench's keys per thread (guest-src/app/bench/kvbench.c, KEYS_PER_THREAD). */
 const KEYS_PER_THREAD = 32;
 
-interface Workload { threads: number; ops: number; putPercent: number; valueSize: number; prefix: string }
-interface Result { opsPerS: number; p50Us: number; p99Us: number; seconds: number; errors: number }
+interface Workload {
+  threads: number;
+  ops: number;
+  putPercent: number;
+  valueSize: number;
+  prefix: string;
+}
+interface Result {
+  opsPerS: number;
+  p50Us: number;
+  p99Us: number;
+  seconds: number;
+  errors: number;
+}
 
 function run(args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { env: env ?? process.env, cwd: PROJECT_ROOT });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
@@ -68,13 +84,20 @@ async function guest(w: Workload, vmOptions: string[], env?: NodeJS.ProcessEnv, 
 
 // ---------------------------------------------------------------- the Node clients
 
-interface KvClient { put(key: string, value: Buffer): Promise<void>; get(key: string): Promise<Buffer | undefined>; close(): Promise<void> }
+interface KvClient {
+  put(key: string, value: Buffer): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  close(): Promise<void>;
+}
 
 async function sdkClient(endpoint: string, bucket: string): Promise<KvClient> {
   // What a user of the SDK would write against a local S3 server.
   const s3 = new S3Client({
-    endpoint, region: 'us-east-1', forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   return {
     async put(key, value) {
@@ -107,26 +130,33 @@ async function nodeWorkload(client: KvClient, w: Workload): Promise<Result> {
   const value = Buffer.alloc(w.valueSize, 0x5a);
   let errors = 0;
   if (w.putPercent < 100) {
-    await Promise.all(Array.from({ length: w.threads }, async (_, t) => {
-      for (let k = 0; k < keys; k++) await client.put(keyOf(t, k), value).catch(() => { errors++; });
-    }));
+    await Promise.all(
+      Array.from({ length: w.threads }, async (_, t) => {
+        for (let k = 0; k < keys; k++)
+          await client.put(keyOf(t, k), value).catch(() => {
+            errors++;
+          });
+      }),
+    );
   }
   const latencies: number[] = [];
   const started = performance.now();
-  await Promise.all(Array.from({ length: w.threads }, async (_, t) => {
-    for (let i = 0; i < w.ops; i++) {
-      const k = Math.floor(Math.random() * keys);
-      const isPut = Math.random() * 100 < w.putPercent;
-      const t0 = performance.now();
-      try {
-        if (isPut) await client.put(keyOf(t, k), value);
-        else if ((await client.get(keyOf(t, k)))?.length !== w.valueSize) errors++;
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: w.threads }, async (_, t) => {
+      for (let i = 0; i < w.ops; i++) {
+        const k = Math.floor(Math.random() * keys);
+        const isPut = Math.random() * 100 < w.putPercent;
+        const t0 = performance.now();
+        try {
+          if (isPut) await client.put(keyOf(t, k), value);
+          else if ((await client.get(keyOf(t, k)))?.length !== w.valueSize) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push((performance.now() - t0) * 1000);
       }
-      latencies.push((performance.now() - t0) * 1000);
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   return { seconds, opsPerS: latencies.length / seconds, p50Us: percentile(latencies, 50), p99Us: percentile(latencies, 99), errors };
 }
@@ -145,7 +175,9 @@ async function clientMain(argv: string[]): Promise<void> {
   const r = await nodeWorkload(client, w);
   await client.close();
   if (r.errors) console.log(`${r.errors} calls failed`);
-  console.log(`kvbench threads=${w.threads} ops=${w.threads * w.ops} seconds=${r.seconds.toFixed(6)} ops_per_s=${r.opsPerS.toFixed(1)} p50_us=${r.p50Us.toFixed(1)} p99_us=${r.p99Us.toFixed(1)}`);
+  console.log(
+    `kvbench threads=${w.threads} ops=${w.threads * w.ops} seconds=${r.seconds.toFixed(6)} ops_per_s=${r.opsPerS.toFixed(1)} p50_us=${r.p50Us.toFixed(1)} p99_us=${r.p99Us.toFixed(1)}`,
+  );
   process.exit(r.errors ? 1 : 0);
 }
 
@@ -154,7 +186,12 @@ async function clientMain(argv: string[]): Promise<void> {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (us: number) => (us / 1000).toFixed(1);
 
-interface Summary { opsPerS: number; p50Us: number; p99Us: number; all: number[] }
+interface Summary {
+  opsPerS: number;
+  p50Us: number;
+  p99Us: number;
+  all: number[];
+}
 function summarize(results: Result[]): Summary {
   return {
     opsPerS: median(results.map((r) => r.opsPerS)),
@@ -187,13 +224,16 @@ export async function benchKv(): Promise<void> {
   const m16u = summarize(memUntimed);
   const m16s = summarize(memShort);
   const m1 = summarize(memOne);
-  printTable(`kvbench, memory backend, 1 vCPU, ${mem.valueSize}-byte values, ${mem.putPercent}% puts (median of ${rounds} runs; goal >= 100,000 ops/s)`,
-    ['workload', 'ops/s', 'runs (ops/s)', 'p50', 'p99'], [
+  printTable(
+    `kvbench, memory backend, 1 vCPU, ${mem.valueSize}-byte values, ${mem.putPercent}% puts (median of ${rounds} runs; goal >= 100,000 ops/s)`,
+    ['workload', 'ops/s', 'runs (ops/s)', 'p50', 'p99'],
+    [
       [`16 threads x ${mem.ops}, each call timed`, fmt(m16.opsPerS), m16.all.map(fmt).join(' / '), `${m16.p50Us.toFixed(0)} us`, `${m16.p99Us.toFixed(0)} us`],
       [`16 threads x ${mem.ops}, calls not timed`, fmt(m16u.opsPerS), m16u.all.map(fmt).join(' / '), '-', '-'],
       ['16 threads x 500 (warming up), timed', fmt(m16s.opsPerS), m16s.all.map(fmt).join(' / '), `${m16s.p50Us.toFixed(0)} us`, `${m16s.p99Us.toFixed(0)} us`],
       ['1 thread x 20000, each call timed', fmt(m1.opsPerS), m1.all.map(fmt).join(' / '), `${m1.p50Us.toFixed(0)} us`, `${m1.p99Us.toFixed(0)} us`],
-    ]);
+    ],
+  );
 
   // (a) Ceph RGW
   if (!rgwAvailable()) throw new Error(`the kv benchmark needs Ceph RGW: ${INSTALL_HINT}`);
@@ -201,11 +241,20 @@ export async function benchKv(): Promise<void> {
   const rgw = await startRgw();
   const bars: { label: string; value: number; note?: string }[] = [];
   try {
-    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_REGION: 'us-east-1' };
+    const env = {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
     const admin = new S3Client({
-      endpoint: rgw.endpoint, region: 'us-east-1', forcePathStyle: true,
+      endpoint: rgw.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
       credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     await admin.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((e: Error) => {
       if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(e.name)) throw e;
@@ -220,7 +269,10 @@ export async function benchKv(): Promise<void> {
       progress(`kv RGW, round ${round + 1}/${rounds}: 16 threads x ${w.ops}, 4 KiB values, 50% puts: guest, direct SDK, proxy backend`);
       // The order rotates each round: no client always runs first on a fresh server.
       const clients = [
-        async () => guestRuns.push(await guest({ ...w, prefix: `guest-${tag}-${round}` }, ['--backend', 's3', '--s3-endpoint', rgw.endpoint, '--bucket', BUCKET, '--cpus', '1'], env)),
+        async () =>
+          guestRuns.push(
+            await guest({ ...w, prefix: `guest-${tag}-${round}` }, ['--backend', 's3', '--s3-endpoint', rgw.endpoint, '--bucket', BUCKET, '--cpus', '1'], env),
+          ),
         async () => sdkRuns.push(await nodeClient('sdk', rgw.endpoint, { ...w, prefix: `sdk-${tag}-${round}` }, env)),
         async () => proxyRuns.push(await nodeClient('proxy', rgw.endpoint, { ...w, prefix: `proxy-${tag}-${round}` }, env)),
       ];
@@ -230,18 +282,39 @@ export async function benchKv(): Promise<void> {
     const d = summarize(sdkRuns);
     const p = summarize(proxyRuns);
     const ratios = guestRuns.map((r, i) => r.opsPerS / sdkRuns[i].opsPerS);
-    printTable(`Ceph RGW on loopback, 16 concurrent requests, ${w.valueSize}-byte values, 50% puts, ${w.threads * w.ops} timed ops per run (median of ${rounds} rounds; goal: guest >= 0.9 x direct)`,
-      ['client', 'ops/s', 'runs (ops/s)', 'p50', 'p99', 'vs direct SDK'], [
-        ['guest kvbench (VMM, 1 vCPU)', fmt(g.opsPerS), g.all.map(fmt).join(' / '), `${ms(g.p50Us)} ms`, `${ms(g.p99Us)} ms`, `${(g.opsPerS / d.opsPerS).toFixed(2)}x (per round ${ratios.map((r) => r.toFixed(2)).join(' / ')})`],
+    printTable(
+      `Ceph RGW on loopback, 16 concurrent requests, ${w.valueSize}-byte values, 50% puts, ${w.threads * w.ops} timed ops per run (median of ${rounds} rounds; goal: guest >= 0.9 x direct)`,
+      ['client', 'ops/s', 'runs (ops/s)', 'p50', 'p99', 'vs direct SDK'],
+      [
+        [
+          'guest kvbench (VMM, 1 vCPU)',
+          fmt(g.opsPerS),
+          g.all.map(fmt).join(' / '),
+          `${ms(g.p50Us)} ms`,
+          `${ms(g.p99Us)} ms`,
+          `${(g.opsPerS / d.opsPerS).toFixed(2)}x (per round ${ratios.map((r) => r.toFixed(2)).join(' / ')})`,
+        ],
         ['direct @aws-sdk/client-s3', fmt(d.opsPerS), d.all.map(fmt).join(' / '), `${ms(d.p50Us)} ms`, `${ms(d.p99Us)} ms`, '1.00x'],
-        ['proxy S3 backend alone (no VMM)', fmt(p.opsPerS), p.all.map(fmt).join(' / '), `${ms(p.p50Us)} ms`, `${ms(p.p99Us)} ms`, `${(p.opsPerS / d.opsPerS).toFixed(2)}x`],
-      ]);
-    printTable('Where a guest request\'s time goes (differences of the medians above; a few ms either way is run-to-run noise)', ['part', 'p50 share'], [
-      ['RGW and the SDK (direct client p50)', `${ms(d.p50Us)} ms`],
-      ['proxy backend over the SDK (hash, record, per-key queue, deadline)', `${ms(p.p50Us - d.p50Us)} ms`],
-      ['guest kernel + device + channel + emulation, 16 threads (guest - backend alone)', `${ms(g.p50Us - p.p50Us)} ms`],
-      ['the whole path with a free backend: 1 thread on memory (p50)', `${m1.p50Us.toFixed(0)} us`],
-    ]);
+        [
+          'proxy S3 backend alone (no VMM)',
+          fmt(p.opsPerS),
+          p.all.map(fmt).join(' / '),
+          `${ms(p.p50Us)} ms`,
+          `${ms(p.p99Us)} ms`,
+          `${(p.opsPerS / d.opsPerS).toFixed(2)}x`,
+        ],
+      ],
+    );
+    printTable(
+      "Where a guest request's time goes (differences of the medians above; a few ms either way is run-to-run noise)",
+      ['part', 'p50 share'],
+      [
+        ['RGW and the SDK (direct client p50)', `${ms(d.p50Us)} ms`],
+        ['proxy backend over the SDK (hash, record, per-key queue, deadline)', `${ms(p.p50Us - d.p50Us)} ms`],
+        ['guest kernel + device + channel + emulation, 16 threads (guest - backend alone)', `${ms(g.p50Us - p.p50Us)} ms`],
+        ['the whole path with a free backend: 1 thread on memory (p50)', `${m1.p50Us.toFixed(0)} us`],
+      ],
+    );
     bars.push(
       { label: 'RGW: guest kvbench', value: g.opsPerS, note: `${(g.opsPerS / d.opsPerS).toFixed(2)}x direct` },
       { label: 'RGW: direct SDK client', value: d.opsPerS },

@@ -18,7 +18,11 @@ import { hostSyscallLine } from './lib/native-getpid.js';
 const GUEST = path.join(GUEST_BIN_DIR, 'postmark', 'postmark.elf');
 const SOURCE = path.join(PROJECT_ROOT, 'guest-src', 'app', 'postmark', 'postmark.c');
 
-interface Config { name: string; commands: string[]; mem: string }
+interface Config {
+  name: string;
+  commands: string[];
+  mem: string;
+}
 const CONFIGS: Config[] = [
   { name: 'defaults (500 files, 500 tx)', commands: [], mem: '256M' },
   {
@@ -28,7 +32,10 @@ const CONFIGS: Config[] = [
   },
 ];
 
-interface Result { tps: number; seconds: number }
+interface Result {
+  tps: number;
+  seconds: number;
+}
 
 function parse(out: string, what: string): Result {
   const m = /postmark-result .* seconds=([0-9.]+) tps=([0-9.]+)/.exec(out);
@@ -47,13 +54,21 @@ const args = (cfg: Config, location: string) => [...cfg.commands, `set location 
 
 function runGuest(cfg: Config, extra: string[], location: string, what: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...VMM_NODE_ARGS, GUEST, '--mem', cfg.mem, ...extra, '--', ...args(cfg, location)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...VMM_NODE_ARGS, GUEST, '--mem', cfg.mem, ...extra, '--', ...args(cfg, location)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
     child.on('exit', (status) => {
       if (status !== 0) reject(new Error(`${what} exited with ${status}`));
       else {
-        try { resolve(parse(out, what)); } catch (e) { reject(e); }
+        try {
+          resolve(parse(out, what));
+        } catch (e) {
+          reject(e);
+        }
       }
     });
   });
@@ -91,7 +106,10 @@ export async function benchPostmark(): Promise<void> {
         } finally {
           fs.rmSync(share, { recursive: true, force: true });
         }
-        for (const [key, base] of [['shm', shmBase], ['disk', diskBase]] as const) {
+        for (const [key, base] of [
+          ['shm', shmBase],
+          ['disk', diskBase],
+        ] as const) {
           const dir = fs.mkdtempSync(path.join(base, 'unikv-pm-'));
           progress(`${of}: native on ${key} (${dir})`);
           try {
@@ -107,9 +125,15 @@ export async function benchPostmark(): Promise<void> {
       const perRound = (a: number[], b: number[]) => a.map((x, i) => x / b[i]);
       const ramHost = perRound(tps.ram, tps.host);
       const ramShm = perRound(tps.ram, tps.shm);
-      rows.push([cfg.name, median(tps.ram).toFixed(0), median(tps.host).toFixed(0), median(tps.shm).toFixed(0), median(tps.disk).toFixed(0),
+      rows.push([
+        cfg.name,
+        median(tps.ram).toFixed(0),
+        median(tps.host).toFixed(0),
+        median(tps.shm).toFixed(0),
+        median(tps.disk).toFixed(0),
         `${median(ramHost).toFixed(2)}x (${ramHost.map((r) => r.toFixed(2)).join(' / ')})`,
-        `${median(ramShm).toFixed(3)}x (${ramShm.map((r) => r.toFixed(2)).join(' / ')})`]);
+        `${median(ramShm).toFixed(3)}x (${ramShm.map((r) => r.toFixed(2)).join(' / ')})`,
+      ]);
       const short = cfg.name.split(' (')[0];
       bars.push(
         { label: `${short}: guest ramfs`, value: median(tps.ram) },
@@ -121,9 +145,11 @@ export async function benchPostmark(): Promise<void> {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  printTable(`PostMark transactions per second (median of ${rounds} rounds; ratios per round in brackets)`, [
-    'configuration', 'guest ramfs', 'guest /host', 'native shm', 'native disk', 'ramfs/host (goal >= 5x)', 'ramfs/shm (goal >= 0.5x)',
-  ], rows);
+  printTable(
+    `PostMark transactions per second (median of ${rounds} rounds; ratios per round in brackets)`,
+    ['configuration', 'guest ramfs', 'guest /host', 'native shm', 'native disk', 'ramfs/host (goal >= 5x)', 'ramfs/shm (goal >= 0.5x)'],
+    rows,
+  );
   // The share and native columns pay the host's system calls, the ramfs column does not.
   console.log(hostSyscallLine());
   const chart = writeBarChart(path.join(RESULTS_DIR, 'postmark.svg'), 'PostMark transactions per second (higher is better)', 'tps', bars);

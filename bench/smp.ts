@@ -33,15 +33,19 @@ export async function benchSmp(): Promise<void> {
   const compute1 = measure(1, 'compute', 6000, 'minstr_per_s');
   const compute4 = measure(4, 'compute', 6000, 'minstr_per_s');
   const idleCost = (1 - compute4 / compute1) * 100;
-  printTable('SMP issue: threads (median of 3 runs)', ['measure', 'value', 'goal'], [
-    ['thread create+join', `${create.toFixed(0)} per s`, ''],
-    ['futex ping-pong, 1 vCPU', `${ping1.toFixed(1)} us per round trip`, ''],
-    ['futex ping-pong, 2 vCPUs', `${ping2.toFixed(1)} us per round trip`, ''],
-    ['context switch (sched_yield)', `${yieldUs.toFixed(1)} us`, ''],
-    ['guest compute, 1 vCPU', `${compute1.toFixed(0)} M instr/s`, ''],
-    ['guest compute, 1 busy + 3 idle vCPUs', `${compute4.toFixed(0)} M instr/s`, ''],
-    ['  cost of the idle vCPUs', `${idleCost.toFixed(1)} %`, 'within 5 %'],
-  ]);
+  printTable(
+    'SMP issue: threads (median of 3 runs)',
+    ['measure', 'value', 'goal'],
+    [
+      ['thread create+join', `${create.toFixed(0)} per s`, ''],
+      ['futex ping-pong, 1 vCPU', `${ping1.toFixed(1)} us per round trip`, ''],
+      ['futex ping-pong, 2 vCPUs', `${ping2.toFixed(1)} us per round trip`, ''],
+      ['context switch (sched_yield)', `${yieldUs.toFixed(1)} us`, ''],
+      ['guest compute, 1 vCPU', `${compute1.toFixed(0)} M instr/s`, ''],
+      ['guest compute, 1 busy + 3 idle vCPUs', `${compute4.toFixed(0)} M instr/s`, ''],
+      ['  cost of the idle vCPUs', `${idleCost.toFixed(1)} %`, 'within 5 %'],
+    ],
+  );
   const chart = writeBarChart(path.join(RESULTS_DIR, 'smp.svg'), 'unikv threads (lower is better, but compute)', 'us', [
     { label: 'futex ping-pong, 1 vCPU', value: ping1 },
     { label: 'futex ping-pong, 2 vCPUs', value: ping2 },

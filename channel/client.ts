@@ -3,8 +3,23 @@
 
 import { Doorbell } from './doorbell.js';
 import {
-  LANE_BELL, LANE_OWNER, MAX_KEY_BYTES, MAX_VALUE_BYTES, REQ_CLIENT, REQ_KEY, REQ_KEY_LEN, REQ_OP, REQ_VALUE,
-  REQ_VALUE_LEN, RESP_STATUS, RESP_VALUE, RESP_VALUE_LEN, SERVER_BELL, SLOT_ID, STATUS, laneOffset,
+  LANE_BELL,
+  LANE_OWNER,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  REQ_CLIENT,
+  REQ_KEY,
+  REQ_KEY_LEN,
+  REQ_OP,
+  REQ_VALUE,
+  REQ_VALUE_LEN,
+  RESP_STATUS,
+  RESP_VALUE,
+  RESP_VALUE_LEN,
+  SERVER_BELL,
+  SLOT_ID,
+  STATUS,
+  laneOffset,
 } from './layout.js';
 import { ChannelError, EMPTY, attach, isOp, requestRing, responseRing, type ChannelRequest, type ChannelResponse } from './protocol.js';
 import type { SlotRing } from './slot-ring.js';

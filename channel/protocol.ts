@@ -2,9 +2,25 @@
 // and attach(), which checks a buffer's header before either end uses it.
 
 import {
-  CHANNEL_MAGIC, CHANNEL_VERSION, HEADER_CLIENTS, HEADER_MAGIC, HEADER_SIZE, HEADER_SLOTS, HEADER_VERSION, LANE_RING,
-  OP_DELETE, OP_GET, OP_PUT, REQUEST_RING, REQUEST_SLOT_SIZE, RESPONSE_SLOT_SIZE, channelLayout, laneOffset,
-  responseRingOffset, type ChannelLayout, type Op,
+  CHANNEL_MAGIC,
+  CHANNEL_VERSION,
+  HEADER_CLIENTS,
+  HEADER_MAGIC,
+  HEADER_SIZE,
+  HEADER_SLOTS,
+  HEADER_VERSION,
+  LANE_RING,
+  OP_DELETE,
+  OP_GET,
+  OP_PUT,
+  REQUEST_RING,
+  REQUEST_SLOT_SIZE,
+  RESPONSE_SLOT_SIZE,
+  channelLayout,
+  laneOffset,
+  responseRingOffset,
+  type ChannelLayout,
+  type Op,
 } from './layout.js';
 import { SlotRing } from './slot-ring.js';
 

@@ -4,12 +4,26 @@
 
 import { Doorbell } from './doorbell.js';
 import {
-  HEADER_SERVER_OWNER, LANE_BELL, MAX_KEY_BYTES, MAX_VALUE_BYTES, REQ_CLIENT, REQ_KEY, REQ_KEY_LEN, REQ_OP, REQ_VALUE,
-  REQ_VALUE_LEN, RESP_STATUS, RESP_VALUE, RESP_VALUE_LEN, SERVER_BELL, SLOT_ID, STATUS, laneOffset, type ChannelLayout,
+  HEADER_SERVER_OWNER,
+  LANE_BELL,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  REQ_CLIENT,
+  REQ_KEY,
+  REQ_KEY_LEN,
+  REQ_OP,
+  REQ_VALUE,
+  REQ_VALUE_LEN,
+  RESP_STATUS,
+  RESP_VALUE,
+  RESP_VALUE_LEN,
+  SERVER_BELL,
+  SLOT_ID,
+  STATUS,
+  laneOffset,
+  type ChannelLayout,
 } from './layout.js';
-import {
-  ChannelError, EMPTY, attach, isOp, requestRing, responseRing, type ChannelReply, type ServedRequest,
-} from './protocol.js';
+import { ChannelError, EMPTY, attach, isOp, requestRing, responseRing, type ChannelReply, type ServedRequest } from './protocol.js';
 import type { SlotRing } from './slot-ring.js';
 
 export type ChannelHandler = (request: ServedRequest) => Promise<ChannelReply> | ChannelReply;
@@ -31,7 +45,14 @@ const IDLE_SPIN_MS = 0.05;
 /** The proxy side (the proxy's thread): the single consumer of requests. */
 export class ChannelServer {
   readonly stats = {
-    requests: 0, responses: 0, badRequests: 0, dropped: 0, handlerErrors: 0, doorbellsRung: 0, sleeps: 0, undelivered: 0,
+    requests: 0,
+    responses: 0,
+    badRequests: 0,
+    dropped: 0,
+    handlerErrors: 0,
+    doorbellsRung: 0,
+    sleeps: 0,
+    undelivered: 0,
   };
 
   private readonly words: Int32Array;
@@ -101,7 +122,10 @@ export class ChannelServer {
         }
         if (this.newWorkWithin(IDLE_SPIN_MS)) continue;
         this.stats.sleeps++;
-        await this.bell.waitAsync(() => this.stopping || this.hasWork(), () => this.askForResponseSpace());
+        await this.bell.waitAsync(
+          () => this.stopping || this.hasWork(),
+          () => this.askForResponseSpace(),
+        );
       }
       while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
       this.flushPending();

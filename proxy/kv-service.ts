@@ -11,7 +11,11 @@ export class ProxyService {
   private readonly server: ChannelServer;
   private openFailure: string | undefined;
 
-  constructor(sab: SharedArrayBuffer, private readonly options: OpenBackendOptions, private readonly log: (line: string) => void) {
+  constructor(
+    sab: SharedArrayBuffer,
+    private readonly options: OpenBackendOptions,
+    private readonly log: (line: string) => void,
+  ) {
     this.server = new ChannelServer(sab, { onError: (e) => log(`unikv: kv channel: ${e.message}`) });
     void this.server.serve((request) => this.handle(request));
   }

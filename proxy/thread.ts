@@ -12,7 +12,7 @@ import type { ProxyCommand, ProxyReport, ProxyThreadData } from '../channel/prox
 import { ProxyService } from './kv-service.js';
 
 const { channel, options } = workerData as ProxyThreadData;
-const service = new ProxyService(channel, options, (line) => fs.writeSync(2, line + '\n'));
+const service = new ProxyService(channel, options, (line) => fs.writeSync(2, `${line}\n`));
 
 parentPort!.on('message', async (command: ProxyCommand) => {
   if (command.kind !== 'close') return;

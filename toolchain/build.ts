@@ -27,8 +27,16 @@ function bundleCli(): void {
   step('vmm command line (esbuild: dist/vmm/cli.js as one file)');
   const cli = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
   buildSync({
-    entryPoints: [cli], outfile: cli, allowOverwrite: true, bundle: true, platform: 'node', format: 'esm',
-    target: 'node20', external: ['koffi', 'yargs'], sourcemap: 'linked', logLevel: 'warning',
+    entryPoints: [cli],
+    outfile: cli,
+    allowOverwrite: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['koffi', 'yargs'],
+    sourcemap: 'linked',
+    logLevel: 'warning',
   });
 }
 
@@ -44,8 +52,14 @@ function buildCliSnapshot(): void {
   const entry = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli-snapshot.js');
   const bundle = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli-snapshot.cjs');
   buildSync({
-    entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-    external: ['koffi'], logLevel: 'warning',
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['koffi'],
+    logLevel: 'warning',
     banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': 'importMetaUrl' },
   });
@@ -58,9 +72,25 @@ function buildKernel(): void {
   const obj = path.join(BUILD_DIR, 'kernel', 'kernel.o');
   fs.mkdirSync(path.dirname(obj), { recursive: true });
   step('kernel (nasm + ld)');
-  runTool('nasm', ['-f', 'elf64', '-I', KERNEL_SRC + '/', path.join(KERNEL_SRC, 'kernel.asm'), '-o', obj], 'nasm');
-  runTool('ld', ['-static', '-nostdlib', '-z', 'max-page-size=4096', '-z', 'noexecstack', `-Ttext-segment=0x${MEM.KERNEL_BASE.toString(16)}`,
-    '-e', 'kernel_entry', obj, '-o', KERNEL_ELF], 'binutils');
+  runTool('nasm', ['-f', 'elf64', '-I', `${KERNEL_SRC}/`, path.join(KERNEL_SRC, 'kernel.asm'), '-o', obj], 'nasm');
+  runTool(
+    'ld',
+    [
+      '-static',
+      '-nostdlib',
+      '-z',
+      'max-page-size=4096',
+      '-z',
+      'noexecstack',
+      `-Ttext-segment=0x${MEM.KERNEL_BASE.toString(16)}`,
+      '-e',
+      'kernel_entry',
+      obj,
+      '-o',
+      KERNEL_ELF,
+    ],
+    'binutils',
+  );
 }
 
 function buildPrograms(): void {
@@ -72,12 +102,18 @@ function buildPrograms(): void {
     for (const entry of fs.readdirSync(dir)) {
       const src = path.join(dir, entry);
       // A program is one .c file, or a directory of .c files built together.
-      const sources = entry.endsWith('.c') ? [src] : fs.statSync(src).isDirectory()
-        ? fs.readdirSync(src).filter((f) => f.endsWith('.c')).map((f) => path.join(src, f)) : [];
+      const sources = entry.endsWith('.c')
+        ? [src]
+        : fs.statSync(src).isDirectory()
+          ? fs
+              .readdirSync(src)
+              .filter((f) => f.endsWith('.c'))
+              .map((f) => path.join(src, f))
+          : [];
       if (sources.length === 0) continue;
       const name = entry.replace(/\.c$/, '');
       step(`guest ${group}/${name}`);
-      compileGuest(['-O2', '-Wall', '-Wextra', ...sources, '-o', path.join(out, name + '.elf')]);
+      compileGuest(['-O2', '-Wall', '-Wextra', ...sources, '-o', path.join(out, `${name}.elf`)]);
     }
   }
 }

@@ -10,7 +10,12 @@ export const GUEST_LIB_SRC = path.join(PROJECT_ROOT, 'guest-src', 'app', 'lib');
 export const GUEST_LIB = path.join(BUILD_DIR, 'guest-lib', 'libunikv.a');
 
 export class ToolError extends Error {
-  constructor(message: string, readonly status = 1) { super(message); }
+  constructor(
+    message: string,
+    readonly status = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** Runs a tool with inherited output; throws ToolError naming the missing package or the failure. */
@@ -28,13 +33,16 @@ function newestMtime(files: string[]): number {
 
 /** Builds build/guest-lib/libunikv.a when it is missing or older than its sources. */
 export function ensureGuestLib(): string {
-  const sources = fs.readdirSync(GUEST_LIB_SRC).filter((f) => f.endsWith('.c')).map((f) => path.join(GUEST_LIB_SRC, f));
+  const sources = fs
+    .readdirSync(GUEST_LIB_SRC)
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => path.join(GUEST_LIB_SRC, f));
   const headers = [path.join(GUEST_INCLUDE, 'kv.h'), path.join(GUEST_INCLUDE, 'unikernel', 'abi.h')];
   if (fs.existsSync(GUEST_LIB) && fs.statSync(GUEST_LIB).mtimeMs >= newestMtime([...sources, ...headers])) return GUEST_LIB;
   const objDir = path.join(BUILD_DIR, 'guest-lib', 'obj');
   fs.mkdirSync(objDir, { recursive: true });
   const objects = sources.map((src) => {
-    const obj = path.join(objDir, path.basename(src, '.c') + '.o');
+    const obj = path.join(objDir, `${path.basename(src, '.c')}.o`);
     runTool('musl-gcc', ['-O2', '-Wall', '-Wextra', '-I', GUEST_INCLUDE, '-c', src, '-o', obj], 'musl-tools');
     return obj;
   });

@@ -37,7 +37,7 @@ export async function runCli(parser: VmParser): Promise<never> {
 
   // Loaded once the options are known to be good: a refused start never compiles the machine.
   const [{ runVm }, { RefusedError }] = await Promise.all([import('./vm.js'), import('./machine.js')]);
-  const log = (line: string) => fs.writeSync(2, line + '\n');
+  const log = (line: string) => fs.writeSync(2, `${line}\n`);
   try {
     const result = await runVm({
       kernelPath,

@@ -17,7 +17,9 @@ export type YargsFactory = (args: string[]) => Argv;
 export function defineOptions(yargs: YargsFactory) {
   return yargs([])
     .scriptName('npm run vm --')
-    .usage('$0 IMAGE.elf [options] [-- ARG ...]\n\nBoots the unikv kernel in an emulated x86-64 vCPU with IMAGE (a static musl executable, see `npm run cc`) as its application. ARGs become argv[1..]. The exit status is the guest\'s; 125 means the VMM refused to start.')
+    .usage(
+      "$0 IMAGE.elf [options] [-- ARG ...]\n\nBoots the unikv kernel in an emulated x86-64 vCPU with IMAGE (a static musl executable, see `npm run cc`) as its application. ARGs become argv[1..]. The exit status is the guest's; 125 means the VMM refused to start.",
+    )
     .parserConfiguration({ 'populate--': true })
     .option('mem', { type: 'string', default: '256M', describe: 'guest RAM (such as 64M, 256M, 1G)' })
     .option('cpus', { type: 'string', default: '1', describe: 'virtual CPUs' })
@@ -26,8 +28,15 @@ export function defineOptions(yargs: YargsFactory) {
     .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for the guest environment (repeatable)' })
     .option('share', { type: 'string', describe: 'host directory shown at /host in the guest, confined to it' })
     .option('preload', { type: 'string', describe: 'host directory copied into the guest RAM file system at boot' })
-    .option('backend', { type: 'string', choices: ['memory', 'fs', 's3'], describe: 'key-value backend (default: s3 on an embedded S3-compatible server on loopback)' })
-    .option('s3-endpoint', { type: 'string', describe: 'S3-compatible endpoint for --backend s3 (AWS, MinIO, Ceph RGW ...); credentials from the AWS environment' })
+    .option('backend', {
+      type: 'string',
+      choices: ['memory', 'fs', 's3'],
+      describe: 'key-value backend (default: s3 on an embedded S3-compatible server on loopback)',
+    })
+    .option('s3-endpoint', {
+      type: 'string',
+      describe: 'S3-compatible endpoint for --backend s3 (AWS, MinIO, Ceph RGW ...); credentials from the AWS environment',
+    })
     .option('bucket', { type: 'string', describe: 'S3 bucket (default unikv)' })
     .option('prefix', { type: 'string', describe: 'prepended to every S3 object name' })
     .option('kv-dir', { type: 'string', describe: 'data directory of the fs backend or the embedded S3 server (default ./.kvstore/...)' })

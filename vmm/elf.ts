@@ -74,8 +74,19 @@ const U64_LIMIT = 1n << 64n;
 
 const TYPE_NAMES: Record<number, string> = { 0: 'ET_NONE', 1: 'ET_REL', 2: 'ET_EXEC', 3: 'ET_DYN', 4: 'ET_CORE' };
 const MACHINE_NAMES: Record<number, string> = {
-  0: 'none', 2: 'SPARC', 3: 'i386', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 22: 'S/390',
-  40: 'ARM', 43: 'SPARC64', 50: 'IA-64', 183: 'AArch64', 243: 'RISC-V', 258: 'LoongArch',
+  0: 'none',
+  2: 'SPARC',
+  3: 'i386',
+  8: 'MIPS',
+  20: 'PowerPC',
+  21: 'PowerPC64',
+  22: 'S/390',
+  40: 'ARM',
+  43: 'SPARC64',
+  50: 'IA-64',
+  183: 'AArch64',
+  243: 'RISC-V',
+  258: 'LoongArch',
 };
 
 /** Validates the ELF header and program headers; touches no guest memory. */
@@ -225,7 +236,9 @@ function checkNoOverlapWithin(segments: LoadedSegment[], fail: (problem: string)
     const prev = sorted[i - 1];
     const cur = sorted[i];
     if (cur.vaddr < prev.vaddr + prev.memsz) {
-      fail(`segment ${cur.index} [0x${hex(cur.vaddr)}-0x${hex(cur.vaddr + cur.memsz)}) overlaps segment ${prev.index} [0x${hex(prev.vaddr)}-0x${hex(prev.vaddr + prev.memsz)})`);
+      fail(
+        `segment ${cur.index} [0x${hex(cur.vaddr)}-0x${hex(cur.vaddr + cur.memsz)}) overlaps segment ${prev.index} [0x${hex(prev.vaddr)}-0x${hex(prev.vaddr + prev.memsz)})`,
+      );
     }
   }
 }

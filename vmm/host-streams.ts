@@ -18,7 +18,8 @@ export function writeFully(fd: number, bytes: Uint8Array): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') backOff();
-      else if (code === 'EPIPE') return; // the reader went away: drop, as a closed terminal would
+      else if (code === 'EPIPE')
+        return; // the reader went away: drop, as a closed terminal would
       else throw e;
     }
   }

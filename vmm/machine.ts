@@ -175,9 +175,15 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
   bus.register(PORT.TIMER, 1, timerDevice(ctx, loop));
   bus.register(PORT.IPI, 1, ipiDevice(loop));
-  bus.register(PORT.CODE_CHANGED, 1, codeChangedDevice(ctx, {
-    invalidate: (start, end) => { for (const vcpu of vcpus) vcpu.engine.invalidateTranslations(start, end); },
-  }));
+  bus.register(
+    PORT.CODE_CHANGED,
+    1,
+    codeChangedDevice(ctx, {
+      invalidate: (start, end) => {
+        for (const vcpu of vcpus) vcpu.engine.invalidateTranslations(start, end);
+      },
+    }),
+  );
   const outcome = loop.run();
   if (status !== undefined) return { status, stats };
   if (outcome.kind === 'crashed') {

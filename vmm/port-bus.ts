@@ -61,10 +61,7 @@ export class PortBus {
       const holder = this.claimOf[port];
       if (holder !== NO_DEVICE) {
         const other = this.claims[holder];
-        throw new PortBusError(
-          'overlap',
-          `${what}: range ${span(base, length)} overlaps ${span(other.base, other.length)} of ${other.device.name}`,
-        );
+        throw new PortBusError('overlap', `${what}: range ${span(base, length)} overlaps ${span(other.base, other.length)} of ${other.device.name}`);
       }
     }
     this.claims.push({ base, length, device });

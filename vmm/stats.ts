@@ -42,6 +42,6 @@ export class ExitStats {
     const e = this.engine;
     if (e) lines.push(`Engine: stores ${e.stores}, flush ${e.flush}, register file ${e.registerFile}`);
     lines.push(`Run time: ${seconds.toFixed(3)} s`);
-    return lines.join('\n') + '\n';
+    return `${lines.join('\n')}\n`;
   }
 }

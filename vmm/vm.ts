@@ -55,7 +55,7 @@ export const STATUS_PROXY_FAILED = 70;
 
 /** Boots the guest and runs it to its exit; a refused start throws RefusedError (machine.ts). */
 export async function runVm(options: VmOptions): Promise<VmResult> {
-  const log = options.log ?? ((line: string) => fs.writeSync(2, line + '\n'));
+  const log = options.log ?? ((line: string) => fs.writeSync(2, `${line}\n`));
   const proxy = options.kv === 'none' ? undefined : new LazyProxy(options.kv ?? { backend: 's3' });
   try {
     const result = runMachine({

@@ -20,27 +20,38 @@ export function printTable(title: string, header: string[], rows: (string | numb
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-export interface Bar { label: string; value: number; note?: string }
+export interface Bar {
+  label: string;
+  value: number;
+  note?: string;
+}
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Writes a horizontal bar chart; returns its path. */
 export function writeBarChart(file: string, title: string, unit: string, bars: Bar[]): string {
-  const rowHeight = 28, left = 260, width = 820, top = 48;
+  const rowHeight = 28,
+    left = 260,
+    width = 820,
+    top = 48;
   const max = Math.max(...bars.map((b) => b.value), 1e-9);
   const plot = width - left - 140;
   const rows = bars.map((b, i) => {
     const y = top + i * rowHeight;
     const w = Math.max(1, (b.value / max) * plot);
     const value = `${b.value < 10 ? b.value.toFixed(2) : Math.round(b.value).toLocaleString('en-US')} ${unit}${b.note ? ` (${b.note})` : ''}`;
-    return `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${escape(b.label)}</text>` +
+    return (
+      `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${escapeXml(b.label)}</text>` +
       `<rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="#4a78b5"/>` +
-      `<text x="${left + w + 6}" y="${y + 17}">${escape(value)}</text>`;
+      `<text x="${left + w + 6}" y="${y + 17}">${escapeXml(value)}</text>`
+    );
   });
   const height = top + bars.length * rowHeight + 16;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">` +
-    `<rect width="100%" height="100%" fill="white"/><text x="12" y="26" font-size="16" font-weight="bold">${escape(title)}</text>` +
-    rows.join('') + '</svg>\n';
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">` +
+    `<rect width="100%" height="100%" fill="white"/><text x="12" y="26" font-size="16" font-weight="bold">${escapeXml(title)}</text>` +
+    rows.join('') +
+    '</svg>\n';
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, svg);
   return file;

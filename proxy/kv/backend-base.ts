@@ -4,14 +4,7 @@
 // A concrete backend implements read, write, remove and shutdown, and throws
 // KvError with a descriptive message when the storage fails.
 
-import {
-  validateKey,
-  validateValue,
-  type BackendName,
-  type KvBackend,
-  type KvOperation,
-  type KvStats,
-} from './backend.js';
+import { validateKey, validateValue, type BackendName, type KvBackend, type KvOperation, type KvStats } from './backend.js';
 import { BackendStats } from './backend-stats.js';
 import { KvError, isStorageFailure } from './errors.js';
 import { FailureLog } from './failure-log.js';

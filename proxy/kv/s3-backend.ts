@@ -10,6 +10,7 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadBucketCommand,
   PutObjectCommand,
   type BucketLocationConstraint,
@@ -179,10 +180,7 @@ export class S3Backend extends BackendBase {
         if (!(error instanceof CorruptRecordError)) throw error;
         const pauseMs = CORRUPT_READ_RETRY_PAUSES_MS[attempt];
         if (pauseMs === undefined) {
-          throw new KvError(
-            'corrupt-record',
-            `s3 backend at ${this.place.endpoint} holds a damaged object ${this.place.bucket}/${name} (${error.message})`,
-          );
+          throw new KvError('corrupt-record', `s3 backend at ${this.place.endpoint} holds a damaged object ${this.place.bucket}/${name} (${error.message})`);
         }
         await pause(pauseMs, deadline);
       }
@@ -191,7 +189,7 @@ export class S3Backend extends BackendBase {
 
   /** The object's bytes, or undefined if it does not exist. Always drains or destroys the body. */
   private async getObjectBytes(name: string, deadline: AbortSignal): Promise<Uint8Array | undefined> {
-    let response;
+    let response: GetObjectCommandOutput;
     try {
       response = await this.client.send(new GetObjectCommand({ Bucket: this.place.bucket, Key: name }), {
         abortSignal: deadline,
@@ -234,8 +232,7 @@ export class S3Backend extends BackendBase {
         new CreateBucketCommand({
           Bucket,
           // us-east-1 is the one region that must not be named here.
-          CreateBucketConfiguration:
-            region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+          CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
         }),
         { abortSignal },
       );

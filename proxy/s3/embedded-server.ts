@@ -13,12 +13,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
 import type { S3Credentials } from '../kv/s3-client.js';
-import {
-  S3RVER_THREAD_SOURCE,
-  type S3rverThreadCommand,
-  type S3rverThreadData,
-  type S3rverThreadReport,
-} from './s3rver-thread.js';
+import { S3RVER_THREAD_SOURCE, type S3rverThreadCommand, type S3rverThreadData, type S3rverThreadReport } from './s3rver-thread.js';
 
 export interface EmbeddedS3Options {
   /** Where s3rver keeps buckets and objects (the VMM passes <cwd>/.kvstore/s3). */
@@ -109,10 +104,7 @@ async function stopThread(worker: Worker): Promise<void> {
   const command: S3rverThreadCommand = { type: 'stop' };
   worker.postMessage(command);
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    stopped.catch(() => undefined),
-    new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS))),
-  ]);
+  await Promise.race([stopped.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
   clearTimeout(timer);
   await worker.terminate();
 }

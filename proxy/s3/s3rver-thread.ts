@@ -17,10 +17,7 @@ export interface S3rverThreadData {
 }
 
 /** Messages from the thread. */
-export type S3rverThreadReport =
-  | { type: 'ready'; port: number }
-  | { type: 'failed'; message: string }
-  | { type: 'stopped' };
+export type S3rverThreadReport = { type: 'ready'; port: number } | { type: 'failed'; message: string } | { type: 'stopped' };
 
 /** Messages to the thread. */
 export type S3rverThreadCommand = { type: 'stop' };

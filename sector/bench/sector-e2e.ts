@@ -120,15 +120,17 @@ export async function runClients(
   const first = Math.min(...done.map((d) => d.report.start));
   const last = Math.max(...done.map((d) => d.report.start + d.report.seconds * 1000));
   const hist = new Array<number>(done[0].report.hist.length).fill(0);
-  for (const d of done) d.report.hist.forEach((v, i) => (hist[i] += v));
+  for (const d of done) {
+    d.report.hist.forEach((v, i) => {
+      hist[i] += v;
+    });
+  }
   const total = clients * requests;
   // Prove one client's replies against the image while we are here.
   const probe = done[0].pid;
-  const out = execFileSync(
-    BIN('tool_for_integrity'),
-    [path.join(dir, 'image.img'), path.join(dir, `sectors.${probe}`), path.join(dir, `read.${probe}`)],
-    { encoding: 'utf8' },
-  );
+  const out = execFileSync(BIN('tool_for_integrity'), [path.join(dir, 'image.img'), path.join(dir, `sectors.${probe}`), path.join(dir, `read.${probe}`)], {
+    encoding: 'utf8',
+  });
   const verified = Number(/verified (\d+)/.exec(out)?.[1] ?? 0);
   for (const d of done) {
     for (const f of [`sectors.${d.pid}`, `read.${d.pid}`]) fs.rmSync(path.join(dir, f), { force: true });

@@ -15,7 +15,16 @@ import { fileURLToPath } from 'node:url';
 import type { RingShape } from '../src/ring/ring.js';
 import { Segment } from '../src/ring/shm.js';
 import { spinUntil } from '../src/ring/spin-wait.js';
-import { PEER_PAYLOAD, PEER_SHAPE_SLOT_SIZE, PEER_STOP, peerFront, peerSegmentBytes, SOCKET_REQUEST, SPIN_BUDGET_US, type WaitMode } from './sector-ring-peer.js';
+import {
+  PEER_PAYLOAD,
+  PEER_SHAPE_SLOT_SIZE,
+  PEER_STOP,
+  peerFront,
+  peerSegmentBytes,
+  SOCKET_REQUEST,
+  SPIN_BUDGET_US,
+  type WaitMode,
+} from './sector-ring-peer.js';
 
 const PEER = fileURLToPath(new URL('./sector-ring-peer.js', import.meta.url));
 const MAX_SAMPLES = 4_000_000;
@@ -28,7 +37,7 @@ export interface Placement {
   peer?: number;
 }
 
-export const FREE: Placement = { name: 'scheduler\'s choice' };
+export const FREE: Placement = { name: "scheduler's choice" };
 export const ONE_CPU: Placement = { name: 'both on CPU 0', here: 0, peer: 0 };
 export const TWO_CPUS: Placement = { name: 'CPU 0 and CPU 1', here: 0, peer: 1 };
 
@@ -120,7 +129,7 @@ export async function ringPingPong(seconds: number, mode: WaitMode, where: Place
         if (!ring.finalCheckForResponses()) mine.wait(seen, 100);
       }
       const r = ring.nextResponseOffset();
-      if (dv.getUint32(r, true) !== i || dv.getUint32(r + 4, true) !== ((i * 2 + 1) >>> 0)) throw new Error('ring reply mismatch');
+      if (dv.getUint32(r, true) !== i || dv.getUint32(r + 4, true) !== (i * 2 + 1) >>> 0) throw new Error('ring reply mismatch');
       copy.set(ring.u8.subarray(r + 8, r + 8 + PEER_PAYLOAD));
       ring.consumeResponse();
       const now = performance.now();

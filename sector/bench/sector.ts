@@ -97,7 +97,10 @@ async function main(): Promise<void> {
       }
       for (const m of modes) {
         const runs = rings.get(m)!;
-        ratios.set(ratioKey(runs[0]), runs.map((r, i) => r.perSecond / sockets[i].perSecond));
+        ratios.set(
+          ratioKey(runs[0]),
+          runs.map((r, i) => r.perSecond / sockets[i].perSecond),
+        );
         ping.push(medianRound(runs));
       }
       ping.push(medianRound(sockets));
@@ -140,8 +143,7 @@ async function main(): Promise<void> {
       fs.rmSync(image, { force: true });
     }
 
-    const socketAt = (placement: string): number =>
-      ping.find((q) => q.transport.startsWith('Unix') && q.placement === placement)?.perSecond ?? bestSocket;
+    const socketAt = (placement: string): number => ping.find((q) => q.transport.startsWith('Unix') && q.placement === placement)?.perSecond ?? bestSocket;
     const versusSocket = (p: PingResult): string => {
       const rounds = ratios.get(ratioKey(p));
       if (!rounds || rounds.length < 2) return n1(p.perSecond / socketAt(p.placement));
@@ -184,7 +186,10 @@ async function main(): Promise<void> {
       '',
       '## End to end (bin/service + N concurrent bin/client processes of 8 threads)',
       '',
-      table(['image', 'clients x threads', 'requests', 'reads/s', 'C pattern reads/s', 'of C', 'p50 us', 'p90 us', 'p99 us', 'max us', 'CPU busy', 'verified'], e2eRows),
+      table(
+        ['image', 'clients x threads', 'requests', 'reads/s', 'C pattern reads/s', 'of C', 'p50 us', 'p90 us', 'p99 us', 'max us', 'CPU busy', 'verified'],
+        e2eRows,
+      ),
       '',
       'CPU busy: both CPUs, every process on the machine, over the run. Verified: replies of one',
       'client checked against the image by bin/tool_for_integrity.',

@@ -15,19 +15,7 @@
 //   events    depth x struct io_event (32 bytes)
 //   misc      aio_context_t, struct timespec
 import fs from 'node:fs';
-import {
-  ErrnoError,
-  errno,
-  MAP_ANONYMOUS,
-  MAP_PRIVATE,
-  mmap,
-  munmap,
-  PROT_READ,
-  PROT_WRITE,
-  SYS,
-  syscall,
-  view,
-} from '@unikv/host-libc';
+import { ErrnoError, errno, MAP_ANONYMOUS, MAP_PRIVATE, mmap, munmap, PROT_READ, PROT_WRITE, SYS, syscall, view } from '@unikv/host-libc';
 import { PAGE_SIZE, pageRound } from './ring/shm.js';
 import { SECTOR_SIZE, writeU64 } from './protocol.js';
 
@@ -123,7 +111,6 @@ export class DirectReader {
   get idle(): number {
     return this.free.length;
   }
-
 
   /** Starts reading `sector` into a staging page; returns the page's tag, or -1 if all are busy. */
   start(sector: number): number {

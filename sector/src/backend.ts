@@ -56,15 +56,7 @@ import {
   STATUS_OK,
   writeU64,
 } from './protocol.js';
-import {
-  MAX_CLIENTS,
-  type Registry,
-  SLOT_CLOSING,
-  SLOT_CONNECTED,
-  SLOT_OFFERED,
-  SLOT_REFUSED,
-  STAT,
-} from './registry.js';
+import { MAX_CLIENTS, type Registry, SLOT_CLOSING, SLOT_CONNECTED, SLOT_OFFERED, SLOT_REFUSED, STAT } from './registry.js';
 import { Waiters } from './waiters.js';
 
 export interface BackendOptions {
@@ -428,4 +420,3 @@ export class Backend {
     s[STAT.queueDepth] = this.reads === 0 ? 0 : this.depthSum / this.reads;
   }
 }
-

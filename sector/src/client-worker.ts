@@ -4,17 +4,7 @@ import { workerData } from 'node:worker_threads';
 import { lock, unlock } from './ring/mutex.js';
 import { FrontRing } from './ring/ring.js';
 import { Segment } from './ring/shm.js';
-import {
-  ClientShared,
-  CTL_GO,
-  CTL_PROD_LOCK,
-  CTL_READY,
-  IDLE,
-  MAIL_ID,
-  MAIL_STATE,
-  MAIL_WORDS,
-  WAITING,
-} from './client-shared.js';
+import { ClientShared, CTL_GO, CTL_PROD_LOCK, CTL_READY, IDLE, MAIL_ID, MAIL_STATE, MAIL_WORDS, WAITING } from './client-shared.js';
 import { Collector } from './collector.js';
 import { isAlive } from './liveness.js';
 import { type ReplyFiles, ReplyLog } from './output.js';

@@ -10,16 +10,7 @@
 // dropped, and an impossible response index (RingError) ends the run.
 import { isLocked, lock, tryLock, unlock } from './ring/mutex.js';
 import type { FrontRing } from './ring/ring.js';
-import {
-  type ClientShared,
-  CTL_CONS_LOCK,
-  DONE,
-  MAIL_ID,
-  MAIL_STATE,
-  MAIL_STATUS,
-  MAIL_WORDS,
-  WAITING,
-} from './client-shared.js';
+import { type ClientShared, CTL_CONS_LOCK, DONE, MAIL_ID, MAIL_STATE, MAIL_STATUS, MAIL_WORDS, WAITING } from './client-shared.js';
 import type { ReplyLog } from './output.js';
 import { RSP_DATA, RSP_ID, RSP_STATUS, STATUS_OK, WAITER_MASK } from './protocol.js';
 import type { Waiters } from './waiters.js';
@@ -51,10 +42,7 @@ export class Collector {
       // looks again after unlocking), or the service wakes us when our reply comes:
       // never block on the lock itself (that would cost a second sleep).
       const seen = this.waiters.prepare(this.self, id);
-      if (
-        Atomics.load(mail, box + MAIL_STATE) === DONE ||
-        (this.ring.pendingResponses() > 0 && !isLocked(ctl, CTL_CONS_LOCK))
-      ) {
+      if (Atomics.load(mail, box + MAIL_STATE) === DONE || (this.ring.pendingResponses() > 0 && !isLocked(ctl, CTL_CONS_LOCK))) {
         this.waiters.cancel(this.self);
         continue;
       }

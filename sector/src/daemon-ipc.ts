@@ -4,6 +4,4 @@
 /** The service exits by itself after this long without a request. */
 export const DEFAULT_IDLE_SECONDS = 300;
 
-export type DaemonMessage =
-  | { type: 'ready'; pid: number; sectors: number; cacheBytes: number }
-  | { type: 'error'; message: string };
+export type DaemonMessage = { type: 'ready'; pid: number; sectors: number; cacheBytes: number } | { type: 'error'; message: string };

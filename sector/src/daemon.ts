@@ -49,7 +49,10 @@ function main(): void {
   };
 
   const holder = claimPidFile(dir, process.pid);
-  if (holder !== undefined) return fail(`service is already running (pid ${holder})`);
+  if (holder !== undefined) {
+    fail(`service is already running (pid ${holder})`);
+    return;
+  }
   for (const name of orphanedShm(isAlive)) {
     Segment.unlink(name);
     log(`removed ${name}, left by a service that died`);
@@ -63,7 +66,8 @@ function main(): void {
     registry = Registry.create(process.pid, sectors);
   } catch (e) {
     removePidFile(dir, process.pid);
-    return fail((e as Error).message);
+    fail((e as Error).message);
+    return;
   }
 
   const control = new Int32Array(new SharedArrayBuffer(4));

@@ -96,7 +96,8 @@ export function connect(dir: string, pvt?: Int32Array): Connection {
     }
     return { servicePid, registry, slot, seg, ring, waiters: new Waiters(seg, SEG_WAITERS, MAX_THREADS) };
   } catch (e) {
-    if (registry.state(slot) === SLOT_CONNECTED) registry.setState(slot, SLOT_CLOSING); // answered too late
+    if (registry.state(slot) === SLOT_CONNECTED)
+      registry.setState(slot, SLOT_CLOSING); // answered too late
     else registry.release(slot, process.pid);
     registry.seg.unmap();
     seg?.unmap();

@@ -42,7 +42,9 @@ function main(): void {
   const lines = text.length === 0 ? [] : text.replace(/\n$/, '').split('\n');
   const readsBytes = fs.fstatSync(reads).size;
   if (readsBytes !== lines.length * SECTOR_SIZE) {
-    die(`tool_for_integrity: ${readsPath} holds ${readsBytes} bytes but ${sectorsPath} lists ${lines.length} sectors (expected ${lines.length * SECTOR_SIZE} bytes)`);
+    die(
+      `tool_for_integrity: ${readsPath} holds ${readsBytes} bytes but ${sectorsPath} lists ${lines.length} sectors (expected ${lines.length * SECTOR_SIZE} bytes)`,
+    );
   }
   const got = Buffer.alloc(CHUNK * SECTOR_SIZE);
   const want = Buffer.alloc(SECTOR_SIZE);

@@ -20,8 +20,7 @@ export const logFile = (dir: string): string => path.join(dir, 'service.log');
 /** The prefix of every shared-memory name belonging to the service with this pid. */
 export const shmPrefix = (servicePid: number): string => `sector-${uid}-${servicePid}`;
 export const registryName = (servicePid: number): string => `/${shmPrefix(servicePid)}`;
-export const ringName = (servicePid: number, clientPid: number): string =>
-  `/${shmPrefix(servicePid)}-ring-${clientPid}`;
+export const ringName = (servicePid: number, clientPid: number): string => `/${shmPrefix(servicePid)}-ring-${clientPid}`;
 
 function shmEntries(): string[] {
   try {

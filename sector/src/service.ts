@@ -73,9 +73,7 @@ function start(args: string[]): void {
   child.once('message', (msg: DaemonMessage) => {
     clearTimeout(timer);
     if (msg.type !== 'ready') die(`service: ${msg.message}`);
-    console.log(
-      `service started (pid ${msg.pid}): ${given}, ${msg.sectors} sectors, cache limit ${msg.cacheBytes} bytes`,
-    );
+    console.log(`service started (pid ${msg.pid}): ${given}, ${msg.sectors} sectors, cache limit ${msg.cacheBytes} bytes`);
     child.disconnect();
     child.unref();
   });

@@ -80,8 +80,7 @@ export function sandbox(mib: number): Sandbox {
     dir,
     env,
     image,
-    run: (name, args, extraEnv) =>
-      spawnSync(BIN(name), args, { cwd: dir, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 }),
+    run: (name, args, extraEnv) => spawnSync(BIN(name), args, { cwd: dir, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 }),
     servicePid: () => {
       try {
         return Number(fs.readFileSync(path.join(dir, 'run', 'service.pid'), 'utf8').trim()) || undefined;

@@ -13,7 +13,10 @@ export function disassemble(code: number[]): string[] {
     fs.writeFileSync(file, Uint8Array.from(code));
     const r = spawnSync('objdump', ['-D', '-b', 'binary', '-m', 'i386:x86-64', file], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`objdump failed: ${r.stderr || r.error?.message}`);
-    return r.stdout.split('\n').map((l) => l.split('\t')[2]?.trim()).filter((m): m is string => !!m);
+    return r.stdout
+      .split('\n')
+      .map((l) => l.split('\t')[2]?.trim())
+      .filter((m): m is string => !!m);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,11 @@ import { VMM_NODE_ARGS } from '../../vmm/paths.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const guestBin = (group: string, name: string) => path.join(ROOT, 'build', 'guest', group, `${name}.elf`);
 
-export interface VmResult { status: number | null; stdout: Buffer; stderr: string }
+export interface VmResult {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 /**
  * A VM still running after this long is killed (status null): a guest that hangs
@@ -20,7 +24,12 @@ const VM_TIMEOUT_MS = 110_000;
 
 export function runVm(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): VmResult {
   const r = spawnSync(process.execPath, [...VMM_NODE_ARGS, ...args], {
-    input: opts.input, env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, maxBuffer: 64 << 20, timeout: VM_TIMEOUT_MS, killSignal: 'SIGKILL',
+    input: opts.input,
+    env: opts.env ?? process.env,
+    cwd: opts.cwd ?? ROOT,
+    maxBuffer: 64 << 20,
+    timeout: VM_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
@@ -32,7 +41,9 @@ export function runVmAsync(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err += d; });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), VM_TIMEOUT_MS);
     child.on('close', (status) => {
       clearTimeout(timer);

@@ -8,13 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MT19937,
-  POSTMARK_DEFAULTS,
-  modelPostmark,
-  type PostmarkCounts,
-  type PostmarkParams,
-} from '../helpers/mt19937.js';
+import { MT19937, POSTMARK_DEFAULTS, modelPostmark, type PostmarkCounts, type PostmarkParams } from '../helpers/mt19937.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE = path.resolve(here, '../../guest-src/app/postmark/postmark.c');
@@ -136,22 +130,16 @@ describe('MT19937 (TypeScript model)', () => {
   it('reproduces the 1999 reference generator', () => {
     // First outputs of the original sgenrand/genrand for seeds 4357 and 42.
     const a = new MT19937(4357);
-    expect(Array.from({ length: 5 }, () => a.next())).toEqual([
-      2867219139, 1585203162, 3113124129, 2953900839, 2463794868,
-    ]);
+    expect(Array.from({ length: 5 }, () => a.next())).toEqual([2867219139, 1585203162, 3113124129, 2953900839, 2463794868]);
     const b = new MT19937(42);
-    expect(Array.from({ length: 5 }, () => b.next())).toEqual([
-      4179544424, 615236124, 4165290828, 3119652344, 1623863471,
-    ]);
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual([4179544424, 615236124, 4165290828, 3119652344, 1623863471]);
     const c = new MT19937(); // unseeded: defaults to 4357
     expect(c.next()).toBe(2867219139);
   });
 
   it('predicts HermiTux configuration counts (3000 files, 20000 transactions, 128 KiB)', () => {
     // Also what postmark.c and the original PostMark 1.5 report for it.
-    expect(
-      modelPostmark({ ...POSTMARK_DEFAULTS, number: 3000, transactions: 20000, sizeLow: 131072, sizeHigh: 131072 }),
-    ).toEqual({
+    expect(modelPostmark({ ...POSTMARK_DEFAULTS, number: 3000, transactions: 20000, sizeLow: 131072, sizeHigh: 131072 })).toEqual({
       files_created: 13050,
       files_read: 10022,
       files_appended: 0,
@@ -192,14 +180,17 @@ describe('postmark (native gcc build)', () => {
   it('follows the model for other parameter sets', () => {
     const cases: Array<[string[], Partial<PostmarkParams>]> = [
       // HermiTux-like: fixed size, so no size draws and no appends
-      [['set size 4096 4096', 'set number 50', 'set transactions 400', 'set seed 9'],
-        { sizeLow: 4096, sizeHigh: 4096, number: 50, transactions: 400, seed: 9 }],
+      [
+        ['set size 4096 4096', 'set number 50', 'set transactions 400', 'set seed 9'],
+        { sizeLow: 4096, sizeHigh: 4096, number: 50, transactions: 400, seed: 9 },
+      ],
       // deletes only: runs out of files after 20 transactions
-      [['set number 20', 'set transactions 100', 'set bias create 0', 'set bias read 10'],
-        { number: 20, transactions: 100, biasCreate: 0, biasRead: 10 }],
+      [['set number 20', 'set transactions 100', 'set bias create 0', 'set bias read 10'], { number: 20, transactions: 100, biasCreate: 0, biasRead: 10 }],
       // creates only with a small table: the table fills and creation stops
-      [['set number 10', 'set transactions 50', 'set bias create 10', 'set bias read -1', 'set size 1 3'],
-        { number: 10, transactions: 50, biasCreate: 10, biasRead: -1, sizeLow: 1, sizeHigh: 3 }],
+      [
+        ['set number 10', 'set transactions 50', 'set bias create 10', 'set bias read -1', 'set size 1 3'],
+        { number: 10, transactions: 50, biasCreate: 10, biasRead: -1, sizeLow: 1, sizeHigh: 3 },
+      ],
     ];
     const dir = scratchDir(os.tmpdir());
     for (const [cmds, params] of cases) {

@@ -27,7 +27,7 @@ function processesUsing(dir: string): number[] {
     } catch {
       continue; // exited meanwhile
     }
-    if (args.some((a) => a === dir || a.startsWith(dir + '/'))) pids.push(Number(name));
+    if (args.some((a) => a === dir || a.startsWith(`${dir}/`))) pids.push(Number(name));
   }
   return pids;
 }
@@ -78,7 +78,7 @@ describe('Ceph RGW (toolchain/rgw)', () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 
     // Printable ASCII with characters that need URL encoding; exactly 1024 bytes.
-    const unit = 'dir/sub dir/a+b=c&d%20e~f(g)!h*i\'j,k;l:m@n$o_p-q.r';
+    const unit = "dir/sub dir/a+b=c&d%20e~f(g)!h*i'j,k;l:m@n$o_p-q.r";
     const key = unit.repeat(Math.ceil(1024 / unit.length)).slice(0, 1024);
     expect(Buffer.byteLength(key)).toBe(1024);
     const body = new Uint8Array(70_000);

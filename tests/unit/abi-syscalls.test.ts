@@ -24,7 +24,10 @@ describe('system-call table generator', () => {
   });
   it('fills every gap with sys_unknown, in number order', () => {
     const text = nasmSyscallTable([call('write', 3), call('read', 0)], 6);
-    const entries = text.split('\n').filter((l) => /^\t(dq|times)/.test(l)).map((l) => l.trim().replace(/ ;.*/, ''));
+    const entries = text
+      .split('\n')
+      .filter((l) => /^\t(dq|times)/.test(l))
+      .map((l) => l.trim().replace(/ ;.*/, ''));
     expect(entries).toEqual(['dq sys_read', 'times 2 dq sys_unknown', 'dq sys_write', 'times 2 dq sys_unknown']);
   });
   it('gives every number below the table size exactly one entry', () => {

@@ -45,8 +45,10 @@ describe('ABI version', () => {
     const recorded = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, VERSION_FILE), 'utf8')) as { version: number; hash: string };
     const hash = specHash();
     if (recorded.hash !== hash || recorded.version !== ABI_VERSION) {
-      throw new Error(`the ABI spec changed: bump ABI_VERSION in toolchain/abi/spec.ts and record the new version and hash in ${VERSION_FILE} `
-        + `({ "version": ${recorded.hash === hash ? ABI_VERSION : recorded.version + 1}, "hash": "${hash}" }); recorded: ${JSON.stringify(recorded)}, spec: version ${ABI_VERSION}`);
+      throw new Error(
+        `the ABI spec changed: bump ABI_VERSION in toolchain/abi/spec.ts and record the new version and hash in ${VERSION_FILE} ` +
+          `({ "version": ${recorded.hash === hash ? ABI_VERSION : recorded.version + 1}, "hash": "${hash}" }); recorded: ${JSON.stringify(recorded)}, spec: version ${ABI_VERSION}`,
+      );
     }
   });
 });

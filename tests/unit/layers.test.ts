@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Rule { from: string; forbid: string[]; why: string }
+interface Rule {
+  from: string;
+  forbid: string[];
+  why: string;
+}
 
 const RULES: Rule[] = [
   { from: 'channel/', forbid: ['vmm/', 'proxy/'], why: 'the channel is neutral ground: both sides import it, it imports neither' },
@@ -36,7 +40,8 @@ function importsOf(source: string): { spec: string; line: number }[] {
 function sourcesUnder(dir: string): string[] {
   const abs = path.join(ROOT, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true, encoding: 'utf8' })
+  return fs
+    .readdirSync(abs, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !/(^|\/)(dist|node_modules)\//.test(f))
     .map((f) => path.join(dir, f).split(path.sep).join('/'));
 }
@@ -72,7 +77,9 @@ describe('layers', () => {
   it('catches a forbidden import, a re-export and a dynamic import', () => {
     const source = "import { a } from '../../vmm/x.js';\nexport { b } from '../vmm/y.js';\nconst c = await import('../z.js');\n";
     expect(importsOf(source).map((i) => [target('proxy/kv/f.ts', i.spec), i.line])).toEqual([
-      ['vmm/x.ts', 1], ['proxy/vmm/y.ts', 2], ['proxy/z.ts', 3],
+      ['vmm/x.ts', 1],
+      ['proxy/vmm/y.ts', 2],
+      ['proxy/z.ts', 3],
     ]);
   });
 });

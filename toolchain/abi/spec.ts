@@ -7,11 +7,28 @@
 // the spec changes without a new ABI_VERSION in toolchain/abi/version.json.
 
 export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | { bytes: number };
-export interface Field { name: string; type: FieldType; doc: string }
-export interface StructSpec { name: string; doc: string; fields: Field[] }
-export interface Constant { name: string; value: number | bigint; doc: string }
+export interface Field {
+  name: string;
+  type: FieldType;
+  doc: string;
+}
+export interface StructSpec {
+  name: string;
+  doc: string;
+  fields: Field[];
+}
+export interface Constant {
+  name: string;
+  value: number | bigint;
+  doc: string;
+}
 /** A system call: its number and the kernel routine the dispatch table sends it to. */
-export interface Syscall { name: string; value: number; handler: string; doc: string }
+export interface Syscall {
+  name: string;
+  value: number;
+  handler: string;
+  doc: string;
+}
 
 /**
  * Version of this ABI; the boot info carries it so a mismatched kernel is refused.
@@ -26,13 +43,17 @@ export const ABI_VERSION = 2;
  * kept where uhyve has the call; new calls continue its 0x40 stride.
  */
 export const PORTS: Constant[] = [
-  { name: 'PREEMPT', value: 0x80, doc: 'the kernel\'s preemption stub (CSTAR) says: this vCPU\'s time slice may end here (8-bit port: `out 0x80, al` clobbers nothing)' },
+  {
+    name: 'PREEMPT',
+    value: 0x80,
+    doc: "the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing)",
+  },
   { name: 'WRITE', value: 0x400, doc: 'write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite}' },
   { name: 'OPEN', value: 0x440, doc: 'host share: open a path under the shared directory {HcOpen}' },
   { name: 'CLOSE', value: 0x480, doc: 'host share: close a handle {HcClose}' },
   { name: 'READ', value: 0x500, doc: 'read from a host stream (console: fd 0; fd >= 3: a host-share handle) {HcRead}' },
   { name: 'EXIT', value: 0x540, doc: 'end the VM; the value written is the exit status itself' },
-  { name: 'LSEEK', value: 0x580, doc: 'host share: move a handle\'s offset {HcLseek}' },
+  { name: 'LSEEK', value: 0x580, doc: "host share: move a handle's offset {HcLseek}" },
   { name: 'CMDSIZE', value: 0x740, doc: 'uhyve argument sizes (arguments travel in the boot info instead)' },
   { name: 'CMDVAL', value: 0x780, doc: 'uhyve argument values (arguments travel in the boot info instead)' },
   { name: 'UNLINK', value: 0x840, doc: 'host share: remove a file {HcUnlink}' },
@@ -50,23 +71,33 @@ export const PORTS: Constant[] = [
   { name: 'HOST_FTRUNCATE', value: 0xbc0, doc: 'host share: set the size of a handle or a path {HcFtruncate}' },
   { name: 'COPY', value: 0xd80, doc: 'copy bytes within guest RAM at host speed (memmove semantics) {HcCopy}' },
   { name: 'FILL', value: 0xdc0, doc: 'fill bytes of guest RAM with one value at host speed {HcFill}' },
-  { name: 'TIMER', value: 0xd00, doc: 'arm this vCPU\'s one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}' },
+  { name: 'TIMER', value: 0xd00, doc: "arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}" },
   { name: 'IPI', value: 0xd40, doc: 'send VEC_IPI to the vCPU whose number is the value written' },
-  { name: 'CODE_CHANGED', value: 0xe00, doc: 'code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange}' },
-  { name: 'SWITCH', value: 0xe40, doc: 'the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there)' },
+  {
+    name: 'CODE_CHANGED',
+    value: 0xe00,
+    doc: 'code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange}',
+  },
+  {
+    name: 'SWITCH',
+    value: 0xe40,
+    doc: 'the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there)',
+  },
 ];
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
 export const STRUCTS: StructSpec[] = [
   {
-    name: 'HcCodeRange', doc: 'CODE_CHANGED: guest code in [start, start + len) may have been rewritten',
+    name: 'HcCodeRange',
+    doc: 'CODE_CHANGED: guest code in [start, start + len) may have been rewritten',
     fields: [
       { name: 'start', type: 'u64', doc: 'guest-physical start' },
       { name: 'len', type: 'u64', doc: 'byte count (clipped to guest RAM by the VMM)' },
     ],
   },
   {
-    name: 'HcFill', doc: 'FILL: the VMM sets len bytes at dst to value',
+    name: 'HcFill',
+    doc: 'FILL: the VMM sets len bytes at dst to value',
     fields: [
       { name: 'dst', type: 'u64', doc: 'guest-physical destination' },
       { name: 'len', type: 'u64', doc: 'byte count' },
@@ -75,7 +106,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcCopy', doc: 'COPY: the VMM moves len bytes from src to dst (the ranges may overlap)',
+    name: 'HcCopy',
+    doc: 'COPY: the VMM moves len bytes from src to dst (the ranges may overlap)',
     fields: [
       { name: 'dst', type: 'u64', doc: 'guest-physical destination' },
       { name: 'src', type: 'u64', doc: 'guest-physical source' },
@@ -84,14 +116,15 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcKv', doc: 'KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO)',
+    name: 'HcKv',
+    doc: 'KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO)',
     fields: [
       { name: 'key', type: 'u64', doc: 'guest-physical address of the key bytes (no NUL needed)' },
       { name: 'key_len', type: 'u32', doc: '0 .. KV_KEY_MAX' },
       { name: 'op', type: 'u32', doc: 'KV_OP_GET, KV_OP_PUT or KV_OP_DELETE' },
       { name: 'value', type: 'u64', doc: 'put: the value; get: the buffer to fill' },
-      { name: 'value_len', type: 'u64', doc: 'put: bytes to store; get: the buffer\'s size' },
-      { name: 'result_len', type: 'u64', doc: 'out (get): the stored value\'s length' },
+      { name: 'value_len', type: 'u64', doc: "put: bytes to store; get: the buffer's size" },
+      { name: 'result_len', type: 'u64', doc: "out (get): the stored value's length" },
       { name: 'status', type: 'i32', doc: 'out: KV_OK, KV_ABSENT (or failed), KV_TOO_SMALL' },
       { name: 'done', type: 'u32', doc: 'out: the VMM sets 1 when status and result are final' },
       { name: 'cpu', type: 'u32', doc: 'the vCPU to interrupt (VEC_IO) on completion' },
@@ -99,13 +132,13 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcTimer', doc: 'TIMER: one deadline per vCPU; a new write replaces the old one',
-    fields: [
-      { name: 'deadline_ns', type: 'u64', doc: 'CLOCK_MONOTONIC nanoseconds; 0 disarms' },
-    ],
+    name: 'HcTimer',
+    doc: 'TIMER: one deadline per vCPU; a new write replaces the old one',
+    fields: [{ name: 'deadline_ns', type: 'u64', doc: 'CLOCK_MONOTONIC nanoseconds; 0 disarms' }],
   },
   {
-    name: 'HcWrite', doc: 'WRITE: host writes the byte count (or -errno) back into len',
+    name: 'HcWrite',
+    doc: 'WRITE: host writes the byte count (or -errno) back into len',
     fields: [
       { name: 'fd', type: 'i32', doc: 'host stream: 1 stdout, 2 stderr' },
       { name: 'buf', type: 'u64', doc: 'guest-physical address of the bytes' },
@@ -113,7 +146,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcRead', doc: 'READ: host reads into buf and stores the count (or -errno) in ret',
+    name: 'HcRead',
+    doc: 'READ: host reads into buf and stores the count (or -errno) in ret',
     fields: [
       { name: 'fd', type: 'i32', doc: 'host stream: 0 stdin' },
       { name: 'buf', type: 'u64', doc: 'guest-physical destination' },
@@ -122,14 +156,16 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcClock', doc: 'CLOCK: host fills both clocks',
+    name: 'HcClock',
+    doc: 'CLOCK: host fills both clocks',
     fields: [
       { name: 'monotonic_ns', type: 'u64', doc: 'out: CLOCK_MONOTONIC in nanoseconds' },
       { name: 'realtime_ns', type: 'u64', doc: 'out: CLOCK_REALTIME in nanoseconds since the epoch' },
     ],
   },
   {
-    name: 'HcRandom', doc: 'RANDOM: host fills buf with len random bytes; ret is len or -errno',
+    name: 'HcRandom',
+    doc: 'RANDOM: host fills buf with len random bytes; ret is len or -errno',
     fields: [
       { name: 'buf', type: 'u64', doc: 'guest-physical destination' },
       { name: 'len', type: 'u64', doc: 'byte count' },
@@ -137,7 +173,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcOpen', doc: 'OPEN (uhyve layout): path relative to the share; ret is a handle (>= 3) or -errno',
+    name: 'HcOpen',
+    doc: 'OPEN (uhyve layout): path relative to the share; ret is a handle (>= 3) or -errno',
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the NUL-terminated path' },
       { name: 'flags', type: 'i32', doc: 'Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...)' },
@@ -146,14 +183,16 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcClose', doc: 'CLOSE (uhyve layout)',
+    name: 'HcClose',
+    doc: 'CLOSE (uhyve layout)',
     fields: [
       { name: 'fd', type: 'i32', doc: 'handle from OPEN' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
     ],
   },
   {
-    name: 'HcLseek', doc: 'LSEEK (uhyve layout): the host writes the new offset (or -errno) into offset',
+    name: 'HcLseek',
+    doc: 'LSEEK (uhyve layout): the host writes the new offset (or -errno) into offset',
     fields: [
       { name: 'fd', type: 'i32', doc: 'handle from OPEN' },
       { name: 'offset', type: 'i64', doc: 'in: offset; out: resulting offset or -errno' },
@@ -161,14 +200,16 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcUnlink', doc: 'UNLINK (uhyve layout)',
+    name: 'HcUnlink',
+    doc: 'UNLINK (uhyve layout)',
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
     ],
   },
   {
-    name: 'HcMkdir', doc: 'HOST_MKDIR',
+    name: 'HcMkdir',
+    doc: 'HOST_MKDIR',
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path' },
       { name: 'mode', type: 'i32', doc: 'permission bits' },
@@ -176,14 +217,16 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcRmdir', doc: 'HOST_RMDIR',
+    name: 'HcRmdir',
+    doc: 'HOST_RMDIR',
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
     ],
   },
   {
-    name: 'HcRename', doc: 'HOST_RENAME: both paths inside the share',
+    name: 'HcRename',
+    doc: 'HOST_RENAME: both paths inside the share',
     fields: [
       { name: 'oldname', type: 'u64', doc: 'guest-physical address of the source path' },
       { name: 'newname', type: 'u64', doc: 'guest-physical address of the target path' },
@@ -191,7 +234,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcStat', doc: 'HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields',
+    name: 'HcStat',
+    doc: 'HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields',
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path, or 0 to stat fd' },
       { name: 'fd', type: 'i32', doc: 'handle when name is 0' },
@@ -208,7 +252,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcGetdents', doc: 'HOST_GETDENTS: the host writes linux_dirent64 records into buf',
+    name: 'HcGetdents',
+    doc: 'HOST_GETDENTS: the host writes linux_dirent64 records into buf',
     fields: [
       { name: 'fd', type: 'i32', doc: 'handle of a directory opened with O_DIRECTORY' },
       { name: 'buf', type: 'u64', doc: 'guest-physical destination' },
@@ -217,7 +262,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'HcFtruncate', doc: 'HOST_FTRUNCATE: by handle (name == 0) or by path',
+    name: 'HcFtruncate',
+    doc: 'HOST_FTRUNCATE: by handle (name == 0) or by path',
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path, or 0 to use fd' },
       { name: 'fd', type: 'i32', doc: 'handle when name is 0' },
@@ -226,7 +272,8 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
-    name: 'BootInfo', doc: 'written by the VMM before the first instruction; its address arrives in RDI',
+    name: 'BootInfo',
+    doc: 'written by the VMM before the first instruction; its address arrives in RDI',
     fields: [
       { name: 'magic', type: 'u64', doc: 'BOOT_MAGIC' },
       { name: 'abi_version', type: 'u32', doc: 'ABI_VERSION' },
@@ -247,11 +294,15 @@ export const STRUCTS: StructSpec[] = [
       { name: 'cpu_online', type: 'u32', doc: 'guest-written: CPUs that have finished booting' },
       { name: 'flags', type: 'u32', doc: 'BOOT_FLAG_* bits' },
       { name: 'tsc_hz', type: 'u64', doc: 'reserved (0)' },
-      { name: 'idle_resume', type: 'u64', doc: 'guest-written: the address right after the idle loop\'s hlt (a vCPU stopped there is idle)' },
+      { name: 'idle_resume', type: 'u64', doc: "guest-written: the address right after the idle loop's hlt (a vCPU stopped there is idle)" },
       { name: 'ready_tasks', type: 'u64', doc: 'guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0)' },
-      { name: 'preload_addr', type: 'u64', doc: 'address of the --preload archive (0: none); its pages are the kernel\'s to free' },
+      { name: 'preload_addr', type: 'u64', doc: "address of the --preload archive (0: none); its pages are the kernel's to free" },
       { name: 'preload_size', type: 'u64', doc: 'bytes of the --preload archive' },
-      { name: 'switch_exit', type: 'u64', doc: 'VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH)' },
+      {
+        name: 'switch_exit',
+        type: 'u64',
+        doc: 'VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH)',
+      },
     ],
   },
 ];
@@ -261,14 +312,18 @@ export const MEMORY: Constant[] = [
   { name: 'PAGE_SIZE', value: 0x1000, doc: 'bytes per page' },
   { name: 'NULL_GUARD_END', value: 0x1000, doc: '[0, 0x1000) is never mapped: NULL dereferences fault' },
   { name: 'BOOT_INFO_ADDR', value: 0x1000, doc: 'BootInfo (VMM-written)' },
-  { name: 'BOOT_GDT_ADDR', value: 0x2000, doc: 'the VMM\'s boot GDT (the kernel loads its own)' },
+  { name: 'BOOT_GDT_ADDR', value: 0x2000, doc: "the VMM's boot GDT (the kernel loads its own)" },
   { name: 'PML4_ADDR', value: 0x3000, doc: 'page-map level 4' },
   { name: 'PDPT_ADDR', value: 0x4000, doc: 'page-directory pointer table (one: 512 GiB reach)' },
   { name: 'PD_ADDR', value: 0x5000, doc: 'four page directories of 2 MiB pages: up to 4 GiB of RAM' },
   { name: 'PT0_ADDR', value: 0x9000, doc: '4 KiB page table for the first 2 MiB (leaves page 0 unmapped)' },
   { name: 'ARGS_ADDR', value: 0x10000, doc: 'argv/envp pointer arrays and strings (VMM-written)' },
   { name: 'ARGS_END', value: 0x100000, doc: 'end of the argument area' },
-  { name: 'KERNEL_BASE', value: 0x180000, doc: 'the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine\'s TLB (256 entries, chosen by page number mod 256)' },
+  {
+    name: 'KERNEL_BASE',
+    value: 0x180000,
+    doc: "the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256)",
+  },
   { name: 'KERNEL_LIMIT', value: 0x400000, doc: 'the kernel image must end below this' },
   { name: 'APP_BASE_MIN', value: 0x400000, doc: 'application images load at or above this (musl-gcc -static links at 0x400000)' },
   { name: 'MAX_RAM', value: 0x100000000, doc: 'largest guest RAM the page tables can map (4 GiB)' },
@@ -280,8 +335,8 @@ export const MISC: Constant[] = [
   { name: 'MAX_CPUS', value: 16, doc: 'most vCPUs the kernel supports' },
   { name: 'IST_STACK_SIZE', value: 0x4000, doc: 'bytes of each per-CPU interrupt stack' },
   { name: 'KERNEL_STACK_SIZE', value: 0x4000, doc: 'bytes of each kernel stack' },
-  { name: 'USER_STACK_SIZE', value: 0x200000, doc: 'bytes of the application\'s main stack' },
-  { name: 'VEC_TIMER', value: 0x20, doc: 'interrupt vector: the vCPU\'s timer (one-shot deadline, or the VMM\'s preemption tick)' },
+  { name: 'USER_STACK_SIZE', value: 0x200000, doc: "bytes of the application's main stack" },
+  { name: 'VEC_TIMER', value: 0x20, doc: "interrupt vector: the vCPU's timer (one-shot deadline, or the VMM's preemption tick)" },
   { name: 'VEC_IPI', value: 0x21, doc: 'interrupt vector: another vCPU asked this one to look at its run queue' },
   { name: 'VEC_IO', value: 0x22, doc: 'interrupt vector: an I/O request finished' },
   { name: 'TICK_NS', value: 10000000, doc: 'the VMM raises VEC_TIMER after every 10 ms a vCPU runs (preemption)' },

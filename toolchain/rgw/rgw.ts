@@ -81,7 +81,7 @@ function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout:
   return new Promise((resolve) => {
     execFile('bash', [rgwScript(), ...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      const killed = err !== null && err.killed ? `\n(rgw.sh killed after ${timeoutMs} ms)` : '';
+      const killed = err?.killed ? `\n(rgw.sh killed after ${timeoutMs} ms)` : '';
       resolve({ code, stdout: String(stdout), stderr: String(stderr) + killed });
     });
   });

@@ -23,7 +23,7 @@ export class BootInfoError extends Error {}
  * argument area and the BootInfo that points at them.
  */
 export function writeBootInfo(mem: GuestMemory, facts: BootFacts): void {
-  const strings = [...facts.argv, ...facts.env].map((s) => Buffer.from(s + '\0', 'utf8'));
+  const strings = [...facts.argv, ...facts.env].map((s) => Buffer.from(`${s}\0`, 'utf8'));
   const pointerBytes = (facts.argv.length + facts.env.length) * 8;
   const stringBytes = strings.reduce((n, s) => n + s.length, 0);
   if (MEM.ARGS_ADDR + pointerBytes + stringBytes > MEM.ARGS_END) {

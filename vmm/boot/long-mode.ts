@@ -3,7 +3,7 @@
 // identity page tables, CR0/CR3/CR4/EFER, and the BootInfo address in RDI.
 import { MEM } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
-import { Engine, REG } from '../engine/unicorn.js';
+import { type Engine, REG } from '../engine/unicorn.js';
 
 // Page-table entry bits. The tables are written with 32-bit numbers, not BigInts: every
 // address they hold is below 4 GiB, so the high half of each entry is zero, and 2,048
@@ -16,9 +16,19 @@ const TWO_MIB = 0x200000;
 export const SELECTOR_CODE = 0x08n;
 export const SELECTOR_DATA = 0x10n;
 
-const CR0_PE = 1n << 0n, CR0_MP = 1n << 1n, CR0_ET = 1n << 4n, CR0_NE = 1n << 5n, CR0_WP = 1n << 16n, CR0_PG = 1n << 31n;
-const CR4_PAE = 1n << 5n, CR4_OSFXSR = 1n << 9n, CR4_OSXMMEXCPT = 1n << 10n;
-const EFER_SCE = 1n << 0n, EFER_LME = 1n << 8n, EFER_LMA = 1n << 10n, EFER_NXE = 1n << 11n;
+const CR0_PE = 1n << 0n,
+  CR0_MP = 1n << 1n,
+  CR0_ET = 1n << 4n,
+  CR0_NE = 1n << 5n,
+  CR0_WP = 1n << 16n,
+  CR0_PG = 1n << 31n;
+const CR4_PAE = 1n << 5n,
+  CR4_OSFXSR = 1n << 9n,
+  CR4_OSXMMEXCPT = 1n << 10n;
+const EFER_SCE = 1n << 0n,
+  EFER_LME = 1n << 8n,
+  EFER_LMA = 1n << 10n,
+  EFER_NXE = 1n << 11n;
 export const MSR_EFER = 0xc0000080;
 
 /**

@@ -55,7 +55,7 @@ export function deliverInterrupt(engine: Engine, mem: GuestMemory, vector: numbe
   if (!mem.contains(bottom, frame.length * 8)) {
     throw new TripleFault(`interrupt stack 0x${sp.toString(16)} for vector ${vector} is outside guest RAM`);
   }
-  frame.forEach((value, i) => mem.writeU64(sp - BigInt((i + 1) * 8), value));
+  for (let i = 0; i < frame.length; i++) mem.writeU64(sp - BigInt((i + 1) * 8), frame[i]);
 
   engine.write(REG.RSP, bottom);
   engine.write(REG.RFLAGS, type === GATE_INTERRUPT ? rflags & ~(RFLAGS_IF | RFLAGS_TF) : rflags & ~RFLAGS_TF);

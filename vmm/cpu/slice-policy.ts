@@ -104,7 +104,10 @@ export class SlicePolicy {
   /** Whether nothing but this vCPU could need the thread during the last planned slice. */
   private quiet = false;
 
-  constructor(private readonly mem: GuestMemory, private readonly io?: { busy(): boolean }) {}
+  constructor(
+    private readonly mem: GuestMemory,
+    private readonly io?: { busy(): boolean },
+  ) {}
 
   /** Plans `slot`'s slice starting at `t` among `slots`. */
   plan(slot: SliceState, slots: readonly SliceState[], t: bigint): void {

@@ -9,7 +9,6 @@ import { REG } from '../engine/unicorn.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { CHECK_EVERY } from './slice-policy.js';
 
-
 const MSR_LSTAR = 0xc0000082;
 const MSR_CSTAR = 0xc0000083;
 const SYSCALL_LENGTH = 2n;
@@ -18,7 +17,10 @@ export class SyscallGate {
   private lstar = 0n;
   private cstar = 0n;
 
-  constructor(private readonly engine: Engine, private readonly fast?: SyscallFastPath) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly fast?: SyscallFastPath,
+  ) {}
 
   /** Emulates the jump into the kernel: to its entry, or to its preemption stub. */
   enter(preempt: boolean): void {

@@ -25,7 +25,11 @@ const MEM_FETCH_UNMAPPED = 21;
 const PF_WRITE = 2n;
 const PF_FETCH = 16n;
 
-interface PendingFault { vector: number; error: bigint; cr2?: bigint }
+interface PendingFault {
+  vector: number;
+  error: bigint;
+  cr2?: bigint;
+}
 
 export interface VcpuOptions {
   mem: GuestMemory;
@@ -64,7 +68,10 @@ export class Vcpu {
   private crash: string | undefined;
   private stopRequested = false;
 
-  constructor(readonly id: number, private readonly opts: VcpuOptions) {
+  constructor(
+    readonly id: number,
+    private readonly opts: VcpuOptions,
+  ) {
     const { mem, bus, stats, trace } = opts;
     this.slice = new VcpuSlice(mem);
     // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
@@ -227,11 +234,11 @@ export class Vcpu {
 
   /** A register dump for crashes the guest kernel could not report itself. */
   report(why: string): string {
-    const hex = (v: bigint) => '0x' + v.toString(16).padStart(16, '0');
+    const hex = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
     const regs = GPR_NAMES.map((n) => `${n.padEnd(3)} ${hex(this.engine.read(REG[n]))}`);
     const rows = [];
-    for (let i = 0; i < regs.length; i += 4) rows.push('  ' + regs.slice(i, i + 4).join('  '));
-    return [`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n') + '\n';
+    for (let i = 0; i < regs.length; i += 4) rows.push(`  ${regs.slice(i, i + 4).join('  ')}`);
+    return `${[`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n')}\n`;
   }
 
   close(): void {

@@ -17,7 +17,9 @@ import { freshSliceState, SlicePolicy, type SliceState } from './slice-policy.js
 const RFLAGS_IF = 0x200n;
 /** How long an idle loop with key-value requests out polls for answers before it sleeps. */
 const IO_SPIN_NS = 30_000n;
-const IRQ_TIMER = 1, IRQ_IPI = 2, IRQ_IO = 4;
+const IRQ_TIMER = 1,
+  IRQ_IPI = 2,
+  IRQ_IO = 4;
 
 type SlotState = 'waiting' | 'running' | 'halted' | 'dead';
 

@@ -48,19 +48,23 @@ const FLUSH_NEXT = [0x48, 0x89, 0xab, 0xd0, 0x00, 0x00, 0x00];
 export const FIXES = {
   stores: {
     symbol: 'tlb_set_page_with_attrs_x86_64',
-    from: 0, to: 0x800, // the function is about 0x600 bytes long
+    from: 0,
+    to: 0x800, // the function is about 0x600 bytes long
     // or r9, 0x400 ; cmp byte [rsi + 0x30], 0 (section->readonly)
     signature: [0x49, 0x81, 0xc9, 0x00, 0x04, 0x00, 0x00, 0x80, 0x7e, 0x30, 0x00],
-    at: 4, replacement: [0x00], // the 0x04 of the immediate: or r9, 0
+    at: 4,
+    replacement: [0x00], // the 0x04 of the immediate: or r9, 0
     probe: storesAreFast,
     warning: "unikv: warning: libunicorn's store slow path could not be patched (unrecognised build); guest stores may run ~30x slower",
   },
   flush: {
     symbol: 'tcg_region_reset_all_x86_64',
-    from: -0x3000, to: 0, // tcg_region_assign lies before it (0x2190 bytes in 2.0.1)
+    from: -0x3000,
+    to: 0, // tcg_region_assign lies before it (0x2190 bytes in 2.0.1)
     // sub rdx, rdi ; mov [rbx+0xc0], rdi ; mov [rbx+0xb8], rdx ; call memset ; mov [rbx+0xd0], rbp
     signature: [...FLUSH_STORES, 0xe8, null, null, null, null, ...FLUSH_NEXT],
-    at: 17, replacement: [0x0f, 0x1f, 0x44, 0x00, 0x00], // nop dword [rax + rax + 0]
+    at: 17,
+    replacement: [0x0f, 0x1f, 0x44, 0x00, 0x00], // nop dword [rax + rax + 0]
     // The same stores with no call between them: the region is assigned without a memset.
     fixed: [...FLUSH_STORES, ...FLUSH_NEXT],
     warning: "unikv: warning: libunicorn's code-buffer flush could not be patched (unrecognised build); each translation flush may clear 1 GiB",
@@ -98,10 +102,14 @@ export function examine(code: Uint8Array, fix: Fix): Finding {
  */
 export function stateOf(finding: Finding, patch: (offset: number) => boolean, probe?: () => boolean): FixState {
   switch (finding.kind) {
-    case 'defect': return patch(finding.offset) ? 'patched' : 'unrecognised';
-    case 'already-patched': return 'patched';
-    case 'fixed': return 'not-needed';
-    default: return probe?.() ? 'not-needed' : 'unrecognised';
+    case 'defect':
+      return patch(finding.offset) ? 'patched' : 'unrecognised';
+    case 'already-patched':
+      return 'patched';
+    case 'fixed':
+      return 'not-needed';
+    default:
+      return probe?.() ? 'not-needed' : 'unrecognised';
   }
 }
 
@@ -109,7 +117,9 @@ export function stateOf(finding: Finding, patch: (offset: number) => boolean, pr
 export function warningsFor(states: Record<FixName, FixState>, registerFile: RegisterFileState): string[] {
   const lines = (Object.keys(FIXES) as FixName[]).filter((name) => states[name] === 'unrecognised').map((name) => FIXES[name].warning);
   if (registerFile === 'fallback') {
-    lines.push("unikv: warning: libunicorn's register file was not found (unrecognised build); the syscall hook calls uc_reg_write instead (slower system calls)");
+    lines.push(
+      "unikv: warning: libunicorn's register file was not found (unrecognised build); the syscall hook calls uc_reg_write instead (slower system calls)",
+    );
   }
   return lines;
 }

@@ -12,5 +12,7 @@ let started = false;
 export function preloadLibunicorn(): void {
   if (started) return;
   started = true;
-  dlopen.async(LIBUNICORN, RTLD_NOW, () => { /* the engine's koffi.load reports any failure */ });
+  dlopen.async(LIBUNICORN, RTLD_NOW, () => {
+    /* the engine's koffi.load reports any failure */
+  });
 }

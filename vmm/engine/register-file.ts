@@ -156,7 +156,10 @@ export function forEngine(engine: RegisterAccess, regs: { RCX: number; RIP: numb
   if (file === 0n) return undefined;
   const saved = { rcx: engine.read(regs.RCX), rip: engine.read(regs.RIP) };
   try {
-    for (const [reg, at] of [[regs.RCX, RCX_AT], [regs.RIP, RIP_AT]] as const) {
+    for (const [reg, at] of [
+      [regs.RCX, RCX_AT],
+      [regs.RIP, RIP_AT],
+    ] as const) {
       const a = 0x5eed_0000_0000_1000n + BigInt(at);
       const b = 0x0b5e_0000_0000_2000n + BigInt(at);
       engine.write(reg, a);

@@ -24,20 +24,51 @@ export const HOOK = {
 export const INSN = { IN: 218, OUT: 500, SYSCALL: 699, CPUID: 113 } as const;
 
 export const REG = {
-  RAX: 35, RBX: 37, RCX: 38, RDX: 40, RSI: 43, RDI: 39, RBP: 36, RSP: 44, RIP: 41,
-  R8: 106, R9: 107, R10: 108, R11: 109, R12: 110, R13: 111, R14: 112, R15: 113,
+  RAX: 35,
+  RBX: 37,
+  RCX: 38,
+  RDX: 40,
+  RSI: 43,
+  RDI: 39,
+  RBP: 36,
+  RSP: 44,
+  RIP: 41,
+  R8: 106,
+  R9: 107,
+  R10: 108,
+  R11: 109,
+  R12: 110,
+  R13: 111,
+  R14: 112,
+  R15: 113,
   RFLAGS: 253,
-  CS: 11, SS: 49, DS: 17, ES: 28, FS: 32, GS: 33,
-  CR0: 50, CR2: 52, CR3: 53, CR4: 54,
-  GDTR: 243, IDTR: 242, TR: 245, MSR: 248, FS_BASE: 250, GS_BASE: 251,
+  CS: 11,
+  SS: 49,
+  DS: 17,
+  ES: 28,
+  FS: 32,
+  GS: 33,
+  CR0: 50,
+  CR2: 52,
+  CR3: 53,
+  CR4: 54,
+  GDTR: 243,
+  IDTR: 242,
+  TR: 245,
+  MSR: 248,
+  FS_BASE: 250,
+  GS_BASE: 251,
 } as const;
 
 /** The general registers in the order the exception report prints them. */
-export const GPR_NAMES = ['RAX', 'RBX', 'RCX', 'RDX', 'RSI', 'RDI', 'RBP', 'RSP',
-  'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'] as const;
+export const GPR_NAMES = ['RAX', 'RBX', 'RCX', 'RDX', 'RSI', 'RDI', 'RBP', 'RSP', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'] as const;
 
 export class UnicornError extends Error {
-  constructor(readonly code: number, readonly call: string, text: string) {
+  constructor(
+    readonly code: number,
+    readonly call: string,
+    text: string,
+  ) {
     super(`unicorn ${call}: ${text} (error ${code})`);
   }
 }
@@ -205,8 +236,10 @@ export class Engine {
 
   /** Accesses outside every mapped region (the guest touched memory past its RAM). */
   onUnmapped(handler: (type: number, address: bigint, size: number) => boolean): void {
-    const cb = koffi.register((_uc: unknown, type: number, address: bigint | number, size: number) =>
-      handler(type, BigInt(address), size), koffi.pointer(MemHook));
+    const cb = koffi.register(
+      (_uc: unknown, type: number, address: bigint | number, size: number) => handler(type, BigInt(address), size),
+      koffi.pointer(MemHook),
+    );
     this.addHook(HOOK.MEM_UNMAPPED, cb);
   }
 
@@ -226,9 +259,10 @@ export class Engine {
   private addHook(type: number, cb: bigint, insn?: number): void {
     this.callbacks.push(cb);
     const hh = [0];
-    const code = insn === undefined
-      ? uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, 1n, 0n)
-      : uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, 1n, 0n, 'int', insn);
+    const code =
+      insn === undefined
+        ? uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, 1n, 0n)
+        : uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, 1n, 0n, 'int', insn);
     check(code, 'uc_hook_add');
   }
 }

@@ -36,8 +36,20 @@ const RESOLVE_BENEATH = 0x08;
 const AT_REMOVEDIR = 0x200;
 
 export const ERRNO = {
-  EPERM: 1, ENOENT: 2, EBADF: 9, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, EXDEV: 18,
-  ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EMFILE: 24, ENAMETOOLONG: 36, ENOTEMPTY: 39,
+  EPERM: 1,
+  ENOENT: 2,
+  EBADF: 9,
+  ENOMEM: 12,
+  EACCES: 13,
+  EBUSY: 16,
+  EEXIST: 17,
+  EXDEV: 18,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EINVAL: 22,
+  EMFILE: 24,
+  ENAMETOOLONG: 36,
+  ENOTEMPTY: 39,
 } as const;
 
 /** Open flags the guest may pass through; anything else is dropped. */
@@ -57,7 +69,10 @@ export type { HostStat };
 
 export class HostFilesError extends Error {}
 
-interface Handle { fd: number; dir: boolean }
+interface Handle {
+  fd: number;
+  dir: boolean;
+}
 
 /** First handle number; below it the guest's WRITE/READ ports mean the console. */
 export const HANDLE_BASE = 3;
@@ -125,7 +140,9 @@ export class HostFilesBackend implements HostShare {
     let dir = false;
     try {
       dir = fs.fstatSync(fd).isDirectory();
-    } catch { /* keep going: reads will report the error */ }
+    } catch {
+      /* keep going: reads will report the error */
+    }
     this.handles[slot] = { fd, dir };
     return slot + HANDLE_BASE;
   }
@@ -204,8 +221,14 @@ export class HostFilesBackend implements HostShare {
     try {
       const st = fs.fstatSync(fd, { bigint: true });
       return {
-        mode: Number(st.mode), nlink: Number(st.nlink), size: st.size, ino: st.ino, blocks: st.blocks,
-        atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs,
+        mode: Number(st.mode),
+        nlink: Number(st.nlink),
+        size: st.size,
+        ino: st.ino,
+        blocks: st.blocks,
+        atimeNs: st.atimeNs,
+        mtimeNs: st.mtimeNs,
+        ctimeNs: st.ctimeNs,
       };
     } catch (e) {
       return errnoOfError(e);
@@ -230,12 +253,18 @@ export class HostFilesBackend implements HostShare {
     if (path === null) {
       const entry = this.handle(h);
       if (!entry) return -ERRNO.EBADF;
-      return errnoOf(() => { fs.ftruncateSync(entry.fd, Number(length)); return 0; });
+      return errnoOf(() => {
+        fs.ftruncateSync(entry.fd, Number(length));
+        return 0;
+      });
     }
     const fd = this.resolve(path, O_WRONLY);
     if (fd < 0) return fd;
     try {
-      return errnoOf(() => { fs.ftruncateSync(fd, Number(length)); return 0; });
+      return errnoOf(() => {
+        fs.ftruncateSync(fd, Number(length));
+        return 0;
+      });
     } finally {
       closeFd(fd);
     }

@@ -16,7 +16,10 @@ export class ChannelTransport implements KvTransport {
   private nextId = 1;
 
   /** `firstUse` runs before the first request is submitted (vm.ts starts the proxy's thread then). */
-  constructor(sab: SharedArrayBuffer, private firstUse?: () => void) {
+  constructor(
+    sab: SharedArrayBuffer,
+    private firstUse?: () => void,
+  ) {
     this.client = new ChannelClient(sab, 0);
   }
 

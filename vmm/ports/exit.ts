@@ -8,5 +8,5 @@ export function exitDevice(ctx: DeviceContext): PortDevice {
 }
 
 export function panicDevice(ctx: DeviceContext): PortDevice {
-  return { name: 'panic', write: (_offset, status) => ctx.exit((status & 0xff) || 1, 'panic') };
+  return { name: 'panic', write: (_offset, status) => ctx.exit(status & 0xff || 1, 'panic') };
 }

@@ -8,8 +8,20 @@
 // buffer outside guest RAM, or a path without a NUL within PATH_MAX, gives the
 // guest -EFAULT (-ENAMETOOLONG); the VMM keeps running.
 import {
-  HcClose, HcFtruncate, HcGetdents, HcLseek, HcMkdir, HcOpen, HcRead, HcRename, HcRmdir, HcStat, HcUnlink, HcWrite,
-  MISC, PORT,
+  HcClose,
+  HcFtruncate,
+  HcGetdents,
+  HcLseek,
+  HcMkdir,
+  HcOpen,
+  HcRead,
+  HcRename,
+  HcRmdir,
+  HcStat,
+  HcUnlink,
+  HcWrite,
+  MISC,
+  PORT,
 } from '../generated/abi.js';
 import { GuestFault, type GuestMemory } from '../guest-memory.js';
 import type { PortBus, PortDevice } from '../port-bus.js';
@@ -18,8 +30,14 @@ import { consoleRead, consoleWrite } from './console.js';
 
 /** A file's metadata as the host reports it. */
 export interface HostStat {
-  mode: number; nlink: number; size: bigint; ino: bigint; blocks: bigint;
-  atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint;
+  mode: number;
+  nlink: number;
+  size: bigint;
+  ino: bigint;
+  blocks: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
 }
 
 /**
@@ -48,7 +66,9 @@ const PATH_MAX = MISC.PATH_MAX;
 const MAX_IO = 1 << 24;
 
 class BadPath extends Error {
-  constructor(readonly errno: number) { super('bad path'); }
+  constructor(readonly errno: number) {
+    super('bad path');
+  }
 }
 
 /** A guest path: NUL-terminated, shorter than PATH_MAX, decoded as UTF-8 bytes. */
@@ -121,63 +141,166 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
     },
   });
   const openRet = i32(HcOpen.ret);
-  bus.register(PORT.OPEN, 1, device(ctx, 'share open', HcOpen.SIZE, (at) => {
-    openRet(at, backend.open(path(at + HcOpen.name), mem.readI32(at + HcOpen.flags), mem.readI32(at + HcOpen.mode)));
-  }, openRet));
+  bus.register(
+    PORT.OPEN,
+    1,
+    device(
+      ctx,
+      'share open',
+      HcOpen.SIZE,
+      (at) => {
+        openRet(at, backend.open(path(at + HcOpen.name), mem.readI32(at + HcOpen.flags), mem.readI32(at + HcOpen.mode)));
+      },
+      openRet,
+    ),
+  );
   const closeRet = i32(HcClose.ret);
-  bus.register(PORT.CLOSE, 1, device(ctx, 'share close', HcClose.SIZE, (at) => {
-    closeRet(at, backend.close(mem.readI32(at + HcClose.fd)));
-  }, closeRet));
+  bus.register(
+    PORT.CLOSE,
+    1,
+    device(
+      ctx,
+      'share close',
+      HcClose.SIZE,
+      (at) => {
+        closeRet(at, backend.close(mem.readI32(at + HcClose.fd)));
+      },
+      closeRet,
+    ),
+  );
   const seekRet = (at: number, v: number) => mem.writeI64(at + HcLseek.offset, BigInt(v));
-  bus.register(PORT.LSEEK, 1, device(ctx, 'share lseek', HcLseek.SIZE, (at) => {
-    const r = backend.lseek(mem.readI32(at + HcLseek.fd), mem.readI64(at + HcLseek.offset), mem.readI32(at + HcLseek.whence));
-    mem.writeI64(at + HcLseek.offset, r);
-  }, seekRet));
+  bus.register(
+    PORT.LSEEK,
+    1,
+    device(
+      ctx,
+      'share lseek',
+      HcLseek.SIZE,
+      (at) => {
+        const r = backend.lseek(mem.readI32(at + HcLseek.fd), mem.readI64(at + HcLseek.offset), mem.readI32(at + HcLseek.whence));
+        mem.writeI64(at + HcLseek.offset, r);
+      },
+      seekRet,
+    ),
+  );
   const unlinkRet = i32(HcUnlink.ret);
-  bus.register(PORT.UNLINK, 1, device(ctx, 'share unlink', HcUnlink.SIZE, (at) => {
-    unlinkRet(at, backend.unlink(path(at + HcUnlink.name)));
-  }, unlinkRet));
+  bus.register(
+    PORT.UNLINK,
+    1,
+    device(
+      ctx,
+      'share unlink',
+      HcUnlink.SIZE,
+      (at) => {
+        unlinkRet(at, backend.unlink(path(at + HcUnlink.name)));
+      },
+      unlinkRet,
+    ),
+  );
   const mkdirRet = i32(HcMkdir.ret);
-  bus.register(PORT.HOST_MKDIR, 1, device(ctx, 'share mkdir', HcMkdir.SIZE, (at) => {
-    mkdirRet(at, backend.mkdir(path(at + HcMkdir.name), mem.readI32(at + HcMkdir.mode)));
-  }, mkdirRet));
+  bus.register(
+    PORT.HOST_MKDIR,
+    1,
+    device(
+      ctx,
+      'share mkdir',
+      HcMkdir.SIZE,
+      (at) => {
+        mkdirRet(at, backend.mkdir(path(at + HcMkdir.name), mem.readI32(at + HcMkdir.mode)));
+      },
+      mkdirRet,
+    ),
+  );
   const rmdirRet = i32(HcRmdir.ret);
-  bus.register(PORT.HOST_RMDIR, 1, device(ctx, 'share rmdir', HcRmdir.SIZE, (at) => {
-    rmdirRet(at, backend.rmdir(path(at + HcRmdir.name)));
-  }, rmdirRet));
+  bus.register(
+    PORT.HOST_RMDIR,
+    1,
+    device(
+      ctx,
+      'share rmdir',
+      HcRmdir.SIZE,
+      (at) => {
+        rmdirRet(at, backend.rmdir(path(at + HcRmdir.name)));
+      },
+      rmdirRet,
+    ),
+  );
   const renameRet = i32(HcRename.ret);
-  bus.register(PORT.HOST_RENAME, 1, device(ctx, 'share rename', HcRename.SIZE, (at) => {
-    renameRet(at, backend.rename(path(at + HcRename.oldname), path(at + HcRename.newname)));
-  }, renameRet));
+  bus.register(
+    PORT.HOST_RENAME,
+    1,
+    device(
+      ctx,
+      'share rename',
+      HcRename.SIZE,
+      (at) => {
+        renameRet(at, backend.rename(path(at + HcRename.oldname), path(at + HcRename.newname)));
+      },
+      renameRet,
+    ),
+  );
   const statRet = i32(HcStat.ret);
-  bus.register(PORT.HOST_STAT, 1, device(ctx, 'share stat', HcStat.SIZE, (at) => {
-    const name = mem.readU64(at + HcStat.name);
-    const st = backend.stat(name === 0n ? null : path(at + HcStat.name), mem.readI32(at + HcStat.fd), (mem.readI32(at + HcStat.flags) & 1) !== 0);
-    if (typeof st === 'number') return statRet(at, st);
-    mem.writeU32(at + HcStat.mode, st.mode);
-    mem.writeU32(at + HcStat.nlink, st.nlink);
-    mem.writeU64(at + HcStat.size, st.size);
-    mem.writeU64(at + HcStat.ino, st.ino);
-    mem.writeU64(at + HcStat.blocks, st.blocks);
-    mem.writeU64(at + HcStat.atime_ns, st.atimeNs);
-    mem.writeU64(at + HcStat.mtime_ns, st.mtimeNs);
-    mem.writeU64(at + HcStat.ctime_ns, st.ctimeNs);
-    statRet(at, 0);
-  }, statRet));
+  bus.register(
+    PORT.HOST_STAT,
+    1,
+    device(
+      ctx,
+      'share stat',
+      HcStat.SIZE,
+      (at) => {
+        const name = mem.readU64(at + HcStat.name);
+        const st = backend.stat(name === 0n ? null : path(at + HcStat.name), mem.readI32(at + HcStat.fd), (mem.readI32(at + HcStat.flags) & 1) !== 0);
+        if (typeof st === 'number') return statRet(at, st);
+        mem.writeU32(at + HcStat.mode, st.mode);
+        mem.writeU32(at + HcStat.nlink, st.nlink);
+        mem.writeU64(at + HcStat.size, st.size);
+        mem.writeU64(at + HcStat.ino, st.ino);
+        mem.writeU64(at + HcStat.blocks, st.blocks);
+        mem.writeU64(at + HcStat.atime_ns, st.atimeNs);
+        mem.writeU64(at + HcStat.mtime_ns, st.mtimeNs);
+        mem.writeU64(at + HcStat.ctime_ns, st.ctimeNs);
+        statRet(at, 0);
+      },
+      statRet,
+    ),
+  );
   const dentsRet = (at: number, v: number) => mem.writeI64(at + HcGetdents.ret, BigInt(v));
-  bus.register(PORT.HOST_GETDENTS, 1, device(ctx, 'share getdents', HcGetdents.SIZE, (at) => {
-    const buf = mem.readU64(at + HcGetdents.buf);
-    let len = mem.readU64(at + HcGetdents.len);
-    if (len > BigInt(MAX_IO)) len = BigInt(MAX_IO);
-    if (!mem.contains(buf, len)) return dentsRet(at, -EFAULT);
-    const r = backend.getdents(mem.readI32(at + HcGetdents.fd), Number(len));
-    if (typeof r === 'number') return dentsRet(at, r);
-    mem.copyIn(buf, r);
-    dentsRet(at, r.length);
-  }, dentsRet));
+  bus.register(
+    PORT.HOST_GETDENTS,
+    1,
+    device(
+      ctx,
+      'share getdents',
+      HcGetdents.SIZE,
+      (at) => {
+        const buf = mem.readU64(at + HcGetdents.buf);
+        let len = mem.readU64(at + HcGetdents.len);
+        if (len > BigInt(MAX_IO)) len = BigInt(MAX_IO);
+        if (!mem.contains(buf, len)) return dentsRet(at, -EFAULT);
+        const r = backend.getdents(mem.readI32(at + HcGetdents.fd), Number(len));
+        if (typeof r === 'number') return dentsRet(at, r);
+        mem.copyIn(buf, r);
+        dentsRet(at, r.length);
+      },
+      dentsRet,
+    ),
+  );
   const truncRet = i32(HcFtruncate.ret);
-  bus.register(PORT.HOST_FTRUNCATE, 1, device(ctx, 'share ftruncate', HcFtruncate.SIZE, (at) => {
-    const name = mem.readU64(at + HcFtruncate.name);
-    truncRet(at, backend.truncate(name === 0n ? null : path(at + HcFtruncate.name), mem.readI32(at + HcFtruncate.fd), mem.readI64(at + HcFtruncate.length)));
-  }, truncRet));
+  bus.register(
+    PORT.HOST_FTRUNCATE,
+    1,
+    device(
+      ctx,
+      'share ftruncate',
+      HcFtruncate.SIZE,
+      (at) => {
+        const name = mem.readU64(at + HcFtruncate.name);
+        truncRet(
+          at,
+          backend.truncate(name === 0n ? null : path(at + HcFtruncate.name), mem.readI32(at + HcFtruncate.fd), mem.readI64(at + HcFtruncate.length)),
+        );
+      },
+      truncRet,
+    ),
+  );
 }

@@ -9,7 +9,11 @@ import { HcKv, MISC, PORT } from '../generated/abi.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
 
-export interface KvRequest { op: number; key: Uint8Array; value: Uint8Array }
+export interface KvRequest {
+  op: number;
+  key: Uint8Array;
+  value: Uint8Array;
+}
 
 /**
  * Where requests go (vmm/kv/channel-transport.ts); `done` runs on this thread.

@@ -45,7 +45,10 @@ describe('the contract sequence', () => {
 
     const counts = [600, 500, 300];
     clients.forEach((c, i) => {
-      const sectors = fs.readFileSync(path.join(box.dir, `sectors.${c.pid}`), 'utf8').trim().split('\n');
+      const sectors = fs
+        .readFileSync(path.join(box.dir, `sectors.${c.pid}`), 'utf8')
+        .trim()
+        .split('\n');
       expect(sectors).toHaveLength(counts[i]);
       expect(fs.statSync(path.join(box.dir, `read.${c.pid}`)).size).toBe(counts[i] * 512);
       for (const s of sectors) expect(Number(s)).toBeLessThan(8192); // 4 MiB = 8192 sectors

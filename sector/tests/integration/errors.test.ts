@@ -31,7 +31,19 @@ describe('bad input', () => {
   it('client arguments, with a service running', () => {
     box = sandbox(1);
     expect(box.run('service', ['start']).status).toBe(0);
-    for (const args of [[], ['4'], ['4', '10', '1'], ['0', '10'], ['4', '0'], ['-1', '10'], ['4', '-5'], ['x', '10'], ['4', '1e3'], ['2.5', '10'], ['65', '10']]) {
+    for (const args of [
+      [],
+      ['4'],
+      ['4', '10', '1'],
+      ['0', '10'],
+      ['4', '0'],
+      ['-1', '10'],
+      ['4', '-5'],
+      ['x', '10'],
+      ['4', '1e3'],
+      ['2.5', '10'],
+      ['65', '10'],
+    ]) {
       expect(oneLine(box.run('client', args)), JSON.stringify(args)).toMatch(/client/);
     }
     expect(leftovers(box)).toEqual([]);

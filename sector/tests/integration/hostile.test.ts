@@ -6,16 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect, exchange, geometry } from '../../src/frontend.js';
-import {
-  OP_READ,
-  RSP_ID,
-  RSP_STATUS,
-  SEG_RING,
-  STATUS_BAD_OP,
-  STATUS_BAD_SECTOR,
-  STATUS_OK,
-  writeRequest,
-} from '../../src/protocol.js';
+import { OP_READ, RSP_ID, RSP_STATUS, SEG_RING, STATUS_BAD_OP, STATUS_BAD_SECTOR, STATUS_OK, writeRequest } from '../../src/protocol.js';
 import { ensureBuilt, eventually, type Sandbox, sandbox } from '../helpers.js';
 
 describe('a hostile client', () => {

@@ -10,8 +10,14 @@ import { checks, guestBin, runVm, runVmAsync } from '../../helpers/run-vm.js';
 import { HostFilesBackend } from '../../../vmm/host-share/backend.js';
 
 const scratch: string[] = [];
-const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-fs-')); scratch.push(d); return d; };
-afterAll(() => { for (const d of scratch) fs.rmSync(d, { recursive: true, force: true }); });
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-fs-'));
+  scratch.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const allOk = (stdout: Buffer) => {
   const c = checks(stdout);
@@ -38,8 +44,12 @@ describe('POSIX file behaviour inside the guest', () => {
   it('creates, lists and removes 100,000 files and 10,000 directories in a 1 GiB guest', () => {
     const r = runVm([guestBin('tests', 'fs-many'), '--mem', '1G', '--', '100000', '10000']);
     expect(checks(r.stdout)).toEqual({
-      'create files': true, 'list files': true, 'stat files': true, 'remove files': true,
-      'create directories': true, 'remove directories': true,
+      'create files': true,
+      'list files': true,
+      'stat files': true,
+      'remove files': true,
+      'create directories': true,
+      'remove directories': true,
     });
     expect(r.status).toBe(0);
   }, 180_000);
@@ -84,16 +94,22 @@ describe('the host share stays inside its directory', () => {
     const { share } = sandbox();
     const child = swapper(share);
     const backend = new HostFilesBackend(share);
-    let inside = 0, leaked = 0, refused = 0;
+    let inside = 0,
+      leaked = 0,
+      refused = 0;
     try {
       await new Promise((r) => setTimeout(r, 50));
       const buf = new Uint8Array(16);
       for (let i = 0; i < 20000; i++) {
         const h = backend.open('swap/data.txt', 0, 0);
-        if (h < 0) { refused++; continue; }
+        if (h < 0) {
+          refused++;
+          continue;
+        }
         const n = backend.read(h, buf);
         backend.close(h);
-        if (Buffer.from(buf.subarray(0, n)).toString() === 'inside') inside++; else leaked++;
+        if (Buffer.from(buf.subarray(0, n)).toString() === 'inside') inside++;
+        else leaked++;
       }
     } finally {
       child.kill();

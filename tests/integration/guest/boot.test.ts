@@ -38,7 +38,13 @@ describe('booting a guest program', () => {
     const r = runVm([guestBin('tests', 'memory')]);
     const c = checks(r.stdout);
     expect(c).toEqual({
-      'malloc 48 MiB': true, '10000 small mallocs': true, 'mmap/munmap': true, brk: true, 'memcpy/memmove/memset': true, 'strlen/strchr': true, 'printf %f': true,
+      'malloc 48 MiB': true,
+      '10000 small mallocs': true,
+      'mmap/munmap': true,
+      brk: true,
+      'memcpy/memmove/memset': true,
+      'strlen/strchr': true,
+      'printf %f': true,
     });
     expect(r.status).toBe(0);
   });

@@ -15,7 +15,7 @@ describe('clocks', () => {
         'a vDSO in the auxiliary vector': true,
         'the vDSO refuses a clock it does not have': true,
         'monotonic in every thread': true,
-        'agrees with the host\'s monotonic clock': true,
+        "agrees with the host's monotonic clock": true,
         'realtime moves with monotonic': true,
         'a 30 ms sleep lasts at least 30 ms': true,
         'and not much longer': true,

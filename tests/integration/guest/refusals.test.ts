@@ -48,17 +48,35 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('bad images', () => {
   it('a missing file', () => expectRefused([path.join(dir, 'nope.elf')], /cannot read image .*nope\.elf: no such file/));
   it('a file that is not ELF', () => expectRefused([path.join(ROOT, 'package.json')], /package\.json: not an ELF file/));
-  it('a 32-bit ELF', () => expectRefused([patched('32.elf', (b) => { b[4] = 1; })], /32-bit/));
-  it('an ELF for another machine', () => expectRefused([patched('arm.elf', (b, v) => v.setUint16(18, 183, true))], /AArch64|183/));
+  it('a 32-bit ELF', () =>
+    expectRefused(
+      [
+        patched('32.elf', (b) => {
+          b[4] = 1;
+        }),
+      ],
+      /32-bit/,
+    ));
+  it('an ELF for another machine', () => expectRefused([patched('arm.elf', (_b, v) => v.setUint16(18, 183, true))], /AArch64|183/));
   it('a truncated ELF', () => expectRefused([file('short.elf', fs.readFileSync(hello).subarray(0, 100))], /truncated|past the end/));
   it('a segment outside guest RAM', () =>
-    expectRefused([patched('far.elf', (_b, v) => { const ph = firstLoad(v); v.setBigUint64(ph + 16, 0x7f0000000000n, true); })], /outside guest RAM/));
+    expectRefused(
+      [
+        patched('far.elf', (_b, v) => {
+          const ph = firstLoad(v);
+          v.setBigUint64(ph + 16, 0x7f0000000000n, true);
+        }),
+      ],
+      /outside guest RAM/,
+    ));
   it('overlapping segments', () => {
     const code = new Uint8Array([0xf4]);
-    const elf = makeElf({ segments: [
-      { vaddr: 0x400000n, flags: PF_R | PF_X, data: code, memsz: 0x2000n },
-      { vaddr: 0x401000n, flags: PF_R, data: code },
-    ] });
+    const elf = makeElf({
+      segments: [
+        { vaddr: 0x400000n, flags: PF_R | PF_X, data: code, memsz: 0x2000n },
+        { vaddr: 0x401000n, flags: PF_R, data: code },
+      ],
+    });
     expectRefused([file('overlap.elf', elf)], /overlap/);
   });
   it('a segment over the kernel', () => {
@@ -73,8 +91,7 @@ describe('bad images', () => {
     expect(cc.status).toBe(0);
     expectRefused([out, '--mem', '32M'], /outside guest RAM \(32 MiB\)|outside guest RAM/);
   });
-  it('a dynamically linked executable', () =>
-    expectRefused([patched('dyn.elf', (_b, v) => v.setUint16(16, 3, true))], /ET_DYN/));
+  it('a dynamically linked executable', () => expectRefused([patched('dyn.elf', (_b, v) => v.setUint16(16, 3, true))], /ET_DYN/));
 });
 
 describe('bad options', () => {

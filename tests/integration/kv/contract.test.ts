@@ -20,8 +20,13 @@ describe.concurrent('the <kv.h> contract inside the guest', () => {
       const dir = tempDir(b.name.split(' ')[0]);
       try {
         const r = await runKvcheck({
-          vm: b.vm(dir.dir), prefix: uniquePrefix('contract'), threads: b.threads, ops: b.ops, seed: 3,
-          phases: 'contract,private,shared', cwd: work.dir,
+          vm: b.vm(dir.dir),
+          prefix: uniquePrefix('contract'),
+          threads: b.threads,
+          ops: b.ops,
+          seed: 3,
+          phases: 'contract,private,shared',
+          cwd: work.dir,
         });
         expectAllPassed(r, [...CONTRACT_CHECKS, PRIVATE_CHECK, SHARED_CHECK]);
       } finally {

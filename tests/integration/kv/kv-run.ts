@@ -69,7 +69,9 @@ export function runKvcheck(run: KvcheckRun): Promise<VmResult> {
 export function expectAllPassed(r: VmResult, names: string[]): void {
   const out = r.stdout.toString();
   const c = checks(r.stdout);
-  const failed = Object.entries(c).filter(([, ok]) => !ok).map(([name]) => name);
+  const failed = Object.entries(c)
+    .filter(([, ok]) => !ok)
+    .map(([name]) => name);
   expect(failed, `failed checks\n${out}\n${r.stderr}`).toEqual([]);
   expect(Object.keys(c), `checks printed\n${out}\n${r.stderr}`).toEqual(names);
   expect(r.status, `exit status\n${out}\n${r.stderr}`).toBe(0);

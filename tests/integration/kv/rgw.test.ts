@@ -27,9 +27,12 @@ beforeAll(async () => {
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
   const s3 = new S3Client({
-    endpoint: rgw.endpoint, region: 'us-east-1', forcePathStyle: true,
+    endpoint: rgw.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
     credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -51,8 +54,14 @@ const s3Options = (bucket = BUCKET) => ['--backend', 's3', '--s3-endpoint', rgw!
 describe('the <kv.h> contract on Ceph RGW', () => {
   it('every contract case, then a randomized run', async () => {
     const r = await runKvcheck({
-      vm: s3Options(), prefix: uniquePrefix('rgw'), threads: 4, ops: 80, seed: 7,
-      phases: 'contract,private,shared', cwd: work.dir, env,
+      vm: s3Options(),
+      prefix: uniquePrefix('rgw'),
+      threads: 4,
+      ops: 80,
+      seed: 7,
+      phases: 'contract,private,shared',
+      cwd: work.dir,
+      env,
     });
     expectAllPassed(r, [...CONTRACT_CHECKS, PRIVATE_CHECK, SHARED_CHECK]);
   });
@@ -73,7 +82,10 @@ describe('the <kv.h> contract on Ceph RGW', () => {
   });
 
   it('a bucket that does not exist: every call returns -1, the guest runs to its end', async () => {
-    const r = await runVmAsync([KVBENCH, ...s3Options('no-such-bucket-here'), '--', '2', '3', '50', '16', uniquePrefix('rgw-nobucket')], { cwd: work.dir, env });
+    const r = await runVmAsync([KVBENCH, ...s3Options('no-such-bucket-here'), '--', '2', '3', '50', '16', uniquePrefix('rgw-nobucket')], {
+      cwd: work.dir,
+      env,
+    });
     const out = r.stdout.toString();
     expect(out, r.stderr).toMatch(/calls failed \(first status -1\)/);
     expect(out).toMatch(/^kvbench threads=2 ops=6 /m);

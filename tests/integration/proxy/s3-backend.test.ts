@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import type { KvBackend } from '../../../proxy/kv/backend.js';
-import { KvError } from '../../../proxy/kv/errors.js';
+import type { KvError } from '../../../proxy/kv/errors.js';
 import { FailureLog } from '../../../proxy/kv/failure-log.js';
 import { keyDigest } from '../../../proxy/kv/key-mapping.js';
 import { openBackend } from '../../../proxy/kv/open-backend.js';
@@ -100,9 +100,7 @@ describe('s3 backend objects', () => {
   it('fails a damaged object with corrupt-record, reported once', () =>
     withServer(async (server, kv, lines) => {
       const client = rawClient(server);
-      await client.send(
-        new PutObjectCommand({ Bucket: server.bucket, Key: keyDigest(key('k')), Body: Buffer.from('not a record') }),
-      );
+      await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: keyDigest(key('k')), Body: Buffer.from('not a record') }));
       client.destroy();
       for (let i = 0; i < 3; i++) {
         const error = await kv.get(key('k')).catch((e: unknown) => e);
@@ -117,7 +115,7 @@ describe('s3 backend objects', () => {
       await Promise.all(Array.from({ length: 64 }, (_, i) => kv.put(key(`k${i}`), everyByte(4096, i))));
       expect(kv.stats().peakInFlight).toBe(64);
       const values = await Promise.all(Array.from({ length: 64 }, (_, i) => kv.get(key(`k${i}`))));
-      values.forEach((v, i) => expect(v).toEqual(everyByte(4096, i)));
+      for (const [i, v] of values.entries()) expect(v).toEqual(everyByte(4096, i));
     }));
 });
 
@@ -153,10 +151,9 @@ describe('embedded s3rver', () => {
     const client = rawClient(server);
     // One of s3rver's defects: a long name with no '/' throws outside its request
     // handler. The s3 backend never sends such a name; a raw client can.
-    const put = client.send(
-      new PutObjectCommand({ Bucket: server.bucket, Key: 'a'.repeat(1024), Body: Buffer.from('x') }),
-      { abortSignal: AbortSignal.timeout(5_000) },
-    );
+    const put = client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'a'.repeat(1024), Body: Buffer.from('x') }), {
+      abortSignal: AbortSignal.timeout(5_000),
+    });
     await expect(put).rejects.toBeDefined();
     await vi.waitFor(() => expect(crashes).toHaveLength(1));
     expect(crashes[0]).toMatch(/^embedded s3rver failed \(ENAMETOOLONG/);
@@ -165,4 +162,3 @@ describe('embedded s3rver', () => {
     expect(crashes).toHaveLength(1);
   });
 });
-

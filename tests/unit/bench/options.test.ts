@@ -21,8 +21,9 @@ describe('benchmark options', () => {
       const r = run(script, option, value);
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^bench: ${option} must be a whole number from 1 to \\d+ \\(got '${value.replace('.', '\\.')}'\\)$`))]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^bench: ${option} must be a whole number from 1 to \\d+ \\(got '${value.replace('.', '\\.')}'\\)$`)),
+      ]);
     });
   }
-
 });

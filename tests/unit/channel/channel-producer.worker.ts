@@ -47,8 +47,14 @@ if (data.mode === 'idle') {
 
 function report(extra: Partial<ProducerReport> = {}): ProducerReport {
   return {
-    lane: data.lane, answered: 0, duplicates: 0, unknownIds: 0, wrongAnswers: 0,
-    fullRejections: client.stats.fullRejections, waitTimeouts: 0, ...extra,
+    lane: data.lane,
+    answered: 0,
+    duplicates: 0,
+    unknownIds: 0,
+    wrongAnswers: 0,
+    fullRejections: client.stats.fullRejections,
+    waitTimeouts: 0,
+    ...extra,
   };
 }
 

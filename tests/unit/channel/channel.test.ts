@@ -6,13 +6,33 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ChannelClient, ChannelError, ChannelServer, createChannel, OP_DELETE, OP_GET, OP_PUT, STATUS,
-  type ChannelReply, type ChannelResponse, type ServedRequest,
+  ChannelClient,
+  ChannelError,
+  ChannelServer,
+  createChannel,
+  OP_DELETE,
+  OP_GET,
+  OP_PUT,
+  STATUS,
+  type ChannelReply,
+  type ChannelResponse,
+  type ServedRequest,
 } from '../../../channel/channel.js';
 import { Doorbell } from '../../../channel/doorbell.js';
 import {
-  BELL_WAITING, channelLayout, REQ_CLIENT, REQ_KEY_LEN, REQ_OP, REQ_VALUE_LEN, REQUEST_RING, REQUEST_SLOT_SIZE, RESP_VALUE_LEN,
-  RESPONSE_SLOT_SIZE, responseRingOffset, SERVER_BELL, SLOT_ID,
+  BELL_WAITING,
+  channelLayout,
+  REQ_CLIENT,
+  REQ_KEY_LEN,
+  REQ_OP,
+  REQ_VALUE_LEN,
+  REQUEST_RING,
+  REQUEST_SLOT_SIZE,
+  RESP_VALUE_LEN,
+  RESPONSE_SLOT_SIZE,
+  responseRingOffset,
+  SERVER_BELL,
+  SLOT_ID,
 } from '../../../channel/layout.js';
 import { SLOT_EMPTY, SLOT_READY, SLOT_WRITING, SlotRing, slotTag } from '../../../channel/slot-ring.js';
 import { expectedReply, requestFor } from './channel-protocol.js';
@@ -216,7 +236,10 @@ describe('channel (client and server in one thread)', () => {
     client.trySubmit({ id: 1, op: OP_PUT, key: bigKey, value: bigValue });
     client.trySubmit({ id: 2, op: OP_DELETE, key: new Uint8Array(0) });
     const responses = await collect(client, 2);
-    expect(seen.map((r) => [r.client, r.id, r.op, r.key.length, r.value.length])).toEqual([[0, 1, OP_PUT, 1024, 4096], [0, 2, OP_DELETE, 0, 0]]);
+    expect(seen.map((r) => [r.client, r.id, r.op, r.key.length, r.value.length])).toEqual([
+      [0, 1, OP_PUT, 1024, 4096],
+      [0, 2, OP_DELETE, 0, 0],
+    ]);
     expect(seen[0].key).toEqual(bigKey);
     expect(seen[0].value).toEqual(bigValue);
     expect(responses.every((r) => r.status === 7 && r.value.length === 4096 && r.value.every((b) => b === 0xee))).toBe(true);
@@ -311,6 +334,7 @@ describe('channel (client and server in one thread)', () => {
     ];
     for (const request of bad) expect(() => client.trySubmit(request as never)).toThrow(ChannelError);
     expect(client.outstanding).toBe(0);
+    // biome-ignore lint/complexity/useLiteralKeys: bracket access reaches the private ring, which the test inspects
     expect(new ChannelServer(sab)['requests'].hasReady()).toBe(false);
   });
 
@@ -390,12 +414,18 @@ describe('channel (client and server in one thread)', () => {
     const server = new ChannelServer(sab, { onError: (e) => errors.push(e.message) });
     server.serve((req) => {
       switch (req.id) {
-        case 1: throw new Error('boom');
-        case 2: return Promise.reject(new Error('async boom'));
-        case 3: return { status: 0, value: new Uint8Array(4097) };
-        case 4: return { status: Number.NaN };
-        case 5: return undefined as unknown as ChannelReply;
-        default: return { status: STATUS.OK };
+        case 1:
+          throw new Error('boom');
+        case 2:
+          return Promise.reject(new Error('async boom'));
+        case 3:
+          return { status: 0, value: new Uint8Array(4097) };
+        case 4:
+          return { status: Number.NaN };
+        case 5:
+          return undefined as unknown as ChannelReply;
+        default:
+          return { status: STATUS.OK };
       }
     });
     const client = new ChannelClient(sab);
@@ -482,13 +512,31 @@ describe('channel across worker threads', () => {
     outDir = mkdtempSync(join(tmpdir(), 'channel-test-'));
     writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
     const channelDir = join(root, 'channel');
-    const sources = readdirSync(channelDir).filter((f) => f.endsWith('.ts')).map((f) => join(channelDir, f));
+    const sources = readdirSync(channelDir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(channelDir, f));
     sources.push(join(root, 'tests/unit/channel/channel-producer.worker.ts'), join(root, 'tests/unit/channel/channel-protocol.ts'));
     execFileSync(
       process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', '--outDir', outDir, '--rootDir', root,
-        '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck',
-        '--types', 'node', ...sources],
+      [
+        join(root, 'node_modules/typescript/bin/tsc'),
+        '--ignoreConfig',
+        '--outDir',
+        outDir,
+        '--rootDir',
+        root,
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--strict',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        ...sources,
+      ],
       { cwd: root, stdio: 'pipe' },
     );
     workerFile = join(outDir, 'tests/unit/channel/channel-producer.worker.js');
@@ -511,10 +559,14 @@ describe('channel across worker threads', () => {
   function scrambledEcho(request: ServedRequest): ChannelReply | Promise<ChannelReply> {
     const reply = echo(request);
     switch ((request.id * 7 + request.client) % 4) {
-      case 0: return reply;
-      case 1: return Promise.resolve(reply);
-      case 2: return new Promise((resolve) => setImmediate(() => resolve(reply)));
-      default: return new Promise((resolve) => setTimeout(() => resolve(reply), request.id % 3));
+      case 0:
+        return reply;
+      case 1:
+        return Promise.resolve(reply);
+      case 2:
+        return new Promise((resolve) => setImmediate(() => resolve(reply)));
+      default:
+        return new Promise((resolve) => setTimeout(() => resolve(reply), request.id % 3));
     }
   }
 
@@ -522,9 +574,7 @@ describe('channel across worker threads', () => {
     const { sab } = createChannel(slots, producers);
     const server = new ChannelServer(sab);
     const serving = server.serve(scrambledEcho);
-    const reports = await Promise.all(
-      Array.from({ length: producers }, (_, lane) => startProducer({ sab, lane, mode: 'load', count, idleMs: 0 })),
-    );
+    const reports = await Promise.all(Array.from({ length: producers }, (_, lane) => startProducer({ sab, lane, mode: 'load', count, idleMs: 0 })));
     await server.stop();
     await serving;
     return { reports, server };

@@ -59,7 +59,10 @@ describe('the machine-code COPY hook', () => {
     for (let i = 0; i < 256; i++) ram[0x4000 + i] = i;
     block(ram, 0x3000, 0x5000n, 0x4000n, 256n);
     block(ram, 0x3020, 0x4010n, 0x4000n, 64n); // overlapping, forwards
-    const r = run(ram, [[PORT.COPY, 0x3000], [PORT.COPY, 0x3020]]);
+    const r = run(ram, [
+      [PORT.COPY, 0x3000],
+      [PORT.COPY, 0x3020],
+    ]);
     expect(r.rip).toBe(BigInt(CODE + 2 * 10 + 1)); // ran to the end
     expect(r.seen).toEqual([]);
     expect(r.count).toBe(2);
@@ -80,11 +83,14 @@ describe('the machine-code COPY hook', () => {
       [2n ** 64n - 16n, 0x5000n, 32n], // would wrap
       [0x6000n, 0x5000n, 2n ** 64n - 1n],
     ];
-    cases.forEach(([dst, src, len], i) => block(ram, 0x3000 + 32 * i, dst, src, len));
-    const r = run(ram, cases.map((_, i) => [PORT.COPY, 0x3000 + 32 * i]));
+    for (const [i, [dst, src, len]] of cases.entries()) block(ram, 0x3000 + 32 * i, dst, src, len);
+    const r = run(
+      ram,
+      cases.map((_, i) => [PORT.COPY, 0x3000 + 32 * i]),
+    );
     expect(r.seen).toEqual([]);
     expect(r.count).toBe(cases.length);
-    cases.forEach((_, i) => expect(ret(ram, 0x3000 + 32 * i)).toBe(-EFAULT));
+    for (let i = 0; i < cases.length; i++) expect(ret(ram, 0x3000 + 32 * i)).toBe(-EFAULT);
     expect(ram.subarray(0x6000, 0x7000).every((b) => b === 7)).toBe(true);
     // A copy that ends exactly at the end of RAM is fine.
     block(ram, 0x3000, BigInt(RAM) - 16n, 0x6000n, 16n);
@@ -94,8 +100,16 @@ describe('the machine-code COPY hook', () => {
 
   it('hands other ports, and blocks outside RAM, to JavaScript', () => {
     const ram = new Uint8Array(new SharedArrayBuffer(RAM));
-    const r = run(ram, [[PORT.CLOCK, 0x1234], [PORT.COPY, RAM - HcCopy.SIZE + 1], [PORT.COPY, 0xffffffff]]);
-    expect(r.seen).toEqual([[PORT.CLOCK, 0x1234], [PORT.COPY, RAM - HcCopy.SIZE + 1], [PORT.COPY, 0xffffffff]]);
+    const r = run(ram, [
+      [PORT.CLOCK, 0x1234],
+      [PORT.COPY, RAM - HcCopy.SIZE + 1],
+      [PORT.COPY, 0xffffffff],
+    ]);
+    expect(r.seen).toEqual([
+      [PORT.CLOCK, 0x1234],
+      [PORT.COPY, RAM - HcCopy.SIZE + 1],
+      [PORT.COPY, 0xffffffff],
+    ]);
     expect(r.count).toBe(0);
   });
 
@@ -115,14 +129,17 @@ describe('the machine-code COPY hook', () => {
     const fresh = (): Uint8Array => {
       const ram = new Uint8Array(new SharedArrayBuffer(RAM));
       for (let i = 0x4000; i < 0x7000; i++) ram[i] = (i * 7) & 0xff;
-      cases.forEach(([dst, src, len], i) => block(ram, 0x3000 + 32 * i, dst, src, len));
+      for (const [i, [dst, src, len]] of cases.entries()) block(ram, 0x3000 + 32 * i, dst, src, len);
       return ram;
     };
     const native = fresh();
-    run(native, cases.map((_, i) => [PORT.COPY, 0x3000 + 32 * i]));
+    run(
+      native,
+      cases.map((_, i) => [PORT.COPY, 0x3000 + 32 * i]),
+    );
     const js = fresh();
     const device = copyDevice({ mem: new GuestMemory(js.buffer as SharedArrayBuffer) } as DeviceContext);
-    cases.forEach((_, i) => device.write?.(0, 0x3000 + 32 * i, 4));
+    for (let i = 0; i < cases.length; i++) device.write?.(0, 0x3000 + 32 * i, 4);
     for (let i = 0; i < cases.length; i++) expect(ret(native, 0x3000 + 32 * i), `case ${i}`).toBe(ret(js, 0x3000 + 32 * i));
     expect(Buffer.from(native.subarray(0x2000)).equals(Buffer.from(js.subarray(0x2000)))).toBe(true); // all but the code page
   });
@@ -130,14 +147,36 @@ describe('the machine-code COPY hook', () => {
   it('is the instructions its comments say (objdump)', () => {
     const mnemonics = disassemble(copyHookCodeFor(HcCopy));
     expect(mnemonics).toEqual([
-      'cmp    0x28(%r8),%esi', 'jne    0x60', 'mov    0x8(%r8),%rax', 'mov    %ecx,%ecx', 'lea    -0x20(%rax),%r10',
-      'cmp    %r10,%rcx', 'ja     0x60',
-      'mov    (%r8),%r11', 'add    %rcx,%r11', 'mov    0x0(%r11),%rdi', 'mov    0x8(%r11),%rsi', 'mov    0x10(%r11),%rdx',
+      'cmp    0x28(%r8),%esi',
+      'jne    0x60',
+      'mov    0x8(%r8),%rax',
+      'mov    %ecx,%ecx',
+      'lea    -0x20(%rax),%r10',
+      'cmp    %r10,%rcx',
+      'ja     0x60',
+      'mov    (%r8),%r11',
+      'add    %rcx,%r11',
+      'mov    0x0(%r11),%rdi',
+      'mov    0x8(%r11),%rsi',
+      'mov    0x10(%r11),%rdx',
       'incq   0x10(%r8)',
-      'cmp    %rax,%rdx', 'ja     0x57', 'sub    %rdx,%rax', 'cmp    %rax,%rdi', 'ja     0x57', 'cmp    %rax,%rsi', 'ja     0x57',
-      'mov    (%r8),%rax', 'add    %rax,%rdi', 'add    %rax,%rsi', 'push   %r11', 'call   *0x20(%r8)', 'pop    %r11',
-      'movq   $0x0,0x18(%r11)', 'ret',
-      'movq   $0xfffffffffffffff2,0x18(%r11)', 'ret',
+      'cmp    %rax,%rdx',
+      'ja     0x57',
+      'sub    %rdx,%rax',
+      'cmp    %rax,%rdi',
+      'ja     0x57',
+      'cmp    %rax,%rsi',
+      'ja     0x57',
+      'mov    (%r8),%rax',
+      'add    %rax,%rdi',
+      'add    %rax,%rsi',
+      'push   %r11',
+      'call   *0x20(%r8)',
+      'pop    %r11',
+      'movq   $0x0,0x18(%r11)',
+      'ret',
+      'movq   $0xfffffffffffffff2,0x18(%r11)',
+      'ret',
       'jmp    *0x18(%r8)',
     ]);
   });

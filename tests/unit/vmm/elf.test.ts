@@ -71,9 +71,7 @@ describe('parseElf: identification and header', () => {
   });
 
   it('rejects anything but ET_EXEC', () => {
-    expect(bad({ segments: [text], type: 3 })).toBe(
-      'app.elf: type ET_DYN; a static ET_EXEC executable is required (build with npm run cc)',
-    );
+    expect(bad({ segments: [text], type: 3 })).toBe('app.elf: type ET_DYN; a static ET_EXEC executable is required (build with npm run cc)');
     expect(bad({ segments: [text], type: 1 })).toMatch(/^app\.elf: type ET_REL;/);
     expect(bad({ segments: [text], type: 0x1234 })).toMatch(/^app\.elf: type 4660;/);
   });
@@ -95,9 +93,7 @@ describe('parseElf: program headers', () => {
     const three = [{ vaddr: 0x400000n, flags: PF_R | PF_X }, { vaddr: 0x500000n }, { vaddr: 0x600000n }];
     expect(bad({ segments: three, phnum: 4 })).toBe('app.elf: truncated (program header 3 lies past the end of the file)');
     expect(bad({ segments: [text], phoff: 2n ** 64n - 8n })).toBe('app.elf: truncated (program header 0 lies past the end of the file)');
-    expect(parseError(makeElf({ segments: [text], truncateTo: 100 }))).toBe(
-      'app.elf: truncated (program header 0 lies past the end of the file)',
-    );
+    expect(parseError(makeElf({ segments: [text], truncateTo: 100 }))).toBe('app.elf: truncated (program header 0 lies past the end of the file)');
   });
 
   it('rejects PT_INTERP (a dynamically linked program)', () => {
@@ -133,7 +129,10 @@ describe('parseElf: program headers', () => {
     const segments = [text, { vaddr: 0x400008n, data: code(8), flags: PF_R | PF_W }];
     expect(bad({ segments })).toBe('app.elf: segment 1 [0x400008-0x400010) overlaps segment 0 [0x400000-0x400010)');
     // Overlap with a segment that is not the neighbour in address order.
-    const wide = [{ vaddr: 0x400000n, memsz: 0x10000n, flags: PF_R | PF_X, data: code(1) }, { vaddr: 0x408000n, memsz: 1n }];
+    const wide = [
+      { vaddr: 0x400000n, memsz: 0x10000n, flags: PF_R | PF_X, data: code(1) },
+      { vaddr: 0x408000n, memsz: 1n },
+    ];
     expect(bad({ segments: wide })).toMatch(/segment 1 .* overlaps segment 0/);
   });
 
@@ -144,9 +143,7 @@ describe('parseElf: program headers', () => {
 
   it('requires the entry point inside the file bytes of an executable PT_LOAD', () => {
     const data = { vaddr: 0x600000n, data: code(16), flags: PF_R | PF_W };
-    expect(bad({ segments: [text, data], entry: 0x600000n })).toBe(
-      'app.elf: entry point 0x600000 is not inside an executable PT_LOAD segment',
-    );
+    expect(bad({ segments: [text, data], entry: 0x600000n })).toBe('app.elf: entry point 0x600000 is not inside an executable PT_LOAD segment');
     expect(bad({ segments: [text], entry: 0x400010n })).toMatch(/entry point 0x400010/);
     expect(bad({ segments: [{ ...text, memsz: 0x100n }], entry: 0x400020n })).toMatch(/entry point 0x400020/); // in .bss
     expect(bad({ segments: [text], entry: 0x3fffffn })).toMatch(/entry point/);
@@ -177,7 +174,10 @@ describe('parseElf: program headers', () => {
 describe('parseElf: where the program headers are in guest memory', () => {
   it('uses PT_PHDR when present', () => {
     const file = makeElf({
-      segments: [{ type: PT_PHDR, vaddr: 0x400040n }, { vaddr: 0x400000n, offset: 0n, filesz: 0x200n, flags: PF_R | PF_X }],
+      segments: [
+        { type: PT_PHDR, vaddr: 0x400040n },
+        { vaddr: 0x400000n, offset: 0n, filesz: 0x200n, flags: PF_R | PF_X },
+      ],
       entry: 0x400100n,
       padTo: 0x200,
     });
@@ -186,7 +186,10 @@ describe('parseElf: where the program headers are in guest memory', () => {
 
   it('rejects a PT_PHDR that no PT_LOAD covers', () => {
     const file = makeElf({
-      segments: [{ type: PT_PHDR, vaddr: 0x900000n }, { vaddr: 0x400000n, offset: 0n, filesz: 0x200n, flags: PF_R | PF_X }],
+      segments: [
+        { type: PT_PHDR, vaddr: 0x900000n },
+        { vaddr: 0x400000n, offset: 0n, filesz: 0x200n, flags: PF_R | PF_X },
+      ],
       entry: 0x400100n,
       padTo: 0x200,
     });
@@ -225,7 +228,7 @@ describe('loadElf', () => {
     ]);
   });
 
-  it('leaves the zero-fill to RAM the caller says is still all zeros (the VMM\'s new RAM)', () => {
+  it("leaves the zero-fill to RAM the caller says is still all zeros (the VMM's new RAM)", () => {
     const file = makeElf({
       segments: [
         { vaddr: 0x1000n, data: new Uint8Array([1, 2, 3]), flags: PF_R | PF_X },
@@ -261,9 +264,7 @@ describe('loadElf', () => {
   it('rejects overlap with an occupied region, using page-rounded extents', () => {
     const kernel: Region = { start: 0x8000n, end: 0x8100n, name: "the kernel's segment 1" };
     // Same page as the kernel region but not the same bytes: still refused.
-    expect(loadError(simpleElf(0x8800n), ram(), [kernel])).toBe(
-      "app.elf: segment 0 [0x8800-0x8801) overlaps the kernel's segment 1 [0x8000-0x8100)",
-    );
+    expect(loadError(simpleElf(0x8800n), ram(), [kernel])).toBe("app.elf: segment 0 [0x8800-0x8801) overlaps the kernel's segment 1 [0x8000-0x8100)");
     expect(loadError(simpleElf(0x7fffn, code(2)), ram(), [kernel])).toMatch(/overlaps the kernel's segment 1/);
     // The neighbouring pages are free.
     for (const at of [0x7000n, 0x9000n]) {
@@ -279,9 +280,7 @@ describe('loadElf', () => {
     const app = makeElf({ segments: [{ vaddr: 0x2ff0n, data: code(0x10), flags: PF_X }] });
     expect(loadError(app, mem, kernel)).toBe('app.elf: segment 0 [0x2ff0-0x3000) overlaps kernel.elf segment 0 [0x2000-0x3000)');
     const next = simpleElf(0x3000n);
-    expect(loadElf(parseElf(next, 'app.elf'), next, mem, kernel, 'app.elf')).toEqual([
-      { start: 0x3000n, end: 0x4000n, name: 'app.elf segment 0' },
-    ]);
+    expect(loadElf(parseElf(next, 'app.elf'), next, mem, kernel, 'app.elf')).toEqual([{ start: 0x3000n, end: 0x4000n, name: 'app.elf segment 0' }]);
   });
 
   it('writes nothing when any segment is rejected', () => {
@@ -352,4 +351,3 @@ describe('a real static musl binary', () => {
     expect(() => parseElf(new Uint8Array(readFileSync(pie)), 'pie')).toThrow(/type ET_DYN; a static ET_EXEC executable is required/);
   });
 });
-

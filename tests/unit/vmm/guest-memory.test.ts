@@ -247,7 +247,8 @@ describe('GuestMemory.readCString', () => {
 describe('GuestMemory.move and fill (memmove and memset of the host C library)', () => {
   const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
 
-  for (const len of [100, 3000, 20000]) { // below and above the size that goes to memmove
+  for (const len of [100, 3000, 20000]) {
+    // below and above the size that goes to memmove
     it(`moves ${len} bytes, overlapping forwards and backwards`, () => {
       const big = new GuestMemory(new SharedArrayBuffer(1 << 16));
       const data = pattern(len);

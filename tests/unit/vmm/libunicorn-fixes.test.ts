@@ -12,7 +12,10 @@ import { checks, guestBin, ROOT, runVm } from '../../helpers/run-vm.js';
 /** A code window: filler bytes (int3) with `parts` placed at the given offsets. */
 function code(size: number, ...parts: [number, (number | null)[]][]): Uint8Array {
   const bytes = new Uint8Array(size).fill(0xcc);
-  for (const [at, part] of parts) part.forEach((b, i) => { bytes[at + i] = b ?? 0x90; });
+  for (const [at, part] of parts)
+    part.forEach((b, i) => {
+      bytes[at + i] = b ?? 0x90;
+    });
   return bytes;
 }
 
@@ -53,7 +56,10 @@ describe('libunicorn fixes: the signature search', () => {
 
   it('asks a probe only about unrecognised code: not needed when it finds the defect absent', () => {
     let asked = 0;
-    const probe = (answer: boolean) => () => { asked++; return answer; };
+    const probe = (answer: boolean) => () => {
+      asked++;
+      return answer;
+    };
     expect(stateOf({ kind: 'unrecognised' }, () => true, probe(true))).toBe('not-needed');
     expect(stateOf({ kind: 'unrecognised' }, () => true, probe(false))).toBe('unrecognised');
     expect(asked).toBe(2);
@@ -65,7 +71,11 @@ describe('libunicorn fixes: the signature search', () => {
   it('turns findings into states, and a failed patch into unrecognised', () => {
     expect(stateOf({ kind: 'defect', offset: 3 }, () => true)).toBe('patched');
     expect(stateOf({ kind: 'defect', offset: 3 }, () => false)).toBe('unrecognised');
-    expect(stateOf({ kind: 'already-patched' }, () => { throw new Error('no patch expected'); })).toBe('patched');
+    expect(
+      stateOf({ kind: 'already-patched' }, () => {
+        throw new Error('no patch expected');
+      }),
+    ).toBe('patched');
     expect(stateOf({ kind: 'fixed' }, () => false)).toBe('not-needed');
     expect(stateOf({ kind: 'unrecognised' }, () => true)).toBe('unrecognised');
   });
@@ -82,10 +92,15 @@ describe('libunicorn fixes: the signature search', () => {
 
 describe('register file: the layout from the library code', () => {
   const le = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
-  it('reads 2.1.x\'s uc_reg_write: the vCPU from the handle, then the register file through it', () => {
+  it("reads 2.1.x's uc_reg_write: the vCPU from the handle, then the register file through it", () => {
     // sub rsp, 0x28 ; mov rax, [rdi + 0x1a0] ; mov rdx, [rax + 0x128] ; mov rcx, [rsp + 8]
-    const c = code(64, [0, [0x48, 0x83, 0xec, 0x28]], [4, [0x48, 0x8b, 0x87, ...le(0x1a0)]], [11, [0x48, 0x8b, 0x90, ...le(0x128)]],
-      [18, [0x48, 0x8b, 0x4c, 0x24, 0x08]]);
+    const c = code(
+      64,
+      [0, [0x48, 0x83, 0xec, 0x28]],
+      [4, [0x48, 0x8b, 0x87, ...le(0x1a0)]],
+      [11, [0x48, 0x8b, 0x90, ...le(0x128)]],
+      [18, [0x48, 0x8b, 0x4c, 0x24, 0x08]],
+    );
     expect(layoutFromRegWrite(c)).toEqual({ cpu: 0x1a0, env: 0x128, indirect: true });
     // mov r8, [rdi + 0x1b8] ; mov r9, [r8 + 0x128]
     const r = code(64, [0, [0x4c, 0x8b, 0x87, ...le(0x1b8)]], [7, [0x4d, 0x8b, 0x88, ...le(0x128)]]);
@@ -98,7 +113,7 @@ describe('register file: the layout from the library code', () => {
     expect(layoutFromRegWrite(twice)).toBeUndefined();
   });
 
-  it('reads 2.0.x\'s x86_reg_write: the vCPU, then the address of its embedded register file', () => {
+  it("reads 2.0.x's x86_reg_write: the vCPU, then the address of its embedded register file", () => {
     const c = code(64, [0, [0x48, 0x8b, 0x87, ...le(0x180)]], [7, [0x48, 0x8d, 0xa8, ...le(0x8750)]]);
     expect(layoutFromX86RegWrite(c)).toEqual({ cpu: 0x180, env: 0x8750 });
     expect(layoutFromX86RegWrite(code(64, [0, [0x48, 0x8b, 0x87, ...le(0x180)]]))).toBeUndefined();
@@ -106,7 +121,7 @@ describe('register file: the layout from the library code', () => {
 });
 
 describe('libunicorn fixes on the installed library', () => {
-  it('patches both defects of Debian\'s 2.0.1 and finds its register file, with no warning', () => {
+  it("patches both defects of Debian's 2.0.1 and finds its register file, with no warning", () => {
     const report = applyEngineFixes();
     expect(report.stores).toBe('patched');
     expect(report.flush).toBe('patched');

@@ -14,7 +14,7 @@ describe('the boot page tables', () => {
       const pd = MEM.PD_ADDR + dir * 0x1000;
       expect(mem.readU64(MEM.PDPT_ADDR + dir * 8)).toBe(BigInt(pd) | 3n);
       for (let i = 0; i < 512; i++) {
-        expect(mem.readU64(pd + i * 8)).toBe((BigInt(dir) * 512n + BigInt(i)) * 0x200000n | 0x83n);
+        expect(mem.readU64(pd + i * 8)).toBe(((BigInt(dir) * 512n + BigInt(i)) * 0x200000n) | 0x83n);
       }
     }
   });

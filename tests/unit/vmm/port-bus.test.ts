@@ -42,7 +42,14 @@ describe('PortBus.register', () => {
   });
 
   it('refuses negative and non-integer bases and lengths', () => {
-    for (const [base, length] of [[-1, 1], [0, -1], [1.5, 1], [0, 2.5], [NaN, 1], [0, Infinity]]) {
+    for (const [base, length] of [
+      [-1, 1],
+      [0, -1],
+      [1.5, 1],
+      [0, 2.5],
+      [NaN, 1],
+      [0, Infinity],
+    ]) {
       expect(registerError(new PortBus(), base, length).kind).toBe('invalid');
     }
   });
@@ -82,9 +89,7 @@ describe('PortBus.register', () => {
     bus.register(0x60, 4, { name: 'a' });
     bus.register(0x64, 4, { name: 'b' });
     bus.register(0x5c, 4, { name: 'c' });
-    expect([0x5b, 0x5c, 0x5f, 0x60, 0x63, 0x64, 0x67, 0x68].map((p) => bus.deviceAt(p)?.name)).toEqual([
-      undefined, 'c', 'c', 'a', 'a', 'b', 'b', undefined,
-    ]);
+    expect([0x5b, 0x5c, 0x5f, 0x60, 0x63, 0x64, 0x67, 0x68].map((p) => bus.deviceAt(p)?.name)).toEqual([undefined, 'c', 'c', 'a', 'a', 'b', 'b', undefined]);
   });
 
   it('can fill the whole port space', () => {
@@ -145,7 +150,10 @@ describe('PortBus routing', () => {
     bus.read(0x3f7, 1);
     bus.write(0x400, 0, 4);
     bus.write(0x3f8, 0, 1); // claimed: not reported
-    expect(seen).toEqual([[0x3f7, 'read'], [0x400, 'write']]);
+    expect(seen).toEqual([
+      [0x3f7, 'read'],
+      [0x400, 'write'],
+    ]);
   });
 
   it('treats malformed port numbers as unclaimed instead of failing', () => {

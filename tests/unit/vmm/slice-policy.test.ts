@@ -24,7 +24,8 @@ describe('the slice policy (loop side)', () => {
 
   it('counts, in 2 ms slices, while another booted vCPU runs, and delivers the tick', () => {
     const policy = new SlicePolicy(memory());
-    const a = slot(), b = slot();
+    const a = slot(),
+      b = slot();
     policy.plan(a, [a, b], 0n);
     expect(policy.instructions).toBeGreaterThan(0);
     expect(policy.end).toBe(2_000_000n);
@@ -33,7 +34,8 @@ describe('the slice policy (loop side)', () => {
 
   it('does not count for a processor that is still booting', () => {
     const policy = new SlicePolicy(memory());
-    const a = slot(), b = slot({ booted: false });
+    const a = slot(),
+      b = slot({ booted: false });
     policy.plan(a, [a, b], 0n);
     expect(policy.instructions).toBe(0);
   });
@@ -85,7 +87,7 @@ describe('the slice policy (vCPU side)', () => {
     expect(mem.readU64(MEM.BOOT_INFO_ADDR + BootInfo.switch_exit)).toBe(0n);
   });
 
-  it('preempts at a system call past the slice\'s end, or in an uncounted slice while a thread waits', () => {
+  it("preempts at a system call past the slice's end, or in an uncounted slice while a thread waits", () => {
     const mem = memory();
     const slice = new VcpuSlice(mem);
     const far = process.hrtime.bigint() + 10_000_000_000n;

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RingShape } from '../../../src/ring/ring.js';
+import type { RingShape } from '../../../src/ring/ring.js';
 import { Segment } from '../../../src/ring/shm.js';
 import { spinUntil } from '../../../src/ring/spin-wait.js';
 import type { PeerReport } from '../../../bench/sector-ring-peer.js';
