@@ -16,8 +16,9 @@
 // Everything read from a client's memory is hostile: the ring validates indices
 // (RingError halts that ring alone), requests are copied out of the slot before they
 // are checked, and bad opcodes or sectors get an error response.
-import { closeFd, errno, ESRCH, poll, POLLIN, SCRATCH_FREE, scratchPage, SYS, syscall } from '@unikv/host-libc';
-import { BackRing, RingError } from './ring/ring.js';
+import { closeFd, poll, POLLIN, SCRATCH_FREE, scratchPage } from '@unikv/host-libc';
+import { attachClient, type Client } from './backend-client.js';
+import { RingError } from './ring/ring.js';
 import { Segment } from './ring/shm.js';
 import type { DirectReader } from './aio.js';
 import type { ClockCache } from './cache.js';
@@ -34,20 +35,10 @@ import {
   REQ_OP,
   REQ_SECTOR_HI,
   REQ_SECTOR_LO,
-  RING_SHAPE,
   RSP_DATA,
   RSP_ID,
   RSP_STATUS,
   SECTOR_SIZE,
-  SEG_BYTES,
-  SEG_CTL_MAGIC,
-  SEG_CTL_SLOT_SIZE,
-  SEG_CTL_SLOTS,
-  SEG_CTL_VERSION,
-  SEG_MAGIC,
-  SEG_RING,
-  SEG_VERSION,
-  SEG_WAITERS,
   MAX_THREADS,
   WAITER_MASK,
   STATUS_BAD_OP,
@@ -57,7 +48,6 @@ import {
   writeU64,
 } from './protocol.js';
 import { MAX_CLIENTS, type Registry, SLOT_CLOSING, SLOT_CONNECTED, SLOT_OFFERED, SLOT_REFUSED, STAT } from './registry.js';
-import { Waiters } from './waiters.js';
 
 export interface BackendOptions {
   /** Requests taken from one ring per turn (blkback uses 16). */
@@ -70,19 +60,6 @@ export const DEFAULT_BACKEND_OPTIONS: BackendOptions = { perTurn: 16, livenessMs
 
 const IDLE_SLEEP_MS = 100; // the longest sleep on the doorbell: bounds how late stop and liveness are noticed
 const BUSY_WAIT_MS = 1; // the longest wait in io_getevents with reads in flight
-
-interface Client {
-  readonly slot: number;
-  readonly pid: number;
-  readonly pidfd: number; // -1 when pidfd_open is unavailable
-  readonly seg: Segment;
-  readonly ring: BackRing;
-  readonly waiters: Waiters;
-  readonly woken: Uint32Array; // ids of the responses committed but not yet pushed
-  wokenCount: number;
-  halted: boolean; // broke the ring protocol: no more service
-  gone: boolean; // detached and unmapped: never touch its memory again
-}
 
 export class Backend {
   private readonly clients: Client[] = []; // round-robin order
@@ -168,39 +145,13 @@ export class Backend {
   private connect(slot: number): void {
     const pid = this.reg.pid(slot);
     if (pid <= 0) return; // an offer nobody claimed: scribble, ignore it
-    let seg: Segment | undefined;
     try {
-      seg = Segment.open(ringName(this.reg.servicePid, pid), SEG_BYTES);
-      const ctl = new DataView(seg.buffer);
-      if (
-        ctl.getUint32(SEG_CTL_MAGIC, true) !== SEG_MAGIC ||
-        ctl.getUint32(SEG_CTL_VERSION, true) !== SEG_VERSION ||
-        ctl.getUint32(SEG_CTL_SLOTS, true) !== RING_SHAPE.slots ||
-        ctl.getUint32(SEG_CTL_SLOT_SIZE, true) !== RING_SHAPE.slotSize
-      )
-        throw new Error('ring segment has the wrong format');
-      const ring = new BackRing(seg.buffer, SEG_RING, RING_SHAPE);
-      ring.attach();
-      const pidfd = syscall(SYS.pidfd_open, pid, 0);
-      const client: Client = {
-        slot,
-        pid,
-        pidfd: pidfd >= 0 ? pidfd : -1,
-        seg,
-        ring,
-        waiters: new Waiters(seg, SEG_WAITERS, MAX_THREADS),
-        woken: new Uint32Array(RING_SHAPE.slots),
-        wokenCount: 0,
-        halted: false,
-        gone: false,
-      };
-      if (pidfd < 0 && errno() === ESRCH) throw new Error('client exited');
+      const client = attachClient(this.reg.servicePid, slot, pid);
       this.clients.push(client);
       this.bySlot[slot] = client;
       this.reg.setState(slot, SLOT_CONNECTED);
       log(`client ${pid} connected (slot ${slot})`);
     } catch (e) {
-      seg?.unmap();
       this.reg.setState(slot, SLOT_REFUSED);
       log(`client ${pid} refused: ${(e as Error).message}`);
     }
