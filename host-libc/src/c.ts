@@ -13,7 +13,9 @@
 // uintptr_t results arrive as a number when exact (user-space addresses are below
 // 2^47) and as a BigInt otherwise (MAP_FAILED, (void *)-1, is 2^64 - 1).
 //
-// koffi loads once per thread (each worker thread gets its own module instance).
+// koffi loads once per thread (each worker thread gets its own module instance). Each
+// declaration is marked pure, so a bundle (the VMM's command line) keeps only the
+// functions its code calls: declaring a function costs time at every start.
 import koffi from './koffi.js';
 
 export { koffi };
@@ -22,29 +24,29 @@ const libc = koffi.load('libc.so.6');
 
 // glibc's syscall() is a register shuffle in assembly, so declaring it with seven
 // fixed `long` arguments is exact on x86-64 and much cheaper than a variadic call.
-export const syscall = libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'long', 'long']);
+export const syscall = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'long', 'long']);
 
-export const shm_open = libc.func('int shm_open(const char *name, int oflag, uint32_t mode)');
-export const shm_unlink = libc.func('int shm_unlink(const char *name)');
-export const ftruncate = libc.func('int ftruncate(int fd, int64_t length)');
-export const lseek = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
-export const close = libc.func('int close(int fd)');
-export const poll = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
+export const shm_open = /* @__PURE__ */ libc.func('int shm_open(const char *name, int oflag, uint32_t mode)');
+export const shm_unlink = /* @__PURE__ */ libc.func('int shm_unlink(const char *name)');
+export const ftruncate = /* @__PURE__ */ libc.func('int ftruncate(int fd, int64_t length)');
+export const lseek = /* @__PURE__ */ libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
+export const close = /* @__PURE__ */ libc.func('int close(int fd)');
+export const poll = /* @__PURE__ */ libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 
-export const mmap = libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');
-export const munmap = libc.func('int munmap(uintptr_t addr, size_t len)');
-export const mprotect = libc.func('int mprotect(uintptr_t addr, size_t len, int prot)');
+export const mmap = /* @__PURE__ */ libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');
+export const munmap = /* @__PURE__ */ libc.func('int munmap(uintptr_t addr, size_t len)');
+export const mprotect = /* @__PURE__ */ libc.func('int mprotect(uintptr_t addr, size_t len, int prot)');
 
-export const dlopen = libc.func('void *dlopen(const char *file, int mode)');
-export const dlsym = libc.func('uintptr_t dlsym(void *handle, const char *name)');
+export const dlopen = /* @__PURE__ */ libc.func('void *dlopen(const char *file, int mode)');
+export const dlsym = /* @__PURE__ */ libc.func('uintptr_t dlsym(void *handle, const char *name)');
 
 /** memcpy from a native address into a buffer. */
-export const peek = libc.func('memcpy', 'void *', ['_Out_ uint8_t *', 'uintptr_t', 'size_t']);
+export const peek = /* @__PURE__ */ libc.func('memcpy', 'void *', ['_Out_ uint8_t *', 'uintptr_t', 'size_t']);
 /** memcpy from a buffer to a native address. */
-export const poke = libc.func('memcpy', 'void *', ['uintptr_t', 'const uint8_t *', 'size_t']);
+export const poke = /* @__PURE__ */ libc.func('memcpy', 'void *', ['uintptr_t', 'const uint8_t *', 'size_t']);
 /** memmove between native addresses (numbers: exact below 2^53). */
-export const memmove = libc.func('memmove', 'void', ['uintptr_t', 'uintptr_t', 'size_t']);
+export const memmove = /* @__PURE__ */ libc.func('memmove', 'void', ['uintptr_t', 'uintptr_t', 'size_t']);
 /** memset at a native address. */
-export const memset = libc.func('memset', 'void', ['uintptr_t', 'int', 'size_t']);
+export const memset = /* @__PURE__ */ libc.func('memset', 'void', ['uintptr_t', 'int', 'size_t']);
 /** memmove with n = 0 returns its first argument: the address koffi passes for a buffer. */
-export const addressOf = libc.func('memmove', 'uintptr_t', ['void *', 'void *', 'size_t']);
+export const addressOf = /* @__PURE__ */ libc.func('memmove', 'uintptr_t', ['void *', 'void *', 'size_t']);

@@ -169,10 +169,17 @@ function write(at: bigint, bytes: number[]): boolean {
 }
 
 function findAll(haystack: Uint8Array, needle: (number | null)[]): number[] {
+  // Candidates come from Buffer.indexOf on the needle's leading literal bytes (native and
+  // fast over a library's code); each is then checked byte by byte, wildcards skipped.
+  let lead = 0;
+  while (lead < needle.length && needle[lead] !== null) lead++;
+  const hay = Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
+  const prefix = Buffer.from(needle.slice(0, lead) as number[]);
   const hits: number[] = [];
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (needle[j] !== null && haystack[i + j] !== needle[j]) continue outer;
-    hits.push(i);
+  for (let i = lead > 0 ? hay.indexOf(prefix) : 0; i >= 0 && i + needle.length <= hay.length; i = lead > 0 ? hay.indexOf(prefix, i + 1) : i + 1) {
+    let match = true;
+    for (let j = lead; j < needle.length && match; j++) match = needle[j] === null || hay[i + j] === needle[j];
+    if (match) hits.push(i);
   }
   return hits;
 }

@@ -9,29 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChannelClient, ChannelServer, createChannel, type ChannelReply, type ChannelResponse, type ServedRequest } from '../../../channel/channel.js';
 import { expectedReply } from './channel-protocol.js';
 import type { ProducerData, ProducerReport } from './channel-producer.worker.js';
+import { echo } from './helpers.js';
 
-const _enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const _dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-/** Lets the event loop run (server wake-ups, handler promises) until `done()` or a timeout. */
-async function until(done: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
-/** Polls `client` from the event loop until `count` responses have arrived. */
-async function _collect(client: ChannelClient, count: number, into: ChannelResponse[] = []): Promise<ChannelResponse[]> {
-  await until(() => {
-    client.pollResponses((r) => into.push(r));
-    return into.length >= count;
-  });
-  return into;
-}
 
-const echo = (request: ServedRequest): ChannelReply => expectedReply(request);
 
 // Producers in real worker threads run the real channel module. vitest
 // transforms .ts only inside its own process, and TypeScript 7 has no

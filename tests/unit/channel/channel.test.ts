@@ -29,34 +29,12 @@ import {
 } from '../../../channel/layout.js';
 import { SlotRing } from '../../../channel/slot-ring.js';
 import { expectedReply, requestFor } from './channel-protocol.js';
+import { enc, dec, until, collect, echo, normalized } from './helpers.js';
 
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-/** Lets the event loop run (server wake-ups, handler promises) until `done()` or a timeout. */
-async function until(done: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
-/** Polls `client` from the event loop until `count` responses have arrived. */
-async function collect(client: ChannelClient, count: number, into: ChannelResponse[] = []): Promise<ChannelResponse[]> {
-  await until(() => {
-    client.pollResponses((r) => into.push(r));
-    return into.length >= count;
-  });
-  return into;
-}
 
-const echo = (request: ServedRequest): ChannelReply => expectedReply(request);
 
-/** A ChannelReply as the client sees it (value always present). */
-function normalized(reply: ChannelReply): { status: number; value: Uint8Array } {
-  return { status: reply.status, value: reply.value ?? new Uint8Array(0) };
-}
 
 describe('channel (client and server in one thread)', () => {
   it('answers a request', async () => {

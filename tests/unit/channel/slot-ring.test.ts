@@ -12,28 +12,9 @@ import { channelLayout, REQUEST_RING, REQUEST_SLOT_SIZE, RESPONSE_SLOT_SIZE, SLO
 import { SLOT_EMPTY, SLOT_READY, SLOT_WRITING, SlotRing, slotTag } from '../../../channel/slot-ring.js';
 import { expectedReply } from './channel-protocol.js';
 
-const _enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const _dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-/** Lets the event loop run (server wake-ups, handler promises) until `done()` or a timeout. */
-async function until(done: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
-/** Polls `client` from the event loop until `count` responses have arrived. */
-async function _collect(client: ChannelClient, count: number, into: ChannelResponse[] = []): Promise<ChannelResponse[]> {
-  await until(() => {
-    client.pollResponses((r) => into.push(r));
-    return into.length >= count;
-  });
-  return into;
-}
 
-const _echo = (request: ServedRequest): ChannelReply => expectedReply(request);
 
 describe('channel layout', () => {
   it('accepts power-of-two slot counts and bounded client counts only', () => {
