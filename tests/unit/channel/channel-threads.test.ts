@@ -6,14 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChannelClient, ChannelServer, createChannel, type ChannelReply, type ChannelResponse, type ServedRequest } from '../../../channel/channel.js';
-import { expectedReply } from './channel-protocol.js';
+import { ChannelServer, createChannel, type ChannelReply, type ServedRequest } from '../../../channel/channel.js';
 import type { ProducerData, ProducerReport } from './channel-producer.worker.js';
 import { echo } from './helpers.js';
-
-
-
-
 
 // Producers in real worker threads run the real channel module. vitest
 // transforms .ts only inside its own process, and TypeScript 7 has no

@@ -31,11 +31,6 @@ import { SlotRing } from '../../../channel/slot-ring.js';
 import { expectedReply, requestFor } from './channel-protocol.js';
 import { enc, dec, until, collect, echo, normalized } from './helpers.js';
 
-
-
-
-
-
 describe('channel (client and server in one thread)', () => {
   it('answers a request', async () => {
     const { sab } = createChannel(8, 1);

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ChannelClient,
-  ChannelError,
-  ChannelServer,
-  createChannel,
-  type ChannelReply,
-  type ChannelResponse,
-  type ServedRequest,
-} from '../../../channel/channel.js';
+import { ChannelClient, ChannelError, ChannelServer, createChannel } from '../../../channel/channel.js';
 import { channelLayout, REQUEST_RING, REQUEST_SLOT_SIZE, RESPONSE_SLOT_SIZE, SLOT_ID } from '../../../channel/layout.js';
 import { SLOT_EMPTY, SLOT_READY, SLOT_WRITING, SlotRing, slotTag } from '../../../channel/slot-ring.js';
-import { expectedReply } from './channel-protocol.js';
-
-
-
-
 
 describe('channel layout', () => {
   it('accepts power-of-two slot counts and bounded client counts only', () => {
