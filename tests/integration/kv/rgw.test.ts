@@ -78,7 +78,12 @@ describe('the <kv.h> contract on Ceph RGW', () => {
   it('64 threads on 1 vCPU have 64 puts in flight at RGW', async () => {
     const r = await runVmAsync([KVBENCH, ...s3Options(), '--stats', '--', '64', '1', '100', '4096', uniquePrefix('rgw-flight')], { cwd: work.dir, env });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^Key-value requests in flight at once \(peak, at the backend\): 64$/m);
+    // A put blocks only its thread, so nearly all 64 are at RGW together (a put that held
+    // the vCPU would make it 1). The first answers may come back before the last thread
+    // has submitted when the host is busy, so the count is not always exactly 64.
+    const peak = Number(/^Key-value requests in flight at once \(peak, at the backend\): (\d+)$/m.exec(r.stderr)?.[1]);
+    expect(peak, r.stderr).toBeGreaterThanOrEqual(60);
+    expect(peak, r.stderr).toBeLessThanOrEqual(64);
   });
 
   it('a bucket that does not exist: every call returns -1, the guest runs to its end', async () => {
