@@ -22,4 +22,4 @@ node_modules/.package-lock.json: package-lock.json
 	test -d node_modules || npm ci
 
 clean:
-	rm -rf sector/dist host-libc/dist
+	rm -rf sector/dist host-libc/dist bench-kit/dist

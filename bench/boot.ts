@@ -8,7 +8,7 @@ import { PROJECT_ROOT, GUEST_BIN_DIR, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { realtimeNs } from '../vmm/ports/clock.js';
 import { measureOutFloor } from './engine-floor.js';
 import { hostUsesPti, nativeGetpidNs } from './lib/native-getpid.js';
-import { median, percentile } from './lib/stats.js';
+import { median, percentile } from '@unikv/bench-kit/stats';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
 
 const bin = (name: string) => path.join(GUEST_BIN_DIR, 'bench', `${name}.elf`);

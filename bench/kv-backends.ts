@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import type { BackendName, KvBackend } from '../proxy/kv/backend.js';
 import { openBackend } from '../proxy/kv/open-backend.js';
-import { countOption } from './lib/args.js';
+import { countOption } from '@unikv/bench-kit/args';
 
 const CONCURRENCY = 16;
 const VALUE_BYTES = 4096;

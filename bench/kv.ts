@@ -25,9 +25,9 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { INSTALL_HINT, rgwAvailable, startRgw } from '../toolchain/rgw/rgw.js';
 import { openBackend } from '../proxy/kv/open-backend.js';
-import { median, percentile } from './lib/stats.js';
+import { median, percentile } from '@unikv/bench-kit/stats';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
-import { countOption } from './lib/args.js';
+import { countOption } from '@unikv/bench-kit/args';
 
 const KVBENCH = path.join(GUEST_BIN_DIR, 'bench', 'kvbench.elf');
 const SELF = path.join(PROJECT_ROOT, 'dist', 'bench', 'kv.js');

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
-import { median } from './lib/stats.js';
+import { median } from '@unikv/bench-kit/stats';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
-import { countOption } from './lib/args.js';
+import { countOption } from '@unikv/bench-kit/args';
 import { hostSyscallLine } from './lib/native-getpid.js';
 
 const GUEST = path.join(GUEST_BIN_DIR, 'postmark', 'postmark.elf');

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
-import { median } from './lib/stats.js';
+import { median } from '@unikv/bench-kit/stats';
 import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
 
 const BIN = path.join(GUEST_BIN_DIR, 'bench', 'smpbench.elf');

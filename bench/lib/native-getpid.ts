@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../vmm/paths.js';
-import { buildNative } from './native-build.js';
-import { median } from './stats.js';
+import { buildNative } from '@unikv/bench-kit/native-build';
+import { median } from '@unikv/bench-kit/stats';
 
 const SOURCE = path.join(PROJECT_ROOT, 'guest-src', 'app', 'bench', 'getpid.c');
 

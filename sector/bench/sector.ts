@@ -18,9 +18,9 @@ import { diskRate, type E2EResult, makeImage, runClients, startService } from '.
 import { FREE, ONE_CPU, type PingResult, ringPingPong, socketPingPong, TWO_CPUS } from './sector-ring.js';
 import { SPIN_BUDGET_US, type WaitMode } from './sector-ring-peer.js';
 import { chart } from './sector-svg.js';
-import { median } from './lib/stats.js';
+import { median } from '@unikv/bench-kit/stats';
 import { SectorPattern } from './lib/native-pattern.js';
-import { outputDirectory, refuse } from './lib/args.js';
+import { outputDirectory, refuse } from '@unikv/bench-kit/args';
 import { PACKAGE_ROOT } from '../src/paths.js';
 
 const THREADS = 8;

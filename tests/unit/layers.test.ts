@@ -21,6 +21,11 @@ const RULES: Rule[] = [
   { from: 'sector/', forbid: ['vmm/', 'proxy/', 'channel/', 'guest-src/'], why: 'the sector exercise stands alone; it shares only host-libc (a package)' },
   { from: 'host-libc/', forbid: ['vmm/', 'proxy/', 'channel/', 'sector/'], why: 'the C library bindings are below everything that uses them' },
   {
+    from: 'bench-kit/',
+    forbid: ['vmm/', 'proxy/', 'channel/', 'sector/', 'host-libc/'],
+    why: "the benchmarks' shared helpers know nothing of what they measure",
+  },
+  {
     from: 'vmm/ports/',
     forbid: ['vmm/cpu/', 'vmm/engine/', 'vmm/kv/', 'vmm/host-share/', 'vmm/files/', 'vmm/machine.ts', 'vmm/vm.ts', 'channel/'],
     why: 'devices see guest memory and their context, not the vCPU loop, the engine or the backends',

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { buildNative, type NativeProgram } from './native-build.js';
+import { buildNative, type NativeProgram } from '@unikv/bench-kit/native-build';
 
 const SOURCE = path.join(PACKAGE_ROOT, 'bench', 'native', 'sector-pattern.c');
 

@@ -1,7 +1,6 @@
-// A copy of the repository's bench/lib/native-build.ts (the VMM's benchmarks use that one), kept here
-// so that the sector package stands on its own.
 // Builds one C source with the host's gcc into a temporary directory: the native
-// reference bench:sector sets the service's figures against (native-pattern.ts).
+// references benchmarks set the project's figures against (bench/lib/native-getpid.ts,
+// sector/bench/lib/native-pattern.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
