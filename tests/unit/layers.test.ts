@@ -18,7 +18,11 @@ const RULES: Rule[] = [
   { from: 'channel/', forbid: ['vmm/', 'proxy/'], why: 'the channel is neutral ground: both sides import it, it imports neither' },
   { from: 'proxy/', forbid: ['vmm/', 'toolchain/'], why: 'the proxy is the backend driver: it meets the VMM only through channel/' },
   { from: 'vmm/', forbid: ['proxy/'], why: 'the VMM meets the proxy only through channel/' },
-  { from: 'sector/', forbid: ['vmm/', 'proxy/', 'channel/', 'guest-src/'], why: 'the sector exercise stands alone; it shares only the host-libc and bench-kit packages' },
+  {
+    from: 'sector/',
+    forbid: ['vmm/', 'proxy/', 'channel/', 'guest-src/'],
+    why: 'the sector exercise stands alone; it shares only the host-libc and bench-kit packages',
+  },
   { from: 'host-libc/', forbid: ['vmm/', 'proxy/', 'channel/', 'sector/'], why: 'the C library bindings are below everything that uses them' },
   {
     from: 'bench-kit/',
