@@ -6,29 +6,8 @@
 // channel/kv-limits.ts. A test fails when any generated file is stale, and one when
 // the spec changes without a new ABI_VERSION in toolchain/abi/version.json.
 
-export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | { bytes: number };
-export interface Field {
-  name: string;
-  type: FieldType;
-  doc: string;
-}
-export interface StructSpec {
-  name: string;
-  doc: string;
-  fields: Field[];
-}
-export interface Constant {
-  name: string;
-  value: number | bigint;
-  doc: string;
-}
-/** A system call: its number and the kernel routine the dispatch table sends it to. */
-export interface Syscall {
-  name: string;
-  value: number;
-  handler: string;
-  doc: string;
-}
+export type { Constant, Field, FieldType, StructSpec, Syscall } from './types.js';
+import type { Constant, Syscall } from './types.js';
 
 /**
  * Version of this ABI; the boot info carries it so a mismatched kernel is refused.

@@ -1,7 +1,7 @@
 // The hypercalls' packed argument structs and the boot info block: one part of the guest
 // ABI (spec.ts holds the rest and re-exports this). Field offsets follow from the order
 // and sizes here; toolchain/abi/generate.ts writes them for NASM, C and TypeScript.
-import type { StructSpec } from './spec.js';
+import type { StructSpec } from './types.js';
 
 /** Packed argument structs of the hypercalls. All pointers are guest-physical. */
 export const STRUCTS: StructSpec[] = [
