@@ -40,6 +40,7 @@ kernel_entry:
 %include "mm/vm.asm"               ; brk, mmap, munmap, mprotect
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
 %include "generated/syscall_table.inc" ; the dispatch table: number -> handler
+%include "generated/syscall_names.inc" ; number -> name, for reports of refused calls
 %include "sys/user.asm"            ; checks on pointers the program passes in
 %include "sys/console.asm"         ; the console streams: read, write, ioctl, vectors
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals

@@ -11,11 +11,13 @@ describe('generated guest ABI files', () => {
   it('are up to date with the spec (run npm run build after changing it)', () => {
     expect(staleFiles()).toEqual([]);
   });
-  it('cover the kernel, the C library, the VMM and the channel', () => {
+  it('cover the kernel, the C library, the VMM, the channel and the system-call reference', () => {
     expect(Object.keys(GENERATED).sort()).toEqual([
       'channel/kv-limits.ts',
+      'docs/syscalls.md',
       'guest-src/app/include/unikernel/abi.h',
       'guest-src/kernel/generated/abi.inc',
+      'guest-src/kernel/generated/syscall_names.inc',
       'guest-src/kernel/generated/syscall_table.inc',
       'vmm/generated/abi-memory.ts',
       'vmm/generated/abi-ports.ts',

@@ -42,5 +42,8 @@ int main(void)
 	sigemptyset(&set);
 	check("sigprocmask", sigprocmask(SIG_BLOCK, &set, NULL) == 0);
 	check("unknown syscall is ENOSYS", syscall(999) == -1 && errno == ENOSYS);
+	check("fork is ENOSYS", syscall(57 /* fork */) == -1 && errno == ENOSYS);
+	check("fork is ENOSYS twice", syscall(57 /* fork */) == -1 && errno == ENOSYS);
+	check("rseq is ENOSYS", syscall(334 /* rseq */, 0, 0, 0, 0) == -1 && errno == ENOSYS);
 	return failures;
 }

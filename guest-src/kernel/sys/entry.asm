@@ -54,8 +54,10 @@ preempt_entry:
 
 ; -----------------------------------------------------------------------------
 ; sys_unknown -- a call the kernel does not have: -ENOSYS, reported once per number
-;  IN:  RAX = number
+;  by name where the number has one (generated/syscall_names.inc), else by number
+;  IN:  RAX = the number
 ;  OUT: RAX = -ENOSYS
+;  Clobbers: RCX, RDX, RSI, RDI, R8
 sys_unknown:
 	push rbx
 	mov rbx, rax
@@ -66,11 +68,33 @@ sys_unknown:
 	jc .quiet
 	lea rsi, [msg_unknown]
 	call kprint_cstr
+	cmp rbx, SYSCALL_TABLE_SIZE
+	jae .number
+	mov rsi, [syscall_names + rbx * 8]
+	test rsi, rsi
+	jz .number
+	call kprint_cstr                   ; "fork (57)"
+	lea rsi, [msg_open]
+	call kprint_cstr
 	mov rdi, rbx
 	call kprint_dec
-	lea rsi, [msg_unknown_tail]
+	lea rsi, [msg_close]
+	call kprint_cstr
+	jmp .tail
+.number:	mov rdi, rbx                       ; "999"
+	call kprint_dec
+.tail:	lea rsi, [msg_unknown_tail]
 	call kprint_cstr
 .quiet:	pop rbx
+	mov rax, -ENOSYS
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_refuse_quietly -- a call refused on purpose where a report would be noise
+;  (rseq: glibc registers it at start and goes on without it)
+;  OUT: RAX = -ENOSYS
+;  Clobbers: nothing but RAX
+sys_refuse_quietly:
 	mov rax, -ENOSYS
 	ret
 
@@ -84,7 +108,9 @@ sys_zero:
 
 section .rodata
 msg_unknown:      db 'kernel: unknown system call ', 0
-msg_unknown_tail: db ' (returns -ENOSYS; reported once)', 10, 0
+msg_unknown_tail: db ' returns -ENOSYS (reported once)', 10, 0
+msg_open:         db ' (', 0
+msg_close:        db ')', 0
 
 section .bss
 unknown_reported: resb SYSCALL_TABLE_SIZE / 8 + 8

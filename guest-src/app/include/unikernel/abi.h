@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 2
+#define UK_ABI_VERSION 3
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -113,6 +113,10 @@
 #define UK_SYS_tgkill 234
 #define UK_SYS_set_robust_list 273
 #define UK_SYS_prlimit64 302
+#define UK_SYS_fork 57
+#define UK_SYS_vfork 58
+#define UK_SYS_execve 59
+#define UK_SYS_rseq 334
 #define UK_SYS_getrandom 318
 #define UK_SYS_open 2
 #define UK_SYS_stat 4
