@@ -113,6 +113,17 @@
 #define UK_SYS_tgkill 234
 #define UK_SYS_set_robust_list 273
 #define UK_SYS_prlimit64 302
+#define UK_SYS_getrlimit 97
+#define UK_SYS_setrlimit 160
+#define UK_SYS_sched_getaffinity 204
+#define UK_SYS_sched_setaffinity 203
+#define UK_SYS_sched_getscheduler 145
+#define UK_SYS_sched_getparam 143
+#define UK_SYS_getgroups 115
+#define UK_SYS_wait4 61
+#define UK_SYS_waitid 247
+#define UK_SYS_getcpu 309
+#define UK_SYS_time 201
 #define UK_SYS_fork 57
 #define UK_SYS_vfork 58
 #define UK_SYS_execve 59

@@ -1,0 +1,207 @@
+; Facts about the process that runtimes ask for at start: which CPUs it may use, its
+; resource limits, its groups, its children (none), the CPU a thread runs on, its
+; scheduling policy, the time in seconds.
+
+RLIMIT_STACK     equ 3
+RLIMIT_NOFILE    equ 7
+RLIM_NLIMITS     equ 16
+STACK_LIMIT      equ 8 * 1024 * 1024     ; what Linux gives a program by default
+RLIM_INFINITY    equ -1
+CPU_MASK_BYTES   equ 8                   ; one 64-bit word covers MAX_CPUS
+
+section .text
+
+; -----------------------------------------------------------------------------
+; sys_sched_getaffinity -- the CPUs a thread may run on: every vCPU of the machine
+;  IN:  RDI = pid (any thread of this process), RSI = buffer size, RDX = mask
+;  OUT: RAX = bytes written (CPU_MASK_BYTES), -EINVAL for a buffer too small, -EFAULT
+;  Clobbers: RCX, RDI, RSI
+sys_sched_getaffinity:
+	cmp rsi, CPU_MASK_BYTES
+	jb sys_fail_einval
+	mov rdi, rdx
+	mov esi, CPU_MASK_BYTES
+	call check_user_range
+	jc sys_fail_efault
+	mov rax, [boot_info]
+	mov ecx, [rax + BootInfo.cpu_count]
+	mov rax, -1
+	cmp ecx, 64
+	jae .store                         ; all 64 bits
+	mov eax, 1
+	shl rax, cl
+	dec rax                            ; bits 0 .. cpu_count - 1
+.store:	mov [rdi], rax
+	mov eax, CPU_MASK_BYTES
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_sched_setaffinity -- accepted and not enforced: the scheduler places threads
+;  IN:  RDI = pid, RSI = buffer size, RDX = mask
+;  OUT: RAX = 0, -EINVAL for an empty buffer, -EFAULT
+;  Clobbers: RDI, RSI
+sys_sched_setaffinity:
+	test rsi, rsi
+	jz sys_fail_einval
+	mov rdi, rdx
+	call check_user_range
+	jc sys_fail_efault
+	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_getrlimit -- getrlimit(resource, rlim): the limit of one resource
+;  IN:  RDI = resource, RSI = struct rlimit * {cur, max}
+;  OUT: RAX = 0, -EINVAL, -EFAULT
+;  Clobbers: RCX, RDX, RDI, RSI, R10
+sys_getrlimit:
+	mov r10, rsi                       ; prlimit64(0, resource, NULL, rlim)
+	mov rsi, rdi
+	xor edi, edi
+	xor edx, edx
+	jmp sys_prlimit64
+
+; sys_setrlimit -- accepted for a known resource and not enforced
+;  IN:  RDI = resource, RSI = struct rlimit *
+;  OUT: RAX = 0, -EINVAL, -EFAULT
+sys_setrlimit:
+	mov rdx, rsi
+	mov rsi, rdi
+	xor edi, edi
+	xor r10d, r10d                     ; prlimit64(0, resource, rlim, NULL)
+	jmp sys_prlimit64
+
+; -----------------------------------------------------------------------------
+; sys_prlimit64 -- a resource's limits: the stack 8 MiB (max unlimited), open files
+; FD_MAX, everything else unlimited; new limits are checked, accepted, not enforced
+;  IN:  RDI = pid (0 or this process), RSI = resource, RDX = new (may be NULL),
+;       R10 = old (may be NULL)
+;  OUT: RAX = 0, -EINVAL for an unknown resource, -EFAULT
+;  Clobbers: RCX, RDX, RDI, RSI
+sys_prlimit64:
+	cmp rsi, RLIM_NLIMITS
+	jae sys_fail_einval
+	test rdx, rdx
+	jz .old
+	push rsi
+	mov rdi, rdx
+	mov esi, 16
+	call check_user_range
+	pop rsi
+	jc sys_fail_efault
+	mov rax, [rdx]
+	cmp rax, [rdx + 8]
+	ja sys_fail_einval                         ; cur above max
+.old:	test r10, r10
+	jz .done
+	mov rdi, r10
+	push rsi
+	mov esi, 16
+	call check_user_range
+	pop rsi
+	jc sys_fail_efault
+	mov rax, RLIM_INFINITY
+	mov rcx, rax
+	cmp esi, RLIMIT_STACK
+	jne .files
+	mov eax, STACK_LIMIT
+	jmp .write
+.files:	cmp esi, RLIMIT_NOFILE
+	jne .write
+	mov eax, FD_MAX
+	mov ecx, FD_MAX
+.write:	mov [r10], rax                     ; cur
+	mov [r10 + 8], rcx                 ; max
+.done:	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_getgroups -- no supplementary groups
+;  OUT: RAX = 0
+sys_getgroups:
+	xor eax, eax
+	ret
+
+; sys_wait4 / sys_waitid -- the program has no children
+;  OUT: RAX = -ECHILD
+sys_wait4:
+sys_waitid:
+	mov rax, -ECHILD
+	ret
+
+; sys_sched_getscheduler -- every thread runs under SCHED_OTHER (0)
+;  OUT: RAX = 0
+sys_sched_getscheduler:
+	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_sched_getparam -- SCHED_OTHER threads have priority 0
+;  IN:  RSI = struct sched_param * (one int)
+;  OUT: RAX = 0 or -EFAULT
+;  Clobbers: RDI, RSI
+sys_sched_getparam:
+	mov rdi, rsi
+	mov esi, 4
+	call check_user_range
+	jc sys_fail_efault
+	mov dword [rdi], 0
+	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_getcpu -- the vCPU the calling thread runs on, and NUMA node 0
+;  IN:  RDI = unsigned *cpu (may be NULL), RSI = unsigned *node (may be NULL)
+;  OUT: RAX = 0 or -EFAULT
+;  Clobbers: RCX, RDI, RSI
+sys_getcpu:
+	mov rcx, rsi
+	test rdi, rdi
+	jz .node
+	mov esi, 4
+	call check_user_range
+	jc sys_fail_efault
+	mov rax, [gs:Percpu.cpu_id]
+	mov [rdi], eax
+.node:	test rcx, rcx
+	jz .done
+	mov rdi, rcx
+	mov esi, 4
+	call check_user_range
+	jc sys_fail_efault
+	mov dword [rdi], 0
+.done:	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_time -- seconds since the epoch, also stored at tloc when it is not NULL
+;  IN:  RDI = time_t *tloc (may be NULL)
+;  OUT: RAX = seconds or -EFAULT
+;  Clobbers: RCX, RDX, RSI, RDI
+sys_time:
+	mov rsi, rdi
+	test rsi, rsi
+	jz .read
+	mov esi, 8
+	call check_user_range
+	jc sys_fail_efault
+	mov rsi, rdi
+.read:	xor edi, edi                       ; CLOCK_REALTIME
+	call clock_now
+	xor edx, edx
+	mov ecx, NS_PER_S
+	div rcx
+	test rsi, rsi
+	jz .done
+	mov [rsi], rax
+.done:	ret
+
+; -----------------------------------------------------------------------------
+; sys_fail_efault / sys_fail_einval -- the last step of a call that fails
+;  OUT: RAX = -EFAULT / -EINVAL
+sys_fail_efault:
+	mov rax, -EFAULT
+	ret
+sys_fail_einval:
+	mov rax, -EINVAL
+	ret
