@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +57,10 @@ int main(int argc, char **argv)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	check("time(2) agrees with CLOCK_REALTIME", direct == t && now.tv_sec - t >= 0 && now.tv_sec - t <= 1);
+	struct timeval tv;
+	struct { int minuteswest, dsttime; } tz = { 5, 5 };
+	check("gettimeofday agrees with time(2), in UTC", syscall(SYS_gettimeofday, &tv, &tz) == 0 && tv.tv_sec - t >= 0 &&
+		tv.tv_sec - t <= 1 && tv.tv_usec >= 0 && tv.tv_usec < 1000000 && tz.minuteswest == 0 && tz.dsttime == 0);
 	printf("time=%ld\n", (long)t);
 	return failures;
 }

@@ -197,6 +197,40 @@ sys_time:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
+; sys_gettimeofday -- CLOCK_REALTIME in seconds and microseconds; the time zone is UTC
+;  IN:  RDI = struct timeval * (may be NULL), RSI = struct timezone * (may be NULL)
+;  OUT: RAX = 0 or -EFAULT
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+sys_gettimeofday:
+	mov r8, rsi
+	test rdi, rdi
+	jz .zone
+	mov esi, 16
+	call check_user_range
+	jc sys_fail_efault
+	mov rsi, rdi
+	xor edi, edi                       ; CLOCK_REALTIME
+	call clock_now
+	xor edx, edx
+	mov ecx, NS_PER_S
+	div rcx
+	mov [rsi], rax                     ; tv_sec
+	mov rax, rdx
+	xor edx, edx
+	mov ecx, 1000
+	div rcx
+	mov [rsi + 8], rax                 ; tv_usec
+.zone:	test r8, r8
+	jz .done
+	mov rdi, r8
+	mov esi, 8
+	call check_user_range
+	jc sys_fail_efault
+	mov qword [rdi], 0                 ; minutes west of Greenwich, no DST
+.done:	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
 ; sys_fail_efault / sys_fail_einval -- the last step of a call that fails
 ;  OUT: RAX = -EFAULT / -EINVAL
 sys_fail_efault:

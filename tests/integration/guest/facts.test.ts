@@ -8,7 +8,7 @@ describe('process facts', () => {
     it(`answers on ${cpus} vCPU${cpus > 1 ? 's' : ''}`, () => {
       const r = runVm([guestBin('tests', 'facts'), '--cpus', String(cpus), '--', String(cpus)]);
       const c = checks(r.stdout);
-      expect(Object.keys(c).length, r.stdout.toString()).toBe(18);
+      expect(Object.keys(c).length, r.stdout.toString()).toBe(19);
       expect(Object.entries(c).filter(([, ok]) => !ok)).toEqual([]);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);

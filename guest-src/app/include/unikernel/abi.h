@@ -124,6 +124,7 @@
 #define UK_SYS_waitid 247
 #define UK_SYS_getcpu 309
 #define UK_SYS_time 201
+#define UK_SYS_gettimeofday 96
 #define UK_SYS_fork 57
 #define UK_SYS_vfork 58
 #define UK_SYS_execve 59
