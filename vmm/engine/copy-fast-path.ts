@@ -36,124 +36,64 @@ export interface CopyBlock {
 
 /** The hook's instructions, as bytes; the comments are the assembly (rdi = uc, esi = port, edx = size, ecx = value, r8 = slots). */
 function hookCode(block: CopyBlock): number[] {
+  // biome-ignore format: machine code, one instruction per line with its assembly
   const fault = [
-    0x49,
-    0xc7,
-    0x43,
-    block.ret,
-    ...le32(-EFAULT), // mov qword [r11 + ret], -EFAULT
+    0x49, 0xc7, 0x43, block.ret, ...le32(-EFAULT), // mov qword [r11 + ret], -EFAULT
     0xc3, //                                          ret
   ];
+  // biome-ignore format: machine code, one instruction per line with its assembly
   const copy = [
-    0x49,
-    0x8b,
-    0x00, //                    mov rax, [r8 + ramBase]
-    0x48,
-    0x01,
-    0xc7, //                    add rdi, rax
-    0x48,
-    0x01,
-    0xc6, //                    add rsi, rax
-    0x41,
-    0x53, //                          push r11                ; the block; aligns the stack for the call
-    0x41,
-    0xff,
-    0x50,
-    disp8(SLOT.memmove), // call [r8 + memmove]    ; memmove(base + dst, base + src, len)
-    0x41,
-    0x5b, //                          pop r11
-    0x49,
-    0xc7,
-    0x43,
-    block.ret,
-    0,
-    0,
-    0,
-    0, // mov qword [r11 + ret], 0
+    0x49, 0x8b, 0x00, //                    mov rax, [r8 + ramBase]
+    0x48, 0x01, 0xc7, //                    add rdi, rax
+    0x48, 0x01, 0xc6, //                    add rsi, rax
+    0x41, 0x53, //                          push r11                ; the block; aligns the stack for the call
+    0x41, 0xff, 0x50, disp8(SLOT.memmove), // call [r8 + memmove]    ; memmove(base + dst, base + src, len)
+    0x41, 0x5b, //                          pop r11
+    0x49, 0xc7, 0x43, block.ret, 0, 0, 0, 0, // mov qword [r11 + ret], 0
     0xc3, //                                ret
   ];
+  // biome-ignore format: machine code, one instruction per line with its assembly
   const checks = [
-    0x48,
-    0x39,
-    0xc2, //                    cmp rdx, rax
-    0x77,
-    0, //                             ja .fault               ; len > RAM
-    0x48,
-    0x29,
-    0xd0, //                    sub rax, rdx            ; rax = RAM - len
-    0x48,
-    0x39,
-    0xc7, //                    cmp rdi, rax
-    0x77,
-    0, //                             ja .fault               ; dst + len > RAM
-    0x48,
-    0x39,
-    0xc6, //                    cmp rsi, rax
-    0x77,
-    0, //                             ja .fault               ; src + len > RAM
+    0x48, 0x39, 0xc2, //                    cmp rdx, rax
+    0x77, 0, //                             ja .fault               ; len > RAM
+    0x48, 0x29, 0xd0, //                    sub rax, rdx            ; rax = RAM - len
+    0x48, 0x39, 0xc7, //                    cmp rdi, rax
+    0x77, 0, //                             ja .fault               ; dst + len > RAM
+    0x48, 0x39, 0xc6, //                    cmp rsi, rax
+    0x77, 0, //                             ja .fault               ; src + len > RAM
   ];
   // Each `ja .fault` jumps over what follows it in `checks`, then over `copy`.
   for (const at of [4, 12, 17]) checks[at] = checks.length - (at + 1) + copy.length;
+  // biome-ignore format: machine code, one instruction per line with its assembly
   const body = [
-    0x4d,
-    0x8b,
-    0x18, //                    mov r11, [r8 + ramBase]
-    0x49,
-    0x01,
-    0xcb, //                    add r11, rcx            ; r11 = the block in host memory
-    0x49,
-    0x8b,
-    0x7b,
-    block.dst, //         mov rdi, [r11 + dst]
-    0x49,
-    0x8b,
-    0x73,
-    block.src, //         mov rsi, [r11 + src]
-    0x49,
-    0x8b,
-    0x53,
-    block.len, //         mov rdx, [r11 + len]
-    0x49,
-    0xff,
-    0x40,
-    disp8(SLOT.count), // inc qword [r8 + count]
+    0x4d, 0x8b, 0x18, //                    mov r11, [r8 + ramBase]
+    0x49, 0x01, 0xcb, //                    add r11, rcx            ; r11 = the block in host memory
+    0x49, 0x8b, 0x7b, block.dst, //         mov rdi, [r11 + dst]
+    0x49, 0x8b, 0x73, block.src, //         mov rsi, [r11 + src]
+    0x49, 0x8b, 0x53, block.len, //         mov rdx, [r11 + len]
+    0x49, 0xff, 0x40, disp8(SLOT.count), // inc qword [r8 + count]
     ...checks,
     ...copy,
     ...fault,
   ];
+  // biome-ignore format: machine code, one instruction per line with its assembly
   const entry = [
-    0x41,
-    0x3b,
-    0x70,
-    disp8(SLOT.port), //  cmp esi, [r8 + port]
-    0x75,
-    0, //                             jne .js
-    0x49,
-    0x8b,
-    0x40,
-    disp8(SLOT.ramSize), // mov rax, [r8 + ramSize]
-    0x89,
-    0xc9, //                          mov ecx, ecx            ; the block's address: the port value, 32 bits
-    0x4c,
-    0x8d,
-    0x50,
-    0x100 - block.SIZE, // lea r10, [rax - SIZE]
-    0x4c,
-    0x39,
-    0xd1, //                    cmp rcx, r10
-    0x77,
-    0, //                             ja .js                  ; the block is not inside RAM
+    0x41, 0x3b, 0x70, disp8(SLOT.port), //  cmp esi, [r8 + port]
+    0x75, 0, //                             jne .js
+    0x49, 0x8b, 0x40, disp8(SLOT.ramSize), // mov rax, [r8 + ramSize]
+    0x89, 0xc9, //                          mov ecx, ecx            ; the block's address: the port value, 32 bits
+    0x4c, 0x8d, 0x50, 0x100 - block.SIZE, // lea r10, [rax - SIZE]
+    0x4c, 0x39, 0xd1, //                    cmp rcx, r10
+    0x77, 0, //                             ja .js                  ; the block is not inside RAM
   ];
   entry[5] = entry.length - 6 + body.length;
   entry[entry.length - 1] = body.length;
+  // biome-ignore format: machine code, one instruction per line with its assembly
   return [
     ...entry,
     ...body,
     // .js: the JavaScript hook, with the same arguments
-    0x41,
-    0xff,
-    0x60,
-    disp8(SLOT.slowPath), // jmp [r8 + slowPath]
+    0x41, 0xff, 0x60, disp8(SLOT.slowPath), // jmp [r8 + slowPath]
   ];
 }
 

@@ -34,39 +34,17 @@ function directTransition(file: RegisterFile): number[] {
   const base = file.indirect ? 0 : file.env;
   const rip = base + RIP_AT;
   const rcx = base + RCX_AT;
+  // biome-ignore format: machine code, one instruction per line with its assembly
   return [
-    0x48,
-    0x8b,
-    0x83,
-    ...le32(file.cpu), // mov rax, [rbx + cpu]    ; the vCPU
+    0x48, 0x8b, 0x83, ...le32(file.cpu), // mov rax, [rbx + cpu]    ; the vCPU
     ...(file.indirect ? [0x48, 0x8b, 0x80, ...le32(file.env)] : []), // mov rax, [rax + env] ; its register file
-    0x48,
-    0x8b,
-    0x90,
-    ...le32(rip), //      mov rdx, [rax + rip]    ; RIP (at the syscall)
-    0x48,
-    0x83,
-    0xc2,
-    0x02, //              add rdx, 2              ; the return address
-    0x48,
-    0x89,
-    0x90,
-    ...le32(rcx), //      mov [rax + rcx], rdx    ; RCX = return address
-    0x49,
-    0x8b,
-    0x54,
-    0x24,
-    disp8(SLOT.lstarMinus2), // mov rdx, [r12 + lstarMinus2]
-    0x48,
-    0x89,
-    0x90,
-    ...le32(rip), //      mov [rax + rip], rdx    ; RIP = LSTAR - 2
-    0x48,
-    0x83,
-    0xc4,
-    0x08, //              add rsp, 8
-    0x41,
-    0x5c, //                          pop r12
+    0x48, 0x8b, 0x90, ...le32(rip), //      mov rdx, [rax + rip]    ; RIP (at the syscall)
+    0x48, 0x83, 0xc2, 0x02, //              add rdx, 2              ; the return address
+    0x48, 0x89, 0x90, ...le32(rcx), //      mov [rax + rcx], rdx    ; RCX = return address
+    0x49, 0x8b, 0x54, 0x24, disp8(SLOT.lstarMinus2), // mov rdx, [r12 + lstarMinus2]
+    0x48, 0x89, 0x90, ...le32(rip), //      mov [rax + rip], rdx    ; RIP = LSTAR - 2
+    0x48, 0x83, 0xc4, 0x08, //              add rsp, 8
+    0x41, 0x5c, //                          pop r12
     0x5b, //                                pop rbx
     0xc3, //                                ret
   ];
@@ -74,129 +52,53 @@ function directTransition(file: RegisterFile): number[] {
 
 /** The hook's instructions, as bytes; the comments are the assembly. */
 function hookCode(ucRegRead: bigint, ucRegWrite: bigint, file?: RegisterFile): number[] {
-  const transition = file
-    ? directTransition(file)
-    : [
-        0xbe,
-        UC_X86_REG_RIP,
-        0,
-        0,
-        0, //       mov esi, RIP
-        0x4c,
-        0x89,
-        0xe2, //                    mov rdx, r12            ; &scratch
-        0x48,
-        0xb8,
-        ...le64(ucRegRead), //      mov rax, uc_reg_read
-        0xff,
-        0xd0, //                          call rax                ; scratch = RIP (at the syscall)
-        0x49,
-        0x83,
-        0x04,
-        0x24,
-        0x02, //        add qword [r12], 2      ; scratch = return address
-        0x48,
-        0x89,
-        0xdf, //                    mov rdi, rbx
-        0xbe,
-        UC_X86_REG_RCX,
-        0,
-        0,
-        0, //       mov esi, RCX
-        0x4c,
-        0x89,
-        0xe2, //                    mov rdx, r12
-        0x48,
-        0xb8,
-        ...le64(ucRegWrite), //     mov rax, uc_reg_write
-        0xff,
-        0xd0, //                          call rax                ; RCX = return address
-        0x48,
-        0x89,
-        0xdf, //                    mov rdi, rbx
-        0xbe,
-        UC_X86_REG_RIP,
-        0,
-        0,
-        0, //       mov esi, RIP
-        0x49,
-        0x8d,
-        0x54,
-        0x24,
-        disp8(SLOT.lstarMinus2), // lea rdx, [r12 + lstarMinus2]
-        0x48,
-        0xb8,
-        ...le64(ucRegWrite), //     mov rax, uc_reg_write
-        0xff,
-        0xd0, //                          call rax                ; RIP = LSTAR - 2
-        0x48,
-        0x83,
-        0xc4,
-        0x08, //              add rsp, 8
-        0x41,
-        0x5c, //                          pop r12
-        0x5b, //                                pop rbx
-        0xc3, //                                ret
-      ];
-  const budget = [
-    0x49,
-    0xff,
-    0x4c,
-    0x24,
-    disp8(SLOT.budget), //     dec qword [r12 + budget]
-    0x74,
-    transition.length, //             jz .slow                ; time for the VMM to look
+  // biome-ignore format: machine code, one instruction per line with its assembly
+  const transition = file ? directTransition(file) : [
+    0xbe, UC_X86_REG_RIP, 0, 0, 0, //       mov esi, RIP
+    0x4c, 0x89, 0xe2, //                    mov rdx, r12            ; &scratch
+    0x48, 0xb8, ...le64(ucRegRead), //      mov rax, uc_reg_read
+    0xff, 0xd0, //                          call rax                ; scratch = RIP (at the syscall)
+    0x49, 0x83, 0x04, 0x24, 0x02, //        add qword [r12], 2      ; scratch = return address
+    0x48, 0x89, 0xdf, //                    mov rdi, rbx
+    0xbe, UC_X86_REG_RCX, 0, 0, 0, //       mov esi, RCX
+    0x4c, 0x89, 0xe2, //                    mov rdx, r12
+    0x48, 0xb8, ...le64(ucRegWrite), //     mov rax, uc_reg_write
+    0xff, 0xd0, //                          call rax                ; RCX = return address
+    0x48, 0x89, 0xdf, //                    mov rdi, rbx
+    0xbe, UC_X86_REG_RIP, 0, 0, 0, //       mov esi, RIP
+    0x49, 0x8d, 0x54, 0x24, disp8(SLOT.lstarMinus2), // lea rdx, [r12 + lstarMinus2]
+    0x48, 0xb8, ...le64(ucRegWrite), //     mov rax, uc_reg_write
+    0xff, 0xd0, //                          call rax                ; RIP = LSTAR - 2
+    0x48, 0x83, 0xc4, 0x08, //              add rsp, 8
+    0x41, 0x5c, //                          pop r12
+    0x5b, //                                pop rbx
+    0xc3, //                                ret
   ];
+  // biome-ignore format: machine code, one instruction per line with its assembly
+  const budget = [
+    0x49, 0xff, 0x4c, 0x24, disp8(SLOT.budget), //     dec qword [r12 + budget]
+    0x74, transition.length, //             jz .slow                ; time for the VMM to look
+  ];
+  // biome-ignore format: machine code, one instruction per line with its assembly
   return [
     0x53, //                                push rbx
-    0x41,
-    0x54, //                          push r12
-    0x48,
-    0x83,
-    0xec,
-    0x08, //              sub rsp, 8              ; calls need a 16-byte aligned stack
-    0x48,
-    0x89,
-    0xfb, //                    mov rbx, rdi            ; rbx = uc
-    0x49,
-    0x89,
-    0xf4, //                    mov r12, rsi            ; r12 = slots
-    0x49,
-    0xff,
-    0x44,
-    0x24,
-    disp8(SLOT.count), //      inc qword [r12 + count]
-    0x49,
-    0x83,
-    0x7c,
-    0x24,
-    disp8(SLOT.lstarMinus2),
-    0x00, // cmp qword [r12 + lstarMinus2], 0
-    0x74,
-    budget.length + transition.length, // je .slow            ; the kernel's entry is not known yet
+    0x41, 0x54, //                          push r12
+    0x48, 0x83, 0xec, 0x08, //              sub rsp, 8              ; calls need a 16-byte aligned stack
+    0x48, 0x89, 0xfb, //                    mov rbx, rdi            ; rbx = uc
+    0x49, 0x89, 0xf4, //                    mov r12, rsi            ; r12 = slots
+    0x49, 0xff, 0x44, 0x24, disp8(SLOT.count), //      inc qword [r12 + count]
+    0x49, 0x83, 0x7c, 0x24, disp8(SLOT.lstarMinus2), 0x00, // cmp qword [r12 + lstarMinus2], 0
+    0x74, budget.length + transition.length, // je .slow            ; the kernel's entry is not known yet
     ...budget,
     ...transition,
     // .slow: the JavaScript hook, with the same arguments (rdi = uc, rsi = slots)
-    0x48,
-    0x89,
-    0xdf, //                    mov rdi, rbx
-    0x4c,
-    0x89,
-    0xe6, //                    mov rsi, r12
-    0x49,
-    0x8b,
-    0x44,
-    0x24,
-    disp8(SLOT.slowPath), //   mov rax, [r12 + slowPath]
-    0x48,
-    0x83,
-    0xc4,
-    0x08, //              add rsp, 8
-    0x41,
-    0x5c, //                          pop r12
+    0x48, 0x89, 0xdf, //                    mov rdi, rbx
+    0x4c, 0x89, 0xe6, //                    mov rsi, r12
+    0x49, 0x8b, 0x44, 0x24, disp8(SLOT.slowPath), //   mov rax, [r12 + slowPath]
+    0x48, 0x83, 0xc4, 0x08, //              add rsp, 8
+    0x41, 0x5c, //                          pop r12
     0x5b, //                                pop rbx
-    0xff,
-    0xe0, //                          jmp rax
+    0xff, 0xe0, //                          jmp rax
   ];
 }
 
