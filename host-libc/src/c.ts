@@ -1,6 +1,7 @@
 // Every C library function the project calls, declared once, as koffi binds it: the
 // VMM's engine (dlopen, dlsym, mprotect, mmap and munmap of its machine-code pages,
-// peek and poke), its guest memory (memmove, memset, addressOf) and the sector
+// peek and poke), its guest memory (memmove, memset, addressOf), its host share
+// (openat2, getdents64, mkdirat, unlinkat, renameat, lseek, close) and the sector
 // exercise's shared memory (shm_open, mmap, futex through syscall, poll, ...).
 //
 // These are the raw functions: no checks, no conversions, C's results as koffi returns
@@ -26,11 +27,18 @@ const libc = koffi.load('libc.so.6');
 // fixed `long` arguments is exact on x86-64 and much cheaper than a variadic call.
 export const syscall = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'long', 'long']);
 
+/** openat2(2) and getdents64(2), which glibc does not wrap: syscall() typed for each (number first). */
+export const syscall_openat2 = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'const char *', 'void *', 'long']);
+export const syscall_getdents64 = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']);
+
 export const shm_open = /* @__PURE__ */ libc.func('int shm_open(const char *name, int oflag, uint32_t mode)');
 export const shm_unlink = /* @__PURE__ */ libc.func('int shm_unlink(const char *name)');
 export const ftruncate = /* @__PURE__ */ libc.func('int ftruncate(int fd, int64_t length)');
 export const lseek = /* @__PURE__ */ libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
 export const close = /* @__PURE__ */ libc.func('int close(int fd)');
+export const mkdirat = /* @__PURE__ */ libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)');
+export const unlinkat = /* @__PURE__ */ libc.func('int unlinkat(int dirfd, const char *path, int flags)');
+export const renameat = /* @__PURE__ */ libc.func('int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)');
 export const poll = /* @__PURE__ */ libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 
 export const mmap = /* @__PURE__ */ libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');

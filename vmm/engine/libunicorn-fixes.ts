@@ -169,17 +169,16 @@ function write(at: bigint, bytes: number[]): boolean {
 }
 
 function findAll(haystack: Uint8Array, needle: (number | null)[]): number[] {
-  // Candidates come from Buffer.indexOf on the needle's leading literal bytes (native and
-  // fast over a library's code); each is then checked byte by byte, wildcards skipped.
+  // Candidates come from Buffer.indexOf on the needle's leading literal bytes (native,
+  // fast over a library's code; an empty prefix matches everywhere), each then checked
+  // whole, wildcards skipped.
   let lead = 0;
   while (lead < needle.length && needle[lead] !== null) lead++;
   const hay = Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
   const prefix = Buffer.from(needle.slice(0, lead) as number[]);
   const hits: number[] = [];
-  for (let i = lead > 0 ? hay.indexOf(prefix) : 0; i >= 0 && i + needle.length <= hay.length; i = lead > 0 ? hay.indexOf(prefix, i + 1) : i + 1) {
-    let match = true;
-    for (let j = lead; j < needle.length && match; j++) match = needle[j] === null || hay[i + j] === needle[j];
-    if (match) hits.push(i);
+  for (let i = hay.indexOf(prefix); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(prefix, i + 1)) {
+    if (needle.every((b, j) => b === null || hay[i + j] === b)) hits.push(i);
   }
   return hits;
 }

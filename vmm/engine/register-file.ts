@@ -13,7 +13,7 @@
 // Each instruction must occur exactly once, and every engine checks the layout before
 // it first runs (forEngine). Otherwise the hook calls the library ("fallback");
 // UNIKV_REGISTER_STORES=off does the same on purpose ("disabled").
-import koffi from './koffi.js';
+import { koffi } from '@unikv/host-libc/c';
 import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, peek, poke, RTLD_NOW } from './libc.js';
 
@@ -73,9 +73,7 @@ const RDI = 7;
  */
 export function layoutFromRegWrite(code: Uint8Array): RegisterFile | undefined {
   const all = loads(code);
-  const fromHandle = all.filter((l) => l.base === RDI && l.dest !== RDI);
-  const sameInPlace = all.filter((l) => l.base === RDI && l.dest === RDI);
-  const cpuLoads = [...fromHandle, ...sameInPlace];
+  const cpuLoads = all.filter((l) => l.base === RDI);
   if (cpuLoads.length !== 1) return undefined;
   const cpu = cpuLoads[0];
   const through = all.filter((l) => l.at > cpu.at && l.base === cpu.dest);
@@ -113,8 +111,8 @@ export function registerFileLayout(): RegisterFile | undefined {
   const handle = dlopen(LIBUNICORN, RTLD_NOW);
   const regWrite = codeOf(handle, 'uc_reg_write');
   const direct = regWrite && layoutFromRegWrite(regWrite);
-  const x86 = codeOf(handle, 'x86_reg_write_x86_64');
-  const embedded = direct ? undefined : x86 && layoutFromX86RegWrite(x86);
+  const x86 = direct ? undefined : codeOf(handle, 'x86_reg_write_x86_64');
+  const embedded = x86 && layoutFromX86RegWrite(x86);
   layout = direct ?? embedded ?? null;
   state = direct ? 'found in uc_reg_write' : embedded ? 'found in x86_reg_write' : 'fallback';
   return layout ?? undefined;

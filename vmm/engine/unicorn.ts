@@ -2,7 +2,7 @@
 // UnicornError carrying uc_strerror's text. Constants are those of unicorn/unicorn.h
 // and x86.h (2.0.x). The library's own defects are fixed separately, by an explicit
 // call at machine start (libunicorn-fixes.ts).
-import koffi from './koffi.js';
+import { koffi } from '@unikv/host-libc/c';
 import { LIBUNICORN } from './preload.js';
 import { CopyFastPath, type CopyFastPathOptions } from './copy-fast-path.js';
 import { SyscallFastPath } from './syscall-fast-path.js';

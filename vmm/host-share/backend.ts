@@ -14,13 +14,10 @@
 // that descriptor (mkdirat, unlinkat, renameat), which never follows a link in the
 // last name. Node has no openat2, so it is called through koffi (syscall(2)).
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { close as closeFd, koffi, lseek, mkdirat, renameat, syscall_getdents64, syscall_openat2, unlinkat } from '@unikv/host-libc/c';
 import { MISC } from '../generated/abi.js';
 import { directoryProblem } from './host-dir.js';
 import type { HostShare, HostStat } from '../ports/host-files.js';
-
-// The CommonJS entry loads faster than the ES-module one (this module loads with every VMM).
-const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
 
 const SYS_OPENAT2 = 437;
 const SYS_GETDENTS64 = 217;
@@ -54,15 +51,6 @@ export const ERRNO = {
 
 /** Open flags the guest may pass through; anything else is dropped. */
 const PASSED_FLAGS = 0o3 | 0o100 | 0o200 | 0o1000 | 0o2000 | 0o4000 | O_DIRECTORY | O_NOFOLLOW;
-
-const libc = koffi.load('libc.so.6');
-const syscall4 = libc.func('long syscall(long nr, long a, const char *b, void *c, long d)');
-const syscall3 = libc.func('long syscall(long nr, long a, void *b, long c)');
-const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)');
-const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)');
-const renameat = libc.func('int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)');
-const lseek = libc.func('int64_t lseek(int fd, int64_t offset, int whence)');
-const closeFd = libc.func('int close(int fd)');
 
 /** Result of stat: the fields the guest's struct stat needs. */
 export type { HostStat };
@@ -98,7 +86,7 @@ export class HostFilesBackend implements HostShare {
     // openat2 is strict where open(2) is lenient: a mode without O_CREAT is EINVAL.
     this.how.writeBigUInt64LE(BigInt(flags & O_CREAT ? mode & 0o7777 : 0), 8);
     this.how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), 16);
-    const fd = Number(syscall4(SYS_OPENAT2, this.rootFd, path === '' ? '.' : path, this.how, 24));
+    const fd = Number(syscall_openat2(SYS_OPENAT2, this.rootFd, path === '' ? '.' : path, this.how, 24));
     return fd < 0 ? -koffi.errno() : fd;
   }
 
@@ -242,7 +230,7 @@ export class HostFilesBackend implements HostShare {
     const entry = this.handle(h);
     if (!entry) return -ERRNO.EBADF;
     if (!entry.dir) return -ERRNO.ENOTDIR;
-    const n = Number(syscall3(SYS_GETDENTS64, entry.fd, this.dents, Math.min(max, this.dents.length)));
+    const n = Number(syscall_getdents64(SYS_GETDENTS64, entry.fd, this.dents, Math.min(max, this.dents.length)));
     if (n < 0) return -koffi.errno();
     return this.dents.subarray(0, n);
   }
