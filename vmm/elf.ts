@@ -199,7 +199,7 @@ export function loadElf(image: ElfImage, file: Uint8Array, mem: GuestMemory, occ
   const fail = (problem: string): never => {
     throw new ElfError(`${name}: ${problem}`);
   };
-  const ramSize = BigInt(mem.size);
+  const ramSize = BigInt(mem.ramSize);
   const regions: Region[] = [];
 
   for (const s of image.segments) {
@@ -210,7 +210,7 @@ export function loadElf(image: ElfImage, file: Uint8Array, mem: GuestMemory, occ
     if (malformed || s.offset + s.filesz > BigInt(file.length)) {
       fail(`segment ${s.index} ${range} does not match the file it was parsed from`);
     }
-    if (end > ramSize) fail(`segment ${s.index} ${range} lies outside guest RAM (${formatSize(mem.size)})`);
+    if (end > ramSize) fail(`segment ${s.index} ${range} lies outside guest RAM (${formatSize(mem.ramSize)})`);
 
     const region: Region = { start: pageDown(s.vaddr), end: pageUp(end), name: `${name} segment ${s.index}` };
     for (const other of occupied) {

@@ -29,18 +29,27 @@ export class GuestFault extends Error {
 const INVALID = -1;
 
 export class GuestMemory {
-  /** RAM size in bytes. */
+  /** Guest-physical memory in bytes: every address below this is backed. */
   readonly size: number;
   /** The whole of RAM, for the VMM's own trusted setup code; never index it with guest values. */
   readonly bytes: Uint8Array;
   private readonly data: DataView;
   private readonly sizeBig: bigint;
 
-  constructor(sab: SharedArrayBuffer) {
-    this.size = sab.byteLength;
-    this.sizeBig = BigInt(sab.byteLength);
-    this.bytes = new Uint8Array(sab);
-    this.data = new DataView(sab);
+  /**
+   * The RAM the guest was given (--mem); `size` is the guest-physical address space
+   * behind it, which also holds the kernel's reservation area (see
+   * guest-src/kernel/mm/reserve.asm). Both start at guest-physical 0.
+   */
+  readonly ramSize: number;
+
+  /** Over all of `memory` (a SharedArrayBuffer, or a view into one); `ramSize` defaults to all of it. */
+  constructor(memory: SharedArrayBuffer | Uint8Array, ramSize?: number) {
+    this.bytes = memory instanceof Uint8Array ? memory : new Uint8Array(memory);
+    this.size = this.bytes.byteLength;
+    this.sizeBig = BigInt(this.size);
+    this.ramSize = ramSize ?? this.size;
+    this.data = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.size);
   }
 
   /** True when [addr, addr+len) lies inside RAM; false on negative, non-integer, unsafe or overflowing input. */

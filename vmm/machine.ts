@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MEM, PORT } from './generated/abi.js';
 import { GuestMemory } from './guest-memory.js';
+import { allocateGuestMemory } from './native-memory.js';
 import { ElfError, loadElf, parseElf, type ElfImage, type Region } from './elf.js';
 import { PortBus } from './port-bus.js';
 import { ExitStats } from './stats.js';
@@ -101,7 +102,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const kernel = parse(kernelFile, kernelName);
   const app = parse(appFile, appName);
 
-  const mem = new GuestMemory(new SharedArrayBuffer(cfg.memBytes));
+  const mem = new GuestMemory(allocateGuestMemory(MEM.RESERVE_END), cfg.memBytes);
   const vmmArea: Region = { start: 0n, end: BigInt(MEM.KERNEL_BASE), name: "the VMM's boot area" };
   const kernelArea: Region = { start: BigInt(MEM.KERNEL_BASE), end: BigInt(MEM.KERNEL_LIMIT), name: "the kernel's area" };
   if (kernel.lowest < kernelArea.start || kernel.highest > kernelArea.end) {

@@ -8,7 +8,7 @@
 // (engine/copy-fast-path.ts does it in machine code) and comes here only when
 // hypercalls are traced or UNIKV_COPY_HOOK=js. Callers check the ranges first.
 // memmove, memset and addressOf are bound once, for the whole project, in host-libc/src/c.ts.
-import { addressOf, memmove, memset } from '@unikv/host-libc/c';
+import { addressOf, madvise, memmove, memset } from '@unikv/host-libc/c';
 
 const bases = new WeakMap<SharedArrayBuffer, number>();
 
@@ -17,8 +17,8 @@ export function hostAddress(bytes: Uint8Array): number {
   const sab = bytes.buffer as SharedArrayBuffer;
   let base = bases.get(sab);
   if (base === undefined) {
-    const whole = new Uint8Array(sab);
-    base = Number(addressOf(whole, whole, 0));
+    const first = new Uint8Array(sab, 0, 1); // a view of all of a 4 GiB + 4 KiB buffer is too long for V8
+    base = Number(addressOf(first, first, 0));
     bases.set(sab, base);
   }
   return base + bytes.byteOffset;
@@ -30,7 +30,42 @@ export function moveBytes(bytes: Uint8Array, to: number, from: number, len: numb
   memmove(base + to, base + from, len);
 }
 
-/** bytes[at, at+len) = value. Offsets must be checked. */
+const HOST_PAGE = 4096;
+const MADV_DONTNEED = 4;
+/** Zero fills at least this long give their whole host pages back instead of writing zeros. */
+const RELEASE_MIN = 64 * 1024;
+
+/**
+ * bytes[at, at+len) = value. Offsets must be checked. A long fill with zero hands
+ * the whole host pages inside the range back to the host (madvise MADV_DONTNEED on
+ * private anonymous memory: they read as zero and cost no host memory until
+ * touched again) and writes zeros only at the unaligned ends: this is how the guest's
+ * munmap and madvise(MADV_DONTNEED) of a reservation return memory.
+ */
 export function fillBytes(bytes: Uint8Array, at: number, len: number, value: number): void {
-  memset(hostAddress(bytes) + at, value & 0xff, len);
+  const start = hostAddress(bytes) + at;
+  if ((value & 0xff) !== 0 || len < RELEASE_MIN) {
+    memset(start, value & 0xff, len);
+    return;
+  }
+  const first = Math.ceil(start / HOST_PAGE) * HOST_PAGE;
+  const last = Math.floor((start + len) / HOST_PAGE) * HOST_PAGE;
+  if (madvise(first, last - first, MADV_DONTNEED) !== 0) {
+    memset(start, 0, len);
+    return;
+  }
+  memset(start, 0, first - start);
+  memset(last, 0, start + len - last);
+}
+
+/**
+ * Guest memory of `size` bytes (a multiple of the host page), zeroed, starting on a
+ * host page boundary so that guest pages and host pages coincide (fillBytes relies
+ * on it). The host commits pages only when they are first touched.
+ */
+export function allocateGuestMemory(size: number): Uint8Array {
+  const sab = new SharedArrayBuffer(size + HOST_PAGE);
+  const base = hostAddress(new Uint8Array(sab, 0, 1));
+  const pad = (HOST_PAGE - (base % HOST_PAGE)) % HOST_PAGE;
+  return new Uint8Array(sab, pad, size);
 }

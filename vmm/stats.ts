@@ -2,6 +2,7 @@
 // by kind and by port, and how long the run took.
 import { PORT_NAMES } from './generated/abi.js';
 import type { EngineFixReport } from './engine/libunicorn-fixes.js';
+import { exceptionStateState } from './engine/exception-state.js';
 
 /**
  * 'syscall' counts every system call (each leaves the translated code for the
@@ -40,7 +41,7 @@ export class ExitStats {
       lines.push(`  ${name.padEnd(16)} ${String(n).padStart(12)}`);
     }
     const e = this.engine;
-    if (e) lines.push(`Engine: stores ${e.stores}, flush ${e.flush}, register file ${e.registerFile}`);
+    if (e) lines.push(`Engine: stores ${e.stores}, flush ${e.flush}, register file ${e.registerFile}, exception record ${exceptionStateState()}`);
     lines.push(`Run time: ${seconds.toFixed(3)} s`);
     return `${lines.join('\n')}\n`;
   }

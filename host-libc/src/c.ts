@@ -44,6 +44,7 @@ export const poll = /* @__PURE__ */ libc.func('int poll(void *fds, unsigned long
 export const mmap = /* @__PURE__ */ libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');
 export const munmap = /* @__PURE__ */ libc.func('int munmap(uintptr_t addr, size_t len)');
 export const mprotect = /* @__PURE__ */ libc.func('int mprotect(uintptr_t addr, size_t len, int prot)');
+export const madvise = /* @__PURE__ */ libc.func('int madvise(uintptr_t addr, size_t len, int advice)');
 
 export const dlopen = /* @__PURE__ */ libc.func('void *dlopen(const char *file, int mode)');
 export const dlsym = /* @__PURE__ */ libc.func('uintptr_t dlsym(void *handle, const char *name)');

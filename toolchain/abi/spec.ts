@@ -14,7 +14,7 @@ import type { Constant, Syscall } from './types.js';
  * toolchain/abi/version.json records it with a hash of the spec; a test fails when
  * the spec changes and the two are not updated together.
  */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -76,7 +76,8 @@ export const MEMORY: Constant[] = [
   { name: 'PML4_ADDR', value: 0x3000, doc: 'page-map level 4' },
   { name: 'PDPT_ADDR', value: 0x4000, doc: 'page-directory pointer table (one: 512 GiB reach)' },
   { name: 'PD_ADDR', value: 0x5000, doc: 'four page directories of 2 MiB pages: up to 4 GiB of RAM' },
-  { name: 'PT0_ADDR', value: 0x9000, doc: '4 KiB page table for the first 2 MiB (leaves page 0 unmapped)' },
+  { name: 'PT0_ADDR', value: 0x9000, doc: '4 KiB page table for the first 2 MiB (leaves page 0 not present: NULL dereferences fault)' },
+  { name: 'PT_TAIL_ADDR', value: 0xa000, doc: '4 KiB page table for the last 2 MiB of RAM when RAM ends inside it' },
   { name: 'ARGS_ADDR', value: 0x10000, doc: 'argv/envp pointer arrays and strings (VMM-written)' },
   { name: 'ARGS_END', value: 0x100000, doc: 'end of the argument area' },
   {
@@ -87,6 +88,11 @@ export const MEMORY: Constant[] = [
   { name: 'KERNEL_LIMIT', value: 0x400000, doc: 'the kernel image must end below this' },
   { name: 'APP_BASE_MIN', value: 0x400000, doc: 'application images load at or above this (musl-gcc -static links at 0x400000)' },
   { name: 'MAX_RAM', value: 0x100000000, doc: 'largest guest RAM the page tables can map (4 GiB)' },
+  {
+    name: 'RESERVE_END',
+    value: 0x100000000,
+    doc: "end of the guest-physical space the VMM backs (lazily: host memory is committed on first touch); from RAM's end, rounded up to 2 MiB, to here lies the kernel's reservation area for large PROT_NONE mappings, present in the page tables only where reserved",
+  },
   { name: 'MIN_RAM', value: 0x1000000, doc: 'smallest guest RAM (16 MiB)' },
 ];
 

@@ -42,7 +42,7 @@ export function writeBootInfo(mem: GuestMemory, facts: BootFacts): void {
   mem.writeU64(b + BootInfo.magic, MISC.BOOT_MAGIC);
   mem.writeU32(b + BootInfo.abi_version, ABI_VERSION);
   mem.writeU32(b + BootInfo.cpu_count, facts.cpuCount);
-  mem.writeU64(b + BootInfo.ram_size, BigInt(mem.size));
+  mem.writeU64(b + BootInfo.ram_size, BigInt(mem.ramSize));
   mem.writeU64(b + BootInfo.kernel_end, facts.kernelEnd);
   mem.writeU64(b + BootInfo.app_start, facts.appStart);
   mem.writeU64(b + BootInfo.app_end, facts.appEnd);

@@ -12,6 +12,7 @@ const PTE_PRESENT = 1;
 const PTE_WRITABLE = 2;
 const PTE_HUGE = 0x80; // a 2 MiB page in a page directory
 const TWO_MIB = 0x200000;
+const PAGE = 0x1000;
 
 export const SELECTOR_CODE = 0x08n;
 export const SELECTOR_DATA = 0x10n;
@@ -32,10 +33,12 @@ const EFER_SCE = 1n << 0n,
 export const MSR_EFER = 0xc0000080;
 
 /**
- * Identity-maps the whole first 4 GiB with 2 MiB pages, present and writable. Guest
- * RAM is smaller than that: accesses past its end (and to the NULL page, which the
- * engine leaves unmapped) reach the engine's unmapped-memory hook, which knows
- * whether it was a read, a write or a fetch, and the VMM turns that into a #PF.
+ * Identity-maps guest RAM, and only RAM: 2 MiB pages, with 4 KiB tables for the
+ * first 2 MiB (page 0 is not present, so a NULL dereference faults) and for a last
+ * 2 MiB that RAM only partly fills. Everything else (above RAM) is not present until
+ * the kernel reserves it (mm/reserve.asm). So every stray access is a page fault
+ * raised by the emulated CPU's page walk, which reports the exact faulting
+ * instruction, never the engine's unmapped-memory path (docs/history.md).
  */
 export function writePageTables(mem: GuestMemory): void {
   const entries = (addr: number, count: number) => {
@@ -46,13 +49,27 @@ export function writePageTables(mem: GuestMemory): void {
     table[i * 2] = value >>> 0;
     table[i * 2 + 1] = 0;
   };
+  const smallPages = (table: number, base: number) => {
+    const pt = entries(table, 512);
+    for (let i = 0; i < 512; i++) {
+      const page = base + i * PAGE;
+      entry(pt, i, page !== 0 && page < mem.ramSize ? page | PTE_PRESENT | PTE_WRITABLE : 0);
+    }
+    return table | PTE_PRESENT | PTE_WRITABLE;
+  };
   entry(entries(MEM.PML4_ADDR, 1), 0, MEM.PDPT_ADDR | PTE_PRESENT | PTE_WRITABLE);
   const pdpt = entries(MEM.PDPT_ADDR, 4);
   for (let dir = 0; dir < 4; dir++) {
     const pd = MEM.PD_ADDR + dir * 0x1000;
     entry(pdpt, dir, pd | PTE_PRESENT | PTE_WRITABLE);
     const table = entries(pd, 512);
-    for (let i = 0; i < 512; i++) entry(table, i, (dir * 512 + i) * TWO_MIB + (PTE_PRESENT | PTE_WRITABLE | PTE_HUGE));
+    for (let i = 0; i < 512; i++) {
+      const base = (dir * 512 + i) * TWO_MIB;
+      if (base === 0) entry(table, i, smallPages(MEM.PT0_ADDR, 0));
+      else if (base + TWO_MIB <= mem.ramSize) entry(table, i, base + (PTE_PRESENT | PTE_WRITABLE | PTE_HUGE));
+      else if (base < mem.ramSize) entry(table, i, smallPages(MEM.PT_TAIL_ADDR, base));
+      else entry(table, i, 0);
+    }
   }
 }
 

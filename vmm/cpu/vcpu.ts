@@ -9,13 +9,12 @@ import type { ExitStats } from '../stats.js';
 import { deliverInterrupt, TripleFault } from './interrupts.js';
 import { SyscallGate } from './syscall.js';
 import { VcpuSlice } from './slice-policy.js';
-import { isDivideAt } from './opcode.js';
 import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { hostAddress } from '../native-memory.js';
+import { clearExceptionInFlight } from '../engine/exception-state.js';
 import { HcCopy, PORT, PORT_NAMES } from '../generated/abi.js';
 
-const VEC_DE = 0;
 const VEC_UD = 6;
 const VEC_DF = 8;
 const VEC_GP = 13;
@@ -29,6 +28,9 @@ interface PendingFault {
   vector: number;
   error: bigint;
   cr2?: bigint;
+  /** Raised by the emulated CPU (the interrupt hook), at this RIP. */
+  fromCpu?: boolean;
+  rip?: bigint;
 }
 
 export interface VcpuOptions {
@@ -65,6 +67,8 @@ export class Vcpu {
   private copyPath: CopyFastPath | undefined;
   private copiesCounted = 0;
   private pending: PendingFault | undefined;
+  /** The RIP of the last double fault run again (retryAsItself). */
+  private retriedAt: bigint | undefined;
   private crash: string | undefined;
   private stopRequested = false;
 
@@ -74,8 +78,8 @@ export class Vcpu {
   ) {
     const { mem, bus, stats, trace } = opts;
     this.slice = new VcpuSlice(mem);
-    // Page 0 stays unmapped so NULL dereferences reach the unmapped hook.
-    this.engine.mapShared(0x1000n, mem.bytes.subarray(0x1000));
+    // All of guest-physical memory; the page tables decide what the guest may reach.
+    this.engine.mapShared(0n, mem.bytes);
 
     const onOut = (port: number, size: number, value: number): void => {
       const resume = this.slice.resumeAfterPort(port, value, this.gate.entry);
@@ -110,9 +114,14 @@ export class Vcpu {
     this.gate = new SyscallGate(this.engine, this.fast);
     this.engine.onInterrupt((vector) => {
       // Delivered after the engine stops: register writes from this hook do not
-      // reliably survive the engine's exception unwinding.
-      if (vector === VEC_DF) vector = this.undoubledVector();
-      this.pending = { vector, error: vector === VEC_PF ? this.pageFaultError() : 0n };
+      // reliably survive the engine's exception unwinding, and the engine may touch
+      // CR2 again on its way out, so CR2 is kept from here.
+      const rip = this.engine.read(REG.RIP);
+      if (vector === VEC_DF) this.pending = { vector, error: 0n, fromCpu: true, rip };
+      else if (vector === VEC_PF) {
+        const cr2 = this.engine.read(REG.CR2);
+        this.pending = { vector, error: cr2 === rip ? PF_FETCH : 0n, cr2, fromCpu: true, rip };
+      } else this.pending = { vector, error: 0n, fromCpu: true, rip };
       this.engine.stop();
     });
     this.engine.onInvalidInstruction(() => {
@@ -169,6 +178,8 @@ export class Vcpu {
       if (this.stopRequested) return { kind: 'stopped' };
       const fault = this.pending;
       this.pending = undefined;
+      if (fault?.vector === VEC_DF && fault.fromCpu && this.retryAsItself(fault.rip)) continue;
+      this.retriedAt = undefined;
       if (fault) {
         this.opts.stats?.count('exception');
         if (fault.cr2 !== undefined) {
@@ -177,6 +188,9 @@ export class Vcpu {
           this.engine.write(REG.CR2, fault.cr2);
         }
         this.guarded(() => this.deliver(fault.vector, fault.error));
+        // The CPU clears its exception-in-flight record when it finishes a delivery;
+        // the engine never delivers, so the VMM does (engine/exception-state.ts).
+        if (fault.fromCpu) clearExceptionInFlight(this.engine);
         if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
         continue;
       }
@@ -199,17 +213,22 @@ export class Vcpu {
   }
 
   /**
-   * Unicorn never clears QEMU's "exception being delivered" state, so a later fault
-   * can arrive as a double fault. Every guest exception is fatal, so this only names
-   * the divide error in the report when RIP is a div/idiv.
+   * The VMM delivers every exception itself, so the engine never faults while
+   * delivering one: a double fault from the engine is its stale exception-in-flight
+   * record (engine/exception-state.ts: a fault it raised and dropped on its own way
+   * out of a run sets it too). Faults are exact, so the faulting instruction has not
+   * run: clear the record and run it again, and it faults as itself. Once per
+   * instruction; false when the record cannot be cleared or it is the second try.
    */
-  private undoubledVector(): number {
-    return isDivideAt(this.opts.mem, this.engine.read(REG.RIP)) ? VEC_DE : VEC_DF;
-  }
-
-  /** The engine raises #PF without the access kind; a fault at RIP itself was the fetch. */
-  private pageFaultError(): bigint {
-    return this.engine.read(REG.CR2) === this.engine.read(REG.RIP) ? PF_FETCH : 0n;
+  private retryAsItself(rip: bigint | undefined): boolean {
+    if (rip === undefined || rip === this.retriedAt) {
+      this.retriedAt = undefined;
+      return false;
+    }
+    if (!clearExceptionInFlight(this.engine)) return false;
+    this.retriedAt = rip;
+    this.engine.write(REG.RIP, rip);
+    return true;
   }
 
   private deliver(vector: number, error: bigint): void {

@@ -88,9 +88,9 @@ export function prepareFiles(mem: GuestMemory, opts: { share?: string; preload?:
   try {
     if (opts.preload !== undefined) {
       const archive = packTree(opts.preload);
-      const at = mem.size - pageUp(archive.length);
+      const at = mem.ramSize - pageUp(archive.length);
       // Leave the program, its brk window (at most 64 MiB) and a margin below it.
-      const lowest = Number(opts.appEnd) + Math.min(Math.max(mem.size / 16, 1 << 20), 64 << 20) + (16 << 20);
+      const lowest = Number(opts.appEnd) + Math.min(Math.max(mem.ramSize / 16, 1 << 20), 64 << 20) + (16 << 20);
       if (at < lowest) {
         return `--preload ${opts.preload}: ${archive.length} bytes do not fit in guest RAM (raise --mem)`;
       }

@@ -16,8 +16,10 @@ export const MEM = {
   PDPT_ADDR: 0x4000,
   /** four page directories of 2 MiB pages: up to 4 GiB of RAM */
   PD_ADDR: 0x5000,
-  /** 4 KiB page table for the first 2 MiB (leaves page 0 unmapped) */
+  /** 4 KiB page table for the first 2 MiB (leaves page 0 not present: NULL dereferences fault) */
   PT0_ADDR: 0x9000,
+  /** 4 KiB page table for the last 2 MiB of RAM when RAM ends inside it */
+  PT_TAIL_ADDR: 0xa000,
   /** argv/envp pointer arrays and strings (VMM-written) */
   ARGS_ADDR: 0x10000,
   /** end of the argument area */
@@ -30,6 +32,8 @@ export const MEM = {
   APP_BASE_MIN: 0x400000,
   /** largest guest RAM the page tables can map (4 GiB) */
   MAX_RAM: 0x100000000,
+  /** end of the guest-physical space the VMM backs (lazily: host memory is committed on first touch); from RAM's end, rounded up to 2 MiB, to here lies the kernel's reservation area for large PROT_NONE mappings, present in the page tables only where reserved */
+  RESERVE_END: 0x100000000,
   /** smallest guest RAM (16 MiB) */
   MIN_RAM: 0x1000000,
 } as const;

@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 3
+#define UK_ABI_VERSION 4
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -41,13 +41,15 @@
 #define UK_PML4_ADDR 0x3000ULL /* page-map level 4 */
 #define UK_PDPT_ADDR 0x4000ULL /* page-directory pointer table (one: 512 GiB reach) */
 #define UK_PD_ADDR 0x5000ULL /* four page directories of 2 MiB pages: up to 4 GiB of RAM */
-#define UK_PT0_ADDR 0x9000ULL /* 4 KiB page table for the first 2 MiB (leaves page 0 unmapped) */
+#define UK_PT0_ADDR 0x9000ULL /* 4 KiB page table for the first 2 MiB (leaves page 0 not present: NULL dereferences fault) */
+#define UK_PT_TAIL_ADDR 0xa000ULL /* 4 KiB page table for the last 2 MiB of RAM when RAM ends inside it */
 #define UK_ARGS_ADDR 0x10000ULL /* argv/envp pointer arrays and strings (VMM-written) */
 #define UK_ARGS_END 0x100000ULL /* end of the argument area */
 #define UK_KERNEL_BASE 0x180000ULL /* the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256) */
 #define UK_KERNEL_LIMIT 0x400000ULL /* the kernel image must end below this */
 #define UK_APP_BASE_MIN 0x400000ULL /* application images load at or above this (musl-gcc -static links at 0x400000) */
 #define UK_MAX_RAM 0x100000000ULL /* largest guest RAM the page tables can map (4 GiB) */
+#define UK_RESERVE_END 0x100000000ULL /* end of the guest-physical space the VMM backs (lazily: host memory is committed on first touch); from RAM's end, rounded up to 2 MiB, to here lies the kernel's reservation area for large PROT_NONE mappings, present in the page tables only where reserved */
 #define UK_MIN_RAM 0x1000000ULL /* smallest guest RAM (16 MiB) */
 #define UK_BOOT_MAGIC 0x4b56554e494b4f42ULL /* BootInfo.magic */
 #define UK_MAX_CPUS 0x10ULL /* most vCPUs the kernel supports */
