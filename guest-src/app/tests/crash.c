@@ -1,12 +1,36 @@
-/* Dies of the CPU exception named by argv[1]: ud2, div0, null, wild, wildjump, int3. */
+/* Dies of the CPU exception named by argv[1]: ud2, div0, null, wild, wildjump, int3,
+ * midblock (a load from page 0 after two other instructions of the same basic block;
+ * prints the load's address first), aboveram (a load from the first byte past RAM,
+ * whose size is argv[2]). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* mid_block(p): two increments, then a load from p: one basic block. */
+__asm__(".text\n"
+	".globl mid_block\n"
+	"mid_block:\n"
+	"	incq %rcx\n"
+	"	incq %rcx\n"
+	".globl mid_block_load\n"
+	"mid_block_load:\n"
+	"	movq (%rdi), %rax\n"
+	"	ret\n");
+void mid_block(const void *p);
+extern char mid_block_load[];
 
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 	volatile int zero = 0;
+	if (!strcmp(what, "midblock")) {
+		printf("load at %p\n", (void *)mid_block_load);
+		fflush(stdout);
+		mid_block((const void *)16);
+	}
+	if (!strcmp(what, "aboveram") && argc > 2)
+		return *(volatile char *)(uintptr_t)strtoull(argv[2], 0, 0);
 	fflush(stdout);
 	if (!strcmp(what, "ud2"))
 		__asm__ volatile("ud2");

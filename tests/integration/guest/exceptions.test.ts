@@ -32,4 +32,18 @@ describe('CPU exceptions in the guest', () => {
   it('sets the instruction-fetch bit for a jump to nowhere', () => {
     expect(runVm([guestBin('tests', 'crash'), '--', 'wildjump']).stderr).toMatch(/error code 0x0000000000000010 {2}RIP 0x0000007ff0000000/);
   });
+
+  it('reports the exact instruction of a fault in the middle of a basic block, not the block start', () => {
+    const r = runVm([guestBin('tests', 'crash'), '--', 'midblock']);
+    const load = /load at 0x([0-9a-f]+)/.exec(r.stdout.toString())?.[1];
+    expect(load).toBeDefined();
+    expect(r.stderr).toContain(`RIP 0x${load?.padStart(16, '0')}  CR2 0x0000000000000010`);
+    expect(r.status).toBe(139);
+  });
+
+  it('faults on the first byte past RAM, with that address in CR2', () => {
+    const r = runVm([guestBin('tests', 'crash'), '--mem', '64M', '--', 'aboveram', String(64 << 20)]);
+    expect(r.stderr).toContain('kernel: CPU exception 14 ');
+    expect(r.stderr).toContain('CR2 0x0000000004000000');
+  });
 });
