@@ -26,6 +26,7 @@ kernel_entry:
 	xor edi, edi
 	call init_cpu                  ; GDT, TSS, IDT, per-CPU GS, SSE, syscall MSRs
 	call init_pages                ; physical page allocator over the free RAM
+	call init_reserve              ; the reservation area begins where RAM ends
 	call init_fs                   ; RAM file system, /host, --preload
 	call init_sched                ; FPU template, CPU 0's idle task and run queue
 	jmp start_application          ; Linux initial stack, enter the program
@@ -37,7 +38,8 @@ kernel_entry:
 %include "arch/cpu.asm"            ; GDT, TSS, IDT, per-CPU data
 %include "arch/exceptions.asm"     ; exception stubs and the crash report
 %include "mm/pages.asm"            ; physical page allocator (bitmap), brk window
-%include "mm/vm.asm"               ; brk, mmap, munmap, mprotect
+%include "mm/vm.asm"               ; brk, mmap, munmap, mprotect, madvise
+%include "mm/reserve.asm"          ; the reservation area above RAM: large PROT_NONE mappings
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
 %include "generated/syscall_table.inc" ; the dispatch table: number -> handler
 %include "generated/syscall_names.inc" ; number -> name, for reports of refused calls

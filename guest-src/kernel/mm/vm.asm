@@ -1,10 +1,13 @@
-; The program's view of memory: brk and anonymous mmap. With one identity-mapped
-; address space there are no page tables to edit: mapping memory means taking pages
-; from the allocator, and protection changes are accepted without effect.
+; The program's view of memory: brk and anonymous mmap. One identity-mapped address
+; space: mapping memory means taking pages from the allocator (RAM) or, for large
+; PROT_NONE reservations, chunks of the reservation area above RAM (mm/reserve.asm);
+; protection changes are accepted without effect.
 
 MAP_FIXED     equ 0x10
 MAP_ANONYMOUS equ 0x20
+PROT_NONE     equ 0x0
 PROT_EXEC     equ 0x4
+MADV_DONTNEED equ 4
 
 section .text
 
@@ -43,7 +46,16 @@ sys_mmap:
 	jz .enodev
 	test ecx, MAP_FIXED
 	jnz .fixed
-	mov rax, [ram_size]
+	test edx, edx                      ; PROT_NONE of 2 MiB or more: a reservation
+	jnz .ram
+	cmp rsi, RESERVE_CHUNK
+	jb .ram
+	mov rdi, rsi
+	call reserve_range
+	test rax, rax
+	jz .enomem
+	ret
+.ram:	mov rax, [ram_size]
 	cmp rsi, rax
 	ja .enomem
 	lea rdi, [rsi + 0xfff]
@@ -52,24 +64,17 @@ sys_mmap:
 	test rax, rax
 	jz .enomem
 	ret
-.fixed:	; MAP_FIXED only over memory the allocator already handed out: clear it.
+.fixed:	; MAP_FIXED only over memory the allocator or a reservation already handed
+	; out: a new mapping reads as zero.
 	test edi, 0xfff
 	jnz .einval
-	push rdi
-	push rsi
-	call check_user_range
-	pop rsi
-	pop rdi
+	call program_owns_range
 	jc .enomem
-	cmp rdi, [heap_start]
-	jb .enomem
-	mov rdx, rdi
-	lea rcx, [rsi + 0xfff]
-	and rcx, ~0xfff
-	shr rcx, 3
-	xor eax, eax
-	rep stosq
-	mov rax, rdx
+	push rdi
+	lea rdx, [rsi + 0xfff]
+	and rdx, ~0xfff
+	call kzero
+	pop rax
 	ret
 .einval:
 	mov rax, -EINVAL
@@ -90,7 +95,19 @@ sys_munmap:
 	jnz .einval
 	test rsi, rsi
 	jz .einval
+	mov rax, rdi
+	add rax, rsi
+	jc .einval
 	push rdi
+	push rsi
+	call reserve_covers
+	pop rsi
+	pop rdi
+	jc .ram
+	call release_range
+	xor eax, eax
+	ret
+.ram:	push rdi
 	push rsi
 	call check_user_range
 	pop rsi
@@ -123,8 +140,58 @@ sys_mprotect:
 	mov [rcx + HcCodeRange.len], rsi
 	HYPERCALL PORT_CODE_CHANGED, ecx   ; then return 0, below
 
-; sys_accept -- madvise: accepted, no effect
+; sys_accept -- accepted, no effect
 ;  OUT: RAX = 0
 sys_accept:
 	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_madvise -- MADV_DONTNEED clears the range, as Linux does for private
+; anonymous memory (and the host takes the pages back: kzero's FILL); every other
+; advice is accepted without effect
+;  IN:  RDI = start (page aligned), RSI = length, RDX = advice
+;  OUT: RAX = 0, -EINVAL (unaligned start), -ENOMEM (not the program's memory)
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+sys_madvise:
+	test edi, 0xfff
+	jnz .einval
+	cmp edx, MADV_DONTNEED
+	jne sys_accept
+	add rsi, 0xfff
+	jc .einval
+	and rsi, ~0xfff
+	jz sys_accept
+	call program_owns_range
+	jc .enomem
+	mov rdx, rsi
+	call kzero
+	xor eax, eax
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.enomem:
+	mov rax, -ENOMEM
+	ret
+
+; -----------------------------------------------------------------------------
+; program_owns_range -- is [addr, addr+len) memory the program may map over or
+; discard: pages the allocator handed out (at or above heap_start, inside RAM), or
+; reserved chunks?
+;  IN:  RDI = address, RSI = length (> 0)
+;  OUT: CF clear when it is, set when not; RDI, RSI kept
+;  Clobbers: RAX, RCX, RDX
+program_owns_range:
+	mov rax, rdi
+	add rax, rsi
+	jc .no
+	cmp rdi, [heap_start]
+	jb .no
+	cmp rax, [ram_size]
+	jbe .yes
+	jmp reserve_covers
+.yes:	clc
+	ret
+.no:	stc
 	ret

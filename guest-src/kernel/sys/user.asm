@@ -4,7 +4,8 @@
 section .text
 
 ; -----------------------------------------------------------------------------
-; check_user_range -- is [addr, addr+len) inside guest RAM and above the NULL page?
+; check_user_range -- is [addr, addr+len) inside guest RAM and above the NULL page,
+; or inside one run of reserved chunks (mm/reserve.asm)?
 ;  IN:  RDI = address, RSI = length
 ;  OUT: CF clear when usable, set when not (an empty range is always usable)
 ;  Clobbers: RAX
@@ -17,35 +18,65 @@ check_user_range:
 	add rax, rsi
 	jc .bad                            ; wrapped past 2^64
 	cmp rax, [ram_size]
-	ja .bad
+	ja .reserved
 .ok:	clc
 	ret
 .bad:	stc
 	ret
+.reserved:
+	push rcx
+	call user_region_end
+	pop rcx
+	sub rax, rdi                       ; bytes from addr to the region's end (0: none)
+	cmp rax, rsi
+	jb .bad
+	clc
+	ret
+
+; -----------------------------------------------------------------------------
+; user_region_end -- the end of the program memory that holds `addr`: RAM's end for
+; an address in RAM above the NULL page, the end of its run of reserved chunks
+; above RAM
+;  IN:  RDI = address
+;  OUT: RAX = the first address past the region, or RDI itself when `addr` is not
+;       program memory
+;  Clobbers: RCX
+user_region_end:
+	mov rax, rdi
+	cmp rdi, NULL_GUARD_END
+	jb .out
+	mov rax, [ram_size]
+	cmp rdi, rax
+	jb .out
+	call reserve_run_end
+	test rax, rax
+	jnz .out
+	mov rax, rdi
+.out:	ret
 
 ; -----------------------------------------------------------------------------
 ; copy_user_string -- copy the program's NUL-terminated string into a kernel buffer
 ;
 ; The one way a string (a path, a name, a key) crosses from the program into the
-; kernel. Every byte read lies in [NULL_GUARD_END, ram_size), the rule of
-; check_user_range, applied as the scan goes since the length is not known before
-; the NUL. The comparisons are on byte counts from the string's start (RAM left,
-; the limit), so no address sum can wrap. Eight bytes a turn while a whole word lies
-; inside RAM and inside the limit, byte by byte only near either end: under the
+; kernel. Every byte read lies in the one region of program memory that holds the
+; string's start (user_region_end), the rule of check_user_range, applied as the scan
+; goes since the length is not known before the NUL. The comparisons are on byte
+; counts from the string's start (region left, the limit), so no address sum can
+; wrap. Eight bytes a turn while a whole word lies inside the region and the limit, byte by byte only near either end: under the
 ; engine every turn of a loop costs translated blocks. Bytes copied past the NUL
 ; land inside the buffer and mean nothing.
 ;  IN:  RDI = program address, RSI = buffer, RDX = limit: the buffer's size, the
 ;       most bytes the string may take with its NUL
-;  OUT: RAX = length (0 for ""), or -EFAULT (in the NULL page, or RAM ends before
-;       the NUL), -ENAMETOOLONG (no NUL within the limit)
+;  OUT: RAX = length (0 for ""), or -EFAULT (not program memory, or the region
+;       ends before the NUL), -ENAMETOOLONG (no NUL within the limit)
 ;  Clobbers: RCX, RDX
 copy_user_string:
-	cmp rdi, NULL_GUARD_END
-	jb .efault
-	mov rcx, [ram_size]
-	cmp rdi, rcx
-	jae .efault
-	sub rcx, rdi                       ; bytes before the end of RAM
+	push rax
+	call user_region_end
+	mov rcx, rax
+	pop rax
+	sub rcx, rdi                       ; bytes before the end of the region
+	jz .efault
 	xor eax, eax
 	push r8
 	push r9
