@@ -40,6 +40,7 @@ kernel_entry:
 %include "mm/pages.asm"            ; physical page allocator (bitmap), brk window
 %include "mm/vm.asm"               ; brk, mmap, munmap, mprotect, madvise
 %include "mm/reserve.asm"          ; the reservation area above RAM: large PROT_NONE mappings
+%include "mm/file_map.asm"         ; mmap of files, msync
 %include "sys/entry.asm"           ; syscall entry, dispatch, unknown calls
 %include "generated/syscall_table.inc" ; the dispatch table: number -> handler
 %include "generated/syscall_names.inc" ; number -> name, for reports of refused calls

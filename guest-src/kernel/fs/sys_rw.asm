@@ -97,6 +97,19 @@ LOCKED rw
 ;  OUT: RAX = bytes or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 fs_rw:
+	call fd_get
+	test rax, rax
+	jnz file_rw
+	mov rax, -EBADF
+	ret
+
+; -----------------------------------------------------------------------------
+; file_rw -- fs_rw on an open File rather than a descriptor (fs_lock held): what a
+; shared file mapping writes back with after its descriptor may be gone
+;  IN:  RAX = File, the rest as fs_rw
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+file_rw:
 	push rbx
 	push r12
 	push r13
@@ -106,9 +119,6 @@ fs_rw:
 	mov r13, rdx
 	mov r14, rcx
 	mov r15d, r8d
-	call fd_get
-	test rax, rax
-	jz .ebadf
 	mov rbx, rax
 	mov eax, [rbx + File.flags]
 	and eax, O_ACCMODE

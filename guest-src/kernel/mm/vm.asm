@@ -43,7 +43,7 @@ sys_mmap:
 	test rsi, rsi
 	jz .einval
 	test ecx, MAP_ANONYMOUS
-	jz .enodev
+	jz mmap_file
 	test ecx, MAP_FIXED
 	jnz .fixed
 	test edx, edx                      ; PROT_NONE of 2 MiB or more: a reservation
@@ -79,15 +79,13 @@ sys_mmap:
 .einval:
 	mov rax, -EINVAL
 	ret
-.enodev:
-	mov rax, -ENODEV
-	ret
 .enomem:
 	mov rax, -ENOMEM
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_munmap -- give pages back to the allocator
+; sys_munmap -- give pages back to the allocator (or chunks to the reservation
+; area); shared file mappings in the range are written back first
 ;  IN:  RDI = address (page aligned), RSI = length
 ;  OUT: RAX = 0 or -EINVAL
 sys_munmap:
@@ -100,6 +98,10 @@ sys_munmap:
 	jc .einval
 	push rdi
 	push rsi
+	mov edx, 1                         ; shared file mappings go back to their files
+	call shared_maps_sync
+	mov rdi, [rsp + 8]
+	mov rsi, [rsp]
 	call reserve_covers
 	pop rsi
 	pop rdi

@@ -13,6 +13,12 @@ section .text
 ;  IN:  RDI = status
 ;  OUT: does not return
 sys_exit:
+	push rdi
+	xor edi, edi                       ; shared file mappings go back to their files
+	mov rsi, RESERVE_END
+	mov edx, 1
+	call shared_maps_sync
+	pop rdi
 	movzx eax, dil
 	mov edx, PORT_EXIT
 	out dx, eax
