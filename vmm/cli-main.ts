@@ -48,6 +48,7 @@ export async function runCli(parser: VmParser): Promise<never> {
       cpus,
       stats: argv.stats,
       trace: argv.trace ? (line) => log(`trace: ${line}`) : undefined,
+      strictAbi: argv['strict-abi'],
       share: argv.share,
       preload: argv.preload,
       log,

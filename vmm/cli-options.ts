@@ -25,6 +25,11 @@ export function defineOptions(yargs: YargsFactory) {
     .option('cpus', { type: 'string', default: '1', describe: 'virtual CPUs' })
     .option('stats', { type: 'boolean', default: false, describe: 'print VM-exit statistics on stderr at exit' })
     .option('trace', { type: 'boolean', default: false, describe: 'print one line per hypercall on stderr' })
+    .option('strict-abi', {
+      type: 'boolean',
+      default: false,
+      describe: 'also name the system calls the kernel refuses without a report (rseq), once each',
+    })
     .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for the guest environment (repeatable)' })
     .option('share', { type: 'string', describe: 'host directory shown at /host in the guest, confined to it' })
     .option('preload', { type: 'string', describe: 'host directory copied into the guest RAM file system at boot' })

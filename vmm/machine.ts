@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MEM, PORT } from './generated/abi.js';
+import { MEM, MISC, PORT } from './generated/abi.js';
 import { GuestMemory } from './guest-memory.js';
 import { allocateGuestMemory } from './native-memory.js';
 import { ElfError, loadElf, parseElf, type ElfImage, type Region } from './elf.js';
@@ -40,6 +40,8 @@ export interface MachineConfig {
   streams: HostStreams;
   stats?: boolean;
   trace?: (line: string) => void;
+  /** --strict-abi: BOOT_FLAG_STRICT_ABI. */
+  strictAbi?: boolean;
   /** --share: host directory shown at /host (vmm/ports/host-files.ts). */
   share?: string;
   /** --preload: host tree copied into the RAM file system at boot (vmm/files/preload.ts). */
@@ -127,6 +129,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
       argv: [appName, ...cfg.args],
       env: cfg.env,
       random: randomBytes(16),
+      flags: cfg.strictAbi ? MISC.BOOT_FLAG_STRICT_ABI : 0,
     });
   } catch (e) {
     if (e instanceof BootInfoError) throw new RefusedError(e.message);

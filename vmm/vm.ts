@@ -27,6 +27,8 @@ export interface VmOptions {
   kernelPath?: string;
   /** Count VM exits (the result's stats). */
   stats?: boolean;
+  /** Report the system calls the kernel refuses on purpose without a report (rseq) too. */
+  strictAbi?: boolean;
   /** Called with one line per hypercall. */
   trace?: (line: string) => void;
   /** A host directory shown at /host. */
@@ -67,6 +69,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       cpus: options.cpus ?? 1,
       stats: options.stats,
       trace: options.trace,
+      strictAbi: options.strictAbi,
       share: options.share,
       preload: options.preload,
       streams: options.streams ?? processStreams,

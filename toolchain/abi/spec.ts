@@ -118,6 +118,11 @@ export const MISC: Constant[] = [
   { name: 'KV_VALUE_MAX', value: 4096, doc: 'longest value, in bytes' },
   { name: 'PATH_MAX', value: 4096, doc: 'longest path the kernel and the host share take, its NUL included' },
   { name: 'BOOT_FLAG_HOST_SHARE', value: 1, doc: 'BootInfo.flags: --share is on; the kernel mounts it at /host' },
+  {
+    name: 'BOOT_FLAG_STRICT_ABI',
+    value: 2,
+    doc: 'BootInfo.flags: --strict-abi is on; calls refused on purpose without a report (rseq) are reported like unknown ones',
+  },
   { name: 'HOST_HANDLE_BASE', value: 3, doc: 'host-share handles start here (below: the console streams)' },
   { name: 'PRELOAD_MAGIC', value: 0x31444c50564b55n, doc: 'first 8 bytes of a --preload archive ("UKVPLD1\\0")' },
 ];

@@ -4,6 +4,8 @@ import type { GuestMemory } from '../guest-memory.js';
 
 export interface BootFacts {
   cpuCount: number;
+  /** BootInfo.flags to start with (BOOT_FLAG_*); prepareFiles adds the share's. */
+  flags?: number;
   kernelEnd: bigint;
   appStart: bigint;
   appEnd: bigint;
@@ -56,6 +58,6 @@ export function writeBootInfo(mem: GuestMemory, facts: BootFacts): void {
   mem.writeU64(b + BootInfo.envp, BigInt(envpAddr));
   mem.copyIn(b + BootInfo.random, facts.random);
   mem.writeU32(b + BootInfo.cpu_online, 0);
-  mem.writeU32(b + BootInfo.flags, 0);
+  mem.writeU32(b + BootInfo.flags, facts.flags ?? 0);
   mem.writeU64(b + BootInfo.tsc_hz, 0n);
 }

@@ -82,6 +82,8 @@ export const MISC = {
   PATH_MAX: 0x1000,
   /** BootInfo.flags: --share is on; the kernel mounts it at /host */
   BOOT_FLAG_HOST_SHARE: 0x1,
+  /** BootInfo.flags: --strict-abi is on; calls refused on purpose without a report (rseq) are reported like unknown ones */
+  BOOT_FLAG_STRICT_ABI: 0x2,
   /** host-share handles start here (below: the console streams) */
   HOST_HANDLE_BASE: 0x3,
   /** first 8 bytes of a --preload archive ("UKVPLD1\0") */

@@ -91,10 +91,17 @@ sys_unknown:
 
 ; -----------------------------------------------------------------------------
 ; sys_refuse_quietly -- a call refused on purpose where a report would be noise
-;  (rseq: glibc registers it at start and goes on without it)
+;  (rseq: glibc registers it at start and goes on without it); with --strict-abi
+;  (BOOT_FLAG_STRICT_ABI) reported like an unknown call
+;  IN:  RAX = the number
 ;  OUT: RAX = -ENOSYS
-;  Clobbers: nothing but RAX
+;  Clobbers: nothing but RAX; with --strict-abi what sys_unknown clobbers
 sys_refuse_quietly:
+	push rsi
+	mov rsi, [boot_info]
+	test dword [rsi + BootInfo.flags], BOOT_FLAG_STRICT_ABI
+	pop rsi
+	jnz sys_unknown
 	mov rax, -ENOSYS
 	ret
 

@@ -61,6 +61,13 @@ describe('booting a guest program', () => {
     expect(r.status).toBe(0);
   });
 
+  it('names the quietly refused calls too with --strict-abi', () => {
+    const r = runVm([guestBin('tests', 'syscalls'), '--strict-abi']);
+    expect(Object.entries(checks(r.stdout)).filter(([, ok]) => !ok)).toEqual([]);
+    expect(r.stderr).toContain('kernel: unknown system call rseq (334) returns -ENOSYS (reported once)\n');
+    expect(r.status).toBe(0);
+  });
+
   it('returns EFAULT for wild pointers and keeps running', () => {
     const r = runVm([guestBin('tests', 'wild-pointers')]);
     const c = checks(r.stdout);

@@ -72,6 +72,7 @@
 #define UK_KV_VALUE_MAX 0x1000ULL /* longest value, in bytes */
 #define UK_PATH_MAX 0x1000ULL /* longest path the kernel and the host share take, its NUL included */
 #define UK_BOOT_FLAG_HOST_SHARE 0x1ULL /* BootInfo.flags: --share is on; the kernel mounts it at /host */
+#define UK_BOOT_FLAG_STRICT_ABI 0x2ULL /* BootInfo.flags: --strict-abi is on; calls refused on purpose without a report (rseq) are reported like unknown ones */
 #define UK_HOST_HANDLE_BASE 0x3ULL /* host-share handles start here (below: the console streams) */
 #define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */
 
