@@ -129,8 +129,23 @@ fs_rw:
 	cmp eax, FILE_RAM
 	je .ram
 	cmp eax, FILE_HOST
-	jne .espipe
+	je .host
 	cmp r14, -1
+	jne .espipe                        ; pipes, eventfds and epoll sets have no offset
+	mov rdi, rbx
+	mov rsi, r12
+	mov rdx, r13
+	mov ecx, r15d
+	cmp eax, FILE_PIPE
+	jne .not_pipe
+	call pipe_rw
+	jmp .out
+.not_pipe:
+	cmp eax, FILE_EVENTFD
+	jne .einval                        ; an epoll set is neither read nor written
+	call eventfd_rw
+	jmp .out
+.host:	cmp r14, -1
 	jne .host_at
 	call .host_transfer
 	jmp .out
@@ -204,6 +219,9 @@ fs_rw:
 	jmp .out
 .eisdir:
 	mov rax, -EISDIR
+	jmp .out
+.einval:
+	mov rax, -EINVAL
 .out:	pop r15
 	pop r14
 	pop r13

@@ -137,3 +137,12 @@ sys_ioctl:
 	ret
 .ebadf:	mov rax, -EBADF
 	ret
+
+; -----------------------------------------------------------------------------
+; stdin_poll -- readiness of the console's stdin (file_poll, fs/events.asm): always
+; readable; a read waits in the VMM until the host has data or its stdin ends
+;  IN:  RDI = File
+;  OUT: EAX = POLL* bits
+stdin_poll:
+	mov eax, POLLIN | POLLRDNORM
+	ret

@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 3
+#define UK_ABI_VERSION 4
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -171,6 +171,19 @@
 #define UK_SYS_dup3 292
 #define UK_SYS_renameat2 316
 #define UK_SYS_faccessat2 439
+#define UK_SYS_pipe 22
+#define UK_SYS_pipe2 293
+#define UK_SYS_eventfd 284
+#define UK_SYS_eventfd2 290
+#define UK_SYS_select 23
+#define UK_SYS_pselect6 270
+#define UK_SYS_ppoll 271
+#define UK_SYS_epoll_create 213
+#define UK_SYS_epoll_create1 291
+#define UK_SYS_epoll_ctl 233
+#define UK_SYS_epoll_wait 232
+#define UK_SYS_epoll_pwait 281
+#define UK_SYS_epoll_pwait2 441
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
 
