@@ -58,6 +58,11 @@ export const PORTS: Constant[] = [
     doc: 'code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange}',
   },
   {
+    name: 'STDIN_READY',
+    value: 0xe80,
+    doc: "would a read of the host's stdin return at once (input waiting, its end, or an error)? Never blocks {HcStdinReady}",
+  },
+  {
     name: 'SWITCH',
     value: 0xe40,
     doc: 'the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there)',

@@ -1,6 +1,8 @@
 /* Pipes, eventfds, poll, select and epoll inside one program, with threads.
  * Usage: events [HOSTDIR]; with HOSTDIR (the --share mount, e.g. /host) the epoll
- * checks on /host files run too. One "name: OK" / "name: FAILED" line per check. */
+ * checks on /host files run too. One "name: OK" / "name: FAILED" line per check.
+ * events stdin: the console's stdin, fed by the test: no input at first, then
+ * "hello\n" some time after the line "waiting for input", then its end. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -481,9 +483,50 @@ static void go_runtime(void)
 	close(ep);
 }
 
+static volatile int ticks;
+
+static void *ticker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep_ms(10);
+		ticks++;
+	}
+	return NULL;
+}
+
+static void console_stdin(void)
+{
+	struct pollfd pf = { 0, POLLIN, 0 };
+	long t0 = now_ms();
+	check("stdin: no input yet: poll times out", poll(&pf, 1, 100) == 0 && pf.revents == 0 && now_ms() - t0 >= 100);
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(0, &rd);
+	struct timeval tv = { 0, 0 };
+	check("stdin: no input yet: select says so", select(1, &rd, NULL, NULL, &tv) == 0);
+	fcntl(0, F_SETFL, O_NONBLOCK);
+	char buf[64] = { 0 };
+	check("stdin: O_NONBLOCK read without input is EAGAIN", read(0, buf, sizeof buf) == -1 && errno == EAGAIN);
+	fcntl(0, F_SETFL, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, ticker, NULL);
+	printf("waiting for input\n");
+	fflush(stdout);
+	ticks = 0;
+	ssize_t n = read(0, buf, sizeof buf);
+	check("stdin: a blocking read gets the input", n == 6 && memcmp(buf, "hello\n", 6) == 0);
+	check("stdin: other threads ran while the read waited", ticks > 0);
+	check("stdin: its end is readable", poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN) && read(0, buf, sizeof buf) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "stdin") == 0) {
+		console_stdin();
+		return failures;
+	}
 	pipes();
 	polls();
 	eventfds();

@@ -147,8 +147,12 @@ eventfd_rw:
 	mov rdi, r14
 	mov esi, DEADLINE_NONE
 	call event_wait
+	mov rdx, rax
 	SPIN_LOCK [fs_lock]
-	jmp .again
+	test rdx, rdx
+	jz .again
+	mov r14, rdx                       ; an interrupted wait says why
+	jmp .done
 .eagain:
 	mov r14, -EAGAIN
 .done:	mov rdi, rbx

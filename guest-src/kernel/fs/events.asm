@@ -30,6 +30,7 @@ POLLRDHUP  equ 0x2000
 POLL_IN_SIDE  equ POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLHUP | POLLRDHUP
 POLL_OUT_SIDE equ POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR
 
+EVENT_RECHECK_NS equ 10000000          ; how soon a waiter on stdin looks again (10 ms)
 DEADLINE_NONE equ 0                    ; event_wait deadlines: wait as long as it takes
 DEADLINE_NOW  equ 1                    ; ... or not at all (a timeout of 0)
 POLL_MAX_DEPTH equ 4                   ; epoll sets inside epoll sets, at most this deep
@@ -89,16 +90,36 @@ file_gen:
 ; -----------------------------------------------------------------------------
 ; event_wait -- block the calling thread until an object announces a change after
 ; `seq` was read, or until the deadline. The one place a thread waits for events:
-; a signal that should interrupt the wait is a change here.
+; a signal that should interrupt the wait is a change here (callers return any
+; result other than 0 and -ETIMEDOUT as it is). A thread that watches something
+; unable to announce its changes (Task.ev_recheck, set by stdin_poll) waits at most
+; EVENT_RECHECK_NS, then looks again.
 ;  IN:  RDI = event_seq as read before the objects were examined, RSI = deadline
 ;       (CLOCK_MONOTONIC ns, DEADLINE_NONE, or DEADLINE_NOW)
-;  OUT: RAX = 0 (something changed: look again) or -ETIMEDOUT
+;  OUT: RAX = 0 (something may have changed: look again) or -ETIMEDOUT
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 event_wait:
 	push rbx
 	push r12
+	push r13
 	mov rbx, rdi
 	mov r12, rsi
+	xor r13d, r13d                     ; 1: the deadline is only a re-check
+	mov rdi, [gs:Percpu.current]
+	xor eax, eax
+	xchg rax, [rdi + Task.ev_recheck]
+	test rax, rax
+	jz .deadline
+	call monotonic_now
+	add rax, EVENT_RECHECK_NS
+	cmp r12, DEADLINE_NONE
+	je .recheck
+	cmp rax, r12
+	jae .deadline
+.recheck:
+	mov r12, rax
+	mov r13d, 1
+.deadline:
 	cmp r12, DEADLINE_NONE
 	je .lock
 	call monotonic_now
@@ -121,6 +142,8 @@ event_wait:
 .sleep:	call schedule_locked
 	mov rax, [gs:Percpu.current]
 	mov rax, [rax + Task.wait_result]
+	cmp rax, -ETIMEDOUT
+	je .timedout
 	jmp .out
 .changed:
 	SPIN_UNLOCK [sched_lock]
@@ -128,7 +151,11 @@ event_wait:
 	jmp .out
 .timedout:
 	mov rax, -ETIMEDOUT
-.out:	pop r12
+	test r13d, r13d
+	jz .out
+	xor eax, eax                       ; time to look again, not the caller's timeout
+.out:	pop r13
+	pop r12
 	pop rbx
 	ret
 

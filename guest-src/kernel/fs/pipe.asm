@@ -290,8 +290,14 @@ pipe_rw:
 	mov rdi, rbp
 	mov esi, DEADLINE_NONE
 	call event_wait
+	mov rdx, rax
 	SPIN_LOCK [fs_lock]
-	jmp .again
+	test rdx, rdx
+	jz .again
+	test r14, r14                      ; an interrupted wait: what moved, or why not
+	jnz .done
+	mov r14, rdx
+	jmp .done
 .epipe:	; TODO(signals): raise SIGPIPE for the writing thread here
 	test r14, r14
 	jnz .done

@@ -16,8 +16,22 @@ sys_fs_read:
 	call console_of
 	test rax, rax
 	js .file
+	jnz .console
+	push rdi                           ; stdin: wait here, not in the VMM
+	push rsi
+	push rdx
+	mov eax, edi
+	mov rdi, [fd_table + rax * 8]
+	call stdin_wait
+	pop rdx
+	pop rsi
+	pop rdi
+	test rax, rax
+	jnz .out
+.console:
 	mov rdi, rax
 	jmp sys_read
+.out:	ret
 .file:	mov rcx, -1
 	xor r8d, r8d
 	jmp sys_fs_rw

@@ -30,6 +30,7 @@ struc Task
 	.kv:          resb HcKv_size  ; this thread's key-value request (one at a time)
 	.ev_next:     resq 1      ; link in event_waiters (fs/events.asm)
 	.ev_waiting:  resq 1      ; 1 while on event_waiters
+	.ev_recheck:  resq 1      ; 1: something watched cannot announce changes (stdin)
 endstruc
 
 section .text

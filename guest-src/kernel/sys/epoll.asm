@@ -476,8 +476,11 @@ epoll_wait_until:
 	call event_wait
 	mov rdx, rax
 	SPIN_LOCK [fs_lock]
+	test rdx, rdx
+	jz .look
+	mov rax, rdx
 	cmp rdx, -ETIMEDOUT
-	jne .look
+	jne .done                          ; an interrupted wait says why
 	mov ebp, 1                         ; look once more, then answer
 	jmp .look
 .done:	push rax

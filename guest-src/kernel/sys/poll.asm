@@ -99,8 +99,10 @@ poll_until:
 	mov rdi, r15
 	mov rsi, r14
 	call event_wait
+	test rax, rax
+	jz .look
 	cmp rax, -ETIMEDOUT
-	jne .look
+	jne .out                           ; an interrupted wait says why
 	mov ebp, 1                         ; look once more, then answer
 	jmp .look
 .efault:
@@ -279,8 +281,10 @@ select_until:
 	mov rdi, r15
 	mov rsi, r14
 	call event_wait
+	test rax, rax
+	jz .look
 	cmp rax, -ETIMEDOUT
-	jne .look
+	jne .out                           ; an interrupted wait says why
 	mov ebp, 1                         ; look once more, then answer
 	jmp .look
 .answer:	; Each set the program passed becomes the answer for it.
