@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -116,6 +117,8 @@ static void pipes(void)
 		total += n;
 	check("pipe2: O_NONBLOCK write to a full pipe is EAGAIN after 64 KiB", n == -1 && errno == EAGAIN && total == 65536);
 	check("pipe2: a full pipe still takes nothing more", write(p[1], "x", 1) == -1 && errno == EAGAIN);
+	int waiting = 0;
+	check("pipe: FIONREAD counts the bytes waiting", ioctl(p[0], FIONREAD, &waiting) == 0 && waiting == 65536);
 	check("pipe: a large read drains it", read(p[0], big, sizeof big) == 65536);
 	close(p[0]);
 	close(p[1]);
@@ -371,6 +374,26 @@ static void epolls(const char *hostdir)
 	check("epoll_wait: EPOLLERR on the write end when the reader closed", epoll_wait(ep, ev, 8, 0) == 1 &&
 		(ev[0].events & EPOLLERR) && ev[0].data.u64 == 45);
 	close(p[1]);
+
+	/* Level-triggered reports take turns when more are ready than asked for. */
+	int q[3][2];
+	int seen[3] = { 0, 0, 0 };
+	for (int i = 0; i < 3; i++) {
+		pipe(q[i]);
+		write(q[i][1], "r", 1);
+		epoll_add(ep, q[i][0], EPOLLIN, 100 + i);
+	}
+	int first = epoll_wait(ep, ev, 2, 0);
+	for (int i = 0; i < first; i++)
+		seen[ev[i].data.u64 - 100]++;
+	int second = epoll_wait(ep, ev, 2, 0);
+	for (int i = 0; i < second; i++)
+		seen[ev[i].data.u64 - 100]++;
+	check("epoll_wait: ready items take turns when maxevents is smaller", first == 2 && second == 2 && seen[0] && seen[1] && seen[2]);
+	for (int i = 0; i < 3; i++) {
+		close(q[i][0]);
+		close(q[i][1]);
+	}
 
 	/* Sets inside sets. */
 	int e = eventfd(0, EFD_NONBLOCK);

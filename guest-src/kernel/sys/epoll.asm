@@ -19,7 +19,7 @@ EPOLLET        equ 1 << 31
 EPOLL_EVENT_SIZE equ 12                ; struct epoll_event: u32 events, u64 data (packed)
 
 struc Epoll
-	.items: resq 1        ; first EpItem, in the order they were added
+	.items: resq 1        ; first EpItem (added at the end; turned by epoll_collect)
 	.next:  resq 1        ; link in epoll_list
 endstruc
 
@@ -355,7 +355,9 @@ epoll_poll:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
-; epoll_collect -- fill the program's array with the items that report now
+; epoll_collect -- fill the program's array with the items that report now. When
+; the array fills up before the list ends, the list turns so that the next call
+; starts with the first item not looked at (ready items all get their turn).
 ;  IN:  RDI = Epoll, RSI = struct epoll_event * (checked), EDX = most to report
 ;  OUT: EAX = events reported
 ;  Clobbers: RCX, RDX, RSI, RDI, R8
@@ -364,14 +366,18 @@ epoll_collect:
 	push r12
 	push r13
 	push r14
-	mov rbx, [rdi + Epoll.items]
+	push r15
+	push rbp
+	mov rbp, rdi                       ; the set
+	lea r15, [rdi + Epoll.items]       ; the link that points at the current item
+	mov rbx, [r15]
 	mov r12, rsi
 	mov r13d, edx
 	xor r14d, r14d
 .walk:	test rbx, rbx
 	jz .out
 	cmp r14d, r13d
-	jae .out
+	jae .full
 	mov rdi, rbx
 	xor esi, esi
 	call epoll_item_ready
@@ -384,9 +390,25 @@ epoll_collect:
 	inc r14d
 	mov rdi, rbx
 	call epoll_item_reported
-.next:	mov rbx, [rbx + EpItem.next]
+.next:	lea r15, [rbx + EpItem.next]
+	mov rbx, [r15]
 	jmp .walk
+.full:	; RBX is the first item not looked at: make it the head.
+	lea rax, [rbp + Epoll.items]
+	cmp r15, rax
+	je .out
+	mov rcx, rbx
+.last:	cmp qword [rcx + EpItem.next], 0
+	je .turn
+	mov rcx, [rcx + EpItem.next]
+	jmp .last
+.turn:	mov rax, [rbp + Epoll.items]
+	mov [rcx + EpItem.next], rax       ; the looked-at items follow the rest
+	mov qword [r15], 0
+	mov [rbp + Epoll.items], rbx
 .out:	mov eax, r14d
+	pop rbp
+	pop r15
 	pop r14
 	pop r13
 	pop r12

@@ -24,7 +24,7 @@ describe('events and pipes', () => {
       scratch.push(share);
       const r = runVm([guestBin('tests', 'events'), '--cpus', String(cpus), '--share', share, '--', '/host']);
       const c = checks(r.stdout);
-      expect(Object.keys(c).length, r.stdout.toString()).toBe(92);
+      expect(Object.keys(c).length, r.stdout.toString()).toBe(94);
       expect(Object.entries(c).filter(([, ok]) => !ok)).toEqual([]);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
