@@ -1,6 +1,7 @@
 // The host side of the console: the VMM process's own stdin, stdout and stderr,
 // written with blocking system calls so output order is exactly the guest's.
 import fs from 'node:fs';
+import { koffi } from '@unikv/host-libc/c';
 import type { HostStreams } from './ports/device.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -25,7 +26,25 @@ export function writeFully(fd: number, bytes: Uint8Array): void {
   }
 }
 
+const POLLIN = 1;
+let pollStdin: ((fds: Buffer, nfds: number, timeout: number) => number) | undefined;
+const pollfd = Buffer.alloc(8); // struct pollfd { int fd; short events, revents; } for fd 0
+
+/**
+ * Whether a read of this process's stdin would return at once: poll(2) with no wait.
+ * Input, end of input (POLLHUP) and errors (POLLERR, POLLNVAL) all count as ready.
+ * poll is bound on first use, so that VMs that never ask do not pay for it at start.
+ */
+function stdinReady(): boolean {
+  pollStdin ??= koffi.load('libc.so.6').func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)');
+  pollfd.writeInt32LE(0, 0);
+  pollfd.writeInt16LE(POLLIN, 4);
+  pollfd.writeInt16LE(0, 6);
+  return pollStdin(pollfd, 1, 0) !== 0; // (-1, EINTR: say ready; the read will tell)
+}
+
 export const processStreams: HostStreams = {
+  readReady: stdinReady,
   write: (fd, bytes) => writeFully(fd, bytes),
   read(into) {
     for (;;) {

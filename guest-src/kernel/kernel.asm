@@ -71,6 +71,11 @@ kernel_entry:
 %include "fs/sys_dir.asm"          ; mkdir, getdents64, getcwd, chdir, fchdir
 %include "fs/sys_names.asm"        ; unlink, rmdir, rename, link, symlink, readlink
 %include "fs/preload.asm"          ; unpacking the --preload archive
+%include "fs/events.asm"           ; readiness: file_poll, event_wait, event_notify
+%include "fs/pipe.asm"             ; pipe, pipe2 and the pipe ends
+%include "fs/eventfd.asm"          ; eventfd, eventfd2
+%include "sys/poll.asm"            ; poll, ppoll, select, pselect6
+%include "sys/epoll.asm"           ; epoll_create, epoll_ctl, epoll_wait and kin
 %include "start.asm"               ; building the program's initial stack
 
 section .bss

@@ -74,6 +74,14 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
+    name: 'HcStdinReady',
+    doc: 'STDIN_READY: the VMM looks at its stdin without waiting',
+    fields: [
+      { name: 'ready', type: 'u32', doc: 'out: 1 when a READ of fd 0 would return at once, 0 when it would wait' },
+      { name: 'reserved', type: 'u32', doc: '0' },
+    ],
+  },
+  {
     name: 'HcClock',
     doc: 'CLOCK: host fills both clocks',
     fields: [

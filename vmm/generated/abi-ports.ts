@@ -56,6 +56,8 @@ export const PORT = {
   IPI: 0xd40,
   /** code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
   CODE_CHANGED: 0xe00,
+  /** would a read of the host's stdin return at once (input waiting, its end, or an error)? Never blocks {HcStdinReady} */
+  STDIN_READY: 0xe80,
   /** the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there) */
   SWITCH: 0xe40,
 } as const;
@@ -88,5 +90,6 @@ export const PORT_NAMES: Record<number, string> = {
   0xd00: 'TIMER',
   0xd40: 'IPI',
   0xe00: 'CODE_CHANGED',
+  0xe80: 'STDIN_READY',
   0xe40: 'SWITCH',
 };

@@ -91,6 +91,15 @@ export const HcRead = {
   SIZE: 28,
 } as const;
 
+/** HcStdinReady: STDIN_READY: the VMM looks at its stdin without waiting. Byte offsets of its packed fields. */
+export const HcStdinReady = {
+  /** out: 1 when a READ of fd 0 would return at once, 0 when it would wait */
+  ready: 0,
+  /** 0 */
+  reserved: 4,
+  SIZE: 8,
+} as const;
+
 /** HcClock: CLOCK: host fills both clocks. Byte offsets of its packed fields. */
 export const HcClock = {
   /** out: CLOCK_MONOTONIC in nanoseconds */

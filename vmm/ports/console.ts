@@ -1,7 +1,8 @@
 // The console: uhyve's WRITE (0x400) and READ (0x500) hypercalls, limited to the
-// guest's stdin, stdout and stderr. The guest never names a host descriptor: fds 1
+// guest's stdin, stdout and stderr, and STDIN_READY, which tells the kernel whether a
+// read of stdin would wait (poll and select on fd 0; a read waits in the guest). The guest never names a host descriptor: fds 1
 // and 2 go to the VMM's stdout and stderr, fd 0 comes from its stdin.
-import { HcRead, HcWrite } from '../generated/abi.js';
+import { HcRead, HcStdinReady, HcWrite } from '../generated/abi.js';
 import { GuestFault } from '../guest-memory.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
@@ -51,6 +52,17 @@ export function consoleRead(ctx: DeviceContext): PortDevice {
         }
       }
       ctx.mem.writeI64(address + HcRead.ret, result);
+    },
+  };
+}
+
+export function consoleStdinReady(ctx: DeviceContext): PortDevice {
+  return {
+    name: 'console stdin ready',
+    write(_offset, address) {
+      if (!ctx.mem.contains(address, HcStdinReady.SIZE)) return;
+      const ready = ctx.streams.readReady?.() ?? true;
+      ctx.mem.writeU32(address + HcStdinReady.ready, ready ? 1 : 0);
     },
   };
 }

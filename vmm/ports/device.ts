@@ -8,6 +8,11 @@ export interface HostStreams {
   write(fd: 1 | 2, bytes: Uint8Array): void;
   /** Reads up to `into.length` bytes of the host's stdin; 0 at end of input. */
   read(into: Uint8Array): number;
+  /**
+   * Whether read() would return at once (input waiting, end of input, an error),
+   * without waiting. Streams without it count as always ready.
+   */
+  readReady?(): boolean;
 }
 
 export interface DeviceContext {

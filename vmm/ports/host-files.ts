@@ -26,7 +26,7 @@ import {
 import { GuestFault, type GuestMemory } from '../guest-memory.js';
 import type { PortBus, PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
-import { consoleRead, consoleWrite } from './console.js';
+import { consoleRead, consoleStdinReady, consoleWrite } from './console.js';
 
 /** A file's metadata as the host reports it. */
 export interface HostStat {
@@ -105,6 +105,7 @@ function device(ctx: DeviceContext, name: string, size: number, body: (at: numbe
 export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: HostShare | undefined): void {
   const consoleW = consoleWrite(ctx);
   const consoleR = consoleRead(ctx);
+  bus.register(PORT.STDIN_READY, 1, consoleStdinReady(ctx));
   if (!backend) {
     bus.register(PORT.WRITE, 1, consoleW);
     bus.register(PORT.READ, 1, consoleR);

@@ -10,6 +10,9 @@ FD_MAX       equ 1024
 FILE_CONSOLE equ 0                     ; File.kind: File.inode is the stream (0, 1, 2)
 FILE_RAM     equ 1                     ; File.inode is a RAM file system inode
 FILE_HOST    equ 2                     ; File.handle is a host-share handle
+FILE_PIPE    equ 3                     ; File.inode is a Pipe (fs/pipe.asm); O_RDONLY: the read end
+FILE_EVENTFD equ 4                     ; File.inode is an Eventfd (fs/eventfd.asm)
+FILE_EPOLL   equ 5                     ; File.inode is an Epoll (sys/epoll.asm)
 
 O_ACCMODE   equ 3
 O_RDONLY    equ 0
@@ -101,7 +104,8 @@ file_new:
 	ret
 
 ; -----------------------------------------------------------------------------
-; file_put -- drop one reference; the last one closes the file
+; file_put -- drop one reference; the last one closes the file (and every epoll set
+; watching it forgets it)
 ;  IN:  RDI = File
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8
 file_put:
@@ -109,7 +113,24 @@ file_put:
 	jnz .done
 	push rbx
 	mov rbx, rdi
+	call epoll_forget
+	mov rdi, rbx
 	mov eax, [rbx + File.kind]
+	cmp eax, FILE_PIPE
+	jne .not_pipe
+	call pipe_release
+	jmp .free
+.not_pipe:
+	cmp eax, FILE_EVENTFD
+	jne .not_eventfd
+	call eventfd_release
+	jmp .free
+.not_eventfd:
+	cmp eax, FILE_EPOLL
+	jne .not_epoll
+	call epoll_release
+	jmp .free
+.not_epoll:
 	cmp eax, FILE_RAM
 	jne .not_ram
 	mov rdi, [rbx + File.inode]

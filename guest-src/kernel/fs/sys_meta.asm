@@ -84,10 +84,19 @@ fs_fstat:
 	je .ram
 	cmp ecx, FILE_HOST
 	je .host
+	push rcx
 	mov rdi, r12                       ; the console: a character device
 	mov edx, STAT_SIZE
 	call kzero
-	mov dword [r12 + ST_MODE], S_IFCHR | 0o620
+	pop rcx
+	mov eax, S_IFCHR | 0o620
+	cmp ecx, FILE_CONSOLE
+	je .mode
+	mov eax, S_IFIFO | 0o600
+	cmp ecx, FILE_PIPE
+	je .mode
+	mov eax, 0o600                     ; eventfds and epoll sets: anonymous inodes
+.mode:	mov [r12 + ST_MODE], eax
 	mov qword [r12 + ST_NLINK], 1
 	mov qword [r12 + ST_BLKSIZE], PAGE_SIZE
 	xor eax, eax

@@ -1,6 +1,8 @@
 ; File-system calls that move data: read, write, pread64, pwrite64, readv, writev,
-; lseek, fsync, and ioctl (terminals). A console descriptor goes to sys/console.asm
-; without fs_lock; everything else runs under it (fs/init.asm).
+; lseek, fsync, and ioctl (terminals, FIONREAD on pipes). A console descriptor goes
+; to sys/console.asm without fs_lock; everything else runs under it (fs/init.asm).
+
+FIONREAD equ 0x541b
 
 section .text
 
@@ -16,8 +18,22 @@ sys_fs_read:
 	call console_of
 	test rax, rax
 	js .file
+	jnz .console
+	push rdi                           ; stdin: wait here, not in the VMM
+	push rsi
+	push rdx
+	mov eax, edi
+	mov rdi, [fd_table + rax * 8]
+	call stdin_wait
+	pop rdx
+	pop rsi
+	pop rdi
+	test rax, rax
+	jnz .out
+.console:
 	mov rdi, rax
 	jmp sys_read
+.out:	ret
 .file:	mov rcx, -1
 	xor r8d, r8d
 	jmp sys_fs_rw
@@ -67,10 +83,10 @@ sys_fs_writev:
 	jmp vector_io
 
 ; -----------------------------------------------------------------------------
-; sys_fs_ioctl -- ioctl(fd, request, arg): terminals only; the console answers as
-; sys_ioctl does, an open file -ENOTTY
+; sys_fs_ioctl -- ioctl(fd, request, arg): terminals, and FIONREAD on a pipe (the
+; bytes waiting); the console answers as sys_ioctl does, any other file -ENOTTY
 ;  IN:  EDI = fd, ESI = request, RDX = arg
-;  OUT: RAX = the console's answer, or -ENOTTY, -EBADF
+;  OUT: RAX = the console's answer, 0, or -ENOTTY, -EBADF, -EFAULT
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_fs_ioctl:
 	call console_of
@@ -80,12 +96,29 @@ sys_fs_ioctl:
 	jmp sys_ioctl
 .file:	SPIN_LOCK [fs_lock]
 	call fd_get
-	SPIN_UNLOCK [fs_lock]
 	test rax, rax
 	jz .ebadf
+	cmp esi, FIONREAD
+	jne .enotty
+	cmp dword [rax + File.kind], FILE_PIPE
+	jne .enotty
+	mov rcx, [rax + File.inode]
+	mov rcx, [rcx + Pipe.count]        ; (the write end answers the same)
+	mov rdi, rdx
+	mov esi, 4
+	call check_user_range
+	jc .efault
+	mov [rdi], ecx
+	xor eax, eax
+	jmp .out
+.enotty:
 	mov rax, -ENOTTY
-	ret
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+	jmp .out
 .ebadf:	mov rax, -EBADF
+.out:	SPIN_UNLOCK [fs_lock]
 	ret
 
 LOCKED rw
@@ -139,8 +172,23 @@ file_rw:
 	cmp eax, FILE_RAM
 	je .ram
 	cmp eax, FILE_HOST
-	jne .espipe
+	je .host
 	cmp r14, -1
+	jne .espipe                        ; pipes, eventfds and epoll sets have no offset
+	mov rdi, rbx
+	mov rsi, r12
+	mov rdx, r13
+	mov ecx, r15d
+	cmp eax, FILE_PIPE
+	jne .not_pipe
+	call pipe_rw
+	jmp .out
+.not_pipe:
+	cmp eax, FILE_EVENTFD
+	jne .einval                        ; an epoll set is neither read nor written
+	call eventfd_rw
+	jmp .out
+.host:	cmp r14, -1
 	jne .host_at
 	call .host_transfer
 	jmp .out
@@ -214,6 +262,9 @@ file_rw:
 	jmp .out
 .eisdir:
 	mov rax, -EISDIR
+	jmp .out
+.einval:
+	mov rax, -EINVAL
 .out:	pop r15
 	pop r14
 	pop r13

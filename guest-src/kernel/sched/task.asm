@@ -28,6 +28,9 @@ struc Task
 	.clear_tid:   resq 1      ; CLONE_CHILD_CLEARTID / set_tid_address word
 	.kv_next:     resq 1      ; link in the list of key-value requests in flight
 	.kv:          resb HcKv_size  ; this thread's key-value request (one at a time)
+	.ev_next:     resq 1      ; link in event_waiters (fs/events.asm)
+	.ev_waiting:  resq 1      ; 1 while on event_waiters
+	.ev_recheck:  resq 1      ; 1: something watched cannot announce changes (stdin)
 endstruc
 
 section .text

@@ -94,6 +94,8 @@ wake_sleepers:
 	mov rdi, rbx
 	call futex_unqueue                 ; a timed futex wait ends here
 	mov rdi, rbx
+	call event_unqueue                 ; ... and a timed wait for events
+	mov rdi, rbx
 	call wake_task
 	jmp .next
 .rearm:	test rbx, rbx

@@ -137,3 +137,55 @@ sys_ioctl:
 	ret
 .ebadf:	mov rax, -EBADF
 	ret
+
+; -----------------------------------------------------------------------------
+; stdin_poll -- readiness of the console's stdin (file_poll, fs/events.asm): the VMM
+; says whether a read would return at once. Nothing announces input arriving on the
+; host, so when there is none the calling thread is marked to look again soon
+; (Task.ev_recheck: its next event_wait lasts at most EVENT_RECHECK_NS).
+;  IN:  RDI = File
+;  OUT: EAX = POLLIN | POLLRDNORM, or 0
+;  Clobbers: RCX, RDX
+stdin_poll:
+	mov rcx, [gs:Percpu.self]
+	lea rcx, [rcx + Percpu.hc]
+	mov dword [rcx + HcStdinReady.ready], 1
+	HYPERCALL PORT_STDIN_READY, ecx
+	cmp dword [rcx + HcStdinReady.ready], 0
+	je .waiting
+	mov eax, POLLIN | POLLRDNORM
+	ret
+.waiting:
+	mov rax, [gs:Percpu.current]
+	mov qword [rax + Task.ev_recheck], 1
+	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; stdin_wait -- before a read of the console's stdin: wait, blocking only the
+; calling thread, until the read would return at once
+;  IN:  RDI = File (a console File on stream 0)
+;  OUT: RAX = 0 (ready), or -EAGAIN (O_NONBLOCK and no input yet)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+stdin_wait:
+	push rbx
+	push r12
+	mov rbx, rdi
+.look:	mov r12, [event_seq]
+	mov rdi, rbx
+	call stdin_poll
+	test eax, eax
+	jnz .ready
+	mov rax, -EAGAIN
+	test dword [rbx + File.flags], O_NONBLOCK
+	jnz .out
+	mov rdi, r12
+	mov esi, DEADLINE_NONE             ; (ev_recheck makes it a short wait)
+	call event_wait
+	test rax, rax
+	jz .look
+	jmp .out                           ; (a wait that was interrupted)
+.ready:	xor eax, eax
+.out:	pop r12
+	pop rbx
+	ret

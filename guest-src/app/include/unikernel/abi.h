@@ -32,6 +32,7 @@
 #define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
 #define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
 #define UK_PORT_CODE_CHANGED 0xe00 /* code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
+#define UK_PORT_STDIN_READY 0xe80 /* would a read of the host's stdin return at once (input waiting, its end, or an error)? Never blocks {HcStdinReady} */
 #define UK_PORT_SWITCH 0xe40 /* the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there) */
 
 #define UK_PAGE_SIZE 0x1000ULL /* bytes per page */
@@ -175,6 +176,19 @@
 #define UK_SYS_dup3 292
 #define UK_SYS_renameat2 316
 #define UK_SYS_faccessat2 439
+#define UK_SYS_pipe 22
+#define UK_SYS_pipe2 293
+#define UK_SYS_eventfd 284
+#define UK_SYS_eventfd2 290
+#define UK_SYS_select 23
+#define UK_SYS_pselect6 270
+#define UK_SYS_ppoll 271
+#define UK_SYS_epoll_create 213
+#define UK_SYS_epoll_create1 291
+#define UK_SYS_epoll_ctl 233
+#define UK_SYS_epoll_wait 232
+#define UK_SYS_epoll_pwait 281
+#define UK_SYS_epoll_pwait2 441
 #define UK_SYS_kv_put 1000
 #define UK_SYS_kv_get 1001
 
@@ -240,6 +254,13 @@ struct __attribute__((packed)) uk_HcRead {
   int64_t ret; /* out: bytes read (0 at end of input) or -errno */
 };
 _Static_assert(sizeof(struct uk_HcRead) == 28, "uk_HcRead layout");
+
+/* STDIN_READY: the VMM looks at its stdin without waiting */
+struct __attribute__((packed)) uk_HcStdinReady {
+  uint32_t ready; /* out: 1 when a READ of fd 0 would return at once, 0 when it would wait */
+  uint32_t reserved; /* 0 */
+};
+_Static_assert(sizeof(struct uk_HcStdinReady) == 8, "uk_HcStdinReady layout");
 
 /* CLOCK: host fills both clocks */
 struct __attribute__((packed)) uk_HcClock {
