@@ -109,7 +109,7 @@ fs_getdents64:
 	mov rbx, rax
 	mov rdi, r12
 	mov rsi, r13
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov eax, [rbx + File.kind]
 	cmp eax, FILE_HOST
@@ -286,7 +286,7 @@ fs_getcwd:
 	push rdi
 	mov rdi, r12
 	mov rsi, rbx
-	call check_user_range
+	call check_user_write
 	pop rsi
 	jc .efault
 	mov rdi, r12

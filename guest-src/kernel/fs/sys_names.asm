@@ -491,7 +491,7 @@ fs_readlinkat:
 	mov r12, rax
 .sized:	mov rdi, rbx
 	mov rsi, r12
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rsi, [walk_a + Walk.inode]
 	mov rsi, [rsi + Inode.target]

@@ -48,16 +48,16 @@ sys_mmap:
 	ja .enomem
 	lea rdi, [rsi + 0xfff]
 	shr rdi, 12
-	call alloc_pages
+	call alloc_user_pages
 	test rax, rax
 	jz .enomem
 	ret
-.fixed:	; MAP_FIXED only over memory the allocator already handed out: clear it.
+.fixed:	; MAP_FIXED only over pages the program already mapped: clear them.
 	test edi, 0xfff
 	jnz .einval
 	push rdi
 	push rsi
-	call check_user_range
+	call check_user_write
 	pop rsi
 	pop rdi
 	jc .enomem
@@ -82,7 +82,9 @@ sys_mmap:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_munmap -- give pages back to the allocator
+; sys_munmap -- give the program's pages in a range back to the allocator; pages that
+; are not the program's (the kernel's, unmapped ones) stay as they are, as Linux
+; ignores holes in the range
 ;  IN:  RDI = address (page aligned), RSI = length
 ;  OUT: RAX = 0 or -EINVAL
 sys_munmap:
@@ -90,15 +92,14 @@ sys_munmap:
 	jnz .einval
 	test rsi, rsi
 	jz .einval
-	push rdi
-	push rsi
-	call check_user_range
-	pop rsi
-	pop rdi
-	jc .einval
 	add rsi, 0xfff
+	jc .einval
 	shr rsi, 12
-	call free_pages
+	mov rax, rsi
+	shl rax, 12
+	add rax, rdi
+	jc .einval                         ; the range wraps past 2^64
+	call unmap_user_pages
 	xor eax, eax
 	ret
 .einval:

@@ -21,7 +21,7 @@ sys_sched_getaffinity:
 	jb sys_fail_einval
 	mov rdi, rdx
 	mov esi, CPU_MASK_BYTES
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rax, [boot_info]
 	mov ecx, [rax + BootInfo.cpu_count]
@@ -44,7 +44,7 @@ sys_sched_setaffinity:
 	test rsi, rsi
 	jz sys_fail_einval
 	mov rdi, rdx
-	call check_user_range
+	call check_user_read
 	jc sys_fail_efault
 	xor eax, eax
 	ret
@@ -86,7 +86,7 @@ sys_prlimit64:
 	push rsi
 	mov rdi, rdx
 	mov esi, 16
-	call check_user_range
+	call check_user_read
 	pop rsi
 	jc sys_fail_efault
 	mov rax, [rdx]
@@ -97,7 +97,7 @@ sys_prlimit64:
 	mov rdi, r10
 	push rsi
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	pop rsi
 	jc sys_fail_efault
 	mov rax, RLIM_INFINITY
@@ -143,7 +143,7 @@ sys_sched_getscheduler:
 sys_sched_getparam:
 	mov rdi, rsi
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov dword [rdi], 0
 	xor eax, eax
@@ -159,7 +159,7 @@ sys_getcpu:
 	test rdi, rdi
 	jz .node
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rax, [gs:Percpu.cpu_id]
 	mov [rdi], eax
@@ -167,7 +167,7 @@ sys_getcpu:
 	jz .done
 	mov rdi, rcx
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov dword [rdi], 0
 .done:	xor eax, eax
@@ -183,7 +183,7 @@ sys_time:
 	test rsi, rsi
 	jz .read
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rsi, rdi
 .read:	xor edi, edi                       ; CLOCK_REALTIME
@@ -206,7 +206,7 @@ sys_gettimeofday:
 	test rdi, rdi
 	jz .zone
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rsi, rdi
 	xor edi, edi                       ; CLOCK_REALTIME
@@ -224,7 +224,7 @@ sys_gettimeofday:
 	jz .done
 	mov rdi, r8
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov qword [rdi], 0                 ; minutes west of Greenwich, no DST
 .done:	xor eax, eax

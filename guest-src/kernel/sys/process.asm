@@ -62,7 +62,7 @@ sys_arch_prctl:
 .get:	push rsi
 	mov rdi, rsi
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	mov ecx, MSR_FS_BASE
@@ -82,7 +82,7 @@ sys_arch_prctl:
 sys_uname:
 	push rdi
 	mov esi, UTSNAME_FIELD * 6
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	lea rsi, [utsname]
