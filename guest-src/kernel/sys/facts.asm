@@ -51,10 +51,12 @@ sys_sched_setaffinity:
 
 ; -----------------------------------------------------------------------------
 ; sys_getrlimit -- getrlimit(resource, rlim): the limit of one resource
-;  IN:  RDI = resource, RSI = struct rlimit * {cur, max}
+;  IN:  RDI = resource, RSI = struct rlimit * {cur, max} (NULL is -EFAULT, as on Linux)
 ;  OUT: RAX = 0, -EINVAL, -EFAULT
 ;  Clobbers: RCX, RDX, RDI, RSI, R10
 sys_getrlimit:
+	test rsi, rsi
+	jz sys_fail_efault
 	mov r10, rsi                       ; prlimit64(0, resource, NULL, rlim)
 	mov rsi, rdi
 	xor edi, edi
@@ -62,9 +64,11 @@ sys_getrlimit:
 	jmp sys_prlimit64
 
 ; sys_setrlimit -- accepted for a known resource and not enforced
-;  IN:  RDI = resource, RSI = struct rlimit *
+;  IN:  RDI = resource, RSI = struct rlimit * (NULL is -EFAULT, as on Linux)
 ;  OUT: RAX = 0, -EINVAL, -EFAULT
 sys_setrlimit:
+	test rsi, rsi
+	jz sys_fail_efault
 	mov rdx, rsi
 	mov rsi, rdi
 	xor edi, edi
