@@ -88,6 +88,10 @@ int main(int argc, char **argv)
 	check("read into mmap'd pages, across the page boundary",
 	      mapped != MAP_FAILED && pread(fd, mapped + 4090, 12, 0) == 12 && mapped[4101] == 'b');
 	check("fstat into the stack", fstat(fd, &st) == 0 && st.st_size == 32);
+	char *large = mmap(NULL, 3 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check("getrandom fills 3 MiB of mmap'd pages", large != MAP_FAILED && getrandom(large + 100, (3 << 20) - 200, 0) == (3 << 20) - 200);
+	check("munmap a page in the middle of them", munmap(large + (2 << 20), 4096) == 0);
+	check("getrandom over the hole is EFAULT", fails(getrandom(large + 100, (3 << 20) - 200, 0), EFAULT));
 
 	/* Read-only areas: argument strings, the vDSO, AT_RANDOM. */
 	check("open(argv[1]): a path in the argument area", open(argv[1], O_RDONLY | O_DIRECTORY) >= 0);

@@ -78,7 +78,9 @@ check_user_range:                          ; the older name: the same strict che
 
 ; -----------------------------------------------------------------------------
 ; user_pages_owned -- the part of check_user_write above the program's image: every
-; page of the range from heap_start up must be marked the program's
+; page of the range from heap_start up must be marked the program's. A bit a page for
+; the first pages (a small range costs a compare or two), then a whole bitmap word
+; (64 pages) at a time.
 ;  IN:  RDI = address (>= user_image_start), RAX = end (> heap_start, no wrap)
 ;  OUT: CF clear when owned, set when not
 ;  Clobbers: RAX
@@ -94,16 +96,14 @@ user_pages_owned:
 	jbe .first
 	mov rcx, rdi
 .first:	shr rcx, 12                        ; the first page at or above heap_start
-.page:	test ecx, 63
-	jz .words
 .bit:	bt [user_bitmap], rcx
 	jnc .not
 	inc rcx
 	cmp rcx, rdx
-	jbe .page
-	jmp .yes
-.words:	; A whole bitmap word at a time while 64 pages remain.
-	lea rax, [rcx + 63]
+	ja .yes
+	test ecx, 63
+	jnz .bit
+.words:	lea rax, [rcx + 63]                ; 64 pages left: one word
 	cmp rax, rdx
 	ja .bit
 	mov rax, rcx

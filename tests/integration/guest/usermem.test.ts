@@ -11,7 +11,7 @@ describe('pointers the program passes to the kernel', () => {
     const r = runVm(['--backend', 'memory', guestBin('tests', 'usermem'), '--', '/', ...kernelArgs()]);
     const c = checks(r.stdout);
     expect(Object.entries(c).filter(([, ok]) => !ok), r.stdout.toString()).toEqual([]);
-    expect(Object.keys(c).length, r.stdout.toString()).toBe(52);
+    expect(Object.keys(c).length, r.stdout.toString()).toBe(55);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
