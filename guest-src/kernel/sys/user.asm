@@ -28,16 +28,17 @@ section .text
 ; -----------------------------------------------------------------------------
 ; init_user_memory -- the bounds of the program's image for the pointer checks
 ;  IN:  boot_info, heap_start (init_pages)
-;  OUT: user_image_start; stops the VM when the kernel image lies inside the
+;  OUT: user_image_start, never below ARGS_END (the VMM's areas: BootInfo, boot GDT,
+;       page tables, arguments); stops the VM when the kernel image lies inside the
 ;       program's window (the checks would hand the kernel to the program)
-;  Clobbers: RAX, RCX
+;  Clobbers: RAX, RCX, RDX, RSI
 init_user_memory:
 	mov rax, [boot_info]
 	mov rax, [rax + BootInfo.app_start]
 	and rax, ~(PAGE_SIZE - 1)
-	cmp rax, NULL_GUARD_END
+	cmp rax, ARGS_END
 	jae .floor
-	mov eax, NULL_GUARD_END
+	mov eax, ARGS_END
 .floor:	mov [user_image_start], rax
 	lea rcx, [_end]                    ; the kernel image: [__executable_start, _end)
 	cmp rcx, rax
