@@ -13,7 +13,10 @@ describe('kernel addresses as system-call pointers', () => {
       const r = runVm(['--backend', 'memory', '--cpus', String(cpus), guestBin('tests', 'kfuzz'), '--', ...kernelArgs()]);
       const out = r.stdout.toString();
       const c = checks(r.stdout);
-      expect(Object.entries(c).filter(([, ok]) => !ok), out).toEqual([]);
+      expect(
+        Object.entries(c).filter(([, ok]) => !ok),
+        out,
+      ).toEqual([]);
       expect(Object.keys(c).length, out).toBe(105);
       expect(Number(/^calls=(\d+)$/m.exec(out)?.[1]), out).toBeGreaterThan(2000);
       // The guest read the kernel's real bytes: its checksums before the fuzz are the

@@ -10,7 +10,10 @@ describe('pointers the program passes to the kernel', () => {
   it('reach only the memory the program may use', () => {
     const r = runVm(['--backend', 'memory', guestBin('tests', 'usermem'), '--', '/', ...kernelArgs()]);
     const c = checks(r.stdout);
-    expect(Object.entries(c).filter(([, ok]) => !ok), r.stdout.toString()).toEqual([]);
+    expect(
+      Object.entries(c).filter(([, ok]) => !ok),
+      r.stdout.toString(),
+    ).toEqual([]);
     expect(Object.keys(c).length, r.stdout.toString()).toBe(55);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
