@@ -27,6 +27,7 @@ kernel_entry:
 	call init_cpu                  ; GDT, TSS, IDT, per-CPU GS, SSE, syscall MSRs
 	call init_pages                ; physical page allocator over the free RAM
 	call init_reserve              ; the reservation area begins where RAM ends
+	call init_user_memory          ; the program's memory, for checks on its pointers
 	call init_fs                   ; RAM file system, /host, --preload
 	call init_sched                ; FPU template, CPU 0's idle task and run queue
 	jmp start_application          ; Linux initial stack, enter the program

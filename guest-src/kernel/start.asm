@@ -50,7 +50,7 @@ start_application:
 	lea rax, [r13 + TASK_SIZE]
 	mov [gs:Percpu.kstack_top], rax
 	mov edi, USER_STACK_SIZE / PAGE_SIZE
-	call alloc_pages
+	call alloc_user_pages              ; the program's own: its pointers may lie there
 	test rax, rax
 	jz .no_stack
 	lea r12, [rax + USER_STACK_SIZE]   ; top of the program's stack

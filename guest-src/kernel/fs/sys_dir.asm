@@ -109,7 +109,7 @@ fs_getdents64:
 	mov rbx, rax
 	mov rdi, r12
 	mov rsi, r13
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov eax, [rbx + File.kind]
 	cmp eax, FILE_HOST
@@ -283,15 +283,12 @@ fs_getcwd:
 	sub rbx, rdi                       ; length with the NUL
 	cmp rbx, r13
 	ja .erange
-	push rdi
+	mov rsi, rdi
 	mov rdi, r12
-	mov rsi, rbx
-	call check_user_range
-	pop rsi
-	jc .efault
-	mov rdi, r12
-	mov rcx, rbx
-	rep movsb
+	mov rdx, rbx
+	call copy_to_user
+	test rax, rax
+	jnz .out                           ; -EFAULT
 	mov rax, rbx
 	jmp .out
 .enoent:
@@ -302,9 +299,6 @@ fs_getcwd:
 	jmp .out
 .erange:
 	mov rax, -ERANGE
-	jmp .out
-.efault:
-	mov rax, -EFAULT
 .out:	pop r13
 	pop r12
 	pop rbx

@@ -73,7 +73,7 @@ fs_fstat:
 	mov r12, rsi
 	mov rdi, rsi
 	mov esi, STAT_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov edi, ebx
 	call fd_get
@@ -139,7 +139,7 @@ fs_newfstatat:
 	mov r13d, ecx
 	mov rdi, rdx
 	mov esi, STAT_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 	test r13d, AT_EMPTY_PATH
 	jz .walk

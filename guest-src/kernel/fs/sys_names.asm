@@ -490,14 +490,11 @@ fs_readlinkat:
 	jbe .sized
 	mov r12, rax
 .sized:	mov rdi, rbx
-	mov rsi, r12
-	call check_user_range
-	jc .efault
-	mov rsi, [walk_a + Walk.inode]
 	mov rsi, [rsi + Inode.target]
-	mov rdi, rbx
-	mov rcx, r12
-	rep movsb
+	mov rdx, r12
+	call copy_to_user
+	test rax, rax
+	jnz .out                           ; -EFAULT
 	mov rax, r12
 	jmp .out
 .einval:
@@ -505,9 +502,6 @@ fs_readlinkat:
 	jmp .out
 .enoent:
 	mov rax, -ENOENT
-	jmp .out
-.efault:
-	mov rax, -EFAULT
 .out:	pop r12
 	pop rbx
 	ret

@@ -459,7 +459,7 @@ fs_fcntl:
 	jmp .zero
 .getlk:	mov rdi, rdx
 	mov esi, 32                        ; struct flock
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov word [rdi], F_UNLCK
 .zero:	xor eax, eax

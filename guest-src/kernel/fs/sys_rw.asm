@@ -166,7 +166,13 @@ file_rw:
 .allowed:
 	mov rdi, r12
 	mov rsi, r13
-	call check_user_range
+	test r15d, r15d
+	jnz .source
+	call check_user_write              ; read: the buffer receives the data
+	jmp .checked
+.source:
+	call check_user_read               ; write: the buffer is only read
+.checked:
 	jc .efault
 	mov eax, [rbx + File.kind]
 	cmp eax, FILE_RAM

@@ -91,7 +91,7 @@ mmap_file:
 	jmp .fill
 .alloc:	mov rdi, r12
 	shr rdi, 12
-	call alloc_pages
+	call alloc_user_pages
 	test rax, rax
 	jz .enomem_pop
 	mov r15, rax                       ; the mapping

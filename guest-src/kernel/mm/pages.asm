@@ -10,6 +10,11 @@
 ; Listed pages stay marked in the bitmap; a multi-page request that finds no run
 ; gives them back to the bitmap (drain_free_list) and searches again.
 ; One lock, pages_lock, guards all of it: vCPUs may be switched at any instruction.
+;
+; Owner: a page the program asked for (mmap, its main stack) is marked in
+; user_bitmap as well; every other allocation is the kernel's. The system-call
+; pointer checks (sys/user.asm) accept only marked pages above heap_start, and
+; munmap frees only marked pages.
 
 section .text
 
@@ -171,6 +176,26 @@ alloc_page_uncleared:
 	jmp alloc_pages.common
 
 ; -----------------------------------------------------------------------------
+; alloc_user_pages -- as alloc_pages, for the program: the pages are marked its own
+; in user_bitmap (mmap, the main thread's stack)
+;  IN:  RDI = page count (> 0)
+;  OUT: RAX = address, or 0 when no run that long is free
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+alloc_user_pages:
+	push rdi
+	call alloc_pages
+	pop rcx
+	test rax, rax
+	jz .out
+	mov rdx, rax
+	shr rdx, 12
+.mark:	bts [user_bitmap], rdx
+	inc rdx
+	dec rcx
+	jnz .mark
+.out:	ret
+
+; -----------------------------------------------------------------------------
 ; bitmap_next_clear -- the first free page at or after a page
 ;  IN:  RCX = page, R8 = total pages
 ;  OUT: RCX = first free page >= RCX, or a value >= R8 when there is none
@@ -241,6 +266,13 @@ bitmap_next_set:
 ;  Clobbers: RAX, RCX, RDX
 free_pages:
 	SPIN_LOCK [pages_lock]
+	call free_pages_locked
+	SPIN_UNLOCK [pages_lock]
+	ret
+
+; free_pages_locked -- free_pages with pages_lock held
+;  IN, Clobbers: as free_pages
+free_pages_locked:
 	mov rcx, rdi
 	shr rcx, 12
 	mov rdx, rcx
@@ -257,6 +289,12 @@ free_pages:
 .high_ok:
 	cmp rcx, rdx
 	jae .done
+	mov rax, rcx
+.disown:
+	btr [user_bitmap], rax             ; no longer the program's
+	inc rax
+	cmp rax, rdx
+	jb .disown
 	lea rax, [rcx + 1]
 	cmp rax, rdx
 	jne .bits
@@ -270,6 +308,38 @@ free_pages:
 	mov [free_list], rcx
 	jmp .done
 .bits:	call release_bits
+.done:	ret
+
+; -----------------------------------------------------------------------------
+; unmap_user_pages -- munmap: free the program's pages in a range; pages that are not
+; its own (the kernel's, free ones, below the heap) stay as they are
+;  IN:  RDI = address (page aligned), RSI = page count (the range does not wrap)
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8, R9
+unmap_user_pages:
+	SPIN_LOCK [pages_lock]
+	mov r8, rdi
+	shr r8, 12                         ; page
+	lea r9, [r8 + rsi]                 ; end page
+	cmp r9, [total_pages]
+	jbe .find
+	mov r9, [total_pages]
+.find:	cmp r8, r9
+	jae .done
+	bt [user_bitmap], r8
+	jc .run
+	inc r8
+	jmp .find
+.run:	mov rdi, r8                        ; a run of the program's pages
+.more:	inc r8
+	cmp r8, r9
+	jae .free
+	bt [user_bitmap], r8
+	jc .more
+.free:	mov rsi, r8
+	sub rsi, rdi
+	shl rdi, 12
+	call free_pages_locked
+	jmp .find
 .done:	SPIN_UNLOCK [pages_lock]
 	ret
 
@@ -321,4 +391,5 @@ pages_lock:   resq 1
 alignb 8
 page_bitmap:  resb MAX_RAM / PAGE_SIZE / 8
 listed_bitmap: resb MAX_RAM / PAGE_SIZE / 8  ; 1 = on free_list (and still set above)
+user_bitmap:  resb MAX_RAM / PAGE_SIZE / 8  ; 1 = the program's (alloc_user_pages)
 section .text

@@ -60,7 +60,7 @@ sys_mmap:
 	ja .enomem
 	lea rdi, [rsi + 0xfff]
 	shr rdi, 12
-	call alloc_pages
+	call alloc_user_pages
 	test rax, rax
 	jz .enomem
 	ret
@@ -84,8 +84,10 @@ sys_mmap:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_munmap -- give pages back to the allocator (or chunks to the reservation
-; area); shared file mappings in the range are written back first
+; sys_munmap -- give the program's pages in a range back to the allocator (or
+; chunks to the reservation area); pages that are not the program's (the kernel's,
+; unmapped ones) stay as they are, as Linux ignores holes in the range; shared file
+; mappings in the range are written back first
 ;  IN:  RDI = address (page aligned), RSI = length
 ;  OUT: RAX = 0 or -EINVAL
 sys_munmap:
@@ -109,15 +111,14 @@ sys_munmap:
 	call release_range
 	xor eax, eax
 	ret
-.ram:	push rdi
-	push rsi
-	call check_user_range
-	pop rsi
-	pop rdi
+.ram:	add rsi, 0xfff
 	jc .einval
-	add rsi, 0xfff
 	shr rsi, 12
-	call free_pages
+	mov rax, rsi
+	shl rax, 12
+	add rax, rdi
+	jc .einval                         ; the range wraps past 2^64
+	call unmap_user_pages
 	xor eax, eax
 	ret
 .einval:
@@ -179,21 +180,9 @@ sys_madvise:
 
 ; -----------------------------------------------------------------------------
 ; program_owns_range -- is [addr, addr+len) memory the program may map over or
-; discard: pages the allocator handed out (at or above heap_start, inside RAM), or
-; reserved chunks?
+; discard: its own pages and reserved chunks (check_user_write's rule)
 ;  IN:  RDI = address, RSI = length (> 0)
 ;  OUT: CF clear when it is, set when not; RDI, RSI kept
-;  Clobbers: RAX, RCX, RDX
+;  Clobbers: RAX
 program_owns_range:
-	mov rax, rdi
-	add rax, rsi
-	jc .no
-	cmp rdi, [heap_start]
-	jb .no
-	cmp rax, [ram_size]
-	jbe .yes
-	jmp reserve_covers
-.yes:	clc
-	ret
-.no:	stc
-	ret
+	jmp check_user_write

@@ -131,7 +131,7 @@ sys_futex:
 	jnz .einval                        ; futex words are 32-bit aligned
 	mov rdi, rbx
 	mov esi, 4
-	call check_user_range
+	call check_user_read
 	jc .efault
 	cmp r12d, FUTEX_WAKE
 	je .wake
@@ -163,7 +163,7 @@ sys_futex:
 	jz .check
 	mov rdi, r14
 	mov esi, 16
-	call check_user_range
+	call check_user_read
 	jc .efault
 	mov rax, [r14]                     ; tv_sec
 	test rax, rax
@@ -226,7 +226,7 @@ sys_futex:
 	; Wake up to val waiters, move up to val2 more to uaddr2.
 	mov rdi, r15
 	mov esi, 4
-	call check_user_range
+	call check_user_read
 	jc .efault
 	SPIN_LOCK [sched_lock]
 	cmp r12d, FUTEX_CMP_REQUEUE

@@ -14,10 +14,10 @@ sys_write:
 	lea eax, [rdi - 1]
 	cmp eax, 1
 	ja .ebadf                          ; only fds 1 and 2
-	xchg rdi, rsi                      ; check_user_range wants (addr, len)
+	xchg rdi, rsi                      ; check_user_read wants (addr, len)
 	xchg rsi, rdx
 	push rdx
-	call check_user_range
+	call check_user_read
 	pop rdx                            ; RDX = fd again
 	jc .efault
 	mov rcx, [gs:Percpu.self]
@@ -43,7 +43,7 @@ sys_read:
 	jnz .ebadf
 	mov rdi, rsi
 	mov rsi, rdx
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rcx, [gs:Percpu.self]
 	lea rcx, [rcx + Percpu.hc]
@@ -81,7 +81,7 @@ vector_io:
 	mov rdi, rsi
 	mov rsi, rdx
 	shl rsi, 4
-	call check_user_range
+	call check_user_read
 	jc .efault
 .next:	test r14, r14
 	jz .done

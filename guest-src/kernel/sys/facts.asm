@@ -21,7 +21,7 @@ sys_sched_getaffinity:
 	jb sys_fail_einval
 	mov rdi, rdx
 	mov esi, CPU_MASK_BYTES
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rax, [boot_info]
 	mov ecx, [rax + BootInfo.cpu_count]
@@ -44,17 +44,19 @@ sys_sched_setaffinity:
 	test rsi, rsi
 	jz sys_fail_einval
 	mov rdi, rdx
-	call check_user_range
+	call check_user_read
 	jc sys_fail_efault
 	xor eax, eax
 	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_getrlimit -- getrlimit(resource, rlim): the limit of one resource
-;  IN:  RDI = resource, RSI = struct rlimit * {cur, max}
+;  IN:  RDI = resource, RSI = struct rlimit * {cur, max} (NULL is -EFAULT, as on Linux)
 ;  OUT: RAX = 0, -EINVAL, -EFAULT
 ;  Clobbers: RCX, RDX, RDI, RSI, R10
 sys_getrlimit:
+	test rsi, rsi
+	jz sys_fail_efault
 	mov r10, rsi                       ; prlimit64(0, resource, NULL, rlim)
 	mov rsi, rdi
 	xor edi, edi
@@ -62,9 +64,11 @@ sys_getrlimit:
 	jmp sys_prlimit64
 
 ; sys_setrlimit -- accepted for a known resource and not enforced
-;  IN:  RDI = resource, RSI = struct rlimit *
+;  IN:  RDI = resource, RSI = struct rlimit * (NULL is -EFAULT, as on Linux)
 ;  OUT: RAX = 0, -EINVAL, -EFAULT
 sys_setrlimit:
+	test rsi, rsi
+	jz sys_fail_efault
 	mov rdx, rsi
 	mov rsi, rdi
 	xor edi, edi
@@ -86,7 +90,7 @@ sys_prlimit64:
 	push rsi
 	mov rdi, rdx
 	mov esi, 16
-	call check_user_range
+	call check_user_read
 	pop rsi
 	jc sys_fail_efault
 	mov rax, [rdx]
@@ -97,7 +101,7 @@ sys_prlimit64:
 	mov rdi, r10
 	push rsi
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	pop rsi
 	jc sys_fail_efault
 	mov rax, RLIM_INFINITY
@@ -143,7 +147,7 @@ sys_sched_getscheduler:
 sys_sched_getparam:
 	mov rdi, rsi
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov dword [rdi], 0
 	xor eax, eax
@@ -159,7 +163,7 @@ sys_getcpu:
 	test rdi, rdi
 	jz .node
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rax, [gs:Percpu.cpu_id]
 	mov [rdi], eax
@@ -167,7 +171,7 @@ sys_getcpu:
 	jz .done
 	mov rdi, rcx
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov dword [rdi], 0
 .done:	xor eax, eax
@@ -183,7 +187,7 @@ sys_time:
 	test rsi, rsi
 	jz .read
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rsi, rdi
 .read:	xor edi, edi                       ; CLOCK_REALTIME
@@ -206,7 +210,7 @@ sys_gettimeofday:
 	test rdi, rdi
 	jz .zone
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov rsi, rdi
 	xor edi, edi                       ; CLOCK_REALTIME
@@ -224,7 +228,7 @@ sys_gettimeofday:
 	jz .done
 	mov rdi, r8
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	jc sys_fail_efault
 	mov qword [rdi], 0                 ; minutes west of Greenwich, no DST
 .done:	xor eax, eax

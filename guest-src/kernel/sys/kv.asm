@@ -52,7 +52,7 @@ sys_kv_put:
 	push rdi
 	mov rdi, r12
 	mov rsi, r13
-	call check_user_range
+	call check_user_read
 	pop rdi
 	jc .fail
 	test r12, r12
@@ -97,7 +97,7 @@ sys_kv_get:
 	push rdi
 	mov rdi, r14
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .fail
 	test r14, r14
@@ -110,7 +110,7 @@ sys_kv_get:
 	push rdi
 	mov rdi, r12
 	mov rsi, r13
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .fail
 .checked:

@@ -68,7 +68,7 @@ sys_arch_prctl:
 .get:	push rsi
 	mov rdi, rsi
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	mov ecx, MSR_FS_BASE
@@ -86,19 +86,9 @@ sys_arch_prctl:
 ;  IN:  RDI = buffer
 ;  OUT: RAX = 0 or -EFAULT
 sys_uname:
-	push rdi
-	mov esi, UTSNAME_FIELD * 6
-	call check_user_range
-	pop rdi
-	jc .efault
 	lea rsi, [utsname]
-	mov ecx, UTSNAME_FIELD * 6
-	rep movsb
-	xor eax, eax
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
+	mov edx, UTSNAME_FIELD * 6
+	jmp copy_to_user                   ; 0 or -EFAULT
 
 section .rodata
 ; "Linux" as sysname so that programs probing for it keep working; the release

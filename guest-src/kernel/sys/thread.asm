@@ -34,14 +34,14 @@ sys_clone:
 	jz .ptid_ok
 	mov rdi, r14
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc .efault
 .ptid_ok:
 	test r12d, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID
 	jz .ctid_ok
 	mov rdi, r15
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc .efault
 .ctid_ok:
 	call task_alloc
@@ -136,7 +136,7 @@ sys_exit_thread:
 	test rdi, rdi
 	jz .cleared
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc .cleared
 	mov rdi, [rbx + Task.clear_tid]
 	mov dword [rdi], 0                 ; pthread_join waits for this word to clear

@@ -28,7 +28,7 @@ sys_clock_gettime:
 	push rsi
 	mov rdi, rsi
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	pop rsi
 	pop rdi
 	jc .efault
@@ -59,7 +59,7 @@ sys_clock_getres:
 	mov rdi, rsi
 	mov esi, 16
 	push rdi
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	mov qword [rdi], 0
@@ -98,7 +98,7 @@ sys_clock_nanosleep:
 	mov rbx, rdx                       ; request
 	mov rdi, rdx
 	mov esi, 16
-	call check_user_range
+	call check_user_read
 	jc .efault
 	mov rax, [rbx]                     ; tv_sec
 	test rax, rax
