@@ -14,7 +14,7 @@ import type { Constant, Syscall } from './types.js';
  * toolchain/abi/version.json records it with a hash of the spec; a test fails when
  * the spec changes and the two are not updated together.
  */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -48,6 +48,8 @@ export const PORTS: Constant[] = [
   { name: 'HOST_STAT', value: 0xb40, doc: 'host share: stat a path or a handle {HcStat}' },
   { name: 'HOST_GETDENTS', value: 0xb80, doc: 'host share: linux_dirent64 records of a directory handle {HcGetdents}' },
   { name: 'HOST_FTRUNCATE', value: 0xbc0, doc: 'host share: set the size of a handle or a path {HcFtruncate}' },
+  { name: 'HOST_UTIMENS', value: 0xc00, doc: 'host share: set the access and modification times of a handle or a path {HcUtimens}' },
+  { name: 'HOST_FSYNC', value: 0xc40, doc: "host share: flush a handle's file (fsync, fdatasync) or its file system (syncfs) to the host's disk {HcFsync}" },
   { name: 'COPY', value: 0xd80, doc: 'copy bytes within guest RAM at host speed (memmove semantics) {HcCopy}' },
   { name: 'FILL', value: 0xdc0, doc: 'fill bytes of guest RAM with one value at host speed {HcFill}' },
   { name: 'TIMER', value: 0xd00, doc: "arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer}" },
@@ -113,6 +115,8 @@ export const MISC: Constant[] = [
   { name: 'PATH_MAX', value: 4096, doc: 'longest path the kernel and the host share take, its NUL included' },
   { name: 'BOOT_FLAG_HOST_SHARE', value: 1, doc: 'BootInfo.flags: --share is on; the kernel mounts it at /host' },
   { name: 'HOST_HANDLE_BASE', value: 3, doc: 'host-share handles start here (below: the console streams)' },
+  { name: 'HOST_SYNC_DATA', value: 1, doc: 'HcFsync.op: fdatasync (0: fsync)' },
+  { name: 'HOST_SYNC_FS', value: 2, doc: 'HcFsync.op: syncfs, the whole file system holding the handle' },
   { name: 'PRELOAD_MAGIC', value: 0x31444c50564b55n, doc: 'first 8 bytes of a --preload archive ("UKVPLD1\\0")' },
 ];
 
@@ -196,7 +200,17 @@ export const SYSCALLS: Syscall[] = [
   { name: 'dup2', value: 33, handler: 'sys_fs_dup2', doc: 'file system (fs/)' },
   { name: 'fcntl', value: 72, handler: 'sys_fs_fcntl', doc: 'file system (fs/)' },
   { name: 'fsync', value: 74, handler: 'sys_fs_fsync', doc: 'file system (fs/)' },
-  { name: 'fdatasync', value: 75, handler: 'sys_fs_fsync', doc: 'file system (fs/)' },
+  { name: 'fdatasync', value: 75, handler: 'sys_fs_fdatasync', doc: 'file system (fs/)' },
+  { name: 'syncfs', value: 306, handler: 'sys_fs_syncfs', doc: 'file system (fs/): the share reaches the host disk; RAM needs nothing' },
+  { name: 'flock', value: 73, handler: 'sys_fs_flock', doc: 'file system (fs/locks.asm)' },
+  { name: 'chown', value: 92, handler: 'sys_fs_chown', doc: 'file system (fs/): recorded on RAM objects, accepted without effect on /host' },
+  { name: 'fchown', value: 93, handler: 'sys_fs_fchown', doc: 'as chown' },
+  { name: 'lchown', value: 94, handler: 'sys_fs_lchown', doc: 'as chown' },
+  { name: 'fchownat', value: 260, handler: 'sys_fs_fchownat', doc: 'as chown' },
+  { name: 'utimensat', value: 280, handler: 'sys_fs_utimensat', doc: 'file system (fs/); also futimens, utimes, utime through musl' },
+  { name: 'statx', value: 332, handler: 'sys_fs_statx', doc: 'file system (fs/): the basic fields' },
+  { name: 'sendfile', value: 40, handler: 'sys_fs_sendfile', doc: 'file system (fs/): any readable file to any writable one' },
+  { name: 'copy_file_range', value: 326, handler: 'sys_fs_copy_file_range', doc: 'file system (fs/): between regular files' },
   { name: 'truncate', value: 76, handler: 'sys_fs_truncate', doc: 'file system (fs/)' },
   { name: 'ftruncate', value: 77, handler: 'sys_fs_ftruncate', doc: 'file system (fs/)' },
   { name: 'getcwd', value: 79, handler: 'sys_fs_getcwd', doc: 'file system (fs/)' },

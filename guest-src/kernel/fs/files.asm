@@ -10,6 +10,7 @@ FD_MAX       equ 1024
 FILE_CONSOLE equ 0                     ; File.kind: File.inode is the stream (0, 1, 2)
 FILE_RAM     equ 1                     ; File.inode is a RAM file system inode
 FILE_HOST    equ 2                     ; File.handle is a host-share handle
+FILE_DEV     equ 16                    ; File.inode is a character device (fs/devices.asm)
 
 O_ACCMODE   equ 3
 O_RDONLY    equ 0
@@ -109,10 +110,14 @@ file_put:
 	jnz .done
 	push rbx
 	mov rbx, rdi
+	mov rdi, rbx
+	call file_unlock_all               ; flock and OFD locks go with the description
 	mov eax, [rbx + File.kind]
 	cmp eax, FILE_RAM
+	je .inode
+	cmp eax, FILE_DEV
 	jne .not_ram
-	mov rdi, [rbx + File.inode]
+.inode:	mov rdi, [rbx + File.inode]
 	dec dword [rdi + Inode.refs]
 	call inode_release                 ; an unlinked file goes away here
 	jmp .free
