@@ -25,7 +25,12 @@ export function defineOptions(yargs: YargsFactory) {
     .option('cpus', { type: 'string', default: '1', describe: 'virtual CPUs' })
     .option('stats', { type: 'boolean', default: false, describe: 'print VM-exit statistics on stderr at exit' })
     .option('trace', { type: 'boolean', default: false, describe: 'print one line per hypercall on stderr' })
-    .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for the guest environment (repeatable)' })
+    .option('env', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'NAME=VALUE for the guest environment (repeatable; with none, HOME=/ and a PATH)',
+    })
     .option('share', { type: 'string', describe: 'host directory shown at /host in the guest, confined to it' })
     .option('preload', { type: 'string', describe: 'host directory copied into the guest RAM file system at boot' })
     .option('backend', {

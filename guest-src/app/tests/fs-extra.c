@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,9 @@ static void times(void)
 	check("fchown -1 keeps", fchown(fd, -1, 56) == 0 && stat("/t2", &a) == 0 && a.st_uid == 12 && a.st_gid == 56);
 	check("lchown on the link", lchown("/l2", 7, 7) == 0 && lstat("/l2", &a) == 0 && a.st_uid == 7 && stat("/t2", &b) == 0 && b.st_uid == 12);
 	check("fchownat dirfd", fchownat(dir, "t2", 0, 0, 0) == 0 && stat("/t2", &a) == 0 && a.st_uid == 0);
+	stat("/t2", &b);
+	usleep(20000);
+	check("chmod moves ctime", chmod("/t2", 0600) == 0 && stat("/t2", &a) == 0 && ns_of(a.st_ctim) > ns_of(b.st_ctim));
 	check("chown missing is ENOENT", chown("/nope", 0, 0) == -1 && errno == ENOENT);
 	check("fchown bad fd is EBADF", fchown(99, 0, 0) == -1 && errno == EBADF);
 
@@ -145,6 +149,55 @@ static void times(void)
 	check("fsync bad fd is EBADF", fsync(77) == -1 && errno == EBADF);
 	close(dir);
 	close(fd);
+}
+
+static int waiter_fd;
+static volatile int waiter_done;
+
+static void *ofd_waiter(void *arg)
+{
+	(void)arg;
+	struct flock w = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	waiter_done = fcntl(waiter_fd, F_OFD_SETLKW, &w) == 0 ? 1 : -1;
+	return NULL;
+}
+
+static void *flock_waiter(void *arg)
+{
+	(void)arg;
+	waiter_done = flock(waiter_fd, LOCK_EX) == 0 ? 1 : -1;
+	return NULL;
+}
+
+/* A second thread asks for a lock another open file description holds: it waits
+ * until the holder lets go, then has it. */
+static void waits(void)
+{
+	int a = open("/wk", O_CREAT | O_RDWR, 0644);
+	waiter_fd = open("/wk", O_RDWR);
+	struct flock w = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	fcntl(a, F_OFD_SETLK, &w);
+	pthread_t t;
+	waiter_done = 0;
+	pthread_create(&t, NULL, ofd_waiter, NULL);
+	usleep(30000);
+	check("F_OFD_SETLKW waits while the lock is held", waiter_done == 0);
+	w.l_type = F_UNLCK;
+	fcntl(a, F_OFD_SETLK, &w);
+	pthread_join(t, NULL);
+	check("F_OFD_SETLKW has the lock after the release", waiter_done == 1);
+	w.l_type = F_UNLCK;
+	fcntl(waiter_fd, F_OFD_SETLK, &w);
+
+	flock(a, LOCK_EX);
+	waiter_done = 0;
+	pthread_create(&t, NULL, flock_waiter, NULL);
+	usleep(30000);
+	check("flock waits while another open holds the lock", waiter_done == 0);
+	close(a);
+	pthread_join(t, NULL);
+	check("flock has the lock after the holder's close", waiter_done == 1);
+	close(waiter_fd);
 }
 
 static void locks(void)
@@ -354,6 +407,7 @@ int main(int argc, char **argv)
 	long mem = argc > 2 ? atol(argv[2]) : 64;
 	times();
 	locks();
+	waits();
 	copies();
 	tree(cpus, mem);
 	if (argc > 3 && strcmp(argv[3], "host") == 0)

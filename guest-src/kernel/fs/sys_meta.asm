@@ -460,7 +460,7 @@ fs_fchmod:
 	ret
 
 ; -----------------------------------------------------------------------------
-; set_mode -- replace an inode's permission bits (its type stays)
+; set_mode -- replace an inode's permission bits (its type stays); ctime moves
 ;  IN:  RDI = inode, ESI = new permission bits
 ;  Clobbers: RAX, RSI
 set_mode:
@@ -469,7 +469,8 @@ set_mode:
 	and eax, S_IFMT
 	or eax, esi
 	mov [rdi + Inode.mode], eax
-	ret
+	mov esi, TOUCH_C
+	jmp inode_touch
 
 LOCKED umask
 
