@@ -350,6 +350,9 @@ static void tree(long cpus, long mem_mb)
 	check("/proc/meminfo MemTotal is --mem", total == mem_mb * 1024);
 	check("/proc/meminfo MemAvailable below it", avail > 0 && avail < total);
 	check("/proc/meminfo is read-only", open("/proc/meminfo", O_WRONLY) == -1 && errno == EACCES);
+	check("/proc/self/maps names the program, stack and vDSO",
+	      count_in("/proc/self/maps", "fs-extra.elf\n") == 1 && count_in("/proc/self/maps", "[stack]\n") == 1 &&
+		      count_in("/proc/self/maps", "[vdso]\n") == 1);
 	check("/etc/passwd has root", count_in("/etc/passwd", "root:x:0:0:") == 1);
 	check("/etc/hostname", count_in("/etc/hostname", "unikv") == 1);
 	d = opendir("/");

@@ -3,11 +3,11 @@
 ;   /dev    null, zero, full, random, urandom (character devices, fs/devices.asm);
 ;           fd -> /proc/self/fd; stdin, stdout, stderr -> /proc/self/fd/0, 1, 2
 ;   /proc   self -> 1; 1/exe -> the program; 1/fd (the open descriptors: each
-;           name is a link to what the descriptor refers to); cpuinfo, meminfo
+;           name is a link to what the descriptor refers to); 1/maps; cpuinfo, meminfo
 ;   /tmp    mode 1777, empty
 ;   /etc    hostname, passwd, group (a root user), unless --preload brought them
 ;
-; cpuinfo and meminfo are made files (INODE_MADE): each open writes their contents
+; cpuinfo, meminfo and maps are made files (INODE_MADE): each open writes their contents
 ; into a fresh unnamed inode (make_opened), so a reader sees one consistent
 ; snapshot; they are read-only. Every object here is an ordinary RAM object
 ; otherwise: the program may add files beside them (as root may on Linux).
@@ -205,7 +205,31 @@ special_init:
 	mov edx, S_IFDIR | 0o500
 	call special_node
 	or dword [rax + Inode.flags], INODE_FDDIR
-	; /proc/1/exe: "/" and the program's name (argv[0])
+	mov rdi, rbx
+	lea rsi, [n_maps]
+	lea rdx, [make_maps]
+	call special_made
+	call exe_name                      ; /proc/1/exe: "/" and the program's name
+	mov rdi, rbx
+	lea rsi, [n_exe]
+	lea rdx, [walk_b + Walk.buf0]
+	call special_link
+	; The link each /proc/self/fd/N stands for (in no directory; never freed).
+	mov edi, S_IFLNK | 0o700
+	call inode_new
+	test rax, rax
+	jz init_fs.nomem
+	mov qword [rax + Inode.size], 64
+	mov dword [rax + Inode.refs], 1
+	mov [fd_link_inode], rax
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; exe_name -- "/" and the program's name (argv[0]) into walk_b.buf0, NUL-terminated
+;  Clobbers: RAX, RCX, RSI, RDI
+exe_name:
 	lea rdi, [walk_b + Walk.buf0]
 	mov byte [rdi], '/'
 	inc rdi
@@ -225,20 +249,6 @@ special_init:
 	inc rdi
 	jmp .copy
 .named:	mov byte [rdi], 0
-	mov rdi, rbx
-	lea rsi, [n_exe]
-	lea rdx, [walk_b + Walk.buf0]
-	call special_link
-	; The link each /proc/self/fd/N stands for (in no directory; never freed).
-	mov edi, S_IFLNK | 0o700
-	call inode_new
-	test rax, rax
-	jz init_fs.nomem
-	mov qword [rax + Inode.size], 64
-	mov dword [rax + Inode.refs], 1
-	mov [fd_link_inode], rax
-	pop r12
-	pop rbx
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -355,6 +365,97 @@ gen_num:
 	sub rdx, r8
 	call gen_mem
 	add rsp, 24
+	ret
+
+; -----------------------------------------------------------------------------
+; gen_hex -- append a number in lowercase hexadecimal, at least 8 digits
+;  IN:  RDI = inode, RSI = number
+;  OUT: RDI unchanged
+;  Clobbers: RAX, RCX, RDX, RSI, R8
+gen_hex:
+	sub rsp, 24
+	lea r8, [rsp + 24]
+	mov rax, rsi
+	xor ecx, ecx                       ; digits written
+.digit:	mov edx, eax
+	and edx, 15
+	movzx edx, byte [hex_digits + rdx]
+	dec r8
+	mov [r8], dl
+	inc ecx
+	shr rax, 4
+	jnz .digit
+	cmp ecx, 8
+	jb .digit                          ; (zeros up to 8 digits)
+	mov rsi, r8
+	lea rdx, [rsp + 24]
+	sub rdx, r8
+	call gen_mem
+	add rsp, 24
+	ret
+
+; gen_range: "START-END PERMS 00000000 00:00 0", padding, then the name
+; IN: RDI = inode, RSI = start, RCX = end, R9 = perms text, R10 = name. Clobbers as gen_hex, R9-R11.
+gen_range:
+	push rcx
+	call gen_hex
+	lea rsi, [s_dash]
+	call gen_str
+	pop rsi
+	call gen_hex
+	lea rsi, [s_space]
+	call gen_str
+	mov rsi, r9
+	call gen_str
+	lea rsi, [s_map_mid]
+	call gen_str
+	mov rsi, r10
+	call gen_str
+	lea rsi, [s_newline]
+	jmp gen_str
+
+; -----------------------------------------------------------------------------
+; make_maps -- /proc/self/maps: the vDSO, the program's image (one range, named as
+; /proc/self/exe), the brk heap, the main stack, in address order; regions from mmap
+; are not listed
+;  IN:  RDI = inode to fill
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
+make_maps:
+	push rbx
+	lea rsi, [vdso_image]              ; (in the kernel's image: the lowest)
+	and rsi, ~(PAGE_SIZE - 1)
+	lea rcx, [vdso_image.end + PAGE_SIZE - 1]
+	and rcx, ~(PAGE_SIZE - 1)
+	lea r9, [s_rxp]
+	lea r10, [s_vdso]
+	call gen_range
+	mov rbx, [boot_info]
+	mov rsi, [rbx + BootInfo.app_start]
+	and rsi, ~(PAGE_SIZE - 1)
+	mov rcx, [rbx + BootInfo.app_end]
+	lea r9, [s_rwxp]
+	lea r10, [walk_b + Walk.buf0]      ; (the name: argv[0] after a "/")
+	push rdi
+	push rsi
+	push rcx
+	call exe_name
+	pop rcx
+	pop rsi
+	pop rdi
+	call gen_range
+	mov rsi, [brk_start]
+	mov rcx, [brk_current]
+	cmp rsi, rcx
+	je .stack
+	lea r9, [s_rwp]
+	lea r10, [s_heap]
+	call gen_range
+.stack:	mov rsi, [main_stack]
+	lea rcx, [rsi + USER_STACK_SIZE]
+	lea r9, [s_rwp]
+	lea r10, [s_stack]
+	call gen_range
+	pop rbx
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -629,6 +730,7 @@ NAME n_pid1, '1'
 NAME n_exe, 'exe'
 NAME n_cpuinfo, 'cpuinfo'
 NAME n_meminfo, 'meminfo'
+NAME n_maps, 'maps'
 NAME n_hostname, 'hostname'
 NAME n_passwd, 'passwd'
 NAME n_group, 'group'
@@ -658,6 +760,15 @@ s_apicid:     db 10, 'apicid', 9, 9, ': ', 0
 s_level:      db 10, 'fpu', 9, 9, ': yes', 10, 'fpu_exception', 9, ': yes', 10, 'cpuid level', 9, ': ', 0
 s_flags:      db 10, 'wp', 9, 9, ': yes', 10, 'flags', 9, 9, ':', 0
 s_space:      db ' ', 0
+s_dash:       db '-', 0
+s_newline:    db 10, 0
+s_map_mid:    db ' 00000000 00:00 0                          ', 0
+s_rwxp:       db 'rwxp', 0
+s_rwp:        db 'rw-p', 0
+s_rxp:        db 'r-xp', 0
+s_heap:       db '[heap]', 0
+s_stack:      db '[stack]', 0
+s_vdso:       db '[vdso]', 0
 s_tail:       db 10, 'clflush size', 9, ': 64', 10, 'cache_alignment', 9, ': 64', 10
               db 'address sizes', 9, ': 40 bits physical, 48 bits virtual', 10, 10, 0
 ; CPUID bits as Linux names them, in Linux's order. Word: 0 leaf 1 EDX, 1 leaf 1 ECX,
@@ -779,4 +890,5 @@ section .bss
 alignb 8
 etc_inode:     resq 1
 fd_link_inode: resq 1     ; what /proc/self/fd/N names (Walk.fd says which N)
+main_stack:    resq 1     ; the program's main stack (start_application sets it)
 section .text
