@@ -15,8 +15,9 @@
 ; (flock, F_SETLKW) until a release wakes it; Linux's deadlock detection covers only
 ; POSIX owners, which cannot conflict here, so EDEADLK is never returned.
 ;
-; Locks name a file by (device, inode number): RAM objects (1, ino), the share
-; (2, the host's inode number), the console (3, stream). One list holds every lock;
+; Locks name a file by (device, inode number): RAM objects and devices (1, ino), the
+; share (2, the host's inode number), the console (3, stream), any other kind of
+; descriptor (4, its File). One list holds every lock;
 ; everything runs under fs_lock.
 
 LOCK_SH equ 1
@@ -69,7 +70,14 @@ file_key:
 	je .host
 	cmp eax, FILE_CONSOLE
 	je .console
-	mov rax, [rdi + File.inode]
+	cmp eax, FILE_RAM
+	je .inode
+	cmp eax, FILE_DEV
+	je .inode
+	mov rax, rdi                       ; any other kind: the description itself
+	mov qword [lock_req + LockReq.dev], 4
+	jmp .have
+.inode:	mov rax, [rdi + File.inode]
 	mov rax, [rax + Inode.ino]
 	mov qword [lock_req + LockReq.dev], 1
 	jmp .have
@@ -449,8 +457,8 @@ fcntl_lock:
 	mov edi, [rbx + File.kind]
 	cmp edi, FILE_HOST
 	je .host_end
-	cmp edi, FILE_CONSOLE
-	je .base
+	cmp edi, FILE_RAM
+	jne .base                          ; (no size: the end is 0)
 	mov rcx, [rbx + File.inode]
 	mov rcx, [rcx + Inode.size]
 	jmp .base

@@ -87,6 +87,10 @@ fs_openat:
 .fdlink:	; /proc/self/fd/N (or /dev/fd/N) of a console or share descriptor: a duplicate
 	test r12d, O_NOFOLLOW
 	jnz .eloop
+	mov eax, r12d
+	and eax, O_CREAT | O_EXCL
+	cmp eax, O_CREAT | O_EXCL
+	je .eexist
 	mov edi, [walk_a + Walk.fd]
 	call fd_get
 	inc qword [rax + File.refs]
@@ -101,6 +105,9 @@ fs_openat:
 	dec qword [rdi + File.refs]
 	jmp .out
 .eloop:	mov rax, -ELOOP
+	jmp .out
+.eexist:
+	mov rax, -EEXIST
 	jmp .out
 .enoent:
 	mov rax, -ENOENT
