@@ -72,6 +72,8 @@ static int count_in(const char *path, const char *word)
 	return count;
 }
 
+static char buf_x[16];
+
 static void times(void)
 {
 	struct timespec now;
@@ -146,6 +148,7 @@ static void times(void)
 						       sx.stx_rdev_major == 1 && sx.stx_rdev_minor == 3);
 	check("statx reserved mask is EINVAL", sx_call(AT_FDCWD, "/t2", 0, 0x80000000u, &sx) == -1 && errno == EINVAL);
 	check("fsync and fdatasync on RAM", fsync(fd) == 0 && fdatasync(fd) == 0 && syncfs(fd) == 0);
+	check("getxattr is ENOTSUP", syscall(SYS_getxattr, "/t2", "user.x", buf_x, sizeof buf_x) == -1 && errno == ENOTSUP);
 	check("fsync bad fd is EBADF", fsync(77) == -1 && errno == EBADF);
 	close(dir);
 	close(fd);

@@ -1,6 +1,7 @@
 ; File-system calls about an object's times and owner, and statx: utimensat (and
 ; musl's futimens, utimes and utime, which call it), chown, fchown, lchown,
-; fchownat, statx. All run under fs_lock (fs/init.asm).
+; fchownat, statx; the extended-attribute calls, refused. All run under fs_lock
+; (fs/init.asm).
 ;
 ; Times are kept in nanoseconds since the epoch (CLOCK_REALTIME) in every RAM inode;
 ; on /host they are the host file's own (HOST_UTIMENS sets them). Owners are
@@ -306,6 +307,14 @@ fs_fchownat:
 .out:	pop r13
 	pop r12
 	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_fs_no_xattr -- setxattr, getxattr, listxattr, removexattr and their l- and f-
+; forms: the file systems here keep no extended attributes
+;  OUT: RAX = -EOPNOTSUPP
+sys_fs_no_xattr:
+	mov rax, -EOPNOTSUPP
 	ret
 
 LOCKED statx
