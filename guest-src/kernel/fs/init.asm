@@ -49,6 +49,9 @@ sys_fs_%1:
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 init_fs:
 	push rbx
+	mov edi, CLOCK_REALTIME            ; one clock reading for the whole boot tree
+	call clock_now                     ; (before the TSC rate is known, each is an exit)
+	mov [fs_boot_time], rax
 	mov edi, S_IFDIR | 0o755
 	call inode_new
 	test rax, rax
@@ -90,6 +93,7 @@ init_fs:
 .no_share:
 	call preload_unpack
 	call special_etc                   ; /etc's files, where --preload left gaps
+	mov qword [fs_boot_time], 0
 	pop rbx
 	ret
 .nomem:	lea rsi, [msg_fs_nomem]

@@ -188,10 +188,14 @@ inode_new:
 inode_touch:
 	push rcx
 	push rdx
+	mov rax, [fs_boot_time]            ; while init_fs builds the tree: one reading
+	test rax, rax
+	jnz .now
 	push rdi
 	mov edi, CLOCK_REALTIME
 	call clock_now
 	pop rdi
+.now:
 	test esi, TOUCH_A
 	jz .m
 	mov [rdi + Inode.atime], rax
@@ -847,4 +851,5 @@ alignb 8
 next_ino:   resq 1
 root_inode: resq 1
 host_mount: resq 1     ; the /host directory inode (0 without --share)
+fs_boot_time: resq 1   ; during init_fs: the time every new object gets (then 0)
 section .text
