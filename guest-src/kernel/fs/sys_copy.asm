@@ -1,10 +1,12 @@
 ; Copies inside the kernel: sendfile and copy_file_range. The bytes pass through a
 ; kernel buffer (copy_bounce) a chunk at a time, read with file_transfer from the
 ; source and written with file_transfer (or to the console) to the destination, so
-; any readable file can feed any writable one. All under fs_lock (fs/init.asm).
+; any readable file can feed any writable one. All under fs_lock (fs/init.asm); one
+; call moves at most 1 MiB, so the lock is never held for long.
 
 COPY_CHUNK equ 16384
-COPY_MAX   equ 0x7ffff000              ; the most one call moves (as Linux)
+COPY_MAX   equ 1 << 20                 ; the most one call moves: fs_lock is held throughout
+                                       ; (a short count, which callers loop over)
 
 section .text
 
