@@ -248,6 +248,19 @@ static void locks(void)
 	close(a);
 	check("last close releases OFD locks", fcntl(b, F_OFD_SETLK, &q) == 0);
 	close(b);
+
+	int p = open("/lk2", O_CREAT | O_RDWR, 0644), p2 = open("/lk2", O_RDWR), o2 = open("/lk2", O_RDWR);
+	int nul = open("/dev/null", O_RDONLY);
+	struct flock pw = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	fcntl(p, F_SETLK, &pw);
+	struct flock ow = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	check("an OFD lock waits for the process's POSIX lock", fcntl(o2, F_OFD_SETLK, &ow) == -1 && errno == EAGAIN);
+	dup2(nul, p2);
+	check("any close of the file (dup2 over it) releases POSIX locks", fcntl(o2, F_OFD_SETLK, &ow) == 0);
+	close(p);
+	close(o2);
+	close(nul);
+	close(p2);
 }
 
 static void copies(void)

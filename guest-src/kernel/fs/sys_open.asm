@@ -421,6 +421,9 @@ fs_dup3:
 	push rsi
 	test rdi, rdi
 	jz .installed
+	push rdi
+	call file_close_posix              ; new was closed: as close does
+	pop rdi
 	call file_put
 .installed:
 	pop rax

@@ -23,7 +23,7 @@ describe('file-system facts', () => {
     it(`on the RAM file system, ${cpus} vCPU${cpus > 1 ? 's' : ''}`, () => {
       const r = runVm([guestBin('tests', 'fs-extra'), '--cpus', String(cpus), '--mem', '96M', '--', String(cpus), '96']);
       const out = r.stdout.toString();
-      expect(Object.keys(checks(r.stdout)).length, out).toBe(84);
+      expect(Object.keys(checks(r.stdout)).length, out).toBe(86);
       expect(failed(r.stdout)).toEqual([]);
       // The times are the host's wall clock, not 1970.
       const mtime = Number(/^mtime=(\d+)$/m.exec(out)?.[1]);
