@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,13 @@ static void times(void)
 	check("statx reserved mask is EINVAL", sx_call(AT_FDCWD, "/t2", 0, 0x80000000u, &sx) == -1 && errno == EINVAL);
 	check("fsync and fdatasync on RAM", fsync(fd) == 0 && fdatasync(fd) == 0 && syncfs(fd) == 0);
 	check("getxattr is ENOTSUP", syscall(SYS_getxattr, "/t2", "user.x", buf_x, sizeof buf_x) == -1 && errno == ENOTSUP);
+	void *wild = (void *)(uintptr_t)0x7ff0000000ULL;
+	check("wild pointers are EFAULT (utimensat, statx, fcntl, sendfile)",
+	      syscall(SYS_utimensat, AT_FDCWD, "/t2", wild, 0) == -1 && errno == EFAULT &&
+		      sx_call(AT_FDCWD, "/t2", 0, STATX_BASIC_STATS, wild) == -1 && errno == EFAULT &&
+		      fcntl(fd, F_GETLK, wild) == -1 && errno == EFAULT &&
+		      sendfile(fd, fd, wild, 1) == -1 && errno == EFAULT &&
+		      syscall(SYS_utimensat, AT_FDCWD, wild, NULL, 0) == -1 && errno == EFAULT);
 	check("fsync bad fd is EBADF", fsync(77) == -1 && errno == EBADF);
 	close(dir);
 	close(fd);

@@ -23,7 +23,7 @@ describe('file-system facts', () => {
     it(`on the RAM file system, ${cpus} vCPU${cpus > 1 ? 's' : ''}`, () => {
       const r = runVm([guestBin('tests', 'fs-extra'), '--cpus', String(cpus), '--mem', '96M', '--', String(cpus), '96']);
       const out = r.stdout.toString();
-      expect(Object.keys(checks(r.stdout)).length, out).toBe(86);
+      expect(Object.keys(checks(r.stdout)).length, out).toBe(87);
       expect(failed(r.stdout)).toEqual([]);
       // The times are the host's wall clock, not 1970.
       const mtime = Number(/^mtime=(\d+)$/m.exec(out)?.[1]);
@@ -37,6 +37,20 @@ describe('file-system facts', () => {
       expect(r.status).toBe(0);
     });
   }
+
+  // A real program's view: busybox (static) lists /host, /dev and /proc without complaint.
+  it.skipIf(!fs.existsSync('/bin/busybox'))('busybox ls -la /host /dev /proc', () => {
+    const share = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-fsx-'));
+    scratch.push(share);
+    fs.writeFileSync(path.join(share, 'a.txt'), 'hi\n');
+    const r = runVm(['/bin/busybox', '--share', share, '--', 'ls', '-la', '/host', '/dev', '/proc']);
+    const out = r.stdout.toString();
+    expect(r.stderr).not.toMatch(/ls:/);
+    expect(out).toMatch(/^\/host:\n.*\n.* \.\n.* \.\.\n.* a\.txt$/m);
+    expect(out).toMatch(/^crw-rw-rw- .* 1, +3 .* null$/m);
+    expect(out).toMatch(/^lrwxrwxrwx .* self -> 1$/m);
+    expect(r.status).toBe(0);
+  });
 
   it('on the host share: times, fsync before exit, locks, copies, /host/..', async () => {
     const share = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-fsx-'));
