@@ -265,8 +265,10 @@ special_etc:
 	lea rdx, [c_group]
 	jmp etc_file
 
-; etc_file: RSI = name (from NAME), RDX = contents (NUL-terminated); a file in /etc
-; with those contents when the name is free.
+; -----------------------------------------------------------------------------
+; etc_file -- a file in /etc with the given contents, when the name is free
+;  IN:  RSI = name (from NAME), RDX = contents (NUL-terminated)
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 etc_file:
 	push rbx
 	push r12
@@ -394,8 +396,12 @@ gen_hex:
 	add rsp, 24
 	ret
 
-; gen_range: "START-END PERMS 00000000 00:00 0", padding, then the name
-; IN: RDI = inode, RSI = start, RCX = end, R9 = perms text, R10 = name. Clobbers as gen_hex, R9-R11.
+; -----------------------------------------------------------------------------
+; gen_range -- one line of /proc/self/maps: "START-END PERMS 00000000 00:00 0",
+; padding, the name
+;  IN:  RDI = inode, RSI = start, RCX = end, R9 = permissions text, R10 = name
+;  OUT: RDI unchanged
+;  Clobbers: RAX, RCX, RDX, RSI, R8
 gen_range:
 	push rcx
 	call gen_hex

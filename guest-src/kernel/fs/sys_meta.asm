@@ -451,8 +451,10 @@ fs_fchmod:
 	test rax, rax
 	jz .ebadf
 	cmp dword [rax + File.kind], FILE_RAM
+	je .inode
+	cmp dword [rax + File.kind], FILE_DEV
 	jne .zero
-	mov rdi, [rax + File.inode]
+.inode:	mov rdi, [rax + File.inode]
 	call set_mode
 .zero:	xor eax, eax
 	ret
