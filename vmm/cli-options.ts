@@ -30,7 +30,12 @@ export function defineOptions(yargs: YargsFactory) {
       default: false,
       describe: 'also name the system calls the kernel refuses without a report (rseq), once each',
     })
-    .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for the guest environment (repeatable)' })
+    .option('env', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'NAME=VALUE for the guest environment (repeatable; with none, HOME=/ and a PATH)',
+    })
     .option('share', { type: 'string', describe: 'host directory shown at /host in the guest, confined to it' })
     .option('preload', { type: 'string', describe: 'host directory copied into the guest RAM file system at boot' })
     .option('backend', {

@@ -29,6 +29,9 @@ import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
 
+/** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
+export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
+
 export interface MachineConfig {
   kernelPath: string;
   appPath: string;
@@ -127,7 +130,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
       appPhnum: app.phnum,
       appPhent: app.phentsize,
       argv: [appName, ...cfg.args],
-      env: cfg.env,
+      env: cfg.env.length > 0 ? cfg.env : DEFAULT_ENV,
       random: randomBytes(16),
       flags: cfg.strictAbi ? MISC.BOOT_FLAG_STRICT_ABI : 0,
     });

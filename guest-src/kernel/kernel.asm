@@ -67,16 +67,22 @@ kernel_entry:
 %include "fs/host.asm"             ; the host share (/host) over uhyve-style hypercalls
 %include "fs/init.asm"             ; file-system calls: fs_lock, constants, init_fs
 %include "fs/sys_open.asm"         ; open, openat, creat, close, dup, dup2, dup3, fcntl
-%include "fs/sys_rw.asm"           ; read, write, pread, pwrite, readv, writev, lseek, fsync
+%include "fs/sys_rw.asm"           ; read, write, pread, pwrite, readv, writev, lseek, fsync, syncfs
 %include "fs/sys_meta.asm"         ; stat, fstat, access, truncate, chmod, umask
 %include "fs/sys_dir.asm"          ; mkdir, getdents64, getcwd, chdir, fchdir
 %include "fs/sys_names.asm"        ; unlink, rmdir, rename, link, symlink, readlink
+%include "fs/sys_attr.asm"         ; utimensat, chown family, statx
+%include "fs/sys_copy.asm"         ; sendfile, copy_file_range
 %include "fs/preload.asm"          ; unpacking the --preload archive
 %include "fs/events.asm"           ; readiness: file_poll, event_wait, event_notify
 %include "fs/pipe.asm"             ; pipe, pipe2 and the pipe ends
 %include "fs/eventfd.asm"          ; eventfd, eventfd2
 %include "sys/poll.asm"            ; poll, ppoll, select, pselect6
 %include "sys/epoll.asm"           ; epoll_create, epoll_ctl, epoll_wait and kin
+%include "fs/special.asm"          ; /dev, /proc, /tmp, /etc: the tree programs expect
+%include "fs/devices.asm"          ; null, zero, full, random, urandom
+%include "fs/fd_names.asm"         ; /proc/self/fd: open descriptors as links
+%include "fs/locks.asm"            ; flock and fcntl record locks
 %include "start.asm"               ; building the program's initial stack
 
 section .bss

@@ -53,6 +53,7 @@ start_application:
 	call alloc_user_pages              ; the program's own: its pointers may lie there
 	test rax, rax
 	jz .no_stack
+	mov [main_stack], rax              ; (for /proc/self/maps)
 	lea r12, [rax + USER_STACK_SIZE]   ; top of the program's stack
 	mov rbx, [boot_info]
 	mov rcx, [rbx + BootInfo.argc]

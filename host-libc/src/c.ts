@@ -39,6 +39,8 @@ export const close = /* @__PURE__ */ libc.func('int close(int fd)');
 export const mkdirat = /* @__PURE__ */ libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)');
 export const unlinkat = /* @__PURE__ */ libc.func('int unlinkat(int dirfd, const char *path, int flags)');
 export const renameat = /* @__PURE__ */ libc.func('int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)');
+export const utimensat = /* @__PURE__ */ libc.func('int utimensat(int dirfd, const char *path, const uint8_t *times, int flags)');
+export const syncfs = /* @__PURE__ */ libc.func('int syncfs(int fd)');
 export const poll = /* @__PURE__ */ libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 
 export const mmap = /* @__PURE__ */ libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');

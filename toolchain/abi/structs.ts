@@ -198,6 +198,27 @@ export const STRUCTS: StructSpec[] = [
     ],
   },
   {
+    name: 'HcUtimens',
+    doc: 'HOST_UTIMENS: by path (name != 0) or by handle (name == 0)',
+    fields: [
+      { name: 'name', type: 'u64', doc: 'guest-physical address of the path, or 0 to use fd' },
+      { name: 'fd', type: 'i32', doc: 'handle when name is 0' },
+      { name: 'flags', type: 'i32', doc: '1: do not follow a final symbolic link' },
+      { name: 'atime_ns', type: 'i64', doc: 'access time, ns since the epoch; i64 minimum: leave it' },
+      { name: 'mtime_ns', type: 'i64', doc: 'modification time, ns since the epoch; i64 minimum: leave it' },
+      { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+    ],
+  },
+  {
+    name: 'HcFsync',
+    doc: 'HOST_FSYNC: flush a handle to the host disk',
+    fields: [
+      { name: 'fd', type: 'i32', doc: 'handle' },
+      { name: 'op', type: 'i32', doc: '0 fsync, HOST_SYNC_DATA fdatasync, HOST_SYNC_FS syncfs' },
+      { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+    ],
+  },
+  {
     name: 'BootInfo',
     doc: 'written by the VMM before the first instruction; its address arrives in RDI',
     fields: [

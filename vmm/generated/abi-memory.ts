@@ -86,6 +86,10 @@ export const MISC = {
   BOOT_FLAG_STRICT_ABI: 0x2,
   /** host-share handles start here (below: the console streams) */
   HOST_HANDLE_BASE: 0x3,
+  /** HcFsync.op: fdatasync (0: fsync) */
+  HOST_SYNC_DATA: 0x1,
+  /** HcFsync.op: syncfs, the whole file system holding the handle */
+  HOST_SYNC_FS: 0x2,
   /** first 8 bytes of a --preload archive ("UKVPLD1\0") */
   PRELOAD_MAGIC: 0x31444c50564b55n,
 } as const;

@@ -46,6 +46,10 @@ export const PORT = {
   HOST_GETDENTS: 0xb80,
   /** host share: set the size of a handle or a path {HcFtruncate} */
   HOST_FTRUNCATE: 0xbc0,
+  /** host share: set the access and modification times of a handle or a path {HcUtimens} */
+  HOST_UTIMENS: 0xc00,
+  /** host share: flush a handle's file (fsync, fdatasync) or its file system (syncfs) to the host's disk {HcFsync} */
+  HOST_FSYNC: 0xc40,
   /** copy bytes within guest RAM at host speed (memmove semantics) {HcCopy} */
   COPY: 0xd80,
   /** fill bytes of guest RAM with one value at host speed {HcFill} */
@@ -85,6 +89,8 @@ export const PORT_NAMES: Record<number, string> = {
   0xb40: 'HOST_STAT',
   0xb80: 'HOST_GETDENTS',
   0xbc0: 'HOST_FTRUNCATE',
+  0xc00: 'HOST_UTIMENS',
+  0xc40: 'HOST_FSYNC',
   0xd80: 'COPY',
   0xdc0: 'FILL',
   0xd00: 'TIMER',

@@ -248,6 +248,34 @@ export const HcFtruncate = {
   SIZE: 24,
 } as const;
 
+/** HcUtimens: HOST_UTIMENS: by path (name != 0) or by handle (name == 0). Byte offsets of its packed fields. */
+export const HcUtimens = {
+  /** guest-physical address of the path, or 0 to use fd */
+  name: 0,
+  /** handle when name is 0 */
+  fd: 8,
+  /** 1: do not follow a final symbolic link */
+  flags: 12,
+  /** access time, ns since the epoch; i64 minimum: leave it */
+  atime_ns: 16,
+  /** modification time, ns since the epoch; i64 minimum: leave it */
+  mtime_ns: 24,
+  /** out: 0 or -errno */
+  ret: 32,
+  SIZE: 36,
+} as const;
+
+/** HcFsync: HOST_FSYNC: flush a handle to the host disk. Byte offsets of its packed fields. */
+export const HcFsync = {
+  /** handle */
+  fd: 0,
+  /** 0 fsync, HOST_SYNC_DATA fdatasync, HOST_SYNC_FS syncfs */
+  op: 4,
+  /** out: 0 or -errno */
+  ret: 8,
+  SIZE: 12,
+} as const;
+
 /** BootInfo: written by the VMM before the first instruction; its address arrives in RDI. Byte offsets of its packed fields. */
 export const BootInfo = {
   /** BOOT_MAGIC */

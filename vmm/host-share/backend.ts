@@ -14,7 +14,7 @@
 // that descriptor (mkdirat, unlinkat, renameat), which never follows a link in the
 // last name. Node has no openat2, so it is called through koffi (syscall(2)).
 import fs from 'node:fs';
-import { close as closeFd, koffi, lseek, mkdirat, renameat, syscall_getdents64, syscall_openat2, unlinkat } from '@unikv/host-libc/c';
+import { close as closeFd, koffi, lseek, mkdirat, renameat, syncfs, syscall_getdents64, syscall_openat2, unlinkat, utimensat } from '@unikv/host-libc/c';
 import { MISC } from '../generated/abi.js';
 import { directoryProblem } from './host-dir.js';
 import type { HostShare, HostStat } from '../ports/host-files.js';
@@ -31,6 +31,9 @@ const O_PATH = 0o10000000;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_BENEATH = 0x08;
 const AT_REMOVEDIR = 0x200;
+const AT_EMPTY_PATH = 0x1000;
+const UTIME_OMIT = (1 << 30) - 2;
+const NS = 1_000_000_000n;
 
 export const ERRNO = {
   EPERM: 1,
@@ -256,6 +259,62 @@ export class HostFilesBackend implements HostShare {
     } finally {
       closeFd(fd);
     }
+  }
+
+  /**
+   * Sets the access and modification times (ns since the epoch; null: unchanged)
+   * of a path (its final link itself when nofollow) or, with path null, a handle.
+   * The path is opened beneath the share (O_PATH) and the times set on that
+   * descriptor, so a link never leads the change outside the share.
+   */
+  utimens(path: string | null, h: number, nofollow: boolean, atimeNs: bigint | null, mtimeNs: bigint | null): number {
+    const times = Buffer.alloc(32); // struct timespec[2]
+    const put = (i: number, ns: bigint | null) => {
+      if (ns === null) {
+        times.writeBigInt64LE(0n, i * 16);
+        times.writeBigInt64LE(BigInt(UTIME_OMIT), i * 16 + 8);
+        return;
+      }
+      let sec = ns / NS;
+      let nsec = ns % NS;
+      if (nsec < 0n) {
+        nsec += NS;
+        sec -= 1n;
+      }
+      times.writeBigInt64LE(sec, i * 16);
+      times.writeBigInt64LE(nsec, i * 16 + 8);
+    };
+    put(0, atimeNs);
+    put(1, mtimeNs);
+    let fd: number;
+    let opened = false;
+    if (path === null) {
+      const entry = this.handle(h);
+      if (!entry) return -ERRNO.EBADF;
+      fd = entry.fd;
+    } else {
+      fd = this.resolve(path, O_PATH | (nofollow ? O_NOFOLLOW : 0));
+      if (fd < 0) return fd;
+      opened = true;
+    }
+    try {
+      return utimensat(fd, '', times, AT_EMPTY_PATH) < 0 ? -koffi.errno() : 0;
+    } finally {
+      if (opened) closeFd(fd);
+    }
+  }
+
+  /** fsync (op 0), fdatasync (1) or syncfs (2) on a handle's host descriptor. */
+  sync(h: number, op: number): number {
+    const entry = this.handle(h);
+    if (!entry) return -ERRNO.EBADF;
+    if (op === 2) return syncfs(entry.fd) < 0 ? -koffi.errno() : 0;
+    if (op !== 0 && op !== 1) return -ERRNO.EINVAL;
+    return errnoOf(() => {
+      if (op === 1) fs.fdatasyncSync(entry.fd);
+      else fs.fsyncSync(entry.fd);
+      return 0;
+    });
   }
 
   /** Closes every handle and the share's own descriptor. */

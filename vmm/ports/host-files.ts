@@ -1,6 +1,6 @@
 // The host share's hypercalls: uhyve's OPEN (0x440), CLOSE (0x480), READ (0x500),
 // WRITE (0x400), LSEEK (0x580), UNLINK (0x840) and the HOST_* ports after them
-// (mkdir, rmdir, rename, stat, getdents, ftruncate). READ and WRITE are shared with
+// (mkdir, rmdir, rename, stat, getdents, ftruncate, utimens, fsync). READ and WRITE are shared with
 // the console: their fd field decides (0-2 the console, >= 3 a share handle).
 //
 // Each device decodes its struct through the checked accessor, calls the backend
@@ -9,6 +9,7 @@
 // guest -EFAULT (-ENAMETOOLONG); the VMM keeps running.
 import {
   HcClose,
+  HcFsync,
   HcFtruncate,
   HcGetdents,
   HcLseek,
@@ -19,6 +20,7 @@ import {
   HcRmdir,
   HcStat,
   HcUnlink,
+  HcUtimens,
   HcWrite,
   MISC,
   PORT,
@@ -57,7 +59,14 @@ export interface HostShare {
   stat(path: string | null, handle: number, nofollow: boolean): HostStat | number;
   getdents(handle: number, max: number): Uint8Array | number;
   truncate(path: string | null, handle: number, length: bigint): number;
+  /** Sets times (ns since the epoch; null leaves one as it is) by path, or by handle when path is null. */
+  utimens(path: string | null, handle: number, nofollow: boolean, atimeNs: bigint | null, mtimeNs: bigint | null): number;
+  /** Flushes a handle's file to the disk: 0 fsync, 1 fdatasync, 2 syncfs. */
+  sync(handle: number, op: number): number;
 }
+
+/** HcUtimens: this time value leaves the time unchanged. */
+const TIME_OMIT = -(1n << 63n);
 
 const EFAULT = 14;
 const ENAMETOOLONG = 36;
@@ -302,6 +311,48 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
         );
       },
       truncRet,
+    ),
+  );
+  const utimensRet = i32(HcUtimens.ret);
+  bus.register(
+    PORT.HOST_UTIMENS,
+    1,
+    device(
+      ctx,
+      'share utimens',
+      HcUtimens.SIZE,
+      (at) => {
+        const name = mem.readU64(at + HcUtimens.name);
+        const time = (field: number) => {
+          const ns = mem.readI64(at + field);
+          return ns === TIME_OMIT ? null : ns;
+        };
+        utimensRet(
+          at,
+          backend.utimens(
+            name === 0n ? null : path(at + HcUtimens.name),
+            mem.readI32(at + HcUtimens.fd),
+            (mem.readI32(at + HcUtimens.flags) & 1) !== 0,
+            time(HcUtimens.atime_ns),
+            time(HcUtimens.mtime_ns),
+          ),
+        );
+      },
+      utimensRet,
+    ),
+  );
+  const fsyncRet = i32(HcFsync.ret);
+  bus.register(
+    PORT.HOST_FSYNC,
+    1,
+    device(
+      ctx,
+      'share fsync',
+      HcFsync.SIZE,
+      (at) => {
+        fsyncRet(at, backend.sync(mem.readI32(at + HcFsync.fd), mem.readI32(at + HcFsync.op)));
+      },
+      fsyncRet,
     ),
   );
 }

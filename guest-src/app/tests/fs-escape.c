@@ -39,7 +39,8 @@ int main(int argc, char **argv) {
     report("dotdot create", refused(open(path, O_WRONLY | O_CREAT, 0644)));
     report("dotdot stat", refused(stat(path, &st)));
     report("dotdot unlink", refused(unlink(path)));
-    report("dotdot mkdir", refused(mkdir("/host/../../escape-dir", 0755)) || errno == EEXIST);
+    /* "/host/../.." is the guest's root, as on Linux: the directory is made in RAM. */
+    report("dotdot mkdir", mkdir("/host/../../escape-dir", 0755) == 0 && stat("/escape-dir", &st) == 0);
     report("absolute symlink", refused(open("/host/abs/passwd", O_RDONLY)));
     report("absolute symlink stat", refused(stat("/host/abs/passwd", &st)));
     report("climbing symlink", refused(open("/host/up/etc/passwd", O_RDONLY)));

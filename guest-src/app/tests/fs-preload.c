@@ -1,5 +1,6 @@
 /* fs-preload -- list what --preload put into the RAM file system: every file with
- * its size (and a byte sum for big ones), every link with its target, sorted. */
+ * its size (and a byte sum for big ones), every link with its target, sorted. The
+ * tree the kernel makes at boot (/dev, /proc, /tmp, /etc) is left out. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,7 +17,8 @@ static void walk(const char *dir) {
     int n = scandir(dir, &list, NULL, byname);
     for (int i = 0; i < n; i++) {
         const char *name = list[i]->d_name;
-        if (strcmp(name, ".") && strcmp(name, "..")) {
+        int boot_tree = !strcmp(dir, "/") && (!strcmp(name, "dev") || !strcmp(name, "proc") || !strcmp(name, "tmp") || !strcmp(name, "etc"));
+        if (strcmp(name, ".") && strcmp(name, "..") && !boot_tree) {
             char path[1024];
             struct stat st;
             snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", name);

@@ -13,6 +13,7 @@ FILE_HOST    equ 2                     ; File.handle is a host-share handle
 FILE_PIPE    equ 3                     ; File.inode is a Pipe (fs/pipe.asm); O_RDONLY: the read end
 FILE_EVENTFD equ 4                     ; File.inode is an Eventfd (fs/eventfd.asm)
 FILE_EPOLL   equ 5                     ; File.inode is an Epoll (sys/epoll.asm)
+FILE_DEV     equ 16                    ; File.inode is a character device (fs/devices.asm)
 
 O_ACCMODE   equ 3
 O_RDONLY    equ 0
@@ -115,6 +116,8 @@ file_put:
 	mov rbx, rdi
 	call epoll_forget
 	mov rdi, rbx
+	call file_unlock_all               ; flock and OFD locks go with the description
+	mov rdi, rbx
 	mov eax, [rbx + File.kind]
 	cmp eax, FILE_PIPE
 	jne .not_pipe
@@ -132,8 +135,10 @@ file_put:
 	jmp .free
 .not_epoll:
 	cmp eax, FILE_RAM
+	je .inode
+	cmp eax, FILE_DEV
 	jne .not_ram
-	mov rdi, [rbx + File.inode]
+.inode:	mov rdi, [rbx + File.inode]
 	dec dword [rdi + Inode.refs]
 	call inode_release                 ; an unlinked file goes away here
 	jmp .free

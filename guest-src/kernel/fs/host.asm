@@ -196,6 +196,37 @@ host_truncate:
 	movsxd rax, dword [host_hc + HcFtruncate.ret]
 	ret
 
+; -----------------------------------------------------------------------------
+; host_utimens -- HOST_UTIMENS: set a share object's access and modification times
+;  IN:  RDI = path (0: by handle), ESI = handle, EDX = 1 not to follow a final link,
+;       RCX = access time, R8 = modification time (ns since the epoch; TIME_OMIT:
+;       unchanged)
+;  OUT: RAX = 0 or -errno
+;  Clobbers: RDX
+host_utimens:
+	mov [host_hc + HcUtimens.name], rdi
+	mov [host_hc + HcUtimens.fd], esi
+	mov [host_hc + HcUtimens.flags], edx
+	mov [host_hc + HcUtimens.atime_ns], rcx
+	mov [host_hc + HcUtimens.mtime_ns], r8
+	lea rax, [host_hc]
+	HYPERCALL PORT_HOST_UTIMENS, eax
+	movsxd rax, dword [host_hc + HcUtimens.ret]
+	ret
+
+; -----------------------------------------------------------------------------
+; host_sync -- HOST_FSYNC: flush a handle's file (or its file system) to the disk
+;  IN:  EDI = handle, ESI = 0 (fsync), HOST_SYNC_DATA (fdatasync), HOST_SYNC_FS (syncfs)
+;  OUT: RAX = 0 or -errno
+;  Clobbers: RDX
+host_sync:
+	mov [host_hc + HcFsync.fd], edi
+	mov [host_hc + HcFsync.op], esi
+	lea rax, [host_hc]
+	HYPERCALL PORT_HOST_FSYNC, eax
+	movsxd rax, dword [host_hc + HcFsync.ret]
+	ret
+
 section .bss
 alignb 64
 host_hc: resb 128                      ; argument block of every host-share hypercall

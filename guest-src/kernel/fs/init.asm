@@ -16,6 +16,7 @@
 AT_SYMLINK_NOFOLLOW equ 0x100
 AT_REMOVEDIR        equ 0x200
 AT_SYMLINK_FOLLOW   equ 0x400
+AT_NO_AUTOMOUNT     equ 0x800
 AT_EMPTY_PATH       equ 0x1000
 SEEK_SET equ 0
 SEEK_CUR equ 1
@@ -48,6 +49,9 @@ sys_fs_%1:
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 init_fs:
 	push rbx
+	mov edi, CLOCK_REALTIME            ; one clock reading for the whole boot tree
+	call clock_now                     ; (before the TSC rate is known, each is an exit)
+	mov [fs_boot_time], rax
 	mov edi, S_IFDIR | 0o755
 	call inode_new
 	test rax, rax
@@ -63,6 +67,7 @@ init_fs:
 	mov [fd_table + 8], rax
 	add rax, File_size
 	mov [fd_table + 16], rax
+	call special_init                  ; /dev, /proc, /tmp, /etc
 	mov rsi, [boot_info]
 	test dword [rsi + BootInfo.flags], BOOT_FLAG_HOST_SHARE
 	jz .no_share
@@ -87,6 +92,8 @@ init_fs:
 	mov [host_mount], rbx
 .no_share:
 	call preload_unpack
+	call special_etc                   ; /etc's files, where --preload left gaps
+	mov qword [fs_boot_time], 0
 	pop rbx
 	ret
 .nomem:	lea rsi, [msg_fs_nomem]

@@ -26,6 +26,7 @@ struc Walk
 	.flags:  resq 1      ; WALK_TRAILING, WALK_DOT
 	.links:  resq 1      ; symbolic links followed so far
 	.other:  resq 1      ; the buffer a splice writes next
+	.fd:     resq 1      ; when .inode is fd_link_inode: the descriptor it names
 endstruc
 
 section .text
@@ -154,6 +155,8 @@ walk:
 	pop rdx
 	jmp .found
 .lookup:
+	test dword [r12 + Inode.flags], INODE_FDDIR
+	jnz .fdname
 	mov rdi, r12
 	mov rsi, r13
 	mov rdx, rcx
@@ -186,9 +189,68 @@ walk:
 .last:	mov [rbx + Walk.inode], rax
 .ok:	xor eax, eax
 	jmp .out
-.host:	mov [rbx + Walk.inode], rax
+.host:	; The rest goes to the share, unless it climbs out of it with "..": then the
+	; walk goes on here, from the directory holding /host.
+	push rax
+	mov rdi, rdx
+	call host_rest_escape
+	mov rdx, rdi
+	pop rcx
+	test rax, rax
+	jnz .climbed
+	mov [rbx + Walk.inode], rcx
 	mov [rbx + Walk.host], rdx
 	jmp .ok
+.climbed:
+	mov r12, [rcx + Inode.parent]
+	mov r13, rdx
+	cmp byte [r13], 0
+	jne .component
+	mov [rbx + Walk.inode], r12        ; "/host/..": the directory itself
+	mov [rbx + Walk.dir], r12
+	mov qword [rbx + Walk.dent], 0
+	mov qword [rbx + Walk.flags], WALK_DOT
+	jmp .ok
+.fdname:
+	; /proc/self/fd: a name is an open descriptor's number.
+	pop rdx
+	push rdx
+	mov rdi, r13
+	mov rsi, rcx
+	call parse_fd_name
+	pop rdx
+	test rax, rax
+	js .fd_enoent
+	mov [rbx + Walk.fd], rax
+	mov rax, [fd_link_inode]
+.fdlink:
+	; RAX = fd_link_inode: a link to what descriptor Walk.fd refers to. Followed (in
+	; the middle of a path, or at the end under WALK_FOLLOW), a RAM object stands
+	; for itself; anything else stays the link (open duplicates the descriptor).
+	or qword [rbx + Walk.flags], WALK_DOT   ; (rename refuses it; it has no Dent)
+	mov rdi, [rbx + Walk.fd]
+	mov rdi, [fd_table + rdi * 8]
+	cmp byte [rdx], 0
+	jne .fd_middle
+	test r14d, WALK_FOLLOW
+	jz .last
+	mov ecx, [rdi + File.kind]
+	cmp ecx, FILE_RAM
+	je .fd_object
+	cmp ecx, FILE_DEV
+	jne .last
+.fd_object:
+	mov rax, [rdi + File.inode]
+	jmp .last
+.fd_middle:
+	cmp dword [rdi + File.kind], FILE_RAM
+	jne .enotdir
+	mov r12, [rdi + File.inode]
+	mov r13, rdx
+	jmp .component
+.fd_enoent:
+	mov rax, -ENOENT
+	jmp .out
 .missing:
 	cmp byte [rdx], 0
 	je .ok                             ; only the last component is missing
@@ -240,6 +302,93 @@ walk:
 	pop r13
 	pop r12
 	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; parse_fd_name -- the open descriptor a /proc/self/fd name stands for
+;  IN:  RDI = name, RSI = length
+;  OUT: RAX = fd, or -ENOENT (not a number in Linux's spelling, or not open)
+;  Clobbers: RCX, RDX
+parse_fd_name:
+	test rsi, rsi
+	jz .enoent
+	cmp rsi, 4
+	ja .enoent
+	cmp rsi, 1
+	je .digits
+	cmp byte [rdi], '0'
+	je .enoent                         ; no leading zeros
+.digits:
+	xor eax, eax
+	xor ecx, ecx
+.next:	movzx edx, byte [rdi + rcx]
+	sub edx, '0'
+	cmp edx, 9
+	ja .enoent
+	imul eax, eax, 10
+	add eax, edx
+	inc rcx
+	cmp rcx, rsi
+	jb .next
+	cmp eax, FD_MAX
+	jae .enoent
+	cmp qword [fd_table + rax * 8], 0
+	je .enoent
+	ret
+.enoent:
+	mov rax, -ENOENT
+	ret
+
+; -----------------------------------------------------------------------------
+; host_rest_escape -- does a path inside the share climb out of it with ".."?
+;  Reads the components lexically ("a/../.." climbs out; "a/.." does not).
+;  IN:  RDI = the rest of a path after /host/ (NUL-terminated)
+;  OUT: RAX = 1 and RDI = what follows the ".." that leaves the share (slashes
+;       skipped), or RAX = 0 and RDI unchanged
+;  Clobbers: RCX, RDX, RSI
+host_rest_escape:
+	mov rsi, rdi                       ; the scan
+	xor edx, edx                       ; depth inside the share
+.comp:	cmp byte [rsi], '/'
+	jne .start
+	inc rsi
+	jmp .comp
+.start:	cmp byte [rsi], 0
+	je .stays
+	xor ecx, ecx                       ; component length
+.len:	mov al, [rsi + rcx]
+	test al, al
+	jz .measured
+	cmp al, '/'
+	je .measured
+	inc rcx
+	jmp .len
+.measured:
+	cmp rcx, 1
+	jne .two
+	cmp byte [rsi], '.'
+	je .skip
+	jmp .down
+.two:	cmp rcx, 2
+	jne .down
+	cmp word [rsi], '..'
+	jne .down
+	test rdx, rdx
+	jz .escape
+	dec rdx
+	jmp .skip
+.down:	inc rdx
+.skip:	add rsi, rcx
+	jmp .comp
+.escape:
+	lea rdi, [rsi + 2]
+.after:	cmp byte [rdi], '/'
+	jne .found
+	inc rdi
+	jmp .after
+.found:	mov eax, 1
+	ret
+.stays:	xor eax, eax
 	ret
 
 ; -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 ; The RAM file system: inodes, directories and file data, all in guest RAM.
 ;
-;   Inode (128 bytes, kmalloc)   mode, link count, open references, number, size,
-;                                then by type: a directory's hash index, a file's
+;   Inode (160 bytes, kmalloc)   mode, link count, open references, number, size,
+;                                times, device number, owner, then by type: a directory's hash index, a file's
 ;                                page tree, a symbolic link's target.
 ;   Dent  (56 + name + 1 bytes)  one name in a directory: in a hash chain (lookups
 ;                                cost one bucket) and in a doubly linked list in
@@ -34,6 +34,9 @@ ST_DEV     equ 0
 ST_INO     equ 8
 ST_NLINK   equ 16
 ST_MODE    equ 24
+ST_UID     equ 28
+ST_GID     equ 32
+ST_RDEV    equ 40
 ST_SIZE    equ 48
 ST_BLKSIZE equ 56
 ST_BLOCKS  equ 64
@@ -43,6 +46,11 @@ ST_CTIME   equ 104
 STAT_SIZE  equ 144
 
 INODE_HOSTMOUNT equ 1                  ; Inode.flags: the /host mount point
+INODE_FDDIR     equ 2                  ; Inode.flags: /proc/self/fd, whose entries are the open fds
+INODE_MADE      equ 4                  ; Inode.flags: contents made at each open (Inode.maker)
+TOUCH_A equ 1                          ; inode_touch: access time
+TOUCH_M equ 2                          ;              modification time
+TOUCH_C equ 4                          ;              status-change time
 FILE_DIRECT     equ 8
 FILE_IND_END    equ FILE_DIRECT + 512
 FILE_MAX_PAGES  equ FILE_IND_END + 512 * 512
@@ -55,7 +63,12 @@ struc Inode
 	.flags:  resd 1      ; INODE_HOSTMOUNT
 	.ino:    resq 1
 	.size:   resq 1      ; bytes (symbolic link: target length)
-	.mtime:  resq 1      ; reserved
+	.atime:  resq 1      ; last access, ns since the epoch (CLOCK_REALTIME)
+	.mtime:  resq 1      ; last change of the contents
+	.ctime:  resq 1      ; last change of the contents or the metadata
+	.rdev:   resq 1      ; character device: Linux's dev_t (major << 8 | minor)
+	.uid:    resd 1      ; owner, as chown recorded it (0: root)
+	.gid:    resd 1
 	.u:      resb 88     ; by type, below
 endstruc
 ; directory
@@ -74,6 +87,8 @@ Inode.ind     equ Inode.u + 64         ; page of 512 page pointers
 Inode.dind    equ Inode.u + 72         ; page of 512 indirect pages
 ; symbolic link
 Inode.target  equ Inode.u + 0          ; kmalloc'd target, NUL-terminated
+; made file (INODE_MADE, a regular file of size 0 with no pages)
+Inode.maker   equ Inode.u + 80         ; routine that writes the contents (fs/special.asm)
 
 struc Dent
 	.hnext:  resq 1      ; next in the hash chain
@@ -155,12 +170,44 @@ inode_new:
 	inc rcx
 	mov [next_ino], rcx
 	mov [rax + Inode.ino], rcx
+	mov rdi, rax
+	mov esi, TOUCH_A | TOUCH_M | TOUCH_C
+	call inode_touch
+	mov rax, rdi
 	and ebx, S_IFMT
 	cmp ebx, S_IFDIR
 	jne .out
 	mov dword [rax + Inode.nlink], 2
 	mov qword [rax + Inode.cookie], 2
 .out:	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; inode_touch -- set some of an inode's times to now (CLOCK_REALTIME)
+;  IN:  RDI = inode, ESI = TOUCH_A | TOUCH_M | TOUCH_C bits
+;  Clobbers: RAX
+inode_touch:
+	push rcx
+	push rdx
+	mov rax, [fs_boot_time]            ; while init_fs builds the tree: one reading
+	test rax, rax
+	jnz .now
+	push rdi
+	mov edi, CLOCK_REALTIME
+	call clock_now
+	pop rdi
+.now:
+	test esi, TOUCH_A
+	jz .m
+	mov [rdi + Inode.atime], rax
+.m:	test esi, TOUCH_M
+	jz .c
+	mov [rdi + Inode.mtime], rax
+.c:	test esi, TOUCH_C
+	jz .done
+	mov [rdi + Inode.ctime], rax
+.done:	pop rdx
+	pop rcx
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -351,6 +398,12 @@ dir_insert:
 .linked:
 	mov [rbx + Inode.tail], r15
 	inc qword [rbx + Inode.count]
+	mov rdi, rbx                       ; a name added: the directory changed,
+	mov esi, TOUCH_M | TOUCH_C
+	call inode_touch
+	mov rdi, r14                       ; and the inode gained a link
+	mov esi, TOUCH_C
+	call inode_touch
 	mov rax, r15
 	jmp .out
 .fail:	xor eax, eax
@@ -394,6 +447,14 @@ dir_remove:
 .unlinked:
 	dec qword [rdi + Inode.count]
 	inc qword [rdi + Inode.gen]        ; list cursors held by open directories are stale
+	push rsi
+	mov esi, TOUCH_M | TOUCH_C         ; a name removed: the directory changed,
+	call inode_touch
+	mov rdi, [rsp]
+	mov rdi, [rdi + Dent.inode]        ; and the inode lost a link
+	mov esi, TOUCH_C
+	call inode_touch
+	pop rsi
 	mov rdi, rsi
 	mov rsi, [rdi + Dent.len]
 	DENT_BYTES rsi
@@ -602,6 +663,8 @@ file_truncate:
 	pop r12
 	pop rbx
 .set:	mov [rdi + Inode.size], rsi
+	mov esi, TOUCH_M | TOUCH_C
+	call inode_touch
 	xor eax, eax
 	ret
 .efbig:	mov rax, -EFBIG
@@ -663,13 +726,33 @@ file_read:
 	add r14, rdx
 	add r15, rdx
 	jmp .loop
-.done:	mov rax, r15
+.done:	test r15, r15
+	jz .read_nothing
+	mov rdi, rbx
+	call inode_accessed
+.read_nothing:
+	mov rax, r15
 	pop r15
 	pop r14
 	pop r13
 	pop r12
 	pop rbx
 	ret
+
+; -----------------------------------------------------------------------------
+; inode_accessed -- note a read in the access time, as Linux's relatime does: only
+; when the access time is not after the last modification or status change
+;  IN:  RDI = inode
+;  Clobbers: RAX, RSI
+inode_accessed:
+	mov rax, [rdi + Inode.atime]
+	cmp rax, [rdi + Inode.mtime]
+	jbe .touch
+	cmp rax, [rdi + Inode.ctime]
+	ja .done
+.touch:	mov esi, TOUCH_A
+	call inode_touch
+.done:	ret
 
 ; -----------------------------------------------------------------------------
 ; file_write -- copy bytes into a file, allocating pages; grows the size
@@ -750,6 +833,12 @@ file_write:
 	jbe .sized_ok
 	mov [rbx + Inode.size], r14
 .sized_ok:
+	test r15, r15
+	jz .untouched
+	mov rdi, rbx
+	mov esi, TOUCH_M | TOUCH_C
+	call inode_touch
+.untouched:
 	mov rax, r15
 .out:	pop r15
 	pop r14
@@ -763,4 +852,5 @@ alignb 8
 next_ino:   resq 1
 root_inode: resq 1
 host_mount: resq 1     ; the /host directory inode (0 without --share)
+fs_boot_time: resq 1   ; during init_fs: the time every new object gets (then 0)
 section .text

@@ -121,6 +121,8 @@ fs_getdents64:
 	and eax, S_IFMT
 	cmp eax, S_IFDIR
 	jne .enotdir
+	test dword [r14 + Inode.flags], INODE_FDDIR
+	jnz .fds
 	xor r15d, r15d                     ; bytes written
 	; The cursor: still valid if nothing was removed since the last call.
 	mov rbp, [rbx + File.dnext]
@@ -199,6 +201,11 @@ fs_getdents64:
 	mov rsi, r12
 	mov rdx, r13
 	call host_getdents
+	jmp .out
+.fds:	mov rdi, rbx
+	mov rsi, r12
+	mov rdx, r13
+	call fd_dir_entries
 	jmp .out
 .ebadf:	mov rax, -EBADF
 	jmp .out

@@ -51,12 +51,31 @@ fill_stat:
 	mov [rsi + ST_NLINK], rax
 	mov eax, [rdi + Inode.mode]
 	mov [rsi + ST_MODE], eax
+	mov eax, [rdi + Inode.uid]
+	mov [rsi + ST_UID], eax
+	mov eax, [rdi + Inode.gid]
+	mov [rsi + ST_GID], eax
+	mov rax, [rdi + Inode.rdev]
+	mov [rsi + ST_RDEV], rax
 	mov rax, [rdi + Inode.size]
 	mov [rsi + ST_SIZE], rax
 	mov qword [rsi + ST_BLKSIZE], PAGE_SIZE
 	add rax, 511
 	shr rax, 9
 	mov [rsi + ST_BLOCKS], rax
+	push rdi
+	mov rax, [rdi + Inode.atime]
+	lea rdx, [rsi + ST_ATIME]
+	call store_timespec
+	mov rdi, [rsp]
+	mov rax, [rdi + Inode.mtime]
+	lea rdx, [rsi + ST_MTIME]
+	call store_timespec
+	mov rdi, [rsp]
+	mov rax, [rdi + Inode.ctime]
+	lea rdx, [rsi + ST_CTIME]
+	call store_timespec
+	pop rdi
 	ret
 
 LOCKED fstat
@@ -67,20 +86,35 @@ LOCKED fstat
 ;  OUT: RAX = 0, or -EFAULT, -EBADF (or the share's -errno)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 fs_fstat:
-	push rbx
-	push r12
-	mov ebx, edi
-	mov r12, rsi
+	push rdi
+	push rsi
 	mov rdi, rsi
 	mov esi, STAT_SIZE
 	call check_user_write
+	pop rsi
+	pop rdi
 	jc .efault
-	mov edi, ebx
+	jmp stat_fd
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; stat_fd -- struct stat of what a descriptor refers to, into kernel memory or a
+; checked program buffer
+;  IN:  EDI = fd, RSI = struct stat
+;  OUT: RAX = 0, or -EBADF (or the share's -errno)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+stat_fd:
+	push r12
+	mov r12, rsi
 	call fd_get
 	test rax, rax
 	jz .ebadf
 	mov ecx, [rax + File.kind]
 	cmp ecx, FILE_RAM
+	je .ram
+	cmp ecx, FILE_DEV
 	je .ram
 	cmp ecx, FILE_HOST
 	je .host
@@ -91,7 +125,10 @@ fs_fstat:
 	pop rcx
 	mov eax, S_IFCHR | 0o620
 	cmp ecx, FILE_CONSOLE
-	je .mode
+	jne .not_console
+	mov qword [r12 + ST_RDEV], (136 << 8)   ; /dev/pts/0
+	jmp .mode
+.not_console:
 	mov eax, S_IFIFO | 0o600
 	cmp ecx, FILE_PIPE
 	je .mode
@@ -112,12 +149,8 @@ fs_fstat:
 	mov rcx, r12
 	call host_stat
 	jmp .out
-.efault:
-	mov rax, -EFAULT
-	jmp .out
 .ebadf:	mov rax, -EBADF
 .out:	pop r12
-	pop rbx
 	ret
 
 LOCKED newfstatat
@@ -129,6 +162,36 @@ LOCKED newfstatat
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 fs_newfstatat:
+	push rdi
+	push rsi
+	push rdx
+	push rcx
+	mov rdi, rdx
+	mov esi, STAT_SIZE
+	call check_user_range
+	pop rcx
+	pop rdx
+	pop rsi
+	pop rdi
+	jc .efault
+	test ecx, ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)
+	jnz .einval
+	jmp stat_at
+.efault:
+	mov rax, -EFAULT
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; stat_at -- struct stat of a path (from dirfd), into kernel memory or a checked
+; program buffer
+;  IN:  EDI = dirfd, RSI = path, RDX = struct stat, ECX = AT_SYMLINK_NOFOLLOW,
+;       AT_EMPTY_PATH
+;  OUT: RAX = 0 or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+stat_at:
 	push rbx
 	push r12
 	push r13
@@ -137,10 +200,6 @@ fs_newfstatat:
 	mov r14, rsi
 	mov r12, rdx
 	mov r13d, ecx
-	mov rdi, rdx
-	mov esi, STAT_SIZE
-	call check_user_write
-	jc .efault
 	test r13d, AT_EMPTY_PATH
 	jz .walk
 	mov rdi, r14
@@ -149,8 +208,19 @@ fs_newfstatat:
 	cmp rax, -ENOENT
 	jne .walk
 	mov edi, ebx                       ; "" with AT_EMPTY_PATH: the descriptor itself
+	cmp edi, AT_FDCWD
+	je .cwd
 	mov rsi, r12
-	call fs_fstat
+	call stat_fd
+	jmp .out
+.cwd:	mov rdi, [cwd_inode]               ; (AT_FDCWD: the working directory)
+	cmp qword [cwd_host], 0
+	je .have
+	mov rdi, [cwd_host]
+	xor esi, esi
+	xor edx, edx
+	mov rcx, r12
+	call host_stat
 	jmp .out
 .walk:	lea rdi, [walk_a]
 	mov esi, ebx
@@ -176,12 +246,18 @@ fs_newfstatat:
 	call check_found
 	test rax, rax
 	js .out
-	mov rsi, r12
+	cmp rdi, [fd_link_inode]
+	je .fdlink
+.have:	mov rsi, r12
 	call fill_stat
 	xor eax, eax
 	jmp .out
-.efault:
-	mov rax, -EFAULT
+.fdlink:
+	test r13d, AT_SYMLINK_NOFOLLOW     ; /proc/self/fd/N: the link, or what it names
+	jnz .have
+	mov edi, [walk_a + Walk.fd]
+	mov rsi, r12
+	call stat_fd
 .out:	pop r14
 	pop r13
 	pop r12
@@ -386,8 +462,10 @@ fs_fchmod:
 	test rax, rax
 	jz .ebadf
 	cmp dword [rax + File.kind], FILE_RAM
+	je .inode
+	cmp dword [rax + File.kind], FILE_DEV
 	jne .zero
-	mov rdi, [rax + File.inode]
+.inode:	mov rdi, [rax + File.inode]
 	call set_mode
 .zero:	xor eax, eax
 	ret
@@ -395,7 +473,7 @@ fs_fchmod:
 	ret
 
 ; -----------------------------------------------------------------------------
-; set_mode -- replace an inode's permission bits (its type stays)
+; set_mode -- replace an inode's permission bits (its type stays); ctime moves
 ;  IN:  RDI = inode, ESI = new permission bits
 ;  Clobbers: RAX, RSI
 set_mode:
@@ -404,7 +482,8 @@ set_mode:
 	and eax, S_IFMT
 	or eax, esi
 	mov [rdi + Inode.mode], eax
-	ret
+	mov esi, TOUCH_C
+	jmp inode_touch
 
 LOCKED umask
 

@@ -90,8 +90,10 @@ fs_unlinkat:
 	je .eisdir
 	test qword [walk_a + Walk.flags], WALK_TRAILING
 	jnz .enotdir
-	mov rdi, [walk_a + Walk.dir]
 	mov rsi, [walk_a + Walk.dent]
+	test rsi, rsi
+	jz .eacces                         ; /proc/self/fd/N: not a name to remove
+	mov rdi, [walk_a + Walk.dir]
 	call dir_remove
 	dec dword [rbx + Inode.nlink]
 	mov rdi, rbx
@@ -134,6 +136,9 @@ fs_unlinkat:
 	jmp .out
 .enotempty:
 	mov rax, -ENOTEMPTY
+	jmp .out
+.eacces:
+	mov rax, -EACCES
 	jmp .out
 .ebusy:	mov rax, -EBUSY
 .out:	pop r12
@@ -337,6 +342,8 @@ fs_linkat:
 	mov rbx, [walk_a + Walk.inode]
 	test rbx, rbx
 	jz .enoent
+	cmp rbx, [fd_link_inode]
+	je .exdev                          ; (a descriptor's link: on Linux, another file system)
 	mov eax, [rbx + Inode.mode]
 	and eax, S_IFMT
 	cmp eax, S_IFDIR
@@ -481,22 +488,28 @@ fs_readlinkat:
 	mov rsi, [walk_a + Walk.inode]
 	test rsi, rsi
 	jz .enoent
+	cmp rsi, [fd_link_inode]
+	je .fdlink
 	mov eax, [rsi + Inode.mode]
 	and eax, S_IFMT
 	cmp eax, S_IFLNK
 	jne .einval
 	mov rax, [rsi + Inode.size]
-	cmp r12, rax
+	mov rsi, [rsi + Inode.target]
+.text:	cmp r12, rax                       ; RSI = the text, RAX = its length
 	jbe .sized
 	mov r12, rax
 .sized:	mov rdi, rbx
-	mov rsi, [rsi + Inode.target]
 	mov rdx, r12
-	call copy_to_user
+	call copy_to_user                  ; RSI = the text
 	test rax, rax
 	jnz .out                           ; -EFAULT
 	mov rax, r12
 	jmp .out
+.fdlink:
+	mov edi, [walk_a + Walk.fd]
+	call fd_describe
+	jmp .text
 .einval:
 	mov rax, -EINVAL
 	jmp .out

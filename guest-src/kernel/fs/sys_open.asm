@@ -70,6 +70,8 @@ fs_openat:
 	mov rdi, rax
 	jmp .open
 .exists:
+	cmp rdi, [fd_link_inode]
+	je .fdlink
 	mov esi, r12d
 	call openat_check
 	test rax, rax
@@ -81,6 +83,31 @@ fs_openat:
 .host:	mov esi, r12d                      ; RDI = path inside the share
 	mov edx, r13d
 	call open_host_path
+	jmp .out
+.fdlink:	; /proc/self/fd/N (or /dev/fd/N) of a console or share descriptor: a duplicate
+	test r12d, O_NOFOLLOW
+	jnz .eloop
+	mov eax, r12d
+	and eax, O_CREAT | O_EXCL
+	cmp eax, O_CREAT | O_EXCL
+	je .eexist
+	mov edi, [walk_a + Walk.fd]
+	call fd_get
+	inc qword [rax + File.refs]
+	push rax
+	xor edi, edi
+	mov rsi, rax
+	mov edx, r12d
+	call fd_alloc
+	pop rdi
+	test rax, rax
+	jns .out
+	dec qword [rdi + File.refs]
+	jmp .out
+.eloop:	mov rax, -ELOOP
+	jmp .out
+.eexist:
+	mov rax, -EEXIST
 	jmp .out
 .enoent:
 	mov rax, -ENOENT
@@ -177,8 +204,10 @@ openat_check:
 ; -----------------------------------------------------------------------------
 ; open_ram_inode -- a descriptor on a RAM inode; O_TRUNC empties a regular file
 ; opened for writing
+;  A character device gets a FILE_DEV File; a made file (INODE_MADE) a fresh copy
+;  with its contents.
 ;  IN:  RDI = inode, ESI = open flags
-;  OUT: RAX = fd, or -ENOMEM, -EMFILE
+;  OUT: RAX = fd, or -ENOMEM, -EMFILE, -EACCES (a made file opened for writing)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 open_ram_inode:
 	push rbx
@@ -186,8 +215,19 @@ open_ram_inode:
 	push r13
 	mov rbx, rdi
 	mov r12d, esi
-	mov edi, FILE_RAM
-	call file_new
+	test dword [rbx + Inode.flags], INODE_MADE
+	jz .kind
+	call make_opened
+	test rax, rax
+	js .out
+	mov rbx, rax
+.kind:	mov edi, FILE_RAM
+	mov eax, [rbx + Inode.mode]
+	and eax, S_IFMT
+	cmp eax, S_IFCHR
+	jne .new
+	mov edi, FILE_DEV
+.new:	call file_new
 	test rax, rax
 	jz .enomem
 	mov [rax + File.inode], rbx
@@ -245,9 +285,7 @@ open_host_path:
 	jz .nomem
 	mov [rax + File.handle], r13
 	mov r13, rax                       ; the File
-	test r12d, O_DIRECTORY
-	jz .fd
-	mov rsi, rbx
+	mov rsi, rbx                       ; its path: *at calls, fchdir, /proc/self/fd
 	call kstrdup
 	mov [r13 + File.hpath], rax
 .fd:	mov rdi, r13
@@ -299,6 +337,9 @@ fs_close:
 	test rdi, rdi
 	jz .ebadf
 	mov qword [fd_table + rax * 8], 0
+	push rdi
+	call file_close_posix              ; POSIX: any close releases the file's locks
+	pop rdi
 	call file_put
 	xor eax, eax
 	ret
@@ -380,6 +421,9 @@ fs_dup3:
 	push rsi
 	test rdi, rdi
 	jz .installed
+	push rdi
+	call file_close_posix              ; new was closed: as close does
+	pop rdi
 	call file_put
 .installed:
 	pop rax
@@ -394,8 +438,8 @@ fs_dup3:
 LOCKED fcntl
 
 ; -----------------------------------------------------------------------------
-; fs_fcntl -- fcntl(fd, cmd, arg): descriptor flags, status flags, duplication;
-; locks always succeed (one process: nobody to conflict with)
+; fs_fcntl -- fcntl(fd, cmd, arg): descriptor flags, status flags, duplication,
+; record locks (fs/locks.asm)
 ;  IN:  EDI = fd, ESI = cmd, RDX = arg
 ;  OUT: RAX = the command's result, or -EBADF, -EINVAL, -EFAULT, -EMFILE
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -418,11 +462,17 @@ fs_fcntl:
 	cmp esi, F_SETFL
 	je .setfl
 	cmp esi, F_GETLK
-	je .getlk
+	je .lock
 	cmp esi, F_SETLK
-	je .zero
+	je .lock
 	cmp esi, F_SETLKW
-	je .zero
+	je .lock
+	cmp esi, F_OFD_GETLK
+	je .lock
+	cmp esi, F_OFD_SETLK
+	je .lock
+	cmp esi, F_OFD_SETLKW
+	je .lock
 	mov rax, -EINVAL
 	jmp .out
 .dupfd:	cmp rdx, FD_MAX
@@ -457,11 +507,9 @@ fs_fcntl:
 	or ecx, edx
 	mov [rax + File.flags], ecx
 	jmp .zero
-.getlk:	mov rdi, rdx
-	mov esi, 32                        ; struct flock
-	call check_user_write
-	jc .efault
-	mov word [rdi], F_UNLCK
+.lock:	mov rdi, rax
+	call fcntl_lock
+	jmp .out
 .zero:	xor eax, eax
 	jmp .out
 .einval:

@@ -153,17 +153,11 @@ file_rw:
 	mov r14, rcx
 	mov r15d, r8d
 	mov rbx, rax
-	mov eax, [rbx + File.flags]
-	and eax, O_ACCMODE
-	test r15d, r15d
-	jnz .writing
-	cmp eax, O_WRONLY
-	je .ebadf
-	jmp .allowed
-.writing:
-	test eax, eax                      ; O_RDONLY
-	jz .ebadf
-.allowed:
+	mov rdi, rax
+	mov esi, r15d
+	call file_may
+	test rax, rax
+	js .out
 	mov rdi, r12
 	mov rsi, r13
 	test r15d, r15d
@@ -174,9 +168,70 @@ file_rw:
 	call check_user_read               ; write: the buffer is only read
 .checked:
 	jc .efault
+	mov rdi, rbx
+	mov rsi, r12
+	mov rdx, r13
+	mov rcx, r14
+	mov r8d, r15d
+	call file_transfer
+	jmp .out
+.ebadf:	mov rax, -EBADF
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+.out:	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; file_may -- was a File opened for this direction?
+;  IN:  RDI = File, ESI = 0 read, 1 write
+;  OUT: RAX = 0 or -EBADF
+;  Clobbers: nothing but RAX
+file_may:
+	mov eax, [rdi + File.flags]
+	and eax, O_ACCMODE
+	test esi, esi
+	jnz .writing
+	cmp eax, O_WRONLY
+	je .ebadf
+	xor eax, eax
+	ret
+.writing:
+	test eax, eax                      ; O_RDONLY
+	jz .ebadf
+	xor eax, eax
+	ret
+.ebadf:	mov rax, -EBADF
+	ret
+
+; -----------------------------------------------------------------------------
+; file_transfer -- move bytes between an open file and memory the kernel may touch
+; (a checked program buffer, or kernel memory: sendfile's bounce buffer; mmap of a
+; file can read pages with it). The console is not handled here (sys/console.asm).
+;  IN:  RDI = File, RSI = buffer, RDX = length, RCX = offset (-1: the file position,
+;       which then advances), R8D = 0 read, 1 write; fs_lock held
+;  OUT: RAX = bytes or -errno (-ESPIPE for a kind without data, -EISDIR)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+file_transfer:
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rbx, rdi
+	mov r12, rsi
+	mov r13, rdx
+	mov r14, rcx
+	mov r15d, r8d
 	mov eax, [rbx + File.kind]
 	cmp eax, FILE_RAM
 	je .ram
+	cmp eax, FILE_DEV
+	je .dev
 	cmp eax, FILE_HOST
 	je .host
 	cmp r14, -1
@@ -228,6 +283,12 @@ file_rw:
 	test r15d, r15d
 	jnz host_write
 	jmp host_read
+.dev:	mov rdi, [rbx + File.inode]
+	mov rsi, r12
+	mov rdx, r13
+	mov r8d, r15d
+	call dev_transfer
+	jmp .out
 .ram:	mov rdi, [rbx + File.inode]
 	mov eax, [rdi + Inode.mode]
 	and eax, S_IFMT
@@ -257,11 +318,6 @@ file_rw:
 	jne .out
 	add rcx, rax
 	mov [rbx + File.pos], rcx
-	jmp .out
-.ebadf:	mov rax, -EBADF
-	jmp .out
-.efault:
-	mov rax, -EFAULT
 	jmp .out
 .espipe:
 	mov rax, -ESPIPE
@@ -295,6 +351,8 @@ fs_lseek:
 	mov ecx, [rax + File.kind]
 	cmp ecx, FILE_HOST
 	je .host
+	cmp ecx, FILE_DEV
+	je .dev
 	cmp ecx, FILE_RAM
 	jne .espipe
 	mov rdi, [rax + File.inode]
@@ -329,6 +387,9 @@ fs_lseek:
 	call host_lseek
 	pop rbx
 	ret
+.dev:	xor eax, eax                       ; devices have no position
+	pop rbx
+	ret
 .ebadf:	mov rax, -EBADF
 	pop rbx
 	ret
@@ -342,18 +403,33 @@ fs_lseek:
 	ret
 
 LOCKED fsync
+LOCKED fdatasync
+LOCKED syncfs
 
 ; -----------------------------------------------------------------------------
-; fs_fsync -- fsync(fd) and fdatasync(fd): RAM needs no flushing; the share writes
-; through
+; fs_fsync, fs_fdatasync, fs_syncfs -- fsync(fd), fdatasync(fd), syncfs(fd): a
+; share file's data (and metadata) reach the host's disk before the call returns
+; (HOST_FSYNC); RAM needs no flushing
 ;  IN:  EDI = fd
-;  OUT: RAX = 0 or -EBADF
-;  Clobbers: nothing but RAX
+;  OUT: RAX = 0, or -EBADF (or the host's -errno)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 fs_fsync:
+	xor esi, esi
+	jmp sync_fd
+fs_fdatasync:
+	mov esi, HOST_SYNC_DATA
+	jmp sync_fd
+fs_syncfs:
+	mov esi, HOST_SYNC_FS
+sync_fd:
 	call fd_get
 	test rax, rax
 	jz .ebadf
-	xor eax, eax
+	cmp dword [rax + File.kind], FILE_HOST
+	jne .zero
+	mov edi, [rax + File.handle]
+	jmp host_sync
+.zero:	xor eax, eax
 	ret
 .ebadf:	mov rax, -EBADF
 	ret

@@ -120,6 +120,37 @@ describe('the host share stays inside its directory', () => {
     expect(refused).toBeGreaterThan(0); // the race was really exercised
   });
 
+  it('backend: utimens sets times inside the share only; sync flushes a handle', () => {
+    const { top, share } = sandbox();
+    const b = new HostFilesBackend(share);
+    try {
+      const before = fs.statSync(path.join(top, 'outside', 'secret'), { bigint: true }).mtimeNs;
+      // Through a link that climbs out, or with .., nothing outside changes.
+      expect(b.utimens('up/outside/secret', 0, false, 0n, 0n)).toBe(-18);
+      expect(b.utimens('../outside/secret', 0, false, 0n, 0n)).toBe(-18);
+      expect(fs.statSync(path.join(top, 'outside', 'secret'), { bigint: true }).mtimeNs).toBe(before);
+      // Inside: both times, or one left as it was (null).
+      expect(b.utimens('inside.txt', 0, false, 1_000_000_000_000_000_001n, 1_100_000_000_000_000_002n)).toBe(0);
+      let st = fs.statSync(path.join(share, 'inside.txt'), { bigint: true });
+      expect([st.atimeNs, st.mtimeNs]).toEqual([1_000_000_000_000_000_001n, 1_100_000_000_000_000_002n]);
+      expect(b.utimens('inside.txt', 0, false, null, 1_200_000_000_000_000_000n)).toBe(0);
+      st = fs.statSync(path.join(share, 'inside.txt'), { bigint: true });
+      expect([st.atimeNs, st.mtimeNs]).toEqual([1_000_000_000_000_000_001n, 1_200_000_000_000_000_000n]);
+      // nofollow: the link itself, not the directory it names.
+      const dirBefore = fs.statSync(path.join(share, 'realswap'), { bigint: true }).mtimeNs;
+      expect(b.utimens('swap', 0, true, 1_000_000_000_000_000_000n, 1_000_000_000_000_000_000n)).toBe(0);
+      expect(fs.lstatSync(path.join(share, 'swap'), { bigint: true }).mtimeNs).toBe(1_000_000_000_000_000_000n);
+      expect(fs.statSync(path.join(share, 'realswap'), { bigint: true }).mtimeNs).toBe(dirBefore);
+      const h = b.open('inside.txt', 1, 0);
+      expect(b.utimens(null, h, false, null, 1_300_000_000_000_000_000n)).toBe(0);
+      expect(fs.statSync(path.join(share, 'inside.txt'), { bigint: true }).mtimeNs).toBe(1_300_000_000_000_000_000n);
+      expect([b.sync(h, 0), b.sync(h, 1), b.sync(h, 2), b.sync(h, 9), b.sync(999, 0)]).toEqual([0, 0, 0, -22, -9]);
+      b.close(h);
+    } finally {
+      b.dispose();
+    }
+  });
+
   it('backend: .. and absolute paths are EXDEV; handles are never host descriptors', () => {
     const { share } = sandbox();
     const b = new HostFilesBackend(share);

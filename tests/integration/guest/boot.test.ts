@@ -13,7 +13,9 @@ describe('booting a guest program', () => {
 
   it('passes argv (program name first, spaces kept) and returns the exit status', () => {
     const r = runVm([guestBin('tests', 'args'), '--', 'one', 'two words', '', '7']);
-    expect(r.stdout.toString()).toBe('argc=5\nargv[0]=args.elf\nargv[1]=one\nargv[2]=two words\nargv[3]=\nargv[4]=7\n');
+    expect(r.stdout.toString()).toBe(
+      'argc=5\nargv[0]=args.elf\nargv[1]=one\nargv[2]=two words\nargv[3]=\nargv[4]=7\nenv=HOME=/\nenv=PATH=/usr/local/bin:/usr/bin:/bin\n',
+    );
     expect(r.status).toBe(7);
   });
 

@@ -37,7 +37,8 @@ describe('starting the VMM', () => {
   it('carries nothing over from the parse made while the snapshot was built', () => {
     // cli-snapshot.ts parses made-up arguments (an --env, a -- argument) once at build time.
     const args = guestBin('tests', 'args');
-    expect(runVm([args]).stdout.toString()).toBe('argc=1\nargv[0]=args.elf\n');
+    // Without --env the program gets a default environment: HOME and PATH.
+    expect(runVm([args]).stdout.toString()).toBe('argc=1\nargv[0]=args.elf\nenv=HOME=/\nenv=PATH=/usr/local/bin:/usr/bin:/bin\n');
     expect(runVm([args, '--env', 'B=2', '--', 'y']).stdout.toString()).toBe('argc=2\nargv[0]=args.elf\nargv[1]=y\nenv=B=2\n');
   });
 

@@ -27,6 +27,8 @@
 #define UK_PORT_HOST_STAT 0xb40 /* host share: stat a path or a handle {HcStat} */
 #define UK_PORT_HOST_GETDENTS 0xb80 /* host share: linux_dirent64 records of a directory handle {HcGetdents} */
 #define UK_PORT_HOST_FTRUNCATE 0xbc0 /* host share: set the size of a handle or a path {HcFtruncate} */
+#define UK_PORT_HOST_UTIMENS 0xc00 /* host share: set the access and modification times of a handle or a path {HcUtimens} */
+#define UK_PORT_HOST_FSYNC 0xc40 /* host share: flush a handle's file (fsync, fdatasync) or its file system (syncfs) to the host's disk {HcFsync} */
 #define UK_PORT_COPY 0xd80 /* copy bytes within guest RAM at host speed (memmove semantics) {HcCopy} */
 #define UK_PORT_FILL 0xdc0 /* fill bytes of guest RAM with one value at host speed {HcFill} */
 #define UK_PORT_TIMER 0xd00 /* arm this vCPU's one-shot timer: VEC_TIMER at a CLOCK_MONOTONIC deadline {HcTimer} */
@@ -75,6 +77,8 @@
 #define UK_BOOT_FLAG_HOST_SHARE 0x1ULL /* BootInfo.flags: --share is on; the kernel mounts it at /host */
 #define UK_BOOT_FLAG_STRICT_ABI 0x2ULL /* BootInfo.flags: --strict-abi is on; calls refused on purpose without a report (rseq) are reported like unknown ones */
 #define UK_HOST_HANDLE_BASE 0x3ULL /* host-share handles start here (below: the console streams) */
+#define UK_HOST_SYNC_DATA 0x1ULL /* HcFsync.op: fdatasync (0: fsync) */
+#define UK_HOST_SYNC_FS 0x2ULL /* HcFsync.op: syncfs, the whole file system holding the handle */
 #define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */
 
 #define UK_SYS_read 0
@@ -146,6 +150,28 @@
 #define UK_SYS_fcntl 72
 #define UK_SYS_fsync 74
 #define UK_SYS_fdatasync 75
+#define UK_SYS_syncfs 306
+#define UK_SYS_flock 73
+#define UK_SYS_chown 92
+#define UK_SYS_fchown 93
+#define UK_SYS_lchown 94
+#define UK_SYS_fchownat 260
+#define UK_SYS_utimensat 280
+#define UK_SYS_statx 332
+#define UK_SYS_setxattr 188
+#define UK_SYS_lsetxattr 189
+#define UK_SYS_fsetxattr 190
+#define UK_SYS_getxattr 191
+#define UK_SYS_lgetxattr 192
+#define UK_SYS_fgetxattr 193
+#define UK_SYS_listxattr 194
+#define UK_SYS_llistxattr 195
+#define UK_SYS_flistxattr 196
+#define UK_SYS_removexattr 197
+#define UK_SYS_lremovexattr 198
+#define UK_SYS_fremovexattr 199
+#define UK_SYS_sendfile 40
+#define UK_SYS_copy_file_range 326
 #define UK_SYS_truncate 76
 #define UK_SYS_ftruncate 77
 #define UK_SYS_getcwd 79
@@ -365,6 +391,25 @@ struct __attribute__((packed)) uk_HcFtruncate {
   int32_t ret; /* out: 0 or -errno */
 };
 _Static_assert(sizeof(struct uk_HcFtruncate) == 24, "uk_HcFtruncate layout");
+
+/* HOST_UTIMENS: by path (name != 0) or by handle (name == 0) */
+struct __attribute__((packed)) uk_HcUtimens {
+  uint64_t name; /* guest-physical address of the path, or 0 to use fd */
+  int32_t fd; /* handle when name is 0 */
+  int32_t flags; /* 1: do not follow a final symbolic link */
+  int64_t atime_ns; /* access time, ns since the epoch; i64 minimum: leave it */
+  int64_t mtime_ns; /* modification time, ns since the epoch; i64 minimum: leave it */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcUtimens) == 36, "uk_HcUtimens layout");
+
+/* HOST_FSYNC: flush a handle to the host disk */
+struct __attribute__((packed)) uk_HcFsync {
+  int32_t fd; /* handle */
+  int32_t op; /* 0 fsync, HOST_SYNC_DATA fdatasync, HOST_SYNC_FS syncfs */
+  int32_t ret; /* out: 0 or -errno */
+};
+_Static_assert(sizeof(struct uk_HcFsync) == 12, "uk_HcFsync layout");
 
 /* written by the VMM before the first instruction; its address arrives in RDI */
 struct __attribute__((packed)) uk_BootInfo {
