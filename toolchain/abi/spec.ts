@@ -14,7 +14,7 @@ import type { Constant, Syscall } from './types.js';
  * toolchain/abi/version.json records it with a hash of the spec; a test fails when
  * the spec changes and the two are not updated together.
  */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -134,8 +134,23 @@ export const SYSCALLS: Syscall[] = [
   { name: 'mprotect', value: 10, handler: 'sys_mprotect', doc: '' },
   { name: 'munmap', value: 11, handler: 'sys_munmap', doc: '' },
   { name: 'brk', value: 12, handler: 'sys_brk', doc: '' },
-  { name: 'rt_sigaction', value: 13, handler: 'sys_zero', doc: '' },
-  { name: 'rt_sigprocmask', value: 14, handler: 'sys_zero', doc: '' },
+  {
+    name: 'rt_sigaction',
+    value: 13,
+    handler: 'sys_rt_sigaction',
+    doc: 'signals (sys/signal.asm): handlers with SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_RESTORER',
+  },
+  { name: 'rt_sigprocmask', value: 14, handler: 'sys_rt_sigprocmask', doc: 'per-thread masks' },
+  {
+    name: 'rt_sigreturn',
+    value: 15,
+    handler: 'sys_rt_sigreturn',
+    doc: 'the end of a handler: registers, FP state, mask and alternate stack from the ucontext',
+  },
+  { name: 'kill', value: 62, handler: 'sys_kill', doc: 'the process is pid 1 (0 names the same group); any thread that does not block the signal takes it' },
+  { name: 'rt_sigpending', value: 127, handler: 'sys_rt_sigpending', doc: '' },
+  { name: 'rt_sigtimedwait', value: 128, handler: 'sys_rt_sigtimedwait', doc: '' },
+  { name: 'rt_sigsuspend', value: 130, handler: 'sys_rt_sigsuspend', doc: '' },
   { name: 'ioctl', value: 16, handler: 'sys_fs_ioctl', doc: '' },
   { name: 'readv', value: 19, handler: 'sys_fs_readv', doc: '' },
   { name: 'writev', value: 20, handler: 'sys_fs_writev', doc: '' },
@@ -151,17 +166,27 @@ export const SYSCALLS: Syscall[] = [
   { name: 'geteuid', value: 107, handler: 'sys_zero', doc: '' },
   { name: 'getegid', value: 108, handler: 'sys_zero', doc: '' },
   { name: 'getppid', value: 110, handler: 'sys_zero', doc: '' },
-  { name: 'sigaltstack', value: 131, handler: 'sys_zero', doc: '' },
+  { name: 'sigaltstack', value: 131, handler: 'sys_sigaltstack', doc: 'per thread' },
   { name: 'arch_prctl', value: 158, handler: 'sys_arch_prctl', doc: '' },
   { name: 'gettid', value: 186, handler: 'sys_gettid', doc: '' },
-  { name: 'tkill', value: 200, handler: 'sys_tkill', doc: '' },
+  {
+    name: 'tkill',
+    value: 200,
+    handler: 'sys_tkill',
+    doc: 'a signal to one thread: an IPI when it runs on another vCPU, a wake-up from futex waits and sleeps',
+  },
   { name: 'futex', value: 202, handler: 'sys_futex', doc: '' },
   { name: 'set_tid_address', value: 218, handler: 'sys_set_tid_address', doc: '' },
   { name: 'clock_gettime', value: 228, handler: 'sys_clock_gettime', doc: '' },
   { name: 'clock_getres', value: 229, handler: 'sys_clock_getres', doc: '' },
   { name: 'clock_nanosleep', value: 230, handler: 'sys_clock_nanosleep', doc: '' },
   { name: 'exit_group', value: 231, handler: 'sys_exit', doc: '' },
-  { name: 'tgkill', value: 234, handler: 'sys_tgkill', doc: '' },
+  {
+    name: 'tgkill',
+    value: 234,
+    handler: 'sys_tgkill',
+    doc: 'as tkill; tgid 1. Default actions as Linux; stop signals are ignored (no job control); a terminating signal ends the VM with 128 + its number',
+  },
   { name: 'set_robust_list', value: 273, handler: 'sys_zero', doc: '' },
   { name: 'prlimit64', value: 302, handler: 'sys_prlimit64', doc: 'stack 8 MiB, open files FD_MAX, the rest unlimited; new limits accepted, not enforced' },
   { name: 'getrlimit', value: 97, handler: 'sys_getrlimit', doc: 'as prlimit64' },

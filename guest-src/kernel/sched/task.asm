@@ -28,6 +28,18 @@ struc Task
 	.clear_tid:   resq 1      ; CLONE_CHILD_CLEARTID / set_tid_address word
 	.kv_next:     resq 1      ; link in the list of key-value requests in flight
 	.kv:          resb HcKv_size  ; this thread's key-value request (one at a time)
+	; Signals (sys/signal.asm). Masks: bit n-1 stands for signal n.
+	.all_next:        resq 1  ; link in all_tasks, the program's threads (sched_lock)
+	.sig_blocked:     resq 1  ; the thread's signal mask
+	.sig_pending:     resq 1  ; signals sent to this thread (tkill, tgkill)
+	.sig_real_blocked: resq 1 ; rt_sigtimedwait: the mask before the wait (still "wanted")
+	.sig_saved_mask:  resq 1  ; the mask to restore after rt_sigsuspend/rt_sigtimedwait
+	.sig_saved_valid: resq 1  ; 1 while sig_saved_mask waits to be restored
+	.sig_interruptible: resq 1 ; 1 while BLOCKED in a wait a signal may end (wait_result -EINTR)
+	.altstack_sp:     resq 1  ; sigaltstack: base, size (0: none), SS_AUTODISARM
+	.altstack_size:   resq 1
+	.altstack_flags:  resq 1
+	.sig_codes:       resb 64 ; si_code of each pending thread signal (signed byte)
 endstruc
 
 section .text

@@ -105,20 +105,34 @@ wake_sleepers:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
-; sleep_until -- block the current task until a CLOCK_MONOTONIC deadline
+; sleep_until -- block the current task until a CLOCK_MONOTONIC deadline, or until
+; a signal it takes arrives (sys/signal.asm)
 ;  IN:  RDI = deadline (ns)
-;  OUT: RAX = 0 (the wait ended at the deadline)
+;  OUT: RAX = 0 (the wait ended at the deadline) or -EINTR (a signal)
 ;  Clobbers: everything but RBX, RBP, R12-R15
 sleep_until:
 	push rbx
 	mov rbx, rdi
 	SPIN_LOCK [sched_lock]
+	call signal_pending
+	jnz .interrupted
 	mov rdi, [gs:Percpu.current]
 	mov [rdi + Task.deadline], rbx
+	mov qword [rdi + Task.wait_result], 0
+	mov qword [rdi + Task.sig_interruptible], 1
 	mov qword [rdi + Task.state], TASK_BLOCKED
 	call sleep_insert
 	call schedule_locked
+	mov rax, [gs:Percpu.current]
+	mov qword [rax + Task.sig_interruptible], 0
+	cmp qword [rax + Task.wait_result], -EINTR
+	je .eintr
 	xor eax, eax
+	pop rbx
+	ret
+.interrupted:
+	SPIN_UNLOCK [sched_lock]
+.eintr:	mov rax, -EINTR
 	pop rbx
 	ret
 

@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 3
+#define UK_ABI_VERSION 4
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -85,6 +85,11 @@
 #define UK_SYS_brk 12
 #define UK_SYS_rt_sigaction 13
 #define UK_SYS_rt_sigprocmask 14
+#define UK_SYS_rt_sigreturn 15
+#define UK_SYS_kill 62
+#define UK_SYS_rt_sigpending 127
+#define UK_SYS_rt_sigtimedwait 128
+#define UK_SYS_rt_sigsuspend 130
 #define UK_SYS_ioctl 16
 #define UK_SYS_readv 19
 #define UK_SYS_writev 20
