@@ -45,6 +45,7 @@ kernel_entry:
 %include "sys/console.asm"         ; the console streams: read, write, ioctl, vectors
 %include "sys/process.asm"         ; exit, ids, arch_prctl, uname
 %include "sys/signal.asm"          ; signals: actions, masks, kill family, frames, sigreturn
+%include "sys/itimer.asm"          ; alarm, setitimer, getitimer: SIGALRM on time
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
 %include "sys/facts.asm"           ; affinity, limits, groups, children, getcpu, time
 %include "sys/vdso.asm"            ; the vDSO: clock_gettime as a plain call

@@ -2,7 +2,7 @@
  * signals between threads, interrupted waits, and the ucontext a handler may change.
  * usage: signals            the checks (one "name: OK" line each)
  *        signals segv|fpe|ill  one CPU fault caught by a handler (one per run)
- *        signals term|abort|kill  a default action ends the program */
+ *        signals term|abort|kill|alarm  a default action ends the program */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -237,6 +238,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "abort"))
 		abort();
+	if (!strcmp(mode, "alarm")) {
+		struct itimerval it = { { 0, 0 }, { 0, 10000 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		for (;;)
+			pause();
+	}
 	if (!strcmp(mode, "kill")) {
 		kill(getpid(), SIGKILL);
 		puts("still alive");
@@ -414,6 +421,34 @@ int main(int argc, char **argv)
 	/* Futex waits: EINTR, or restarted under SA_RESTART. */
 	check("futex wait: a handler ends it with EINTR", futex_interrupted(0) > 0);
 	check("futex wait: SA_RESTART restarts it", futex_interrupted(SA_RESTART) == 0);
+
+	/* The interval timer: SIGALRM once, then every period; alarm's seconds. */
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	install(SIGALRM, record, 0, NULL);
+	sigprocmask(SIG_BLOCK, &alrm, NULL);
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } }, cur_it;
+	hits = 0;
+	check("setitimer(ITIMER_REAL)", setitimer(ITIMER_REAL, &it, NULL) == 0);
+	check("getitimer: armed, no more than was set", getitimer(ITIMER_REAL, &cur_it) == 0 && cur_it.it_value.tv_sec == 0 && cur_it.it_value.tv_usec > 0 && cur_it.it_value.tv_usec <= 20000);
+	sigsuspend(&none);
+	check("SIGALRM arrives once the timer expires", hits == 1 && last_sig == SIGALRM && last_code == SI_KERNEL);
+	check("getitimer: disarmed after a one-shot", getitimer(ITIMER_REAL, &cur_it) == 0 && cur_it.it_value.tv_sec == 0 && cur_it.it_value.tv_usec == 0);
+	it.it_interval.tv_usec = 10000;
+	it.it_value.tv_usec = 10000;
+	hits = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (hits < 3)
+		sigsuspend(&none);
+	it.it_value.tv_usec = 0;
+	check("setitimer: an interval repeats; disarming returns the old one", setitimer(ITIMER_REAL, &it, &cur_it) == 0 && cur_it.it_interval.tv_usec == 10000);
+	check("setitimer: ITIMER_VIRTUAL is EINVAL", setitimer(ITIMER_VIRTUAL, &it, NULL) == -1 && errno == EINVAL);
+	it.it_value.tv_usec = 1000000;
+	check("setitimer: usec out of range is EINVAL", setitimer(ITIMER_REAL, &it, NULL) == -1 && errno == EINVAL);
+	alarm(5);
+	check("alarm: the previous alarm's seconds come back", alarm(0) == 5);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 
 	printf("signals: %s\n", failures ? "some checks failed" : "all checks passed");
 	return failures != 0;

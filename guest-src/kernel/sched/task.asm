@@ -36,10 +36,12 @@ struc Task
 	.sig_saved_mask:  resq 1  ; the mask to restore after rt_sigsuspend/rt_sigtimedwait
 	.sig_saved_valid: resq 1  ; 1 while sig_saved_mask waits to be restored
 	.sig_interruptible: resq 1 ; 1 while BLOCKED in a wait a signal may end (wait_result -EINTR)
+	.wait_cancel:     resq 1  ; 0, or a routine signal_kick calls to take the task off its
+	                          ; waiter's own queue (RDI = Task, sched_lock held)
 	.altstack_sp:     resq 1  ; sigaltstack: base, size (0: none), SS_AUTODISARM
 	.altstack_size:   resq 1
 	.altstack_flags:  resq 1
-	.sig_codes:       resb 64 ; si_code of each pending thread signal (signed byte)
+	.sig_codes:       resd 64 ; si_code of each pending thread signal
 endstruc
 
 section .text

@@ -1,9 +1,9 @@
 ; Time: the sleep list and this CPU's one-shot timer.
 ;
-; Sleeping tasks (nanosleep, futex waits with a timeout) sit in one list sorted by
-; deadline. The earliest deadline is armed as a one-shot timer on the CPU that last
-; changed the head of the list; any timer interrupt on any CPU wakes every task whose
-; deadline has passed. The VMM's own periodic tick (TICK_NS of running time) raises
+; Sleeping tasks (nanosleep, futex waits with a timeout, and the process's interval
+; timer, sys/itimer.asm) sit in one list sorted by deadline. The earliest deadline is
+; armed as a one-shot timer on the CPU that last changed the head of the list; any
+; timer interrupt on any CPU wakes every task whose deadline has passed. The VMM's own periodic tick (TICK_NS of running time) raises
 ; the same vector and gives preemption.
 
 section .text
@@ -90,11 +90,18 @@ wake_sleepers:
 	mov [sleep_head], rax
 	mov qword [rbx + Task.sleep_next], 0
 	mov qword [rbx + Task.deadline], 0
+	lea rax, [itimer_entry]
+	cmp rbx, rax
+	je .itimer
 	mov qword [rbx + Task.wait_result], -ETIMEDOUT
 	mov rdi, rbx
 	call futex_unqueue                 ; a timed futex wait ends here
 	mov rdi, rbx
 	call wake_task
+	jmp .next
+.itimer:
+	mov rdi, r12
+	call itimer_expired                ; SIGALRM (sys/itimer.asm); not a thread to wake
 	jmp .next
 .rearm:	test rbx, rbx
 	jz .out

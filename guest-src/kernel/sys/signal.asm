@@ -11,10 +11,12 @@
 ; interruptible wait (futex, sleeps, rt_sigsuspend, rt_sigtimedwait).
 ;
 ; Interruptible waits follow one pattern: under sched_lock, call signal_pending; if
-; it answers 0, set Task.sig_interruptible and block. A sender takes the task off the
-; futex table and the sleep list, sets Task.wait_result to -EINTR and wakes it; the
-; waiter returns -ERESTARTSYS, -ERESTARTNOHAND or -EINTR (macros.inc), which
-; signal_exit_work settles as Linux does (SA_RESTART).
+; it answers 0, set Task.sig_interruptible (and Task.wait_cancel when the task also
+; sits on a queue of the waiter's own) and block. A sender takes the task off the
+; futex table and the sleep list, calls wait_cancel, sets Task.wait_result to -EINTR
+; and wakes it; the waiter clears both fields and returns -ERESTARTSYS,
+; -ERESTARTNOHAND or -EINTR (macros.inc), which signal_exit_work settles as Linux
+; does (SA_RESTART).
 ;
 ; One instance of each signal is pending at a time (real-time signals do not queue).
 ; Stop signals are ignored: there is no job control.
@@ -207,7 +209,7 @@ task_by_tid:
 ; signal_kick -- make a thread notice a signal now (sched_lock held): wake it from an
 ; interruptible wait, or interrupt it with an IPI when it runs on another CPU
 ;  IN:  RDI = Task
-;  Clobbers: RAX, RCX, RDX, RSI, R8, R9
+;  Clobbers: RAX, RCX, RDX, RSI, R8-R11 (and what a wait_cancel routine clobbers)
 signal_kick:
 	cmp qword [rdi + Task.state], TASK_BLOCKED
 	jne .running
@@ -219,7 +221,13 @@ signal_kick:
 	call futex_unqueue
 	mov rdi, [rsp]
 	call sleep_remove
-	pop rdi
+	mov rdi, [rsp]
+	mov rax, [rdi + Task.wait_cancel]
+	test rax, rax
+	jz .wake
+	mov qword [rdi + Task.wait_cancel], 0
+	call rax
+.wake:	pop rdi
 	jmp wake_task
 .running:
 	cmp qword [rdi + Task.state], TASK_RUNNING
@@ -270,7 +278,7 @@ signal_send_thread:
 	jc .done
 	lea ecx, [esi - 1]
 	bts [rdi + Task.sig_pending], rcx
-	mov [rdi + Task.sig_codes + rcx], dl
+	mov [rdi + Task.sig_codes + rcx * 4], edx
 	bt [rdi + Task.sig_blocked], rcx
 	jc .done
 	jmp signal_kick
@@ -292,7 +300,7 @@ signal_send_process:
 	jc .done
 	lea ecx, [esi - 1]
 	bts [sig_proc_pending], rcx
-	mov [sig_proc_codes + rcx], dl
+	mov [sig_proc_codes + rcx * 4], edx
 	; Who takes it: the current thread if it can, else the first that can.
 	mov rdi, [gs:Percpu.current]
 	cmp rdi, [gs:Percpu.idle_task]
@@ -644,24 +652,44 @@ sys_rt_sigsuspend:
 	mov [rbx + Task.sig_saved_mask], rax
 	mov qword [rbx + Task.sig_saved_valid], 1
 	mov [rbx + Task.sig_blocked], rdx
-.wait:	call signal_pending
-	jnz .signalled
-	mov qword [rbx + Task.sig_interruptible], 1
-	mov qword [rbx + Task.state], TASK_BLOCKED
-	call schedule_locked
-	mov qword [rbx + Task.sig_interruptible], 0
-	SPIN_LOCK [sched_lock]
-	jmp .wait
-.signalled:
-	SPIN_UNLOCK [sched_lock]
+	call wait_for_signal_locked
 	pop rbx
-	mov rax, -ERESTARTNOHAND
 	ret
 .einval:
 	mov rax, -EINVAL
 	ret
 .efault:
 	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_pause -- pause(): wait for a signal that runs a handler or ends the program
+;  OUT: RAX = -EINTR (through -ERESTARTNOHAND)
+sys_pause:
+	push rbx
+	mov rbx, [gs:Percpu.current]
+	SPIN_LOCK [sched_lock]
+	call wait_for_signal_locked
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; wait_for_signal_locked -- block until a signal the thread takes is pending
+;  IN:  RBX = current Task, sched_lock held
+;  OUT: RAX = -ERESTARTNOHAND, sched_lock released
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+wait_for_signal_locked:
+	call signal_pending
+	jnz .signalled
+	mov qword [rbx + Task.sig_interruptible], 1
+	mov qword [rbx + Task.state], TASK_BLOCKED
+	call schedule_locked
+	mov qword [rbx + Task.sig_interruptible], 0
+	SPIN_LOCK [sched_lock]
+	jmp wait_for_signal_locked
+.signalled:
+	SPIN_UNLOCK [sched_lock]
+	mov rax, -ERESTARTNOHAND
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -676,7 +704,7 @@ signal_dequeue:
 	jz .process
 	bsf rcx, rax
 	btr [rdi + Task.sig_pending], rcx
-	movsx edx, byte [rdi + Task.sig_codes + rcx]
+	mov edx, [rdi + Task.sig_codes + rcx * 4]
 	lea eax, [ecx + 1]
 	ret
 .process:
@@ -685,7 +713,7 @@ signal_dequeue:
 	jz .none
 	bsf rcx, rax
 	btr [sig_proc_pending], rcx
-	movsx edx, byte [sig_proc_codes + rcx]
+	mov edx, [sig_proc_codes + rcx * 4]
 	lea eax, [ecx + 1]
 	ret
 .none:	xor eax, eax
@@ -1494,5 +1522,5 @@ alignb 8
 sig_actions:      resb (NSIG + 1) * KSigaction_size  ; indexed by signal; entry 0 unused
 sig_proc_pending: resq 1                  ; signals sent to the process (kill)
 all_tasks:        resq 1                  ; the program's live threads, by Task.all_next
-sig_proc_codes:   resb NSIG               ; si_code of each process-wide pending signal
+sig_proc_codes:   resd NSIG               ; si_code of each process-wide pending signal
 section .text

@@ -1,7 +1,8 @@
 // Signals as programs use them: handlers for the kill family, siginfo, masks,
 // sigsuspend, sigtimedwait, alternate stacks, signals between threads on one and two
 // vCPUs, waits a signal interrupts (EINTR, SA_RESTART), the ucontext a handler
-// changes, CPU faults caught by a handler, and default actions that end the VM.
+// changes, CPU faults caught by a handler, the interval timer (SIGALRM), and default
+// actions that end the VM.
 import { describe, expect, it } from 'vitest';
 import { checks, guestBin, runVm } from '../../helpers/run-vm.js';
 
@@ -16,7 +17,7 @@ describe('signals', () => {
         Object.entries(c).filter(([, ok]) => !ok),
         r.stdout.toString() + r.stderr,
       ).toEqual([]);
-      expect(Object.keys(c).length, r.stdout.toString()).toBe(46);
+      expect(Object.keys(c).length, r.stdout.toString()).toBe(54);
       expect(r.stdout.toString()).toContain('signals: all checks passed');
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
@@ -48,6 +49,12 @@ describe('signals', () => {
     const r = runVm([bin, '--', 'abort']);
     expect(r.stderr).toBe('kernel: terminated by signal SIGABRT (6) (core dump not written)\n');
     expect(r.status).toBe(134);
+  });
+
+  it('SIGALRM from setitimer by default ends the VM with 142', () => {
+    const r = runVm([bin, '--', 'alarm']);
+    expect(r.stderr).toBe('kernel: terminated by signal SIGALRM (14)\n');
+    expect(r.status).toBe(142);
   });
 
   it('SIGKILL ends the VM with 137', () => {
