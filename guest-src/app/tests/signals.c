@@ -93,6 +93,27 @@ static void set_rbx(int sig, siginfo_t *si, void *ucv)
 	uc->uc_mcontext.gregs[REG_RBX] = 0x5151;
 }
 
+/* Go's asynchronous preemption: the handler pushes the interrupted RIP on the
+ * interrupted stack and points RIP at a function, which returns to that RIP. */
+static volatile int injected;
+void inject_target(void);
+__asm__(".globl inject_target\n"
+	"inject_target:\n"
+	"\tpushfq\n"
+	"\tincl injected(%rip)\n"
+	"\tpopfq\n"
+	"\tret\n");
+
+static void inject_call(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig, (void)si;
+	ucontext_t *uc = ucv;
+	greg_t sp = uc->uc_mcontext.gregs[REG_RSP] - 8;
+	*(greg_t *)sp = uc->uc_mcontext.gregs[REG_RIP];
+	uc->uc_mcontext.gregs[REG_RSP] = sp;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)inject_target;
+}
+
 /* A tgkill whose RBX the handler may change in the ucontext. */
 static long tgkill_rbx(int sig, long rbx)
 {
@@ -377,6 +398,10 @@ int main(int argc, char **argv)
 	/* The ucontext: registers and FP state come back from it. */
 	install(SIGUSR1, set_rbx, 0, NULL);
 	check("a register changed in the ucontext is there after the handler", tgkill_rbx(SIGUSR1, 7) == 0x5151);
+	install(SIGUSR1, inject_call, 0, NULL);
+	injected = 0;
+	long rbx_after = tgkill_rbx(SIGUSR1, 0x77);
+	check("a call the handler pushes into the ucontext runs, then the program goes on", injected == 1 && rbx_after == 0x77);
 	install(SIGUSR1, clobber_fp, 0, NULL);
 	double x = 2.5;
 	long nr = SYS_tgkill;
