@@ -1,7 +1,7 @@
 /* Signals as a program uses them: handlers, siginfo, masks, waits, alternate stacks,
  * signals between threads, interrupted waits, and the ucontext a handler may change.
  * usage: signals            the checks (one "name: OK" line each)
- *        signals segv|fpe|ill  one CPU fault caught by a handler (one per run)
+ *        signals segv|fpe|ill|trap  one CPU fault caught by a handler (one per run)
  *        signals term|abort|kill|alarm  a default action ends the program */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -114,6 +114,33 @@ static void inject_call(int sig, siginfo_t *si, void *ucv)
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)inject_target;
 }
 
+/* The registers a handler starts with, seen from assembly. */
+static volatile uintptr_t entry_rsp, entry_rsi, entry_rdx;
+static volatile long entry_rdi;
+static volatile int entry_si_signo, entry_mask_has_usr1;
+static volatile uintptr_t entry_fpstate;
+static volatile greg_t entry_uc_rsp, entry_uc_rip;
+
+void entry_regs_c(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	const ucontext_t *uc = ucv;
+	entry_si_signo = si->si_signo;
+	entry_fpstate = (uintptr_t)uc->uc_mcontext.fpregs;
+	entry_mask_has_usr1 = sigismember(&uc->uc_sigmask, SIGUSR1);
+	entry_uc_rsp = uc->uc_mcontext.gregs[REG_RSP];
+	entry_uc_rip = uc->uc_mcontext.gregs[REG_RIP];
+}
+
+void entry_regs(int, siginfo_t *, void *);
+__asm__(".globl entry_regs\n"
+	"entry_regs:\n"
+	"\tmovq %rsp, entry_rsp(%rip)\n"
+	"\tmovq %rdi, entry_rdi(%rip)\n"
+	"\tmovq %rsi, entry_rsi(%rip)\n"
+	"\tmovq %rdx, entry_rdx(%rip)\n"
+	"\tjmp entry_regs_c\n");
+
 /* A tgkill whose RBX the handler may change in the ucontext. */
 static long tgkill_rbx(int sig, long rbx)
 {
@@ -220,6 +247,14 @@ static int fault_mode(const char *what)
 	install(SIGSEGV, on_fault, SA_ONSTACK, NULL);
 	install(SIGFPE, on_fault, 0, NULL);
 	install(SIGILL, on_fault, 0, NULL);
+	if (!strcmp(what, "trap")) {
+		install(SIGTRAP, record, 0, NULL);
+		hits = 0;
+		__asm__ volatile("int3");
+		check("SIGTRAP: int3 runs the handler, the program goes on after it", hits == 1 && last_sig == SIGTRAP && last_code == SI_KERNEL);
+		puts("recovered");
+		return failures != 0;
+	}
 	volatile int zero = 0;
 	if (sigsetjmp(fault_jump, 1) == 0) {
 		if (!strcmp(what, "segv"))
@@ -250,7 +285,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(mode, "segv") || !strcmp(mode, "fpe") || !strcmp(mode, "ill"))
+	if (!strcmp(mode, "segv") || !strcmp(mode, "fpe") || !strcmp(mode, "ill") || !strcmp(mode, "trap"))
 		return fault_mode(mode);
 	if (!strcmp(mode, "term")) {
 		raise(SIGTERM);
@@ -398,6 +433,12 @@ int main(int argc, char **argv)
 	/* The ucontext: registers and FP state come back from it. */
 	install(SIGUSR1, set_rbx, 0, NULL);
 	check("a register changed in the ucontext is there after the handler", tgkill_rbx(SIGUSR1, 7) == 0x5151);
+	install(SIGUSR1, entry_regs, 0, NULL);
+	raise(SIGUSR1);
+	check("handler entry: RDI = signo, (RSP + 8) % 16 == 0", entry_rdi == SIGUSR1 && (entry_rsp + 8) % 16 == 0);
+	check("handler entry: RSI = siginfo, RDX = ucontext, RSP = return address", entry_si_signo == SIGUSR1 && entry_rdx == entry_rsp + 8 && entry_rsi == entry_rdx + 304);
+	check("ucontext: fpstate is 16-byte aligned, above the siginfo", entry_fpstate && entry_fpstate % 16 == 0 && entry_fpstate >= entry_rsi + 128);
+	check("ucontext: the mask to restore, RSP above the frame, RIP", !entry_mask_has_usr1 && entry_uc_rsp > (greg_t)entry_rsp + 128 && entry_uc_rip != 0);
 	install(SIGUSR1, inject_call, 0, NULL);
 	injected = 0;
 	long rbx_after = tgkill_rbx(SIGUSR1, 0x77);

@@ -17,7 +17,7 @@ describe('signals', () => {
         Object.entries(c).filter(([, ok]) => !ok),
         r.stdout.toString() + r.stderr,
       ).toEqual([]);
-      expect(Object.keys(c).length, r.stdout.toString()).toBe(55);
+      expect(Object.keys(c).length, r.stdout.toString()).toBe(59);
       expect(r.stdout.toString()).toContain('signals: all checks passed');
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
@@ -25,14 +25,14 @@ describe('signals', () => {
   }
 
   // One CPU fault per run: the engine reports a second one as a double fault.
-  it.each(['segv', 'fpe', 'ill'])('a %s fault reaches the handler, which siglongjmps out', (what) => {
+  it.each(['segv', 'fpe', 'ill', 'trap'])('a %s fault reaches the handler (siglongjmp out, or on after int3)', (what) => {
     const r = runVm([bin, '--', what]);
     const c = checks(r.stdout);
     expect(
       Object.entries(c).filter(([, ok]) => !ok),
       r.stdout.toString() + r.stderr,
     ).toEqual([]);
-    expect(Object.keys(c).length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(c).length).toBeGreaterThanOrEqual(1);
     expect(r.stdout.toString()).toContain('recovered');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
