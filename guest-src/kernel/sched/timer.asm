@@ -3,8 +3,9 @@
 ; Sleeping tasks (nanosleep, futex waits with a timeout, and the process's interval
 ; timer, sys/itimer.asm) sit in one list sorted by deadline. The earliest deadline is
 ; armed as a one-shot timer on the CPU that last changed the head of the list; any
-; timer interrupt on any CPU wakes every task whose deadline has passed. The VMM's own periodic tick (TICK_NS of running time) raises
-; the same vector and gives preemption.
+; timer interrupt on any CPU wakes every task whose deadline has passed. The VMM's
+; own periodic tick (TICK_NS of running time) raises the same vector and gives
+; preemption.
 
 section .text
 

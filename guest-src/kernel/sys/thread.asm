@@ -128,6 +128,7 @@ ret_from_clone:
 	call reap_dead
 	mov rsp, [gs:Percpu.kstack_top]
 	sub rsp, ExcFrame_size
+	call signal_on_irq_return          ; a signal sent before its first run
 	jmp return_to_context
 
 ; -----------------------------------------------------------------------------
