@@ -150,6 +150,7 @@ export const SYSCALLS: Syscall[] = [
   { name: 'kill', value: 62, handler: 'sys_kill', doc: 'the process is pid 1 (0 names the same group); any thread that does not block the signal takes it' },
   { name: 'rt_sigpending', value: 127, handler: 'sys_rt_sigpending', doc: '' },
   { name: 'rt_sigtimedwait', value: 128, handler: 'sys_rt_sigtimedwait', doc: '' },
+  { name: 'rt_sigqueueinfo', value: 129, handler: 'sys_rt_sigqueueinfo', doc: 'sigqueue: to the process, with si_code, si_pid, si_uid and si_value' },
   { name: 'rt_sigsuspend', value: 130, handler: 'sys_rt_sigsuspend', doc: '' },
   { name: 'pause', value: 34, handler: 'sys_pause', doc: '' },
   { name: 'alarm', value: 37, handler: 'sys_alarm', doc: 'SIGALRM to the process (the ITIMER_REAL timer)' },

@@ -55,6 +55,7 @@ static void sleep_ms(long ms)
 
 /* What the last handler saw. */
 static volatile int hits, last_sig, last_code, last_pid;
+static volatile int last_value;
 static volatile long handler_tid;
 static volatile uintptr_t handler_stack;
 static volatile int onstack_flags;
@@ -68,6 +69,7 @@ static void record(int sig, siginfo_t *si, void *uc)
 	last_sig = sig;
 	last_code = si->si_code;
 	last_pid = si->si_pid;
+	last_value = si->si_value.sival_int;
 	handler_tid = gettid_();
 	handler_stack = (uintptr_t)&local;
 	stack_t now;
@@ -320,6 +322,10 @@ int main(int argc, char **argv)
 	hits = 0;
 	syscall(SYS_tgkill, getpid(), gettid_(), SIGUSR1);
 	check("tgkill to self: the handler runs on this thread", hits == 1 && handler_tid == gettid_());
+
+	hits = 0;
+	sigqueue(getpid(), SIGUSR1, (union sigval){ .sival_int = 42 });
+	check("sigqueue: the handler gets SI_QUEUE and the value", hits == 1 && last_code == SI_QUEUE && last_value == 42 && last_pid == getpid());
 
 	/* Errors. */
 	struct sigaction sa;

@@ -28,6 +28,8 @@ itimer_expired:
 	mov rbx, rdi
 	mov esi, SIGALRM
 	mov edx, SI_KERNEL
+	xor r10d, r10d
+	xor r11d, r11d
 	call signal_send_process
 	mov rax, [itimer_interval]
 	test rax, rax

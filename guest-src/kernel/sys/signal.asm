@@ -124,6 +124,7 @@ struc Siginfo
 	.uid:   resd 1
 endstruc
 SIGINFO_ADDR equ 16                    ; faults: si_addr
+SIGINFO_VALUE equ 24                   ; rt_sigqueueinfo: si_value
 
 ; struct rt_sigframe: the return address (sa_restorer), the ucontext, the siginfo.
 SIGFRAME_UC     equ 8
@@ -147,6 +148,8 @@ struc SigDelivery
 	.trapno:   resq 1
 	.err:      resq 1
 	.cr2:      resq 1
+	.pid_uid:  resq 1                  ; kill family: si_pid | si_uid << 32
+	.value:    resq 1                  ; rt_sigqueueinfo: si_value
 endstruc
 
 section .text
@@ -278,17 +281,19 @@ signal_send_thread:
 	jc .done
 	lea ecx, [esi - 1]
 	bts [rdi + Task.sig_pending], rcx
+	jc .coded                          ; already pending: its first si_code stays
 	mov [rdi + Task.sig_codes + rcx * 4], edx
-	bt [rdi + Task.sig_blocked], rcx
+.coded:	bt [rdi + Task.sig_blocked], rcx
 	jc .done
 	jmp signal_kick
 .done:	ret
 
 ; -----------------------------------------------------------------------------
 ; signal_send_process -- make a signal pending for the process (sched_lock held):
-; any thread that does not block it takes it, the current thread first
-;  IN:  ESI = signal (1..64), EDX = si_code
-;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8, R9
+; any thread that does not block it takes it, the current thread first. A signal
+; already pending keeps its first siginfo (one instance at a time).
+;  IN:  ESI = signal (1..64), EDX = si_code, R10 = si_pid | si_uid << 32, R11 = si_value
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 signal_send_process:
 	mov rdi, [gs:Percpu.current]
 	cmp rdi, [gs:Percpu.idle_task]
@@ -300,7 +305,13 @@ signal_send_process:
 	jc .done
 	lea ecx, [esi - 1]
 	bts [sig_proc_pending], rcx
+	jc .chosen
 	mov [sig_proc_codes + rcx * 4], edx
+	mov rax, rcx
+	shl rax, 4
+	mov [sig_proc_info + rax], r10
+	mov [sig_proc_info + rax + 8], r11
+.chosen:
 	; Who takes it: the current thread if it can, else the first that can.
 	mov rdi, [gs:Percpu.current]
 	cmp rdi, [gs:Percpu.idle_task]
@@ -348,6 +359,8 @@ sys_kill:
 	jz .zero                           ; signal 0: the process exists
 	SPIN_LOCK [sched_lock]
 	mov edx, SI_USER
+	mov r10d, 1                        ; from process 1, uid 0
+	xor r11d, r11d
 	call signal_send_process
 	SPIN_UNLOCK [sched_lock]
 .zero:	xor eax, eax
@@ -356,6 +369,46 @@ sys_kill:
 	mov rax, -EINVAL
 	ret
 .esrch:	mov rax, -ESRCH
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_rt_sigqueueinfo -- rt_sigqueueinfo(pid, sig, info): kill with the caller's
+; si_code, si_pid, si_uid and si_value (sigqueue)
+;  IN:  RDI = pid (1: the process), RSI = signal, RDX = siginfo
+;  OUT: RAX = 0 or -errno
+sys_rt_sigqueueinfo:
+	push rbx
+	push r12
+	mov ebx, esi
+	mov r12, rdx
+	cmp edi, 1
+	jne .esrch
+	mov rdi, r12
+	mov esi, SIGINFO_SIZE
+	call check_user_range
+	jc .efault
+	cmp ebx, NSIG
+	ja .einval
+	test ebx, ebx
+	jz .done                           ; signal 0: the process exists
+	SPIN_LOCK [sched_lock]
+	mov esi, ebx
+	mov edx, [r12 + Siginfo.code]
+	mov r10, [r12 + Siginfo.pid]
+	mov r11, [r12 + SIGINFO_VALUE]
+	call signal_send_process
+	SPIN_UNLOCK [sched_lock]
+.done:	xor eax, eax
+	jmp .out
+.esrch:	mov rax, -ESRCH
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+	jmp .out
+.einval:
+	mov rax, -EINVAL
+.out:	pop r12
+	pop rbx
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -696,7 +749,8 @@ wait_for_signal_locked:
 ; signal_dequeue -- take the lowest pending signal of a set (sched_lock held):
 ; the thread's own first, then the process's
 ;  IN:  RDI = Task, RSI = the set to take from
-;  OUT: EAX = signal (0: none), EDX = its si_code
+;  OUT: EAX = signal (0: none), EDX = its si_code, R8 = si_pid | si_uid << 32,
+;       R9 = si_value
 ;  Clobbers: RCX
 signal_dequeue:
 	mov rax, [rdi + Task.sig_pending]
@@ -705,6 +759,8 @@ signal_dequeue:
 	bsf rcx, rax
 	btr [rdi + Task.sig_pending], rcx
 	mov edx, [rdi + Task.sig_codes + rcx * 4]
+	mov r8d, 1                         ; tkill, tgkill: from process 1, uid 0
+	xor r9d, r9d
 	lea eax, [ecx + 1]
 	ret
 .process:
@@ -714,10 +770,16 @@ signal_dequeue:
 	bsf rcx, rax
 	btr [sig_proc_pending], rcx
 	mov edx, [sig_proc_codes + rcx * 4]
+	mov rax, rcx
+	shl rax, 4
+	mov r8, [sig_proc_info + rax]
+	mov r9, [sig_proc_info + rax + 8]
 	lea eax, [ecx + 1]
 	ret
 .none:	xor eax, eax
 	xor edx, edx
+	xor r8d, r8d
+	xor r9d, r9d
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -819,7 +881,11 @@ sys_rt_sigtimedwait:
 	jmp .look
 .got:	mov r13d, eax                      ; the signal
 	mov r15d, edx                      ; its code
+	push r9
+	push r8
 	call .restore
+	pop r8
+	pop r9
 	test r12, r12
 	jz .got_out
 	mov rdi, r12
@@ -828,9 +894,8 @@ sys_rt_sigtimedwait:
 	rep stosq
 	mov [r12 + Siginfo.signo], r13d
 	mov [r12 + Siginfo.code], r15d
-	test r15d, r15d
-	jg .got_out
-	mov dword [r12 + Siginfo.pid], 1   ; kill family: sent by process 1, uid 0
+	mov [r12 + Siginfo.pid], r8        ; si_pid, si_uid
+	mov [r12 + SIGINFO_VALUE], r9
 .got_out:
 	mov eax, r13d
 	jmp .out
@@ -1047,6 +1112,8 @@ signal_exit_work:
 	mov [rsp + SigDelivery.signo], rax
 	movsxd rdx, edx
 	mov [rsp + SigDelivery.code], rdx
+	mov [rsp + SigDelivery.pid_uid], r8
+	mov [rsp + SigDelivery.value], r9
 	mov eax, r12d
 	shl eax, 5
 	lea rsi, [sig_actions + rax]
@@ -1283,7 +1350,10 @@ signal_build_frame:
 	mov [r9 + Siginfo.code], eax
 	test eax, eax
 	jg .fault_info
-	mov dword [r9 + Siginfo.pid], 1    ; kill family: process 1, uid 0
+	mov rax, [rbp + SigDelivery.pid_uid]   ; the kill family, rt_sigqueueinfo
+	mov [r9 + Siginfo.pid], rax
+	mov rax, [rbp + SigDelivery.value]
+	mov [r9 + SIGINFO_VALUE], rax
 	jmp .mask
 .fault_info:
 	cmp eax, SI_KERNEL
@@ -1522,5 +1592,6 @@ alignb 8
 sig_actions:      resb (NSIG + 1) * KSigaction_size  ; indexed by signal; entry 0 unused
 sig_proc_pending: resq 1                  ; signals sent to the process (kill)
 all_tasks:        resq 1                  ; the program's live threads, by Task.all_next
+sig_proc_info:    resq NSIG * 2           ; si_pid | si_uid << 32 and si_value of each
 sig_proc_codes:   resd NSIG               ; si_code of each process-wide pending signal
 section .text

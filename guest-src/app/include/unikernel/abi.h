@@ -89,6 +89,7 @@
 #define UK_SYS_kill 62
 #define UK_SYS_rt_sigpending 127
 #define UK_SYS_rt_sigtimedwait 128
+#define UK_SYS_rt_sigqueueinfo 129
 #define UK_SYS_rt_sigsuspend 130
 #define UK_SYS_pause 34
 #define UK_SYS_alarm 37
