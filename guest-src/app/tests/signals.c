@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -432,6 +433,14 @@ int main(int argc, char **argv)
 	install(SIGUSR2, record, 0, NULL);
 	raise(SIGUSR2);
 	check("without SA_ONSTACK the handler stays on the thread's stack", !(handler_stack >= (uintptr_t)alt && handler_stack < (uintptr_t)alt + sizeof alt));
+	/* An alternate stack at a higher address than the thread's stack. */
+	int here;
+	char *high = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack_t hs = { .ss_sp = high, .ss_size = 65536, .ss_flags = 0 };
+	sigaltstack(&hs, NULL);
+	install(SIGUSR1, record, SA_ONSTACK, NULL);
+	raise(SIGUSR1);
+	check("SA_ONSTACK: an alternate stack above the thread's stack", (uintptr_t)high > (uintptr_t)&here && handler_stack >= (uintptr_t)high && handler_stack < (uintptr_t)high + 65536);
 	ss.ss_flags = SS_DISABLE;
 	check("sigaltstack: SS_DISABLE", sigaltstack(&ss, NULL) == 0 && sigaltstack(NULL, &oss) == 0 && oss.ss_flags == SS_DISABLE);
 	install(SIGUSR1, record, 0, NULL);

@@ -1251,10 +1251,8 @@ signal_build_frame:
 	mov rdi, r13
 	lea rsi, [r15 + FPSTATE_SIZE]
 	sub rsi, r13
-	call check_user_range
+	call check_user_range              ; (a frame wrapped below 0 lies far beyond RAM)
 	jc .fail
-	cmp r13, r12
-	jae .fail                          ; wrapped below address 0
 
 	; FP state: saved for sigreturn; the handler starts from a clean one.
 	fxsave [r15]
