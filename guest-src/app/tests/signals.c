@@ -200,6 +200,15 @@ static void *futex_waiter(void *arg)
 	return NULL;
 }
 
+static void *cancel_me(void *arg)
+{
+	(void)arg;
+	thread_ready = 1;
+	for (;;)
+		pause(); /* a cancellation point */
+	return NULL;
+}
+
 static void start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	thread_ready = 0;
@@ -416,7 +425,9 @@ int main(int argc, char **argv)
 	sigpending(&pend);
 	check("SIG_IGN: the signal is dropped", !sigismember(&pend, SIGUSR2));
 	raise(SIGTSTP);
-	check("stop signals are ignored (no job control)", 1);
+	kill(getpid(), SIGSTOP);
+	kill(getpid(), SIGCONT);
+	check("stop signals and SIGCONT are ignored (no job control)", 1);
 	install(SIGUSR2, record, 0, NULL);
 
 	/* sigaltstack. */
@@ -498,6 +509,12 @@ int main(int argc, char **argv)
 	syscall(SYS_tgkill, getpid(), thread_tid, SIGUSR1);
 	pthread_join(t, NULL);
 	check("nanosleep: EINTR even with SA_RESTART (as Linux)", sr.ret == -1 && sr.err == EINTR);
+
+	/* pthread_cancel: musl's SIGCANCEL handler ends the wait (it reads the ucontext). */
+	start(&t, cancel_me, NULL);
+	sleep_ms(50);
+	void *how = NULL;
+	check("pthread_cancel ends a thread waiting in pause()", pthread_cancel(t) == 0 && pthread_join(t, &how) == 0 && how == PTHREAD_CANCELED);
 
 	/* Futex waits: EINTR, or restarted under SA_RESTART. */
 	check("futex wait: a handler ends it with EINTR", futex_interrupted(0) > 0);

@@ -17,7 +17,7 @@ describe('signals', () => {
         Object.entries(c).filter(([, ok]) => !ok),
         r.stdout.toString() + r.stderr,
       ).toEqual([]);
-      expect(Object.keys(c).length, r.stdout.toString()).toBe(61);
+      expect(Object.keys(c).length, r.stdout.toString()).toBe(62);
       expect(r.stdout.toString()).toContain('signals: all checks passed');
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
