@@ -47,7 +47,9 @@ kernel_entry:
 %include "generated/syscall_names.inc" ; number -> name, for reports of refused calls
 %include "sys/user.asm"            ; checks on pointers the program passes in
 %include "sys/console.asm"         ; the console streams: read, write, ioctl, vectors
-%include "sys/process.asm"         ; exit, ids, arch_prctl, uname, signals
+%include "sys/process.asm"         ; exit, ids, arch_prctl, uname
+%include "sys/signal.asm"          ; signals: actions, masks, kill family, frames, sigreturn
+%include "sys/itimer.asm"          ; alarm, setitimer, getitimer: SIGALRM on time
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
 %include "sys/facts.asm"           ; affinity, limits, groups, children, getcpu, time
 %include "sys/vdso.asm"            ; the vDSO: clock_gettime as a plain call

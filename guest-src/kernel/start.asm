@@ -46,6 +46,8 @@ start_application:
 	mov qword [next_tid], 1
 	mov qword [live_threads], 1
 	mov qword [r13 + Task.state], TASK_RUNNING
+	mov rdi, r13
+	call task_list_add                 ; (sys/signal.asm: the threads signals reach)
 	mov [gs:Percpu.current], r13
 	lea rax, [r13 + TASK_SIZE]
 	mov [gs:Percpu.kstack_top], rax

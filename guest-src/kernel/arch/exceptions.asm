@@ -1,5 +1,7 @@
-; CPU exceptions. The VMM delivers them through this IDT on IST1 (unicorn does not),
-; pushing an error code for the vectors that have one. Every exception is fatal: the
+; CPU exceptions. The VMM delivers them through this IDT on IST2 (unicorn does not),
+; pushing an error code for the vectors that have one. A fault in program code whose
+; signal (SIGSEGV, SIGFPE, SIGILL, SIGTRAP, SIGBUS) has a handler the thread does not
+; block runs that handler (fault_to_signal). Every other exception is fatal: the
 ; handler prints a report on stderr and ends the VM with the status a Linux shell
 ; shows for the matching signal (128 + signal number).
 
@@ -84,11 +86,142 @@ endstruc
 exception_common:
 	PUSH_GPRS                          ; the register half of a Frame (ExcFrame)
 	mov rbx, rsp
+	call fault_to_signal               ; returns only when the fault stays fatal
 	call exception_report
 	mov edi, eax
 	HYPERCALL PORT_PANIC, edi
 .stop:	hlt                               ; the VMM never resumes a panicked guest
 	jmp .stop
+
+; -----------------------------------------------------------------------------
+; fault_to_signal -- a fault in program code goes to the program's handler: the
+; Frame moves to the thread's kernel stack (empty while the program runs), the
+; handler's frame is built on the program's stack, and the thread resumes there
+;  IN:  RBX = ExcFrame on the exception stack
+;  OUT: returns only when the fault stays fatal (kernel code, no handler, the
+;       signal blocked or ignored: Linux then kills with the default action)
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R12, R14
+fault_to_signal:
+	mov rax, [rbx + ExcFrame.rip]
+	cmp rax, KERNEL_BASE
+	jb .program
+	mov rcx, [boot_info]
+	cmp rax, [rcx + BootInfo.kernel_end]
+	jb .kernel
+.program:
+	mov rcx, [rbx + ExcFrame.vector]
+	cmp rcx, 32
+	jae .kernel
+	movzx r12d, byte [fault_signal + rcx]
+	test r12d, r12d
+	jz .kernel
+	mov r14, [gs:Percpu.current]
+	cmp r14, [gs:Percpu.idle_task]
+	je .kernel
+	SPIN_LOCK [sched_lock]
+	lea eax, [r12d - 1]
+	bt [r14 + Task.sig_blocked], rax
+	jc .fatal
+	mov eax, r12d
+	shl eax, 5
+	cmp qword [sig_actions + rax + KSigaction.handler], SIG_IGN
+	jbe .fatal
+	; Deliver: the Frame to the task's kernel stack, the delivery record below it.
+	mov rsi, rbx
+	mov rdi, [gs:Percpu.kstack_top]
+	sub rdi, ExcFrame_size
+	mov rbx, rdi
+	mov ecx, ExcFrame_size / 8
+	rep movsq
+	lea rsp, [rbx - SigDelivery_size]
+	mov [rsp + SigDelivery.signo], r12
+	mov eax, r12d
+	shl eax, 5
+	lea rsi, [sig_actions + rax]
+	mov rdi, rsp
+	call signal_take_action
+	SPIN_UNLOCK [sched_lock]
+	mov rcx, [rbx + ExcFrame.vector]
+	mov [rsp + SigDelivery.trapno], rcx
+	mov rax, [rbx + ExcFrame.error]
+	mov [rsp + SigDelivery.err], rax
+	movzx eax, byte [fault_code + rcx]
+	mov [rsp + SigDelivery.code], rax
+	xor eax, eax
+	mov [rsp + SigDelivery.cr2], rax
+	movzx edx, byte [fault_addr + rcx]
+	test edx, edx
+	jz .addr
+	mov rax, [rbx + ExcFrame.rip]      ; 1: the faulting instruction
+	cmp edx, 1
+	je .addr
+	mov rax, cr2                       ; 2: the faulting access
+	mov [rsp + SigDelivery.cr2], rax
+	test byte [rbx + ExcFrame.error], 1
+	jz .addr
+	mov qword [rsp + SigDelivery.code], SEGV_ACCERR   ; the page was there: a protection fault
+.addr:	mov [rsp + SigDelivery.addr], rax
+	cmp ecx, 16
+	je .fp_code
+	cmp ecx, 19
+	jne .build
+.fp_code:
+	call fp_fault_code
+	mov [rsp + SigDelivery.code], rax
+.build:	mov rdi, rsp
+	call signal_build_frame
+	jc .no_room
+	mov rsp, rbx
+	call signal_on_irq_return          ; other signals may be due as well
+	jmp return_to_context
+.no_room:
+	mov edi, SIGSEGV                   ; no room for the frame: Linux's force_sigsegv
+	jmp signal_terminate
+.fatal:	SPIN_UNLOCK [sched_lock]
+.kernel:
+	ret
+
+; -----------------------------------------------------------------------------
+; fp_fault_code -- si_code of a floating-point fault, from the unmasked exception
+; flags (MXCSR for #XM, the x87 status word for #MF), in Linux's order
+;  IN:  ECX = vector (16 or 19)
+;  OUT: RAX = FPE_*
+;  Clobbers: RDX
+fp_fault_code:
+	sub rsp, 8
+	cmp ecx, 19
+	jne .x87
+	stmxcsr [rsp]
+	mov eax, [rsp]
+	mov edx, eax
+	shr edx, 7                         ; the mask bits, lined up with the flags
+	jmp .decode
+.x87:	fnstsw [rsp]
+	fnstcw [rsp + 2]
+	movzx eax, word [rsp]
+	movzx edx, word [rsp + 2]
+.decode:
+	not edx
+	and eax, edx
+	mov edx, FPE_FLTINV
+	test eax, 0x01
+	jnz .done
+	mov edx, FPE_FLTDIV
+	test eax, 0x04
+	jnz .done
+	mov edx, FPE_FLTOVF
+	test eax, 0x08
+	jnz .done
+	mov edx, FPE_FLTUND
+	test eax, 0x12
+	jnz .done
+	mov edx, FPE_FLTRES
+	test eax, 0x20
+	jnz .done
+	xor edx, edx
+.done:	mov eax, edx
+	add rsp, 8
+	ret
 
 ; -----------------------------------------------------------------------------
 ; exception_report -- print vector, error code, RIP, CR2 and the registers
@@ -176,6 +309,29 @@ register_slots: db ExcFrame.rax/8, ExcFrame.rbx/8, ExcFrame.rcx/8, ExcFrame.rdx/
 exception_status:
 	db 136, 133, 134, 133, 139, 139, 132, 136, 134, 136, 139, 139, 139, 139, 139, 134
 	db 136, 135, 134, 136, 134, 139, 134, 134, 134, 134, 134, 134, 134, 134, 134, 134
+
+; Faults a program handler may take: signal, si_code and what si_addr holds (0:
+; nothing, 1: the faulting instruction, 2: CR2), per vector.
+SEGV_MAPERR equ 1
+SEGV_ACCERR equ 2
+ILL_ILLOPN  equ 2
+FPE_INTDIV  equ 1
+FPE_FLTDIV  equ 3
+FPE_FLTOVF  equ 4
+FPE_FLTUND  equ 5
+FPE_FLTRES  equ 6
+FPE_FLTINV  equ 7
+BUS_ADRALN  equ 1
+fault_signal:
+	db 8, 0, 0, 5, 11, 11, 4, 0, 0, 0, 11, 11, 7, 11, 11, 0
+	db 8, 7, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+fault_code:
+	db FPE_INTDIV, 0, 0, SI_KERNEL, SI_KERNEL, SI_KERNEL, ILL_ILLOPN, 0
+	db 0, 0, SI_KERNEL, SI_KERNEL, SI_KERNEL, SI_KERNEL, SEGV_MAPERR, 0
+	db FPE_FLTINV, BUS_ADRALN, 0, FPE_FLTINV, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+fault_addr:
+	db 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0
+	db 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 
 %macro EXC_NAME 2
 exc_name_%1: db %2, 0

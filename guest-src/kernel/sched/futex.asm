@@ -195,9 +195,12 @@ sys_futex:
 	mov eax, [rbx]
 	cmp eax, r13d
 	jne .eagain_locked                 ; the value moved on: do not sleep
+	call signal_pending
+	jnz .interrupted_locked            ; a signal first: do not sleep either
 	mov rdi, [gs:Percpu.current]
 	mov [rdi + Task.wait_addr], rbx
 	mov qword [rdi + Task.wait_result], 0
+	mov qword [rdi + Task.sig_interruptible], 1
 	push rdi
 	mov rdi, rbx
 	call futex_bucket
@@ -212,7 +215,19 @@ sys_futex:
 	call sleep_insert
 .sleep:	call schedule_locked
 	mov rax, [gs:Percpu.current]
+	mov qword [rax + Task.sig_interruptible], 0
 	mov rax, [rax + Task.wait_result]
+	cmp rax, -EINTR
+	jne .out
+	jmp .interrupted
+.interrupted_locked:
+	SPIN_UNLOCK [sched_lock]
+.interrupted:
+	; As Linux: an untimed wait restarts under SA_RESTART, a timed one ends with EINTR.
+	mov rax, -EINTR
+	test r14, r14
+	jnz .out
+	mov rax, -ERESTARTSYS
 	jmp .out
 .eagain_locked:
 	SPIN_UNLOCK [sched_lock]

@@ -40,6 +40,7 @@ irq_common:
 	mov ecx, ExcFrame_size / 8
 	rep movsq
 	call handle_interrupt
+	call signal_on_irq_return          ; a signal for the interrupted program?
 	jmp return_to_context
 
 ; -----------------------------------------------------------------------------

@@ -31,6 +31,20 @@ struc Task
 	.ev_next:     resq 1      ; link in event_waiters (fs/events.asm)
 	.ev_waiting:  resq 1      ; 1 while on event_waiters
 	.ev_recheck:  resq 1      ; 1: something watched cannot announce changes (stdin)
+	; Signals (sys/signal.asm). Masks: bit n-1 stands for signal n.
+	.all_next:        resq 1  ; link in all_tasks, the program's threads (sched_lock)
+	.sig_blocked:     resq 1  ; the thread's signal mask
+	.sig_pending:     resq 1  ; signals sent to this thread (tkill, tgkill)
+	.sig_real_blocked: resq 1 ; rt_sigtimedwait: the mask before the wait (still "wanted")
+	.sig_saved_mask:  resq 1  ; the mask to restore after rt_sigsuspend/rt_sigtimedwait
+	.sig_saved_valid: resq 1  ; 1 while sig_saved_mask waits to be restored
+	.sig_interruptible: resq 1 ; 1 while BLOCKED in a wait a signal may end (wait_result -EINTR)
+	.wait_cancel:     resq 1  ; 0, or a routine signal_kick calls to take the task off its
+	                          ; waiter's own queue (RDI = Task, sched_lock held)
+	.altstack_sp:     resq 1  ; sigaltstack: base, size (0: none), SS_AUTODISARM
+	.altstack_size:   resq 1
+	.altstack_flags:  resq 1
+	.sig_codes:       resd 64 ; si_code of each pending thread signal
 endstruc
 
 section .text

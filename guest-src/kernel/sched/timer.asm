@@ -1,10 +1,11 @@
 ; Time: the sleep list and this CPU's one-shot timer.
 ;
-; Sleeping tasks (nanosleep, futex waits with a timeout) sit in one list sorted by
-; deadline. The earliest deadline is armed as a one-shot timer on the CPU that last
-; changed the head of the list; any timer interrupt on any CPU wakes every task whose
-; deadline has passed. The VMM's own periodic tick (TICK_NS of running time) raises
-; the same vector and gives preemption.
+; Sleeping tasks (nanosleep, futex waits with a timeout, and the process's interval
+; timer, sys/itimer.asm) sit in one list sorted by deadline. The earliest deadline is
+; armed as a one-shot timer on the CPU that last changed the head of the list; any
+; timer interrupt on any CPU wakes every task whose deadline has passed. The VMM's
+; own periodic tick (TICK_NS of running time) raises the same vector and gives
+; preemption.
 
 section .text
 
@@ -90,6 +91,9 @@ wake_sleepers:
 	mov [sleep_head], rax
 	mov qword [rbx + Task.sleep_next], 0
 	mov qword [rbx + Task.deadline], 0
+	lea rax, [itimer_entry]
+	cmp rbx, rax
+	je .itimer
 	mov qword [rbx + Task.wait_result], -ETIMEDOUT
 	mov rdi, rbx
 	call futex_unqueue                 ; a timed futex wait ends here
@@ -97,6 +101,10 @@ wake_sleepers:
 	call event_unqueue                 ; ... and a timed wait for events
 	mov rdi, rbx
 	call wake_task
+	jmp .next
+.itimer:
+	mov rdi, r12
+	call itimer_expired                ; SIGALRM (sys/itimer.asm); not a thread to wake
 	jmp .next
 .rearm:	test rbx, rbx
 	jz .out
@@ -107,20 +115,34 @@ wake_sleepers:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
-; sleep_until -- block the current task until a CLOCK_MONOTONIC deadline
+; sleep_until -- block the current task until a CLOCK_MONOTONIC deadline, or until
+; a signal it takes arrives (sys/signal.asm)
 ;  IN:  RDI = deadline (ns)
-;  OUT: RAX = 0 (the wait ended at the deadline)
+;  OUT: RAX = 0 (the wait ended at the deadline) or -EINTR (a signal)
 ;  Clobbers: everything but RBX, RBP, R12-R15
 sleep_until:
 	push rbx
 	mov rbx, rdi
 	SPIN_LOCK [sched_lock]
+	call signal_pending
+	jnz .interrupted
 	mov rdi, [gs:Percpu.current]
 	mov [rdi + Task.deadline], rbx
+	mov qword [rdi + Task.wait_result], 0
+	mov qword [rdi + Task.sig_interruptible], 1
 	mov qword [rdi + Task.state], TASK_BLOCKED
 	call sleep_insert
 	call schedule_locked
+	mov rax, [gs:Percpu.current]
+	mov qword [rax + Task.sig_interruptible], 0
+	cmp qword [rax + Task.wait_result], -EINTR
+	je .eintr
 	xor eax, eax
+	pop rbx
+	ret
+.interrupted:
+	SPIN_UNLOCK [sched_lock]
+.eintr:	mov rax, -EINTR
 	pop rbx
 	ret
 

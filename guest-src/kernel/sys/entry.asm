@@ -37,6 +37,7 @@ syscall_entry:
 	jae .unknown
 	call [syscall_table + rax * 8]
 .done:	mov [rsp + ExcFrame.rax], rax
+	call signal_on_syscall_return      ; signals due, restarts (sys/signal.asm)
 	jmp return_to_context
 .unknown:
 	call sys_unknown
@@ -106,7 +107,7 @@ sys_refuse_quietly:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_zero -- calls that need no work here (signals, ids): return 0
+; sys_zero -- calls that need no work here (ids): return 0
 ;  OUT: RAX = 0
 ;  Clobbers: nothing but RAX
 sys_zero:

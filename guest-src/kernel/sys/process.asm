@@ -1,5 +1,4 @@
-; The one process: its exit, its ids, its thread pointer, uname, and signals sent
-; to itself (the only signals there can be).
+; The one process: its exit, its ids, its thread pointer, uname.
 
 ARCH_SET_FS equ 0x1002
 ARCH_GET_FS equ 0x1003
@@ -28,25 +27,6 @@ sys_exit:
 ; sys_getpid -- the program is process 1 (its main thread is thread 1)
 sys_getpid:
 	mov eax, 1
-	ret
-
-; -----------------------------------------------------------------------------
-; sys_tkill / sys_tgkill -- a signal to ourselves: there are no handlers, so the
-; default action, ending the program, applies (abort() ends with status 134)
-;  IN:  tkill: RDI = tid, RSI = signal; tgkill: RDI = tgid, RSI = tid, RDX = signal
-sys_tgkill:
-	mov rsi, rdx
-sys_tkill:
-	test esi, esi
-	jz .probe                          ; signal 0 only asks whether the thread exists
-	cmp esi, 64
-	ja .einval
-	lea edi, [esi + 128]
-	jmp sys_exit
-.probe:	xor eax, eax
-	ret
-.einval:
-	mov rax, -EINVAL
 	ret
 
 ; -----------------------------------------------------------------------------

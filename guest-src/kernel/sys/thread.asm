@@ -82,6 +82,9 @@ sys_clone:
 	mov rax, r15
 .cleartid:
 	mov [rbx + Task.clear_tid], rax
+	mov rax, [gs:Percpu.current]
+	mov rax, [rax + Task.sig_blocked]
+	mov [rbx + Task.sig_blocked], rax  ; the mask is inherited; pending and altstack are not
 	SPIN_LOCK [sched_lock]
 	inc qword [next_tid]
 	mov rax, [next_tid]
@@ -95,6 +98,8 @@ sys_clone:
 	jz .no_ctid
 	mov [r15], eax
 .no_ctid:
+	mov rdi, rbx
+	call task_list_add
 	mov rdi, rbx
 	call wake_task
 	SPIN_UNLOCK [sched_lock]
@@ -123,6 +128,7 @@ ret_from_clone:
 	call reap_dead
 	mov rsp, [gs:Percpu.kstack_top]
 	sub rsp, ExcFrame_size
+	call signal_on_irq_return          ; a signal sent before its first run
 	jmp return_to_context
 
 ; -----------------------------------------------------------------------------
@@ -147,6 +153,8 @@ sys_exit_thread:
 	SPIN_LOCK [sched_lock]
 	dec qword [live_threads]
 	jz .last
+	mov rdi, rbx
+	call task_list_remove              ; signals can no longer reach it
 	mov qword [rbx + Task.state], TASK_DEAD
 	call schedule_locked
 	ud2                                ; a dead task is never resumed

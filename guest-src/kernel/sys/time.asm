@@ -78,14 +78,17 @@ sys_clock_getres:
 ;  IN:  RDI = req, RSI = rem
 ;  OUT: RAX = as sys_clock_nanosleep
 sys_nanosleep:
-	mov rdx, rdi                       ; becomes clock_nanosleep(MONOTONIC, 0, req, rem)
+	mov rcx, rsi                       ; becomes clock_nanosleep(MONOTONIC, 0, req, rem)
+	mov rdx, rdi
 	mov edi, 1
 	xor esi, esi
 	; fall through
 
 ; -----------------------------------------------------------------------------
-; sys_clock_nanosleep -- block the calling thread until the clock passes a time
-;  IN:  RDI = clock id, RSI = flags (TIMER_ABSTIME), RDX = request timespec *
+; sys_clock_nanosleep -- block the calling thread until the clock passes a time;
+; a signal with a handler ends the sleep with EINTR and the time left in *rem
+;  IN:  RDI = clock id, RSI = flags (TIMER_ABSTIME), RDX = request timespec *,
+;       RCX = remaining timespec * (or 0; unused with TIMER_ABSTIME)
 ;  OUT: RAX = 0 or -errno
 sys_clock_nanosleep:
 	call valid_clock
@@ -93,9 +96,11 @@ sys_clock_nanosleep:
 	push rbx
 	push r12
 	push r13
+	push r14
 	mov r12, rdi                       ; clock
 	mov r13, rsi                       ; flags
 	mov rbx, rdx                       ; request
+	mov r14, rcx                       ; rem
 	mov rdi, rdx
 	mov esi, 16
 	call check_user_read
@@ -128,11 +133,37 @@ sys_clock_nanosleep:
 	mov rbx, -1
 .sleep:	mov rdi, rbx
 	call sleep_until
+	test rax, rax
+	jnz .interrupted
 .done:	xor eax, eax
-.out:	pop r13
+.out:	pop r14
+	pop r13
 	pop r12
 	pop rbx
 	ret
+.interrupted:
+	; Linux: EINTR once a handler runs (else the sleep goes on), the rest in *rem.
+	test r13, TIMER_ABSTIME
+	jnz .restart
+	test r14, r14
+	jz .restart
+	mov rdi, r14
+	mov esi, 16
+	call check_user_range
+	jc .restart
+	call monotonic_now
+	sub rbx, rax
+	jae .left
+	xor ebx, ebx
+.left:	mov rax, rbx
+	xor edx, edx
+	mov ecx, NS_PER_S
+	div rcx
+	mov [r14], rax
+	mov [r14 + 8], rdx
+.restart:
+	mov rax, -ERESTARTNOHAND
+	jmp .out
 .efault:
 	mov rax, -EFAULT
 	jmp .out

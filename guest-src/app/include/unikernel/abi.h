@@ -93,6 +93,16 @@
 #define UK_SYS_brk 12
 #define UK_SYS_rt_sigaction 13
 #define UK_SYS_rt_sigprocmask 14
+#define UK_SYS_rt_sigreturn 15
+#define UK_SYS_kill 62
+#define UK_SYS_rt_sigpending 127
+#define UK_SYS_rt_sigtimedwait 128
+#define UK_SYS_rt_sigqueueinfo 129
+#define UK_SYS_rt_sigsuspend 130
+#define UK_SYS_pause 34
+#define UK_SYS_alarm 37
+#define UK_SYS_setitimer 38
+#define UK_SYS_getitimer 36
 #define UK_SYS_ioctl 16
 #define UK_SYS_readv 19
 #define UK_SYS_writev 20
