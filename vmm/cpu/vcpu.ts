@@ -12,7 +12,7 @@ import { VcpuSlice } from './slice-policy.js';
 import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { hostAddress } from '../native-memory.js';
-import { clearExceptionInFlight } from '../engine/exception-state.js';
+import { clearRecord, exceptionRecordOf } from '../engine/exception-state.js';
 import { HcCopy, PORT, PORT_NAMES } from '../generated/abi.js';
 
 const VEC_UD = 6;
@@ -23,6 +23,7 @@ const MEM_WRITE_UNMAPPED = 20;
 const MEM_FETCH_UNMAPPED = 21;
 const PF_WRITE = 2n;
 const PF_FETCH = 16n;
+const HLT = 0xf4;
 
 interface PendingFault {
   vector: number;
@@ -67,6 +68,10 @@ export class Vcpu {
   private copyPath: CopyFastPath | undefined;
   private copiesCounted = 0;
   private pending: PendingFault | undefined;
+  /** Where the engine keeps its exception-in-flight record; null: not found. */
+  private exceptionRecord: bigint | null | undefined;
+  /** The RIP of the last silent stop run again (silentlyStopped). */
+  private stillAt: bigint | undefined;
   /** The RIP of the last double fault run again (retryAsItself). */
   private retriedAt: bigint | undefined;
   private crash: string | undefined;
@@ -161,10 +166,10 @@ export class Vcpu {
     this.slice.begin(sliceEnd, instructions > 0);
     for (;;) {
       let failure: UnicornError | undefined;
+      const startedAt = this.engine.read(REG.RIP);
       try {
-        const rip = this.engine.read(REG.RIP);
         this.stopRequested = false;
-        this.engine.start(rip, 0, instructions);
+        this.engine.start(startedAt, 0, instructions);
       } catch (e) {
         if (!(e instanceof UnicornError)) throw e;
         failure = e;
@@ -190,11 +195,12 @@ export class Vcpu {
         this.guarded(() => this.deliver(fault.vector, fault.error));
         // The CPU clears its exception-in-flight record when it finishes a delivery;
         // the engine never delivers, so the VMM does (engine/exception-state.ts).
-        if (fault.fromCpu) clearExceptionInFlight(this.engine);
+        if (fault.fromCpu) this.clearExceptionRecord();
         if (this.crash !== undefined) return { kind: 'crashed', report: this.crash };
         continue;
       }
       if (failure) return { kind: 'crashed', report: this.report(`the engine stopped: ${failure.message}`) };
+      if (this.silentlyStopped(startedAt, instructions > 0)) continue;
       if (instructions > 0 && this.slice.ranOutAt(this.engine.read(REG.RIP))) return { kind: 'stopped' };
       return { kind: 'returned' };
     }
@@ -213,6 +219,33 @@ export class Vcpu {
   }
 
   /**
+   * A triple fault in the engine (its exception record at #DF when the guest faults:
+   * engine/exception-state.ts) ends the run without a word, at the faulting
+   * instruction. A run that returned by itself anywhere but after a `hlt`, or a
+   * counted run that made no progress, is taken for one: the record is cleared and
+   * the instruction runs again, once per place.
+   */
+  private silentlyStopped(startedAt: bigint, counted: boolean): boolean {
+    const rip = this.engine.read(REG.RIP);
+    const afterHlt = this.opts.mem.contains(rip - 1n, 1) && this.opts.mem.readU8(rip - 1n) === HLT;
+    if (afterHlt || (counted && rip !== startedAt) || rip === this.stillAt) {
+      this.stillAt = undefined;
+      return false;
+    }
+    if (!this.clearExceptionRecord()) return false;
+    this.stillAt = rip;
+    return true;
+  }
+
+  /** Clears the engine's exception-in-flight record (found on first use); false when it cannot. */
+  private clearExceptionRecord(): boolean {
+    this.exceptionRecord ??= exceptionRecordOf(this.engine) ?? null;
+    if (this.exceptionRecord === null) return false;
+    clearRecord(this.exceptionRecord);
+    return true;
+  }
+
+  /**
    * The VMM delivers every exception itself, so the engine never faults while
    * delivering one: a double fault from the engine is its stale exception-in-flight
    * record (engine/exception-state.ts: a fault it raised and dropped on its own way
@@ -225,7 +258,7 @@ export class Vcpu {
       this.retriedAt = undefined;
       return false;
     }
-    if (!clearExceptionInFlight(this.engine)) return false;
+    if (!this.clearExceptionRecord()) return false;
     this.retriedAt = rip;
     this.engine.write(REG.RIP, rip);
     return true;

@@ -8,11 +8,16 @@
 // and a third as a triple fault. The VMM delivers every exception itself, so after
 // each delivery it clears the record as the CPU would.
 //
+// The engine also raises and drops faults of its own around a stop, which set the
+// record too; two of them in a row leave it at #DF, and the guest's next fault is
+// then a triple fault, after which the engine just returns at the faulting
+// instruction, without a word (vmm/cpu/vcpu.ts runs it again after a clear).
+//
 // The record's place in the engine's register file is found by behaviour, not
 // assumed from a version: a bare engine raises a divide error twice; the field
 // that reads -1 before the first and 0 after it, and whose reset to -1 makes the
 // second one arrive as a divide error again, is the record. Found once per process,
-// the first time a guest faults (most runs never do).
+// the first time it is needed (about 2 ms).
 import { koffi, peek, poke } from '@unikv/host-libc/c';
 import { registerFileLayout } from './register-file.js';
 import { Engine } from './unicorn.js';
@@ -24,7 +29,7 @@ const VEC_DE = 0;
 const DIVIDE_BY_ZERO = [0x31, 0xc9, 0xf7, 0xf1, 0xf4];
 const CODE_AT = 0x1000;
 
-export type ExceptionStateState = 'cleared after each exception' | 'not found' | 'not needed yet';
+export type ExceptionStateState = 'found and cleared' | 'not found' | 'not needed yet';
 
 let offset: number | null | undefined;
 
@@ -91,21 +96,23 @@ function recordOffset(): number | null {
 }
 
 /**
- * Clears `engine`'s exception-in-flight record after the VMM delivered an exception,
- * so the next one arrives as itself. Returns false when the record was not found
- * (faults after the first may then arrive as double faults).
+ * The address of `engine`'s exception-in-flight record, or undefined when it was not
+ * found (the first call runs the probe: about 2 ms, once per process).
  */
-export function clearExceptionInFlight(engine: Engine): boolean {
+export function exceptionRecordOf(engine: Engine): bigint | undefined {
   const at = recordOffset();
-  if (at === null) return false;
+  if (at === null) return undefined;
   const file = registerFileOf(engine);
-  if (file === undefined) return false;
-  storeMinusOne(file + BigInt(at));
-  return true;
+  return file === undefined ? undefined : file + BigInt(at);
 }
 
-/** For --stats: whether the record was found (only looked for once a guest faulted). */
+/** Clears a record found by exceptionRecordOf, as the CPU does when it finishes a delivery. */
+export function clearRecord(record: bigint): void {
+  storeMinusOne(record);
+}
+
+/** For --stats: whether the record was found. */
 export function exceptionStateState(): ExceptionStateState {
   if (offset === undefined) return 'not needed yet';
-  return offset === null ? 'not found' : 'cleared after each exception';
+  return offset === null ? 'not found' : 'found and cleared';
 }
