@@ -5,7 +5,8 @@
 ;          envp[0] .. envp[envc-1], NULL
 ;          auxv: (type, value) pairs ending with AT_NULL
 ;
-; The argument and environment strings stay where the VMM wrote them (ARGS_ADDR);
+; The argument and environment strings stay where the VMM wrote them (BootInfo.argv,
+; just below the kernel at the top of RAM);
 ; AT_RANDOM points at the 16 random bytes inside the BootInfo; AT_SYSINFO_EHDR at the
 ; vDSO (sys/vdso.asm).
 

@@ -14,7 +14,7 @@ import type { Constant, Syscall } from './types.js';
  * toolchain/abi/version.json records it with a hash of the spec; a test fails when
  * the spec changes and the two are not updated together.
  */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -77,15 +77,16 @@ export const MEMORY: Constant[] = [
   { name: 'PDPT_ADDR', value: 0x4000, doc: 'page-directory pointer table (one: 512 GiB reach)' },
   { name: 'PD_ADDR', value: 0x5000, doc: 'four page directories of 2 MiB pages: up to 4 GiB of RAM' },
   { name: 'PT0_ADDR', value: 0x9000, doc: '4 KiB page table for the first 2 MiB (leaves page 0 unmapped)' },
-  { name: 'ARGS_ADDR', value: 0x10000, doc: 'argv/envp pointer arrays and strings (VMM-written)' },
-  { name: 'ARGS_END', value: 0x100000, doc: 'end of the argument area' },
+  { name: 'BOOT_AREA_END', value: 0x10000, doc: "end of the VMM's boot area (BootInfo, GDT, page tables); programs may load from here up" },
+  { name: 'ARGS_MAX', value: 0xf0000, doc: 'most bytes of argv/envp pointers and strings (the VMM writes them just below the kernel)' },
   {
     name: 'KERNEL_BASE',
     value: 0x180000,
-    doc: "the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256)",
+    doc: "the kernel image is linked here and moved up by whole MiB to the top of RAM (below KERNEL_TOP) with its link-time relocations; whole MiB, so that its pages keep the upper half of each MiB in the engine's TLB (256 entries, chosen by page number mod 256) and a program at 4 MiB the lower",
   },
-  { name: 'KERNEL_LIMIT', value: 0x400000, doc: 'the kernel image must end below this' },
-  { name: 'APP_BASE_MIN', value: 0x400000, doc: 'application images load at or above this (musl-gcc -static links at 0x400000)' },
+  { name: 'KERNEL_TOP', value: 0x80000000, doc: 'the moved kernel ends at or below this (its 32-bit sign-extended absolute addresses reach 2 GiB)' },
+  { name: 'APP_BASE_MIN', value: 0x10000, doc: 'application images load at or above this (64 KiB; GNU ld links at 0x400000, lld at 0x200000)' },
+  { name: 'APP_PIE_BASE', value: 0x400000, doc: 'where the VMM loads a static PIE (ET_DYN without PT_INTERP)' },
   { name: 'MAX_RAM', value: 0x100000000, doc: 'largest guest RAM the page tables can map (4 GiB)' },
   { name: 'MIN_RAM', value: 0x1000000, doc: 'smallest guest RAM (16 MiB)' },
 ];

@@ -15,6 +15,9 @@ section .text
 
 ; -----------------------------------------------------------------------------
 ; init_pages -- mark the kernel, the program, the VMM's areas and the brk window used
+;
+; Low RAM holds the VMM's boot area, the program and its brk window; the top holds
+; the argument area and the kernel image (from BootInfo.argv to kernel_end).
 ;  IN:  boot_info, ram_size
 ;  OUT: heap_start (first page the allocator may hand out), free bitmap
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI
@@ -40,7 +43,12 @@ init_pages:
 	mov rcx, 0x4000000
 .not_big:
 	add rax, rcx
-	mov [brk_limit], rax
+	mov rcx, [rsi + BootInfo.argv]     ; the window ends below the argument area
+	and rcx, ~0xfff
+	cmp rax, rcx
+	jbe .fits
+	mov rax, rcx
+.fits:	mov [brk_limit], rax
 	mov [heap_start], rax
 	; Everything below heap_start is taken.
 	shr rax, 12
@@ -49,11 +57,17 @@ init_pages:
 	mov rcx, rax
 	xor edx, edx
 .mark:	cmp rdx, rcx
-	jae .done
+	jae .top
 	bts [page_bitmap], rdx
 	inc rdx
 	jmp .mark
-.done:	ret
+.top:	mov rsi, [boot_info]               ; the argument area and the kernel
+	mov rdi, [rsi + BootInfo.argv]
+	and rdi, ~0xfff
+	mov rsi, [rsi + BootInfo.kernel_end]
+	sub rsi, rdi
+	shr rsi, 12
+	jmp reserve_pages
 
 ; -----------------------------------------------------------------------------
 ; alloc_pages -- take `count` contiguous zeroed pages
