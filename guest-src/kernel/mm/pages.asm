@@ -70,6 +70,59 @@ init_pages:
 	jmp reserve_pages
 
 ; -----------------------------------------------------------------------------
+; count_free_pages -- pages the allocator could hand out now (listed pages are free)
+;  OUT: RAX = page count
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+count_free_pages:
+	push r9
+	SPIN_LOCK [pages_lock]
+	mov r8, [total_pages]
+	add r8, 63
+	shr r8, 6                          ; bitmap words
+	xor ecx, ecx
+	xor r9d, r9d                       ; pages in use
+.word:	cmp rcx, r8
+	jae .done
+	mov rdx, [page_bitmap + rcx * 8]
+	call popcount_rdx
+	add r9, rdx
+	mov rdx, [listed_bitmap + rcx * 8]
+	call popcount_rdx
+	sub r9, rdx
+	inc rcx
+	jmp .word
+.done:	SPIN_UNLOCK [pages_lock]
+	mov rax, [total_pages]
+	sub rax, r9
+	pop r9
+	ret
+
+; popcount_rdx -- set bits in RDX, without the popcnt instruction (the engine's CPU
+; model may not offer it)
+;  IN:  RDX  OUT: RDX = its set bits  Clobbers: RSI, RDI
+popcount_rdx:
+	mov rsi, rdx
+	shr rsi, 1
+	mov rdi, 0x5555555555555555
+	and rsi, rdi
+	sub rdx, rsi                       ; pairs
+	mov rdi, 0x3333333333333333
+	mov rsi, rdx
+	shr rsi, 2
+	and rsi, rdi
+	and rdx, rdi
+	add rdx, rsi                       ; nibbles
+	mov rsi, rdx
+	shr rsi, 4
+	add rdx, rsi
+	mov rdi, 0x0f0f0f0f0f0f0f0f
+	and rdx, rdi                       ; bytes
+	mov rdi, 0x0101010101010101
+	imul rdx, rdi
+	shr rdx, 56
+	ret
+
+; -----------------------------------------------------------------------------
 ; alloc_pages -- take `count` contiguous zeroed pages
 ;
 ; Bitmap search: first fit from alloc_hint, hopping from hole to hole a bitmap

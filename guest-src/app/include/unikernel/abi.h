@@ -126,6 +126,15 @@
 #define UK_SYS_getcpu 309
 #define UK_SYS_time 201
 #define UK_SYS_gettimeofday 96
+#define UK_SYS_sysinfo 99
+#define UK_SYS_times 100
+#define UK_SYS_getrusage 98
+#define UK_SYS_prctl 157
+#define UK_SYS_membarrier 324
+#define UK_SYS_sched_get_priority_max 146
+#define UK_SYS_sched_get_priority_min 147
+#define UK_SYS_getpriority 140
+#define UK_SYS_setpriority 141
 #define UK_SYS_fork 57
 #define UK_SYS_vfork 58
 #define UK_SYS_execve 59
