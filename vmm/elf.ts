@@ -70,7 +70,11 @@ const ET_EXEC = 2;
 const ET_DYN = 3;
 const EM_X86_64 = 62;
 const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
 const PT_INTERP = 3;
+const DT_NULL = 0n;
+const DT_NEEDED = 1n;
+const DT_STRTAB = 5n;
 const PT_PHDR = 6;
 const PF_X = 1;
 const PN_XNUM = 0xffff;
@@ -141,6 +145,7 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
 
   const segments: LoadedSegment[] = [];
   let phdrVaddr: bigint | undefined;
+  let dynamic: { offset: bigint; size: bigint } | undefined;
   let align = PAGE_SIZE;
   for (let i = 0; i < phnum; i++) {
     const at = phoff + BigInt(i * PROGRAM_HEADER_SIZE);
@@ -158,6 +163,7 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
 
     if (pType === PT_INTERP) fail(`dynamically linked (interpreter ${interpreterName(file, offset, filesz)}); build it static (-static or -static-pie)`);
     if (pType === PT_PHDR) phdrVaddr = vaddr;
+    if (pType === PT_DYNAMIC) dynamic = { offset, size: filesz };
     if (pType !== PT_LOAD) continue;
 
     if (filesz > memsz) fail(`segment ${i} has filesz 0x${hex(filesz)} > memsz 0x${hex(memsz)}`);
@@ -172,6 +178,10 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
   }
 
   if (segments.length === 0) fail('no PT_LOAD segment');
+  if (dynamic) {
+    const needed = neededLibrary(file, dynamic.offset, dynamic.size, segments);
+    if (needed !== undefined) fail(`needs the shared library ${needed} but names no interpreter; build it static (-static or -static-pie)`);
+  }
   checkNoOverlapWithin(segments, fail);
 
   const inExecutableCode = segments.some((s) => (s.flags & PF_X) !== 0 && entry >= s.vaddr && entry < s.vaddr + s.filesz);
@@ -196,6 +206,31 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
     if (s.vaddr + s.memsz > highest) highest = s.vaddr + s.memsz;
   }
   return { pie: type === ET_DYN, align, entry, phoff, phentsize, phnum, phdrAddr, segments, lowest, highest };
+}
+
+/**
+ * The first shared library a PT_DYNAMIC asks for (DT_NEEDED), or undefined: a
+ * static PIE has a dynamic section for its own relocations and needs none. A
+ * program linked against libc.so without an interpreter would only crash.
+ */
+function neededLibrary(file: Uint8Array, offset: bigint, size: bigint, segments: LoadedSegment[]): string | undefined {
+  const data = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const end = offset + size < BigInt(file.length) ? offset + size : BigInt(file.length);
+  let needed: bigint | undefined;
+  let strtab: bigint | undefined;
+  for (let at = offset; at + 16n <= end; at += 16n) {
+    const tag = data.getBigUint64(Number(at), true);
+    const value = data.getBigUint64(Number(at) + 8, true);
+    if (tag === DT_NULL) break;
+    if (tag === DT_NEEDED && needed === undefined) needed = value;
+    if (tag === DT_STRTAB) strtab = value;
+  }
+  if (needed === undefined) return undefined;
+  // The name lies in the string table, given by its address: find it in the file.
+  const holder = strtab === undefined ? undefined : segments.find((s) => strtab >= s.vaddr && strtab < s.vaddr + s.filesz);
+  if (holder === undefined || strtab === undefined) return '(unnamed)';
+  const name = interpreterName(file, holder.offset + (strtab - holder.vaddr) + needed, 200n);
+  return name === 'unreadable' ? '(unnamed)' : name;
 }
 
 /** The interpreter path a PT_INTERP names, for the refusal message (printable, at most 200 bytes). */

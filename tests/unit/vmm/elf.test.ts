@@ -422,3 +422,26 @@ describe('relocateElf: the kernel moved to the top of RAM', () => {
     expect(() => relocateElf(plain, image, ram(32 * MiB), delta, 'k')).toThrow(ElfError);
   });
 });
+
+describe('parseElf: a PIE that needs shared libraries', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'elf-needed-'));
+    writeFileSync(join(dir, 'main.c'), 'int main(){return 3;}\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused, naming the library, when it names no interpreter', () => {
+    const out = join(dir, 'needs');
+    execFileSync('gcc', ['-pie', '-fPIE', '-Wl,--no-dynamic-linker', '-o', out, join(dir, 'main.c')]);
+    expect(() => parseElf(new Uint8Array(readFileSync(out)), 'needs')).toThrow(
+      /^needs: needs the shared library libc\.so\.6 but names no interpreter; build it static/,
+    );
+  });
+
+  it('accepts a static PIE, whose dynamic section needs nothing', () => {
+    const out = join(dir, 'pie');
+    execFileSync('gcc', ['-static-pie', '-o', out, join(dir, 'main.c')]);
+    expect(parseElf(new Uint8Array(readFileSync(out)), 'pie').pie).toBe(true);
+  });
+});
