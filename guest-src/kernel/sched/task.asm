@@ -28,8 +28,9 @@ struc Task
 	.clear_tid:   resq 1      ; CLONE_CHILD_CLEARTID / set_tid_address word
 	.kv_next:     resq 1      ; link in the list of key-value requests in flight
 	.kv:          resb HcKv_size  ; this thread's key-value request (one at a time)
-	.run_start:   resq 1      ; CLOCK_MONOTONIC ns when it last got a CPU (sys/usage.asm)
-	.cpu_ns:      resq 1      ; its run time before that
+	.run_start:   resq 1      ; TSC when it last got a CPU (sys/usage.asm)
+	.cpu_ticks:   resq 1      ; its run time before that, in TSC ticks
+	.cpu_seen:    resq 1      ; the last run time in ns it was told (its clock never goes back)
 	.comm:        resb 16     ; its name (prctl PR_SET_NAME), NUL-terminated
 endstruc
 

@@ -2,12 +2,15 @@
 ; uptime. clock_gettime's CPU clocks (sys_clock_gettime calls cpu_thread_ns and
 ; cpu_process_ns), times, getrusage, sysinfo.
 ;
-; A thread's run time is CLOCK_MONOTONIC time (lib/clock.asm) from the switch that
-; gives it a CPU to the switch that takes the CPU away: switch_to calls
-; cpu_charge_switch. Time a CPU spends in its idle task is nobody's, so a sleeping or
-; blocked thread's clock stands still. The vCPUs take turns on one host thread, so
-; while several of them are busy each running thread is charged for the others'
-; turns too: CPU time then runs ahead of the work done, never behind.
+; A thread's run time is counted in TSC ticks from the switch that gives it a CPU to
+; the switch that takes the CPU away (switch_to calls cpu_charge_switch: a few
+; instructions, as switches run in counted slices), and turned into nanoseconds
+; when read, at the rate lib/clock.asm measures (each reading at least the one before:
+; a newly measured rate may be a little lower). Time a CPU spends in its idle task
+; is nobody's, so a sleeping or blocked thread's clock stands still. The vCPUs take
+; turns on one host thread and the TSC is the host's, so while several vCPUs are
+; busy each running thread is charged for the others' turns too: CPU time then runs
+; ahead of the work done, never behind.
 
 CLOCK_PROCESS_CPUTIME_ID equ 2
 CLOCK_THREAD_CPUTIME_ID  equ 3
@@ -27,6 +30,16 @@ SYSINFO_FREERAM          equ 40
 SYSINFO_PROCS            equ 80             ; u16
 SYSINFO_MEM_UNIT         equ 104            ; u32
 
+; RDTSC64 reg -- the TSC into a register (RDX:RAX clobbered)
+%macro RDTSC64 1
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+%ifnidni %1, rax
+	mov %1, rax
+%endif
+%endmacro
+
 section .text
 
 ; -----------------------------------------------------------------------------
@@ -35,29 +48,26 @@ section .text
 ;  IN:  RDI = leaving Task, RSI = arriving Task (sched_lock held, interrupts off)
 ;  Clobbers: RAX, RDX
 cpu_charge_switch:
-	push rcx
-	push rdi
-	mov edi, 1                         ; CLOCK_MONOTONIC
-	call clock_now
-	pop rdi
-	pop rcx
+	RDTSC64 rax
 	mov [rsi + Task.run_start], rax
 	sub rax, [rdi + Task.run_start]
-	add [rdi + Task.cpu_ns], rax
+	add [rdi + Task.cpu_ticks], rax
 	cmp rdi, [gs:Percpu.idle_task]
 	je .idle
-	add [process_cpu_ns], rax
+	add [process_cpu_ticks], rax
 .idle:	ret
 
 ; -----------------------------------------------------------------------------
 ; cpu_start_clock -- the calling task's run time starts now (thread 1, before it
-; first enters the program; later tasks start at their first switch_to)
+; first enters the program; later tasks start at their first switch_to); so does
+; the uptime
 ;  Clobbers: RAX, RCX, RDX, RDI
 cpu_start_clock:
-	call monotonic_now
+	call monotonic_now                 ; (also the clock's first calibration point)
+	mov [boot_mono_ns], rax
+	RDTSC64 rax
 	mov rcx, [gs:Percpu.current]
 	mov [rcx + Task.run_start], rax
-	mov [boot_mono_ns], rax
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -65,10 +75,16 @@ cpu_start_clock:
 ;  OUT: RAX = ns
 ;  Clobbers: RCX, RDX, RDI
 cpu_thread_ns:
-	call monotonic_now
+	RDTSC64 rax
 	mov rcx, [gs:Percpu.current]
 	sub rax, [rcx + Task.run_start]
-	add rax, [rcx + Task.cpu_ns]
+	add rax, [rcx + Task.cpu_ticks]
+	call ticks_to_ns
+	mov rcx, [gs:Percpu.current]
+	cmp rax, [rcx + Task.cpu_seen]
+	jae .new
+	mov rax, [rcx + Task.cpu_seen]
+.new:	mov [rcx + Task.cpu_seen], rax
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -79,9 +95,8 @@ cpu_thread_ns:
 cpu_process_ns:
 	push rbx
 	SPIN_LOCK [sched_lock]
-	call monotonic_now
-	mov rbx, rax                       ; now
-	mov rax, [process_cpu_ns]
+	RDTSC64 rbx                        ; now
+	mov rax, [process_cpu_ticks]
 	mov rcx, [boot_info]
 	mov ecx, [rcx + BootInfo.cpu_count]
 	lea rdx, [percpu]
@@ -96,9 +111,58 @@ cpu_process_ns:
 .next:	add rdx, Percpu_size
 	dec ecx
 	jnz .cpu
+	call ticks_to_ns
+	cmp rax, [process_cpu_seen]
+	jae .new
+	mov rax, [process_cpu_seen]
+.new:	mov [process_cpu_seen], rax
 	SPIN_UNLOCK [sched_lock]
 	pop rbx
 	ret
+
+; -----------------------------------------------------------------------------
+; ticks_to_ns -- TSC ticks in nanoseconds, at the clock's measured rate. Before the
+; clock has measured one (its first CLOCK_CALIBRATE_NS), a host reading is taken
+; and the rate estimated from the calibration point to it.
+;  IN:  RAX = ticks
+;  OUT: RAX = ns
+;  Clobbers: RCX, RDX, RDI
+ticks_to_ns:
+	mov rcx, [clock_rate]
+	test rcx, rcx
+	jnz .convert
+	push rax
+	call monotonic_now                 ; a host reading, which may measure the rate
+	pop rax
+	mov rcx, [clock_rate]
+	test rcx, rcx
+	jnz .convert
+	mov rdi, [clock_tsc]               ; estimate: from the calibration point to the
+	sub rdi, [clock_cal_tsc]           ; reading just taken
+	jbe .one                           ; (no span to measure: a tick for a nanosecond)
+	push rax
+	mov rax, [clock_mono]
+	sub rax, [clock_cal_mono]
+	mov rdx, rax
+	shl rax, 32
+	shr rdx, 32                        ; rdx:rax = ns << 32
+	cmp rdx, rdi
+	jae .one_pop                       ; nonsense rate
+	div rdi
+	mov rcx, rax
+	pop rax
+	test rcx, rcx
+	jz .one
+.convert:
+	mul rcx                            ; rdx:rax = ticks * rate (32.32)
+	shrd rax, rdx, 32
+	shr rdx, 32
+	jz .done
+	mov rax, -1                        ; past 2^64 ns: saturate
+.done:	ret
+.one_pop:
+	pop rax
+.one:	ret
 
 ; -----------------------------------------------------------------------------
 ; rss_kib -- memory the program uses, in KiB, and the most it has used so far: every
@@ -269,7 +333,8 @@ sys_sysinfo:
 
 section .bss
 alignb 8
-process_cpu_ns: resq 1     ; run time of every thread up to its last switch away (sched_lock)
-boot_mono_ns:   resq 1     ; CLOCK_MONOTONIC when the program started (uptime, times)
-peak_rss_kib:   resq 1     ; the most memory rss_kib has seen in use
+process_cpu_ticks: resq 1  ; run time of every thread up to its last switch away, TSC ticks
+process_cpu_seen:  resq 1     ; the last process run time in ns a reader was told (sched_lock)
+boot_mono_ns:      resq 1     ; CLOCK_MONOTONIC when the program started (uptime, times)
+peak_rss_kib:      resq 1     ; the most memory rss_kib has seen in use
 section .text
