@@ -59,6 +59,7 @@ static void cpu_time_facts(void)
 {
 	const long long ms = 1000000;
 	long long thread0 = ns_of(CLOCK_THREAD_CPUTIME_ID), process0 = ns_of(CLOCK_PROCESS_CPUTIME_ID);
+	printf("cpu time at start: thread %lld us, process %lld us\n", thread0 / 1000, process0 / 1000);
 	check("CPU-time clocks readable", thread0 >= 0 && process0 >= thread0);
 	struct tms tms0;
 	clock_t ticks0 = times(&tms0);

@@ -29,6 +29,7 @@ SYSINFO_TOTALRAM         equ 32
 SYSINFO_FREERAM          equ 40
 SYSINFO_PROCS            equ 80             ; u16
 SYSINFO_MEM_UNIT         equ 104            ; u32
+CPU_RATE_WAIT_NS         equ 50000000       ; longest wait for the clock's rate (it needs 10 ms)
 
 ; RDTSC64 reg -- the TSC into a register (RDX:RAX clobbered)
 %macro RDTSC64 1
@@ -121,9 +122,11 @@ cpu_process_ns:
 	ret
 
 ; -----------------------------------------------------------------------------
-; ticks_to_ns -- TSC ticks in nanoseconds, at the clock's measured rate. Before the
-; clock has measured one (its first CLOCK_CALIBRATE_NS), a host reading is taken
-; and the rate estimated from the calibration point to it.
+; ticks_to_ns -- TSC ticks in nanoseconds, at the clock's measured rate. The clock
+; measures it over its first CLOCK_CALIBRATE_NS of host time (from the program's
+; start); a reading before then waits for it, reading the host until the rate is
+; known (CPU_RATE_WAIT_NS at most, then a tick counts as a nanosecond), so that
+; every reading uses one rate and the process never reads less than a thread.
 ;  IN:  RAX = ticks
 ;  OUT: RAX = ns
 ;  Clobbers: RCX, RDX, RDI
@@ -132,27 +135,21 @@ ticks_to_ns:
 	test rcx, rcx
 	jnz .convert
 	push rax
-	call monotonic_now                 ; a host reading, which may measure the rate
-	pop rax
-	mov rcx, [clock_rate]
+	push rsi
+	call monotonic_now
+	lea rsi, [rax + CPU_RATE_WAIT_NS]  ; how long to wait at most
+.wait:	mov rcx, [clock_rate]
 	test rcx, rcx
-	jnz .convert
-	mov rdi, [clock_tsc]               ; estimate: from the calibration point to the
-	sub rdi, [clock_cal_tsc]           ; reading just taken
-	jbe .one                           ; (no span to measure: a tick for a nanosecond)
-	push rax
-	mov rax, [clock_mono]
-	sub rax, [clock_cal_mono]
-	mov rdx, rax
-	shl rax, 32
-	shr rdx, 32                        ; rdx:rax = ns << 32
-	cmp rdx, rdi
-	jae .one_pop                       ; nonsense rate
-	div rdi
-	mov rcx, rax
+	jnz .measured
+	pause
+	call monotonic_now                 ; a host reading, which measures the rate when due
+	cmp rax, rsi
+	jb .wait
+	mov ecx, 1                         ; never measured: a tick for a nanosecond
+	shl rcx, 32
+.measured:
+	pop rsi
 	pop rax
-	test rcx, rcx
-	jz .one
 .convert:
 	mul rcx                            ; rdx:rax = ticks * rate (32.32)
 	shrd rax, rdx, 32
@@ -160,9 +157,6 @@ ticks_to_ns:
 	jz .done
 	mov rax, -1                        ; past 2^64 ns: saturate
 .done:	ret
-.one_pop:
-	pop rax
-.one:	ret
 
 ; -----------------------------------------------------------------------------
 ; rss_kib -- memory the program uses, in KiB, and the most it has used so far: every
