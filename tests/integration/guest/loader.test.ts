@@ -100,6 +100,10 @@ describe('programs the VMM refuses', () => {
     const elf = makeElf({ segments: [{ vaddr: 0xf00000n, flags: PF_R | PF_X, data: code }] });
     expectRefused([file('top.elf', elf), '--mem', '16M'], /segment 0 \[0xf00000-0xf00001\) overlaps the kernel's area \[0x[0-9a-f]+-0x[0-9a-f]+\)$/);
   });
+  it('arguments larger than the argument area', () => {
+    const big = Array.from({ length: 10 }, () => 'x'.repeat(100_000));
+    expectRefused([guestBin('loader', 'musl-10000'), '--', ...big], /^unikv: arguments and environment take \d+ bytes; at most 983040 fit$/);
+  });
   it('a segment past the end of RAM', () => {
     const elf = makeElf({ segments: [{ vaddr: 0x2000000n, flags: PF_R | PF_X, data: code }] });
     expectRefused([file('far.elf', elf), '--mem', '16M'], /segment 0 \[0x2000000-0x2000001\) lies outside guest RAM \(16 MiB\)$/);
