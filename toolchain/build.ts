@@ -83,6 +83,7 @@ function buildKernel(): void {
       '-z',
       'noexecstack',
       `-Ttext-segment=0x${MEM.KERNEL_BASE.toString(16)}`,
+      '--emit-relocs', // the VMM moves the kernel to the top of RAM with these (vmm/elf.ts relocateElf)
       '-e',
       'kernel_entry',
       obj,
@@ -118,6 +119,54 @@ function buildPrograms(): void {
   }
 }
 
+/**
+ * guest-src/app/tests/loader.c linked the ways programs reach unikv, into
+ * build/guest/loader/: glibc static (0x400000) and static-pie, musl static-pie,
+ * musl at lld's base (0x200000) and at 64 KiB, and glibc's default dynamic link
+ * (which the VMM refuses). Debian's musl-gcc specs do not support -static-pie (they
+ * always link Scrt1.o and name an interpreter), so the musl PIE is linked by hand
+ * from musl's rcrt1.o, as musl's own toolchains do.
+ */
+function buildLoaderVariants(): void {
+  const src = path.join(PROJECT_ROOT, 'guest-src', 'app', 'tests', 'loader.c');
+  const out = path.join(GUEST_BIN_DIR, 'loader');
+  fs.mkdirSync(out, { recursive: true });
+  const elf = (name: string) => path.join(out, `${name}.elf`);
+  const flags = ['-O2', '-Wall', '-Wextra'];
+  step('guest loader/ (glibc and musl, static, static-pie, low link bases)');
+  runTool('gcc', [...flags, '-static', src, '-o', elf('glibc-static')], 'libc6-dev');
+  runTool('gcc', [...flags, '-static-pie', src, '-o', elf('glibc-pie')], 'libc6-dev');
+  runTool('gcc', [...flags, src, '-o', elf('glibc-dynamic')], 'libc6-dev');
+  runTool('musl-gcc', [...flags, '-static', '-Wl,-Ttext-segment=0x200000', src, '-o', elf('musl-200000')], 'musl-tools');
+  runTool('musl-gcc', [...flags, '-static', '-Wl,-Ttext-segment=0x10000', src, '-o', elf('musl-10000')], 'musl-tools');
+  const musl = '/usr/lib/x86_64-linux-musl';
+  const gccFile = (name: string) => spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' }).stdout.trim();
+  const libgcc = spawnSync('gcc', ['-print-libgcc-file-name'], { encoding: 'utf8' }).stdout.trim();
+  runTool(
+    'musl-gcc',
+    [
+      ...flags,
+      '-fPIE',
+      '-nostartfiles',
+      '-nostdlib',
+      `${musl}/rcrt1.o`,
+      `${musl}/crti.o`,
+      gccFile('crtbeginS.o'),
+      src,
+      '-Wl,-static,-pie,--no-dynamic-linker,-z,text',
+      '-Wl,--start-group',
+      `${musl}/libc.a`,
+      libgcc,
+      '-Wl,--end-group',
+      gccFile('crtendS.o'),
+      `${musl}/crtn.o`,
+      '-o',
+      elf('musl-pie'),
+    ],
+    'musl-tools',
+  );
+}
+
 try {
   bundleCli();
   buildCliSnapshot();
@@ -125,6 +174,7 @@ try {
   step('guest library');
   ensureGuestLib();
   buildPrograms();
+  buildLoaderVariants();
   step('done');
 } catch (e) {
   if (!(e instanceof ToolError)) throw e;

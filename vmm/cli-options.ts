@@ -18,7 +18,7 @@ export function defineOptions(yargs: YargsFactory) {
   return yargs([])
     .scriptName('npm run vm --')
     .usage(
-      "$0 IMAGE.elf [options] [-- ARG ...]\n\nBoots the unikv kernel in an emulated x86-64 vCPU with IMAGE (a static musl executable, see `npm run cc`) as its application. ARGs become argv[1..]. The exit status is the guest's; 125 means the VMM refused to start.",
+      "$0 IMAGE.elf [options] [-- ARG ...]\n\nBoots the unikv kernel in an emulated x86-64 vCPU with IMAGE (a static x86-64 Linux executable, -static or -static-pie, musl or glibc; see `npm run cc`) as its application. ARGs become argv[1..]. The exit status is the guest's; 125 means the VMM refused to start.",
     )
     .parserConfiguration({ 'populate--': true })
     .option('mem', { type: 'string', default: '256M', describe: 'guest RAM (such as 64M, 256M, 1G)' })

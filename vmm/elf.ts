@@ -7,7 +7,11 @@
 // against guest RAM and against what is already placed there, and copies only
 // once every segment has passed, so a rejected image leaves RAM untouched.
 //
-// Guests run identity mapped, so segments are placed at p_vaddr.
+// Guests run identity mapped, so an ET_EXEC's segments are placed at p_vaddr; a
+// static PIE (ET_DYN without PT_INTERP) is moved as a whole by rebaseElf and then
+// relocates itself at start (glibc's _dl_relocate_static_pie, musl's _dlstart), as
+// under Linux. The kernel is linked with its relocations kept (ld --emit-relocs);
+// relocateElf moves it to the top of RAM.
 
 import type { GuestMemory } from './guest-memory.js';
 
@@ -30,6 +34,10 @@ export interface LoadedSegment {
 }
 
 export interface ElfImage {
+  /** ET_DYN: position independent, loaded wherever rebaseElf puts it. */
+  pie: boolean;
+  /** Largest p_align of the PT_LOAD segments (a PIE's load bias is a multiple of it). */
+  align: bigint;
   entry: bigint;
   phoff: bigint;
   phentsize: number;
@@ -59,9 +67,14 @@ const ELFCLASS64 = 2;
 const ELFDATA2LSB = 1;
 const ELFDATA2MSB = 2;
 const ET_EXEC = 2;
+const ET_DYN = 3;
 const EM_X86_64 = 62;
 const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
 const PT_INTERP = 3;
+const DT_NULL = 0n;
+const DT_NEEDED = 1n;
+const DT_STRTAB = 5n;
 const PT_PHDR = 6;
 const PF_X = 1;
 const PN_XNUM = 0xffff;
@@ -120,8 +133,8 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
   if (machine !== EM_X86_64) {
     fail(`ELF machine ${machine} (${MACHINE_NAMES[machine] ?? 'unknown'}) is not x86-64`);
   }
-  if (type !== ET_EXEC) {
-    fail(`type ${TYPE_NAMES[type] ?? type}; a static ET_EXEC executable is required (build with npm run cc)`);
+  if (type !== ET_EXEC && type !== ET_DYN) {
+    fail(`type ${TYPE_NAMES[type] ?? type}; a static executable (ET_EXEC, or ET_DYN built with -static-pie) is required`);
   }
   if (phentsize !== PROGRAM_HEADER_SIZE) {
     fail(`program header entry size ${phentsize}; ELF64 requires ${PROGRAM_HEADER_SIZE}`);
@@ -132,6 +145,8 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
 
   const segments: LoadedSegment[] = [];
   let phdrVaddr: bigint | undefined;
+  let dynamic: { offset: bigint; size: bigint } | undefined;
+  let align = PAGE_SIZE;
   for (let i = 0; i < phnum; i++) {
     const at = phoff + BigInt(i * PROGRAM_HEADER_SIZE);
     if (at + BigInt(PROGRAM_HEADER_SIZE) > fileSize) {
@@ -144,9 +159,11 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
     const vaddr = data.getBigUint64(ph + 16, true);
     const filesz = data.getBigUint64(ph + 32, true);
     const memsz = data.getBigUint64(ph + 40, true);
+    const pAlign = data.getBigUint64(ph + 48, true);
 
-    if (pType === PT_INTERP) fail(`segment ${i} is PT_INTERP (asks for a dynamic linker); a static executable is required`);
+    if (pType === PT_INTERP) fail(`dynamically linked (interpreter ${interpreterName(file, offset, filesz)}); build it static (-static or -static-pie)`);
     if (pType === PT_PHDR) phdrVaddr = vaddr;
+    if (pType === PT_DYNAMIC) dynamic = { offset, size: filesz };
     if (pType !== PT_LOAD) continue;
 
     if (filesz > memsz) fail(`segment ${i} has filesz 0x${hex(filesz)} > memsz 0x${hex(memsz)}`);
@@ -156,10 +173,15 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
       fail(`truncated (segment ${i} file range [0x${hex(offset)}-0x${hex(offset + filesz)}) lies past the end of the file, ${file.length} bytes)`);
     }
     if (memsz === 0n) continue; // occupies nothing
+    if (pAlign > align && pAlign <= 1n << 30n && (pAlign & (pAlign - 1n)) === 0n) align = pAlign;
     segments.push({ index: i, vaddr, memsz, filesz, offset, flags });
   }
 
   if (segments.length === 0) fail('no PT_LOAD segment');
+  if (dynamic) {
+    const needed = neededLibrary(file, dynamic.offset, dynamic.size, segments);
+    if (needed !== undefined) fail(`needs the shared library ${needed} but names no interpreter; build it static (-static or -static-pie)`);
+  }
   checkNoOverlapWithin(segments, fail);
 
   const inExecutableCode = segments.some((s) => (s.flags & PF_X) !== 0 && entry >= s.vaddr && entry < s.vaddr + s.filesz);
@@ -183,7 +205,158 @@ export function parseElf(file: Uint8Array, name: string): ElfImage {
     if (s.vaddr < lowest) lowest = s.vaddr;
     if (s.vaddr + s.memsz > highest) highest = s.vaddr + s.memsz;
   }
-  return { entry, phoff, phentsize, phnum, phdrAddr, segments, lowest, highest };
+  return { pie: type === ET_DYN, align, entry, phoff, phentsize, phnum, phdrAddr, segments, lowest, highest };
+}
+
+/**
+ * The first shared library a PT_DYNAMIC asks for (DT_NEEDED), or undefined: a
+ * static PIE has a dynamic section for its own relocations and needs none. A
+ * program linked against libc.so without an interpreter would only crash.
+ */
+function neededLibrary(file: Uint8Array, offset: bigint, size: bigint, segments: LoadedSegment[]): string | undefined {
+  const data = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const end = offset + size < BigInt(file.length) ? offset + size : BigInt(file.length);
+  let needed: bigint | undefined;
+  let strtab: bigint | undefined;
+  for (let at = offset; at + 16n <= end; at += 16n) {
+    const tag = data.getBigUint64(Number(at), true);
+    const value = data.getBigUint64(Number(at) + 8, true);
+    if (tag === DT_NULL) break;
+    if (tag === DT_NEEDED && needed === undefined) needed = value;
+    if (tag === DT_STRTAB) strtab = value;
+  }
+  if (needed === undefined) return undefined;
+  // The name lies in the string table, given by its address: find it in the file.
+  const holder = strtab === undefined ? undefined : segments.find((s) => strtab >= s.vaddr && strtab < s.vaddr + s.filesz);
+  if (holder === undefined || strtab === undefined) return '(unnamed)';
+  const name = interpreterName(file, holder.offset + (strtab - holder.vaddr) + needed, 200n);
+  return name === 'unreadable' ? '(unnamed)' : name;
+}
+
+/** The interpreter path a PT_INTERP names, for the refusal message (printable, at most 200 bytes). */
+function interpreterName(file: Uint8Array, offset: bigint, size: bigint): string {
+  if (offset >= BigInt(file.length) || size === 0n) return 'unreadable';
+  const start = Number(offset);
+  const end = Math.min(file.length, start + Math.min(Number(size > 200n ? 200n : size), 200));
+  const bytes = file.subarray(start, end);
+  const nul = bytes.indexOf(0);
+  const text = Buffer.from(nul >= 0 ? bytes.subarray(0, nul) : bytes).toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) ? text : 'unreadable';
+}
+
+/**
+ * The same image moved by `bias` bytes (every address: entry, program headers,
+ * segments). Used for a static PIE, which the loader places, and for the kernel,
+ * which relocateElf then patches.
+ */
+export function rebaseElf(image: ElfImage, bias: bigint): ElfImage {
+  return {
+    ...image,
+    entry: image.entry + bias,
+    phdrAddr: image.phdrAddr === undefined ? undefined : image.phdrAddr + bias,
+    segments: image.segments.map((s) => ({ ...s, vaddr: s.vaddr + bias })),
+    lowest: image.lowest + bias,
+    highest: image.highest + bias,
+  };
+}
+
+// Section header and relocation constants (gABI, x86-64 psABI).
+const SECTION_HEADER_SIZE = 64;
+const SHT_SYMTAB = 2;
+const SHT_RELA = 4;
+const SHF_ALLOC = 2;
+const SHN_UNDEF = 0;
+const SHN_LORESERVE = 0xff00;
+const RELA_SIZE = 24;
+const SYM_SIZE = 24;
+const R_X86_64_NONE = 0;
+const R_X86_64_64 = 1;
+const R_X86_64_PC32 = 2;
+const R_X86_64_PLT32 = 4;
+const R_X86_64_32 = 10;
+const R_X86_64_32S = 11;
+
+/**
+ * Moves an image loaded `delta` bytes above its link address by patching its
+ * link-time relocations (ld --emit-relocs keeps them in .rela.<section>). Absolute
+ * references to the image's own sections (R_X86_64_64, _32, _32S) grow by delta;
+ * PC-relative ones (PC32, PLT32) stay as they are, since both ends moved. A
+ * relocation against anything but a defined section symbol, or any other type, is
+ * refused: the kernel must not reach outside itself by link-time address.
+ * `image` is the rebased image (for the bounds of every patch). Returns the count.
+ */
+export function relocateElf(file: Uint8Array, image: ElfImage, mem: GuestMemory, delta: bigint, name: string): number {
+  const fail = (problem: string): never => {
+    throw new ElfError(`${name}: ${problem}`);
+  };
+  const data = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const fileSize = BigInt(file.length);
+  const shoff = data.getBigUint64(40, true);
+  const shentsize = data.getUint16(58, true);
+  const shnum = data.getUint16(60, true);
+  if (shnum === 0) fail('no section headers: link the kernel with ld --emit-relocs');
+  if (shentsize !== SECTION_HEADER_SIZE) fail(`section header entry size ${shentsize}; ELF64 requires ${SECTION_HEADER_SIZE}`);
+  if (shoff + BigInt(shnum * SECTION_HEADER_SIZE) > fileSize) fail('truncated (section headers past the end of the file)');
+  interface Section {
+    type: number;
+    flags: bigint;
+    offset: bigint;
+    size: bigint;
+    link: number;
+    info: number;
+  }
+  const sections: Section[] = [];
+  for (let i = 0; i < shnum; i++) {
+    const at = Number(shoff) + i * SECTION_HEADER_SIZE;
+    sections.push({
+      type: data.getUint32(at + 4, true),
+      flags: data.getBigUint64(at + 8, true),
+      offset: data.getBigUint64(at + 24, true),
+      size: data.getBigUint64(at + 32, true),
+      link: data.getUint32(at + 40, true),
+      info: data.getUint32(at + 44, true),
+    });
+  }
+  const inFile = (s: Section) => s.offset + s.size <= fileSize;
+  const ramSize = BigInt(mem.ramSize);
+  const inImage = (addr: bigint, bytes: bigint) => image.segments.some((s) => addr >= s.vaddr && addr + bytes <= s.vaddr + s.filesz) && addr + bytes <= ramSize;
+  let count = 0;
+  let found = false;
+  for (const rela of sections) {
+    if (rela.type !== SHT_RELA) continue;
+    const target = sections[rela.info];
+    if (!target || (target.flags & BigInt(SHF_ALLOC)) === 0n) continue; // relocations of debug data
+    found = true;
+    const symtab = sections[rela.link];
+    if (!symtab || symtab.type !== SHT_SYMTAB || !inFile(symtab) || !inFile(rela)) fail('malformed relocation section');
+    const symCount = symtab.size / BigInt(SYM_SIZE);
+    for (let r = 0n; r + BigInt(RELA_SIZE) <= rela.size; r += BigInt(RELA_SIZE)) {
+      const at = Number(rela.offset + r);
+      const where = data.getBigUint64(at, true) + delta;
+      const info = data.getBigUint64(at + 8, true);
+      const kind = Number(info & 0xffffffffn);
+      const sym = info >> 32n;
+      if (kind === R_X86_64_NONE || kind === R_X86_64_PC32 || kind === R_X86_64_PLT32) continue;
+      if (sym >= symCount) fail(`relocation at 0x${hex(where)} names symbol ${sym}, past the symbol table`);
+      const shndx = data.getUint16(Number(symtab.offset + sym * BigInt(SYM_SIZE)) + 6, true);
+      if (shndx === SHN_UNDEF || shndx >= SHN_LORESERVE) fail(`relocation at 0x${hex(where)} refers to an absolute or undefined symbol`);
+      if (kind === R_X86_64_64) {
+        if (!inImage(where, 8n)) fail(`relocation at 0x${hex(where)} lies outside the image's file bytes`);
+        mem.writeU64(where, (mem.readU64(where) + delta) & (U64_LIMIT - 1n));
+      } else if (kind === R_X86_64_32 || kind === R_X86_64_32S) {
+        if (!inImage(where, 4n)) fail(`relocation at 0x${hex(where)} lies outside the image's file bytes`);
+        const value = BigInt(mem.readU32(where)) + delta;
+        const limit = kind === R_X86_64_32 ? 1n << 32n : 1n << 31n;
+        if (value >= limit) fail(`relocation at 0x${hex(where)} cannot reach 0x${hex(value)} in 32 bits`);
+        mem.writeU32(where, Number(value));
+      } else {
+        fail(`relocation type ${kind} at 0x${hex(where)} is not supported`);
+      }
+      count++;
+    }
+  }
+  if (!found && delta !== 0n) fail('no relocations: link the kernel with ld --emit-relocs');
+  return count;
 }
 
 /**

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { MEM, MISC, PORT } from './generated/abi.js';
 import { GuestMemory } from './guest-memory.js';
 import { allocateGuestMemory } from './native-memory.js';
-import { ElfError, loadElf, parseElf, type ElfImage, type Region } from './elf.js';
+import { ElfError, loadElf, parseElf, rebaseElf, relocateElf, type ElfImage, type Region } from './elf.js';
 import { PortBus } from './port-bus.js';
 import { ExitStats } from './stats.js';
 import { writeBootGdt, writePageTables } from './boot/long-mode.js';
-import { BootInfoError, writeBootInfo } from './boot/boot-info.js';
+import { argumentArea, BootInfoError, writeBootInfo } from './boot/boot-info.js';
 import { Vcpu } from './cpu/vcpu.js';
 import { applyEngineFixes } from './engine/libunicorn-fixes.js';
 import { VmLoop } from './cpu/vm-loop.js';
@@ -98,38 +98,84 @@ function load(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Reg
 }
 
 const pageUp = (v: bigint) => (v + 0xfffn) & ~0xfffn;
+const MiB = 0x100000n;
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+/**
+ * Where the kernel goes: moved up from its link address by whole MiB, as high as
+ * RAM (and KERNEL_TOP) allows, with the argument area right below it; the program
+ * keeps everything from APP_BASE_MIN up to there. Returns the distance moved.
+ */
+function placeKernel(kernel: ElfImage, kernelName: string, ramSize: bigint, argsBytes: bigint): bigint {
+  const top = ramSize < BigInt(MEM.KERNEL_TOP) ? ramSize : BigInt(MEM.KERNEL_TOP);
+  const end = pageUp(kernel.highest);
+  if (kernel.pie || end > top) throw new RefusedError(`${kernelName}: not a kernel image linked at 0x${MEM.KERNEL_BASE.toString(16)}`);
+  const delta = ((top - end) / MiB) * MiB;
+  if (kernel.lowest + delta < BigInt(MEM.BOOT_AREA_END) + argsBytes) throw new RefusedError(`${kernelName}: the kernel does not fit in guest RAM`);
+  return delta;
+}
+
+/** The bias that puts a static PIE at APP_PIE_BASE (a multiple of its segments' alignment). */
+function pieBias(app: ElfImage): bigint {
+  const base = BigInt(MEM.APP_PIE_BASE);
+  const low = app.lowest - (app.lowest % app.align);
+  return ((base + app.align - 1n) / app.align) * app.align - low;
+}
 
 export function runMachine(cfg: MachineConfig): MachineResult {
   const kernelFile = readImage(cfg.kernelPath, 'kernel');
   const appFile = readImage(cfg.appPath, 'image');
   const kernelName = path.basename(cfg.kernelPath);
   const appName = path.basename(cfg.appPath);
-  const kernel = parse(kernelFile, kernelName);
-  const app = parse(appFile, appName);
+  const linkedKernel = parse(kernelFile, kernelName);
+  const parsedApp = parse(appFile, appName);
+  const app = parsedApp.pie ? rebaseElf(parsedApp, pieBias(parsedApp)) : parsedApp;
+  const argv = [appName, ...cfg.args];
+  let argsBytes: bigint;
+  try {
+    argsBytes = BigInt(argumentArea(argv, cfg.env));
+  } catch (e) {
+    if (e instanceof BootInfoError) throw new RefusedError(e.message);
+    throw e;
+  }
 
   const mem = new GuestMemory(allocateGuestMemory(MEM.RESERVE_END), cfg.memBytes);
-  const vmmArea: Region = { start: 0n, end: BigInt(MEM.KERNEL_BASE), name: "the VMM's boot area" };
-  const kernelArea: Region = { start: BigInt(MEM.KERNEL_BASE), end: BigInt(MEM.KERNEL_LIMIT), name: "the kernel's area" };
-  if (kernel.lowest < kernelArea.start || kernel.highest > kernelArea.end) {
-    throw new RefusedError(`${kernelName}: the kernel must lie inside [0x${kernelArea.start.toString(16)}, 0x${kernelArea.end.toString(16)})`);
-  }
+  const delta = placeKernel(linkedKernel, kernelName, BigInt(cfg.memBytes), argsBytes);
+  const kernel = rebaseElf(linkedKernel, delta);
+  const kernelStart = kernel.lowest - (kernel.lowest % 0x1000n);
+  const kernelEnd = pageUp(kernel.highest);
+  const argsAddr = kernelStart - argsBytes;
+  const vmmArea: Region = { start: 0n, end: BigInt(MEM.BOOT_AREA_END), name: "the VMM's boot area" };
+  const kernelArea: Region = { start: argsAddr, end: kernelEnd, name: "the kernel's area" };
   load(kernel, kernelFile, mem, [vmmArea], kernelName);
+  try {
+    relocateElf(kernelFile, kernel, mem, delta, kernelName);
+  } catch (e) {
+    if (e instanceof ElfError) throw new RefusedError(e.message);
+    throw e;
+  }
   load(app, appFile, mem, [vmmArea, kernelArea], appName);
   if (app.phdrAddr === undefined) throw new RefusedError(`${appName}: its program headers are not inside a loaded segment (AT_PHDR would be unknown)`);
+  if (cfg.trace) {
+    cfg.trace(`load: kernel [${hex(kernelStart)}-${hex(kernelEnd)}) moved by ${hex(delta)}, arguments at ${hex(argsAddr)}`);
+    cfg.trace(`load: ${appName} [${hex(app.lowest)}-${hex(app.highest)})${parsedApp.pie ? ' (static PIE)' : ''}, entry ${hex(app.entry)}`);
+  }
 
   writePageTables(mem);
   writeBootGdt(mem);
   try {
     writeBootInfo(mem, {
       cpuCount: cfg.cpus,
-      kernelEnd: pageUp(kernel.highest),
+      kernelStart,
+      kernelEnd,
+      argsAddr,
       appStart: app.lowest,
       appEnd: pageUp(app.highest),
       appEntry: app.entry,
       appPhdr: app.phdrAddr,
       appPhnum: app.phnum,
       appPhent: app.phentsize,
-      argv: [appName, ...cfg.args],
+      argv,
       env: cfg.env.length > 0 ? cfg.env : DEFAULT_ENV,
       random: randomBytes(16),
       flags: cfg.strictAbi ? MISC.BOOT_FLAG_STRICT_ABI : 0,
@@ -139,7 +185,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     throw e;
   }
 
-  const files = prepareFiles(mem, { share: cfg.share, preload: cfg.preload, appEnd: pageUp(app.highest) });
+  const files = prepareFiles(mem, { share: cfg.share, preload: cfg.preload, appEnd: pageUp(app.highest), top: argsAddr });
   if (typeof files === 'string') throw new RefusedError(files);
 
   const stats = cfg.stats ? new ExitStats() : undefined;

@@ -51,7 +51,9 @@ kernel_entry:
 %include "sys/signal.asm"          ; signals: actions, masks, kill family, frames, sigreturn
 %include "sys/itimer.asm"          ; alarm, setitimer, getitimer: SIGALRM on time
 %include "sys/time.asm"            ; clock_gettime, clock_getres, nanosleep
-%include "sys/facts.asm"           ; affinity, limits, groups, children, getcpu, time
+%include "sys/facts.asm"           ; affinity, limits, groups, children, getcpu, time, priorities, membarrier
+%include "sys/usage.asm"           ; CPU time per thread and process, times, getrusage, sysinfo
+%include "sys/prctl.asm"           ; prctl: thread names and the harmless process flags
 %include "sys/vdso.asm"            ; the vDSO: clock_gettime as a plain call
 %include "sys/random.asm"          ; getrandom
 %include "sys/thread.asm"          ; clone, thread exit, set_tid_address, gettid

@@ -5,7 +5,8 @@
 ;          envp[0] .. envp[envc-1], NULL
 ;          auxv: (type, value) pairs ending with AT_NULL
 ;
-; The argument and environment strings stay where the VMM wrote them (ARGS_ADDR);
+; The argument and environment strings stay where the VMM wrote them (BootInfo.argv,
+; just below the kernel at the top of RAM);
 ; AT_RANDOM points at the 16 random bytes inside the BootInfo; AT_SYSINFO_EHDR at the
 ; vDSO (sys/vdso.asm).
 
@@ -14,14 +15,17 @@ AT_PHDR   equ 3
 AT_PHENT  equ 4
 AT_PHNUM  equ 5
 AT_PAGESZ equ 6
+AT_BASE   equ 7
+AT_FLAGS  equ 8
 AT_ENTRY  equ 9
 AT_UID    equ 11
 AT_EUID   equ 12
 AT_GID    equ 13
 AT_EGID   equ 14
 AT_SECURE equ 23
+AT_CLKTCK equ 17
 AT_RANDOM equ 25
-AUX_PAIRS equ 13                   ; entries written below, AT_NULL included
+AUX_PAIRS equ 16                   ; entries written below, AT_NULL included
 
 section .text
 
@@ -49,6 +53,12 @@ start_application:
 	mov rdi, r13
 	call task_list_add                 ; (sys/signal.asm: the threads signals reach)
 	mov [gs:Percpu.current], r13
+	call cpu_start_clock               ; thread 1's run time starts (sys/usage.asm)
+	mov rdi, r13
+	mov rsi, [boot_info]
+	mov rsi, [rsi + BootInfo.argv]
+	mov rsi, [rsi]                     ; argv[0]: the image's file name
+	call task_set_name
 	lea rax, [r13 + TASK_SIZE]
 	mov [gs:Percpu.kstack_top], rax
 	mov edi, USER_STACK_SIZE / PAGE_SIZE
@@ -82,6 +92,9 @@ start_application:
 	AUX AT_PHENT, r8
 	AUX AT_PHNUM, r9
 	AUX AT_PAGESZ, PAGE_SIZE
+	AUX AT_BASE, 0                     ; no interpreter: a static PIE relocates itself
+	AUX AT_FLAGS, 0
+	AUX AT_CLKTCK, USER_HZ
 	AUX AT_ENTRY, [rbx + BootInfo.app_entry]
 	AUX AT_UID, 0
 	AUX AT_EUID, 0

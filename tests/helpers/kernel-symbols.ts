@@ -1,9 +1,12 @@
 // Addresses inside the built kernel, for guest programs that hand them to system
-// calls (guest-src/app/tests/kernel-symbols.h reads them back from argv), and the
-// kernel's read-only segments with the checksum the guest must find in memory.
+// calls (guest-src/app/tests/kernel-symbols.h reads them back from argv and moves them
+// to where the VMM put the kernel), and the kernel's read-only segments with the
+// checksum the guest must find in memory.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { KERNEL_ELF } from '../../vmm/paths.js';
+import { loadElf, parseElf, rebaseElf, relocateElf } from '../../vmm/elf.js';
+import { GuestMemory } from '../../vmm/guest-memory.js';
 
 /** Every symbol of the built kernel: name -> value (absolute ones are struct offsets). */
 export function kernelSymbols(): Map<string, bigint> {
@@ -35,6 +38,20 @@ export function readOnlySegments(): Segment[] {
     segments.push({ address: elf.readBigUInt64LE(at + 16), bytes: elf.subarray(offset, offset + filesz) });
   }
   return segments;
+}
+
+/**
+ * The read-only segments as they lie in guest memory once the VMM has moved the kernel
+ * up by `delta` (vmm/elf.ts relocateElf patches its absolute references), at their
+ * moved addresses.
+ */
+export function movedReadOnlySegments(delta: bigint): Segment[] {
+  const file = fs.readFileSync(KERNEL_ELF);
+  const kernel = rebaseElf(parseElf(file, 'kernel'), delta);
+  const mem = new GuestMemory(new SharedArrayBuffer(Number(kernel.highest + 0xfffn) & ~0xfff));
+  loadElf(kernel, file, mem, [], 'kernel');
+  relocateElf(file, kernel, mem, delta, 'kernel');
+  return readOnlySegments().map((s) => ({ address: s.address + delta, bytes: Buffer.from(mem.copyOut(s.address + delta, s.bytes.length)) }));
 }
 
 /** FNV-1a, 64 bits: what the guest computes over the same bytes. */

@@ -250,6 +250,11 @@ export const STRUCTS: StructSpec[] = [
         type: 'u64',
         doc: 'VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH)',
       },
+      {
+        name: 'kernel_start',
+        type: 'u64',
+        doc: 'first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv',
+      },
     ],
   },
 ];

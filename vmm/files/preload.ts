@@ -8,7 +8,8 @@
 //     (file contents or link target)
 //   Directories come before what they contain (a pre-order walk), so the kernel can
 //   create each entry in a parent that already exists.
-// The archive goes at the top of guest RAM, page aligned; BootInfo.preload_addr and
+// The archive goes right below the argument area (the kernel and its arguments take
+// the top of guest RAM), page aligned; BootInfo.preload_addr and
 // preload_size point at it and the kernel frees its pages once it has unpacked it.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -83,12 +84,12 @@ export interface FileSetup {
  * Opens the --share directory and places the --preload archive; writes the BootInfo
  * fields for both. Returns a one-line refusal message instead when either cannot be.
  */
-export function prepareFiles(mem: GuestMemory, opts: { share?: string; preload?: string; appEnd: bigint }): FileSetup | string {
+export function prepareFiles(mem: GuestMemory, opts: { share?: string; preload?: string; appEnd: bigint; top: bigint }): FileSetup | string {
   const setup: FileSetup = {};
   try {
     if (opts.preload !== undefined) {
       const archive = packTree(opts.preload);
-      const at = mem.ramSize - pageUp(archive.length);
+      const at = Number(opts.top) - pageUp(archive.length);
       // Leave the program, its brk window (at most 64 MiB) and a margin below it.
       const lowest = Number(opts.appEnd) + Math.min(Math.max(mem.ramSize / 16, 1 << 20), 64 << 20) + (16 << 20);
       if (at < lowest) {

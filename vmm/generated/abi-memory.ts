@@ -20,16 +20,18 @@ export const MEM = {
   PT0_ADDR: 0x9000,
   /** 4 KiB page table for the last 2 MiB of RAM when RAM ends inside it */
   PT_TAIL_ADDR: 0xa000,
-  /** argv/envp pointer arrays and strings (VMM-written) */
-  ARGS_ADDR: 0x10000,
-  /** end of the argument area */
-  ARGS_END: 0x100000,
-  /** the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256) */
+  /** end of the VMM's boot area (BootInfo, GDT, page tables); programs may load from here up */
+  BOOT_AREA_END: 0x10000,
+  /** most bytes of argv/envp pointers and strings (the VMM writes them just below the kernel) */
+  ARGS_MAX: 0xf0000,
+  /** the kernel image is linked here and moved up by whole MiB to the top of RAM (below KERNEL_TOP) with its link-time relocations; whole MiB, so that its pages keep the upper half of each MiB in the engine's TLB (256 entries, chosen by page number mod 256) and a program at 4 MiB the lower */
   KERNEL_BASE: 0x180000,
-  /** the kernel image must end below this */
-  KERNEL_LIMIT: 0x400000,
-  /** application images load at or above this (musl-gcc -static links at 0x400000) */
-  APP_BASE_MIN: 0x400000,
+  /** the moved kernel ends at or below this (its 32-bit sign-extended absolute addresses reach 2 GiB) */
+  KERNEL_TOP: 0x80000000,
+  /** application images load at or above this (64 KiB; GNU ld links at 0x400000, lld at 0x200000) */
+  APP_BASE_MIN: 0x10000,
+  /** where the VMM loads a static PIE (ET_DYN without PT_INTERP) */
+  APP_PIE_BASE: 0x400000,
   /** largest guest RAM the page tables can map (4 GiB) */
   MAX_RAM: 0x100000000,
   /** end of the guest-physical space the VMM backs (lazily: host memory is committed on first touch); from RAM's end, rounded up to 2 MiB, to here lies the kernel's reservation area for large PROT_NONE mappings, present in the page tables only where reserved */

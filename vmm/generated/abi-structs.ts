@@ -326,5 +326,7 @@ export const BootInfo = {
   preload_size: 160,
   /** VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */
   switch_exit: 168,
-  SIZE: 176,
+  /** first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv */
+  kernel_start: 176,
+  SIZE: 184,
 } as const;

@@ -18,6 +18,8 @@ struct kernel_symbols {
 	uintptr_t ro_addr[KSYM_RO_MAX], ro_len[KSYM_RO_MAX];
 	int ro_count;
 	uint64_t ram_size;   /* from the BootInfo */
+	uintptr_t delta;     /* how far the VMM moved the kernel from its link address */
+	uintptr_t args;      /* the argument area (argv/envp arrays and strings, below the kernel) */
 	uintptr_t task;      /* the calling thread's Task block (its Percpu.current) */
 };
 
@@ -62,8 +64,20 @@ static int kernel_symbols(int argc, char **argv, struct kernel_symbols *k)
 		printf("kernel symbols missing from the arguments\n");
 		return 0;
 	}
-	/* The program runs in ring 0 beside the kernel: it may read the BootInfo itself. */
-	k->ram_size = ((volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR)->ram_size;
+	/* The program runs in ring 0 beside the kernel: it may read the BootInfo itself.
+	 * The symbols are the kernel's link addresses; the VMM moved it (BootInfo.kernel_start). */
+	volatile struct uk_BootInfo *boot = (volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR;
+	k->ram_size = boot->ram_size;
+	k->delta = boot->kernel_start - UK_KERNEL_BASE;
+	k->args = boot->argv;
+	uintptr_t *moved[] = { &k->kernel_entry, &k->syscall_table, &k->idt, &k->gdt, &k->percpu, &k->page_bitmap,
+			       &k->user_bitmap, &k->ram_size_var, &k->heap_start_var, &k->vdso_image, &k->end };
+	for (size_t i = 0; i < sizeof moved / sizeof moved[0]; i++)
+		if (*moved[i])
+			*moved[i] += k->delta;
+	for (int i = 0; i < k->ro_count; i++)
+		k->ro_addr[i] += k->delta;
+	printf("kernel moved by 0x%lx\n", (unsigned long)k->delta);
 	k->task = ksym_current_task(k->current_offset);
 	return 1;
 }

@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 	add("the boot GDT", UK_BOOT_GDT_ADDR, 0);
 	add("the PML4", UK_PML4_ADDR, 0);
 	add("a page directory", UK_PML4_ADDR + 0x2000, 0);
-	add("the argument area", UK_ARGS_ADDR, 1);
+	add("the argument area", k.args, 1);
 	add("the kernel's entry", k.kernel_entry, 0);
 	add("the syscall table", k.syscall_table, 0);
 	add("the vDSO", k.vdso_image, 1);
@@ -458,7 +458,7 @@ int main(int argc, char **argv)
 	printf("calls=%d\n", calls);
 
 	/* set_tid_address: the kernel writes the word when the thread exits. */
-	uintptr_t cleartid[] = { k.kernel_entry, k.syscall_table, k.idt, UK_PML4_ADDR, k.task, UK_ARGS_ADDR, 8 };
+	uintptr_t cleartid[] = { k.kernel_entry, k.syscall_table, k.idt, UK_PML4_ADDR, k.task, k.args, 8 };
 	int threads_ok = 1;
 	for (size_t i = 0; i < sizeof cleartid / sizeof cleartid[0]; i++) {
 		pthread_t th;

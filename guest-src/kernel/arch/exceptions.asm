@@ -103,9 +103,9 @@ exception_common:
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R12, R14
 fault_to_signal:
 	mov rax, [rbx + ExcFrame.rip]
-	cmp rax, KERNEL_BASE
-	jb .program
 	mov rcx, [boot_info]
+	cmp rax, [rcx + BootInfo.kernel_start]
+	jb .program
 	cmp rax, [rcx + BootInfo.kernel_end]
 	jb .kernel
 .program:

@@ -20,6 +20,9 @@ section .text
 
 ; -----------------------------------------------------------------------------
 ; init_pages -- mark the kernel, the program, the VMM's areas and the brk window used
+;
+; Low RAM holds the VMM's boot area, the program and its brk window; the top holds
+; the argument area and the kernel image (from BootInfo.argv to kernel_end).
 ;  IN:  boot_info, ram_size
 ;  OUT: heap_start (first page the allocator may hand out), free bitmap
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI
@@ -45,7 +48,12 @@ init_pages:
 	mov rcx, 0x4000000
 .not_big:
 	add rax, rcx
-	mov [brk_limit], rax
+	mov rcx, [rsi + BootInfo.argv]     ; the window ends below the argument area
+	and rcx, ~0xfff
+	cmp rax, rcx
+	jbe .fits
+	mov rax, rcx
+.fits:	mov [brk_limit], rax
 	mov [heap_start], rax
 	; Everything below heap_start is taken.
 	shr rax, 12
@@ -54,11 +62,70 @@ init_pages:
 	mov rcx, rax
 	xor edx, edx
 .mark:	cmp rdx, rcx
-	jae .done
+	jae .top
 	bts [page_bitmap], rdx
 	inc rdx
 	jmp .mark
-.done:	ret
+.top:	mov rsi, [boot_info]               ; the argument area and the kernel
+	mov rdi, [rsi + BootInfo.argv]
+	and rdi, ~0xfff
+	mov rsi, [rsi + BootInfo.kernel_end]
+	sub rsi, rdi
+	shr rsi, 12
+	jmp reserve_pages
+
+; -----------------------------------------------------------------------------
+; count_free_pages -- pages the allocator could hand out now (listed pages are free)
+;  OUT: RAX = page count
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+count_free_pages:
+	push r9
+	SPIN_LOCK [pages_lock]
+	mov r8, [total_pages]
+	add r8, 63
+	shr r8, 6                          ; bitmap words
+	xor ecx, ecx
+	xor r9d, r9d                       ; pages in use
+.word:	cmp rcx, r8
+	jae .done
+	mov rdx, [page_bitmap + rcx * 8]
+	call popcount_rdx
+	add r9, rdx
+	mov rdx, [listed_bitmap + rcx * 8]
+	call popcount_rdx
+	sub r9, rdx
+	inc rcx
+	jmp .word
+.done:	SPIN_UNLOCK [pages_lock]
+	mov rax, [total_pages]
+	sub rax, r9
+	pop r9
+	ret
+
+; popcount_rdx -- set bits in RDX, without the popcnt instruction (the engine's CPU
+; model may not offer it)
+;  IN:  RDX  OUT: RDX = its set bits  Clobbers: RSI, RDI
+popcount_rdx:
+	mov rsi, rdx
+	shr rsi, 1
+	mov rdi, 0x5555555555555555
+	and rsi, rdi
+	sub rdx, rsi                       ; pairs
+	mov rdi, 0x3333333333333333
+	mov rsi, rdx
+	shr rsi, 2
+	and rsi, rdi
+	and rdx, rdi
+	add rdx, rsi                       ; nibbles
+	mov rsi, rdx
+	shr rsi, 4
+	add rdx, rsi
+	mov rdi, 0x0f0f0f0f0f0f0f0f
+	and rdx, rdi                       ; bytes
+	mov rdi, 0x0101010101010101
+	imul rdx, rdi
+	shr rdx, 56
+	ret
 
 ; -----------------------------------------------------------------------------
 ; alloc_pages -- take `count` contiguous zeroed pages

@@ -197,6 +197,7 @@ switch_to:
 	push r13
 	push r14
 	push r15
+	call cpu_charge_switch             ; the run time so far is the leaving task's
 	fxsave [rdi + Task.fpu]
 	mov [rdi + Task.rsp], rsp
 	SPIN_UNLOCK [sched_lock]           ; our context is saved: others may run us now

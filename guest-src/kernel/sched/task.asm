@@ -45,6 +45,10 @@ struc Task
 	.altstack_size:   resq 1
 	.altstack_flags:  resq 1
 	.sig_codes:       resd 64 ; si_code of each pending thread signal
+	.run_start:   resq 1      ; TSC when it last got a CPU (sys/usage.asm)
+	.cpu_ticks:   resq 1      ; its run time before that, in TSC ticks
+	.cpu_seen:    resq 1      ; the last run time in ns it was told (its clock never goes back)
+	.comm:        resb 16     ; its name (prctl PR_SET_NAME), NUL-terminated
 endstruc
 
 section .text

@@ -1,6 +1,6 @@
 ; Facts about the process that runtimes ask for at start: which CPUs it may use, its
 ; resource limits, its groups, its children (none), the CPU a thread runs on, its
-; scheduling policy, the time in seconds.
+; scheduling policy and priorities, the time in seconds, memory barriers.
 
 RLIMIT_STACK     equ 3
 RLIMIT_NOFILE    equ 7
@@ -8,6 +8,22 @@ RLIM_NLIMITS     equ 16
 STACK_LIMIT      equ 8 * 1024 * 1024     ; what Linux gives a program by default
 RLIM_INFINITY    equ -1
 CPU_MASK_BYTES   equ 8                   ; one 64-bit word covers MAX_CPUS
+SCHED_OTHER      equ 0
+SCHED_FIFO       equ 1
+SCHED_RR         equ 2
+SCHED_BATCH      equ 3
+SCHED_IDLE       equ 5
+SCHED_DEADLINE   equ 6
+PRIO_PROCESS     equ 0
+PRIO_USER        equ 2
+MEMBARRIER_CMD_GLOBAL                              equ 1
+MEMBARRIER_CMD_GLOBAL_EXPEDITED                    equ 2
+MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED           equ 4
+MEMBARRIER_CMD_PRIVATE_EXPEDITED                   equ 8
+MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED          equ 16
+MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE         equ 32
+MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE equ 64
+MEMBARRIER_SUPPORTED equ 127                      ; the seven above
 
 section .text
 
@@ -235,6 +251,139 @@ sys_gettimeofday:
 	ret
 
 ; -----------------------------------------------------------------------------
+; sys_sched_get_priority_max / sys_sched_get_priority_min -- the priority range of a
+; scheduling policy: 1..99 for the real-time ones, 0 for the others
+;  IN:  RDI = policy
+;  OUT: RAX = the bound, or -EINVAL for an unknown policy
+sys_sched_get_priority_max:
+	mov eax, 99
+	jmp sched_priority_bound
+sys_sched_get_priority_min:
+	mov eax, 1
+sched_priority_bound:
+	cmp rdi, SCHED_FIFO
+	je .done
+	cmp rdi, SCHED_RR
+	je .done
+	xor eax, eax
+	cmp rdi, SCHED_OTHER
+	je .done
+	cmp rdi, SCHED_BATCH
+	je .done
+	cmp rdi, SCHED_IDLE
+	je .done
+	cmp rdi, SCHED_DEADLINE
+	je .done
+	mov rax, -EINVAL
+.done:	ret
+
+; -----------------------------------------------------------------------------
+; sys_getpriority -- getpriority(which, who): the nice value as the system call gives
+; it, 20 - nice (the C library turns it back); one value for the whole process
+;  IN:  RDI = PRIO_PROCESS, PRIO_PGRP or PRIO_USER, RSI = who (0: the caller)
+;  OUT: RAX = 20 - nice, -EINVAL, -ESRCH
+sys_getpriority:
+	call priority_target
+	jc .out
+	mov eax, 20
+	sub rax, [process_nice]
+.out:	ret
+
+; -----------------------------------------------------------------------------
+; sys_setpriority -- setpriority(which, who, nice): kept (clamped to -20..19) and
+; reported back; the scheduler treats every thread alike
+;  IN:  RDI = which, RSI = who, RDX = nice
+;  OUT: RAX = 0, -EINVAL, -ESRCH
+sys_setpriority:
+	call priority_target
+	jc .out
+	movsxd rdx, edx                    ; an int
+	cmp rdx, -20
+	jge .low_ok
+	mov rdx, -20
+.low_ok:
+	cmp rdx, 19
+	jle .high_ok
+	mov rdx, 19
+.high_ok:
+	mov [process_nice], rdx
+	xor eax, eax
+.out:	ret
+
+; priority_target -- CF clear when (which, who) names this process (who 0, its pid,
+; a thread id, user 0, group 0); else CF set and RAX = -EINVAL or -ESRCH
+;  Clobbers: RAX
+priority_target:
+	cmp rdi, PRIO_USER
+	ja .einval
+	test rsi, rsi
+	jz .ok
+	cmp rdi, PRIO_PROCESS
+	jne .esrch                         ; a group or a user other than ours
+	cmp rsi, [next_tid]
+	ja .esrch                          ; a thread id never handed out
+.ok:	clc
+	ret
+.einval:
+	mov rax, -EINVAL
+	stc
+	ret
+.esrch:
+	mov rax, -ESRCH
+	stc
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_membarrier -- membarrier(cmd, flags, cpu_id)
+;
+; Every vCPU runs on the one host thread, one after another, and the engine has no
+; store buffer: a store is in RAM when the instruction that makes it ends, and a
+; vCPU's turn ends only between instructions. So by the time this call runs, every
+; other thread has seen everything its own vCPU did, and every later read on any
+; vCPU sees the caller's stores: the barrier the commands ask for already holds, and
+; each command is answered at once. SYNC_CORE holds too: changed code reaches the
+; engine through mprotect(PROT_EXEC) (CODE_CHANGED), not through a barrier.
+;  IN:  RDI = command, RSI = flags (0), RDX = cpu_id (unused)
+;  OUT: RAX = for QUERY the supported commands, else 0; -EINVAL, -EPERM
+sys_membarrier:
+	test rsi, rsi
+	jnz .einval
+	test rdi, rdi
+	jz .query
+	cmp rdi, MEMBARRIER_CMD_GLOBAL
+	je .ok
+	cmp rdi, MEMBARRIER_CMD_GLOBAL_EXPEDITED
+	je .ok
+	cmp rdi, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED
+	je .ok
+	cmp rdi, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED
+	je .register
+	cmp rdi, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE
+	je .register
+	cmp rdi, MEMBARRIER_CMD_PRIVATE_EXPEDITED
+	je .private
+	cmp rdi, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
+	je .private
+.einval:
+	mov rax, -EINVAL
+	ret
+.query:	mov eax, MEMBARRIER_SUPPORTED
+	ret
+.register:
+	mov rax, rdi
+	shr rax, 1                         ; the command it registers for
+	or [membarrier_registered], rax
+.ok:	xor eax, eax
+	ret
+.private:
+	test [membarrier_registered], rdi  ; Linux: EPERM before registration
+	jz .eperm
+	xor eax, eax
+	ret
+.eperm:	mov rax, -EPERM
+	ret
+
+; -----------------------------------------------------------------------------
 ; sys_fail_efault / sys_fail_einval -- the last step of a call that fails
 ;  OUT: RAX = -EFAULT / -EINVAL
 sys_fail_efault:
@@ -243,3 +392,9 @@ sys_fail_efault:
 sys_fail_einval:
 	mov rax, -EINVAL
 	ret
+
+section .data
+align 8
+process_nice:          dq 0    ; setpriority's value, -20 .. 19
+membarrier_registered: dq 0    ; MEMBARRIER_CMD_PRIVATE_EXPEDITED* bits registered
+section .text

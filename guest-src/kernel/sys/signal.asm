@@ -1096,9 +1096,9 @@ signal_exit_work:
 	jne .where
 	xor r15d, r15d                     ; rt_sigreturn: its RAX is the program's own
 .where:	mov rax, [rbx + ExcFrame.rip]
-	cmp rax, KERNEL_BASE
-	jb .next
 	mov rcx, [boot_info]
+	cmp rax, [rcx + BootInfo.kernel_start]
+	jb .next
 	cmp rax, [rcx + BootInfo.kernel_end]
 	jb .settle                         ; kernel code (the vDSO): at the next return
 .next:	SPIN_LOCK [sched_lock]

@@ -76,6 +76,11 @@ sys_clone:
 	jz .tls
 	mov rax, r8
 .tls:	mov [rbx + Task.fs_base], rax
+	mov rax, [gs:Percpu.current]       ; the creator's name, as Linux copies it
+	mov rcx, [rax + Task.comm]
+	mov [rbx + Task.comm], rcx
+	mov rcx, [rax + Task.comm + 8]
+	mov [rbx + Task.comm + 8], rcx
 	xor eax, eax
 	test r12d, CLONE_CHILD_CLEARTID
 	jz .cleartid

@@ -1,4 +1,5 @@
-; Clocks (lib/clock.asm): CLOCK_MONOTONIC and CLOCK_REALTIME, each in nanoseconds.
+; Clocks (lib/clock.asm): CLOCK_MONOTONIC and CLOCK_REALTIME, each in nanoseconds;
+; the CPU-time clocks count run time (sys/usage.asm).
 ; Sleeping waits for the monotonic clock to pass a deadline.
 
 TIMER_ABSTIME         equ 1
@@ -32,14 +33,26 @@ sys_clock_gettime:
 	pop rsi
 	pop rdi
 	jc .efault
+	cmp rdi, CLOCK_PROCESS_CPUTIME_ID
+	je .process
+	cmp rdi, CLOCK_THREAD_CPUTIME_ID
+	je .thread
 	call clock_now
-	xor edx, edx
+.split:	xor edx, edx
 	mov ecx, NS_PER_S
 	div rcx
 	mov [rsi], rax                     ; tv_sec
 	mov [rsi + 8], rdx                 ; tv_nsec
 	xor eax, eax
 	ret
+.process:
+	push rsi
+	call cpu_process_ns                ; run time, not wall time (sys/usage.asm)
+	pop rsi
+	jmp .split
+.thread:
+	call cpu_thread_ns
+	jmp .split
 .einval:
 	mov rax, -EINVAL
 	ret
@@ -93,6 +106,10 @@ sys_nanosleep:
 sys_clock_nanosleep:
 	call valid_clock
 	jc .einval
+	cmp rdi, CLOCK_THREAD_CPUTIME_ID
+	je .einval                         ; as Linux
+	cmp rdi, CLOCK_PROCESS_CPUTIME_ID
+	je .unsupported                    ; sleeping on CPU time is not implemented
 	push rbx
 	push r12
 	push r13
@@ -172,4 +189,7 @@ sys_clock_nanosleep:
 	jmp .out
 .einval:
 	mov rax, -EINVAL
+	ret
+.unsupported:
+	mov rax, -EOPNOTSUPP
 	ret

@@ -10,7 +10,8 @@
 ;   - pages above heap_start that the allocator handed to the program (mmap, the main
 ;     thread's stack): marked in user_bitmap (mm/pages.asm).
 ; Readable as well, never writable (the program legitimately passes them as input):
-;   - the argument area [ARGS_ADDR, ARGS_END): argv and envp strings, e.g. open(argv[1]);
+;   - the argument area [BootInfo.argv, BootInfo.kernel_start): argv and envp strings,
+;     e.g. open(argv[1]) (the VMM writes them just below the kernel);
 ;   - the vDSO image (sys/vdso.asm), and the AT_RANDOM bytes in the BootInfo.
 ; Everything else is refused: page 0, the BootInfo, the boot GDT, the page tables,
 ; the kernel image, the allocator's kernel pages (task blocks, kernel stacks, kmalloc
@@ -28,7 +29,7 @@ section .text
 ; -----------------------------------------------------------------------------
 ; init_user_memory -- the bounds of the program's image for the pointer checks
 ;  IN:  boot_info, heap_start (init_pages)
-;  OUT: user_image_start, never below ARGS_END (the VMM's areas: BootInfo, boot GDT,
+;  OUT: user_image_start, never below BOOT_AREA_END (the VMM's areas: BootInfo, boot GDT,
 ;       page tables, arguments); stops the VM when the kernel image lies inside the
 ;       program's window (the checks would hand the kernel to the program)
 ;  Clobbers: RAX, RCX, RDX, RSI
@@ -36,9 +37,9 @@ init_user_memory:
 	mov rax, [boot_info]
 	mov rax, [rax + BootInfo.app_start]
 	and rax, ~(PAGE_SIZE - 1)
-	cmp rax, ARGS_END
+	cmp rax, BOOT_AREA_END
 	jae .floor
-	mov eax, ARGS_END
+	mov eax, BOOT_AREA_END
 .floor:	mov [user_image_start], rax
 	lea rcx, [_end]                    ; the kernel image: [__executable_start, _end)
 	cmp rcx, rax
@@ -150,10 +151,14 @@ check_user_read:
 	mov rax, rdi
 	add rax, rsi
 	jc .bad
-	cmp rdi, ARGS_ADDR
-	jb .vdso
-	cmp rax, ARGS_END
-	jbe .ok
+	push rcx
+	mov rcx, [boot_info]
+	cmp rdi, [rcx + BootInfo.argv]
+	jb .not_args
+	cmp rax, [rcx + BootInfo.kernel_start]
+	jbe .ok_pop
+.not_args:
+	pop rcx
 .vdso:	push rcx
 	lea rcx, [vdso_image]
 	cmp rdi, rcx

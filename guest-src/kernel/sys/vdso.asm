@@ -109,7 +109,14 @@ vdso_image:
 ;  OUT: RAX = as the system call would give (a result or -errno)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11 (caller-saved)
 vdso_clock_gettime:
-	jmp sys_clock_gettime
+	cmp rdi, CLOCK_PROCESS_CPUTIME_ID
+	je .syscall
+	cmp rdi, CLOCK_THREAD_CPUTIME_ID
+	jne sys_clock_gettime
+.syscall:                                  ; CPU time: read under the scheduler's lock,
+	mov eax, SYS_clock_gettime         ; which needs interrupts off
+	syscall
+	ret
 vdso_gettimeofday:
 	jmp sys_gettimeofday
 vdso_time:

@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElfError, loadElf, parseElf, type Region } from '../../../vmm/elf.js';
+import { ElfError, loadElf, parseElf, rebaseElf, relocateElf, type Region } from '../../../vmm/elf.js';
 import { GuestMemory } from '../../../vmm/guest-memory.js';
+import { BUILD_DIR } from '../../../vmm/paths.js';
 import { makeElf, PF_R, PF_W, PF_X, PT_INTERP, PT_NOTE, PT_PHDR, simpleElf, type ElfSpec } from '../../helpers/make-elf.js';
 
 const MiB = 1024 * 1024;
@@ -70,8 +71,9 @@ describe('parseElf: identification and header', () => {
     expect(bad({ segments: [text], machine: 4242 })).toBe('app.elf: ELF machine 4242 (unknown) is not x86-64');
   });
 
-  it('rejects anything but ET_EXEC', () => {
-    expect(bad({ segments: [text], type: 3 })).toBe('app.elf: type ET_DYN; a static ET_EXEC executable is required (build with npm run cc)');
+  it('accepts ET_EXEC and ET_DYN (a static PIE), nothing else', () => {
+    expect(parseElf(makeElf({ segments: [text], type: 3 }), 'app.elf').pie).toBe(true);
+    expect(parseElf(makeElf({ segments: [text] }), 'app.elf').pie).toBe(false);
     expect(bad({ segments: [text], type: 1 })).toMatch(/^app\.elf: type ET_REL;/);
     expect(bad({ segments: [text], type: 0x1234 })).toMatch(/^app\.elf: type 4660;/);
   });
@@ -97,7 +99,11 @@ describe('parseElf: program headers', () => {
   });
 
   it('rejects PT_INTERP (a dynamically linked program)', () => {
-    expect(bad({ segments: [{ type: PT_INTERP, vaddr: 0n }, text] })).toMatch(/segment 0 is PT_INTERP.*static executable is required/);
+    expect(bad({ segments: [{ type: PT_INTERP, vaddr: 0n }, text] })).toMatch(/^app\.elf: dynamically linked \(interpreter unreadable\); build it static/);
+    const interp = new TextEncoder().encode('/lib/ld.so.1\0');
+    expect(bad({ segments: [{ type: PT_INTERP, vaddr: 0n, data: interp }, text] })).toBe(
+      'app.elf: dynamically linked (interpreter /lib/ld.so.1); build it static (-static or -static-pie)',
+    );
   });
 
   it('rejects filesz > memsz', () => {
@@ -345,9 +351,97 @@ describe('a real static musl binary', () => {
     expect(() => loadElf(image, file, ram(16 * MiB), [kernel], 'main')).toThrow(/^main: segment \d+ .* overlaps kernel\.elf segment 0/);
   });
 
-  it('rejects the same program built as a static PIE', () => {
+  it('refuses the same program from musl-gcc -static-pie, which names an interpreter on Debian', () => {
     const pie = join(dir, 'pie');
     execFileSync('musl-gcc', ['-static-pie', '-fPIE', '-o', pie, join(dir, 'main.c')]);
-    expect(() => parseElf(new Uint8Array(readFileSync(pie)), 'pie')).toThrow(/type ET_DYN; a static ET_EXEC executable is required/);
+    expect(() => parseElf(new Uint8Array(readFileSync(pie)), 'pie')).toThrow(/^pie: dynamically linked \(interpreter \/lib\/ld-musl-x86_64\.so\.1\)/);
+  });
+
+  it('moves a static PIE as a whole with rebaseElf', () => {
+    const pie = join(dir, 'gpie');
+    execFileSync('gcc', ['-static-pie', '-o', pie, join(dir, 'main.c')]);
+    const image = parseElf(new Uint8Array(readFileSync(pie)), 'gpie');
+    expect(image.pie).toBe(true);
+    const moved = rebaseElf(image, 0x400000n);
+    expect(moved.entry - image.entry).toBe(0x400000n);
+    expect(moved.phdrAddr! - image.phdrAddr!).toBe(0x400000n);
+    expect(moved.segments.map((s) => s.vaddr - 0x400000n)).toEqual(image.segments.map((s) => s.vaddr));
+    expect([moved.lowest - image.lowest, moved.highest - image.highest]).toEqual([0x400000n, 0x400000n]);
+  });
+});
+
+describe('relocateElf: the kernel moved to the top of RAM', () => {
+  // The same object linked by ld at the new address is the reference: the moved
+  // image must match it byte for byte.
+  const delta = 0x1000000n;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'elf-reloc-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('matches the kernel linked there by ld', () => {
+    const object = join(BUILD_DIR, 'kernel', 'kernel.o');
+    const link = (base: bigint, out: string) =>
+      execFileSync('ld', [
+        '-static',
+        '-nostdlib',
+        '-z',
+        'max-page-size=4096',
+        '-z',
+        'noexecstack',
+        '--emit-relocs',
+        `-Ttext-segment=0x${base.toString(16)}`,
+        '-e',
+        'kernel_entry',
+        object,
+        '-o',
+        out,
+      ]);
+    link(0x180000n, join(dir, 'low.elf'));
+    link(0x180000n + delta, join(dir, 'high.elf'));
+    const low = new Uint8Array(readFileSync(join(dir, 'low.elf')));
+    const high = new Uint8Array(readFileSync(join(dir, 'high.elf')));
+    const moved = rebaseElf(parseElf(low, 'low'), delta);
+    const reference = parseElf(high, 'high');
+    expect(moved.entry).toBe(reference.entry);
+    const a = ram(32 * MiB);
+    const b = ram(32 * MiB);
+    loadElf(moved, low, a, [], 'low');
+    expect(relocateElf(low, moved, a, delta, 'low')).toBeGreaterThan(1000);
+    loadElf(reference, high, b, [], 'high');
+    // From the text on: the first page holds the file's own ELF header, which keeps its link addresses.
+    const from = moved.lowest + 0x1000n;
+    const span = BigInt(32 * MiB) - from;
+    expect(Buffer.compare(Buffer.from(a.view(from, span)), Buffer.from(b.view(from, span)))).toBe(0);
+  });
+
+  it('refuses an image without relocations', () => {
+    const plain = makeElf({ segments: [{ vaddr: 0x400000n, flags: PF_R | PF_X, data: new Uint8Array([0xf4]) }] });
+    const image = rebaseElf(parseElf(plain, 'k'), delta);
+    expect(() => relocateElf(plain, image, ram(32 * MiB), delta, 'k')).toThrow(ElfError);
+  });
+});
+
+describe('parseElf: a PIE that needs shared libraries', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'elf-needed-'));
+    writeFileSync(join(dir, 'main.c'), 'int main(){return 3;}\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused, naming the library, when it names no interpreter', () => {
+    const out = join(dir, 'needs');
+    execFileSync('gcc', ['-pie', '-fPIE', '-Wl,--no-dynamic-linker', '-o', out, join(dir, 'main.c')]);
+    expect(() => parseElf(new Uint8Array(readFileSync(out)), 'needs')).toThrow(
+      /^needs: needs the shared library libc\.so\.6 but names no interpreter; build it static/,
+    );
+  });
+
+  it('accepts a static PIE, whose dynamic section needs nothing', () => {
+    const out = join(dir, 'pie');
+    execFileSync('gcc', ['-static-pie', '-o', out, join(dir, 'main.c')]);
+    expect(parseElf(new Uint8Array(readFileSync(out)), 'pie').pie).toBe(true);
   });
 });

@@ -46,11 +46,12 @@
 #define UK_PD_ADDR 0x5000ULL /* four page directories of 2 MiB pages: up to 4 GiB of RAM */
 #define UK_PT0_ADDR 0x9000ULL /* 4 KiB page table for the first 2 MiB (leaves page 0 not present: NULL dereferences fault) */
 #define UK_PT_TAIL_ADDR 0xa000ULL /* 4 KiB page table for the last 2 MiB of RAM when RAM ends inside it */
-#define UK_ARGS_ADDR 0x10000ULL /* argv/envp pointer arrays and strings (VMM-written) */
-#define UK_ARGS_END 0x100000ULL /* end of the argument area */
-#define UK_KERNEL_BASE 0x180000ULL /* the kernel image is linked here; not at 1 MiB, so that its pages and those of a program at 4 MiB use different entries of the engine's TLB (256 entries, chosen by page number mod 256) */
-#define UK_KERNEL_LIMIT 0x400000ULL /* the kernel image must end below this */
-#define UK_APP_BASE_MIN 0x400000ULL /* application images load at or above this (musl-gcc -static links at 0x400000) */
+#define UK_BOOT_AREA_END 0x10000ULL /* end of the VMM's boot area (BootInfo, GDT, page tables); programs may load from here up */
+#define UK_ARGS_MAX 0xf0000ULL /* most bytes of argv/envp pointers and strings (the VMM writes them just below the kernel) */
+#define UK_KERNEL_BASE 0x180000ULL /* the kernel image is linked here and moved up by whole MiB to the top of RAM (below KERNEL_TOP) with its link-time relocations; whole MiB, so that its pages keep the upper half of each MiB in the engine's TLB (256 entries, chosen by page number mod 256) and a program at 4 MiB the lower */
+#define UK_KERNEL_TOP 0x80000000ULL /* the moved kernel ends at or below this (its 32-bit sign-extended absolute addresses reach 2 GiB) */
+#define UK_APP_BASE_MIN 0x10000ULL /* application images load at or above this (64 KiB; GNU ld links at 0x400000, lld at 0x200000) */
+#define UK_APP_PIE_BASE 0x400000ULL /* where the VMM loads a static PIE (ET_DYN without PT_INTERP) */
 #define UK_MAX_RAM 0x100000000ULL /* largest guest RAM the page tables can map (4 GiB) */
 #define UK_RESERVE_END 0x100000000ULL /* end of the guest-physical space the VMM backs (lazily: host memory is committed on first touch); from RAM's end, rounded up to 2 MiB, to here lies the kernel's reservation area for large PROT_NONE mappings, present in the page tables only where reserved */
 #define UK_MIN_RAM 0x1000000ULL /* smallest guest RAM (16 MiB) */
@@ -144,6 +145,15 @@
 #define UK_SYS_getcpu 309
 #define UK_SYS_time 201
 #define UK_SYS_gettimeofday 96
+#define UK_SYS_sysinfo 99
+#define UK_SYS_times 100
+#define UK_SYS_getrusage 98
+#define UK_SYS_prctl 157
+#define UK_SYS_membarrier 324
+#define UK_SYS_sched_get_priority_max 146
+#define UK_SYS_sched_get_priority_min 147
+#define UK_SYS_getpriority 140
+#define UK_SYS_setpriority 141
 #define UK_SYS_fork 57
 #define UK_SYS_vfork 58
 #define UK_SYS_execve 59
@@ -447,7 +457,8 @@ struct __attribute__((packed)) uk_BootInfo {
   uint64_t preload_addr; /* address of the --preload archive (0: none); its pages are the kernel's to free */
   uint64_t preload_size; /* bytes of the --preload archive */
   uint64_t switch_exit; /* VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */
+  uint64_t kernel_start; /* first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv */
 };
-_Static_assert(sizeof(struct uk_BootInfo) == 176, "uk_BootInfo layout");
+_Static_assert(sizeof(struct uk_BootInfo) == 184, "uk_BootInfo layout");
 
 #endif
