@@ -1,0 +1,18 @@
+// A program test is a case: a behaviour a user relies on, with its checks written out.
+// A case that cannot pass yet carries `needs`, the exact missing call or feature; it
+// is listed as it.todo('<name>: needs <gap>') so the report shows the gap, and its
+// checks are ready for the day the gap closes (delete `needs`).
+import { it } from 'vitest';
+
+export interface Case {
+  name: string;
+  needs?: string;
+  run: () => void | Promise<void>;
+}
+
+export function cases(list: Case[]): void {
+  for (const c of list) {
+    if (c.needs) it.todo(`${c.name}: needs ${c.needs}`);
+    else it(c.name, c.run);
+  }
+}
