@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PROJECT_ROOT } from '../../vmm/paths.js';
 import { ToolError } from '../guest-toolchain.js';
 import { PROGRAMS_DIR } from './paths.js';
 
@@ -25,8 +26,9 @@ export interface Recipe {
 export function contentHash(recipe: Pick<Recipe, 'name' | 'inputs' | 'salt'>): string {
   const h = crypto.createHash('sha256');
   h.update(`${recipe.name}\0${recipe.salt.join('\0')}\0`);
+  // Paths relative to the project, so a tree checked out elsewhere keeps its hashes.
   for (const file of [...recipe.inputs].sort()) {
-    h.update(`${file}\0`);
+    h.update(`${path.relative(PROJECT_ROOT, file)}\0`);
     h.update(fs.readFileSync(file));
     h.update('\0');
   }
