@@ -4,8 +4,10 @@ import { benchBoot } from './boot.js';
 import { benchPostmark } from './postmark.js';
 import { benchKv } from './kv.js';
 import { benchSmp } from './smp.js';
+import { benchPrograms } from './programs.js';
 
 await benchBoot();
 await benchSmp();
 await benchPostmark();
 await benchKv();
+await benchPrograms();

@@ -1,7 +1,7 @@
 // `npm run build` (after `npm run generate` and tsc): bundle the VMM's command
 // line into one file, assemble and link the kernel, build the guest library and
-// every bundled guest program. Prints one line per step so a slow machine shows
-// progress.
+// every bundled guest program, then the real programs (toolchain/programs/, cached
+// by content). Prints one line per step so a slow machine shows progress.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { buildSync } from 'esbuild';
 import { MEM } from '../vmm/generated/abi.js';
 import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
+import { buildRealPrograms } from './programs/build.js';
 
 const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
 /** Guest programs built into build/guest/<group>/NAME.elf. */
@@ -175,6 +176,7 @@ try {
   ensureGuestLib();
   buildPrograms();
   buildLoaderVariants();
+  await buildRealPrograms(step);
   step('done');
 } catch (e) {
   if (!(e instanceof ToolError)) throw e;

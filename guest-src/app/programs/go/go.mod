@@ -1,0 +1,3 @@
+module unikv.example/programs
+
+go 1.19
