@@ -96,7 +96,8 @@ file_gen:
 ; EVENT_RECHECK_NS, then looks again.
 ;  IN:  RDI = event_seq as read before the objects were examined, RSI = deadline
 ;       (CLOCK_MONOTONIC ns, DEADLINE_NONE, or DEADLINE_NOW)
-;  OUT: RAX = 0 (something may have changed: look again) or -ETIMEDOUT
+;  OUT: RAX = 0 (something may have changed: look again) or -ETIMEDOUT; a signal
+;       for the thread: -ERESTARTSYS (no deadline) or -EINTR
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 event_wait:
 	push rbx
@@ -128,7 +129,12 @@ event_wait:
 .lock:	SPIN_LOCK [sched_lock]
 	cmp [event_seq], rbx
 	jne .changed
+	call signal_pending                ; a signal first: do not sleep
+	jnz .interrupted_locked
 	mov rdi, [gs:Percpu.current]
+	mov qword [rdi + Task.sig_interruptible], 1
+	lea rax, [event_unqueue]           ; what signal_kick calls to take us off the list
+	mov [rdi + Task.wait_cancel], rax
 	mov rax, [event_waiters]
 	mov [rdi + Task.ev_next], rax
 	mov [event_waiters], rdi
@@ -141,9 +147,26 @@ event_wait:
 	call sleep_insert
 .sleep:	call schedule_locked
 	mov rax, [gs:Percpu.current]
+	mov qword [rax + Task.sig_interruptible], 0
+	mov qword [rax + Task.wait_cancel], 0
 	mov rax, [rax + Task.wait_result]
 	cmp rax, -ETIMEDOUT
 	je .timedout
+	cmp rax, -EINTR
+	je .interrupted
+	jmp .out
+.interrupted_locked:
+	SPIN_UNLOCK [sched_lock]
+.interrupted:
+	; As Linux: an untimed wait restarts under SA_RESTART, a timed one ends with EINTR
+	; (poll, select and epoll turn this into "not after a handler").
+	mov rax, -EINTR
+	test r13d, r13d
+	jnz .restart
+	cmp r12, DEADLINE_NONE
+	jne .out
+.restart:
+	mov rax, -ERESTARTSYS
 	jmp .out
 .changed:
 	SPIN_UNLOCK [sched_lock]

@@ -422,7 +422,9 @@ epoll_collect:
 ;  IN:  EDI = epfd, RSI = events, EDX = maxevents, ECX = timeout (ms) or RCX = timespec *
 ;  OUT: RAX = events reported (0 when the timeout passed), or -EBADF, -EINVAL, -EFAULT
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
-sys_epoll_pwait:                       ; TODO(signals): install the sigmask for the wait
+sys_epoll_pwait:
+	call epoll_wait_mask
+	jnz sys_epoll_wait.out
 sys_epoll_wait:
 	push rdi
 	push rdx
@@ -432,7 +434,10 @@ sys_epoll_wait:
 	pop rdi
 	mov rcx, rax
 	jmp epoll_wait_until
-sys_epoll_pwait2:                      ; TODO(signals): install the sigmask for the wait
+.out:	ret
+sys_epoll_pwait2:
+	call epoll_wait_mask
+	jnz .out
 	push rdi
 	push rsi
 	push rdx
@@ -446,6 +451,23 @@ sys_epoll_pwait2:                      ; TODO(signals): install the sigmask for 
 	mov rcx, rax
 	jmp epoll_wait_until
 .out:	ret
+
+; epoll_wait_mask -- the pwait calls' signal mask (R8 = sigset, R9 = size), the
+; other arguments kept. OUT: RAX = 0 (ZF set) or -errno. Clobbers: RAX.
+epoll_wait_mask:
+	push rdi
+	push rsi
+	push rdx
+	push rcx
+	mov rdi, r8
+	mov rsi, r9
+	call signal_wait_mask
+	pop rcx
+	pop rdx
+	pop rsi
+	pop rdi
+	test rax, rax
+	ret
 
 ; -----------------------------------------------------------------------------
 ; epoll_wait_until -- what the epoll_wait calls share: report or wait
@@ -501,7 +523,10 @@ epoll_wait_until:
 	test rdx, rdx
 	jz .look
 	mov rax, rdx
-	cmp rdx, -ETIMEDOUT
+	cmp rdx, -ERESTARTSYS              ; a signal: epoll_wait is not restarted
+	jne .why                           ; after a handler ran (as Linux)
+	mov rax, -ERESTARTNOHAND
+.why:	cmp rdx, -ETIMEDOUT
 	jne .done                          ; an interrupted wait says why
 	mov ebp, 1                         ; look once more, then answer
 	jmp .look

@@ -22,7 +22,18 @@ sys_poll:
 	pop rsi
 	pop rdi
 	jmp poll_until
-sys_ppoll:                             ; TODO(signals): install the sigmask for the wait
+sys_ppoll:
+	push rdi
+	push rsi
+	push rdx
+	mov rdi, rcx
+	mov rsi, r8
+	call signal_wait_mask
+	pop rdx
+	pop rsi
+	pop rdi
+	test rax, rax
+	jnz .out_rax
 	push rdi
 	push rsi
 	mov rdi, rdx
@@ -34,6 +45,7 @@ sys_ppoll:                             ; TODO(signals): install the sigmask for 
 	js .out
 	jmp poll_until
 .out:	mov rax, rdx
+.out_rax:
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -101,7 +113,10 @@ poll_until:
 	call event_wait
 	test rax, rax
 	jz .look
-	cmp rax, -ETIMEDOUT
+	cmp rax, -ERESTARTSYS              ; a signal: poll and select are not
+	jne .why                           ; restarted after a handler ran (as Linux)
+	mov rax, -ERESTARTNOHAND
+.why:	cmp rax, -ETIMEDOUT
 	jne .out                           ; an interrupted wait says why
 	mov ebp, 1                         ; look once more, then answer
 	jmp .look
@@ -133,13 +148,32 @@ sys_select:
 	mov rdi, r8
 	call deadline_from_timeval
 	jmp select_deadline
-sys_pselect6:                          ; TODO(signals): install the sigmask for the wait
+sys_pselect6:
 	push rdi
 	push rsi
 	push rdx
 	push rcx
+	push r8
+	test r9, r9                        ; { const sigset_t *, size_t } or NULL
+	jz .no_mask
+	mov rdi, r9
+	mov esi, 16
+	call check_user_read
+	mov rax, -EFAULT
+	jc .mask_failed
+	mov rdi, [r9]
+	mov rsi, [r9 + 8]
+	call signal_wait_mask
+	test rax, rax
+	jnz .mask_failed
+.no_mask:
+	pop r8
 	mov rdi, r8
 	call deadline_from_timespec
+	jmp select_deadline
+.mask_failed:
+	add rsp, 5 * 8
+	ret
 select_deadline:
 	mov r8, rax
 	pop rcx
@@ -283,7 +317,10 @@ select_until:
 	call event_wait
 	test rax, rax
 	jz .look
-	cmp rax, -ETIMEDOUT
+	cmp rax, -ERESTARTSYS              ; a signal: poll and select are not
+	jne .why                           ; restarted after a handler ran (as Linux)
+	mov rax, -ERESTARTNOHAND
+.why:	cmp rax, -ETIMEDOUT
 	jne .out                           ; an interrupted wait says why
 	mov ebp, 1                         ; look once more, then answer
 	jmp .look

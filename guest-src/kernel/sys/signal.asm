@@ -25,6 +25,7 @@ SIG_DFL        equ 0
 SIG_IGN        equ 1
 SIGKILL        equ 9
 SIGSEGV        equ 11
+SIGPIPE        equ 13
 SIGSTOP        equ 19
 NSIG           equ 64
 KSIGSET_SIZE   equ 8                   ; the kernel's sigset_t: 64 bits
@@ -708,6 +709,45 @@ sys_rt_sigsuspend:
 	call wait_for_signal_locked
 	pop rbx
 	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; signal_wait_mask -- the mask ppoll, pselect6, epoll_pwait and epoll_pwait2 wait
+; with: installed now, the thread's own mask restored on the way back to the program
+; (after any handler the wait let in has its frame: Task.sig_saved_mask)
+;  IN:  RDI = the program's sigset (0: keep the mask), RSI = its size
+;  OUT: RAX = 0, or -EINVAL (size), -EFAULT
+;  Clobbers: RCX, RDX
+signal_wait_mask:
+	xor eax, eax
+	test rdi, rdi
+	jz .out
+	cmp rsi, KSIGSET_SIZE
+	jne .einval
+	push rsi
+	mov esi, KSIGSET_SIZE
+	call check_user_read
+	pop rsi
+	jc .efault
+	mov rdx, [rdi]
+	mov rax, ~SIGBIT_KILL_STOP
+	and rdx, rax
+	push rbx
+	mov rbx, [gs:Percpu.current]
+	SPIN_LOCK [sched_lock]
+	mov rax, [rbx + Task.sig_blocked]
+	mov [rbx + Task.sig_saved_mask], rax
+	mov qword [rbx + Task.sig_saved_valid], 1
+	mov [rbx + Task.sig_blocked], rdx
+	SPIN_UNLOCK [sched_lock]
+	pop rbx
+	xor eax, eax
+.out:	ret
 .einval:
 	mov rax, -EINVAL
 	ret

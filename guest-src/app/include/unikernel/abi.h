@@ -158,6 +158,7 @@
 #define UK_SYS_vfork 58
 #define UK_SYS_execve 59
 #define UK_SYS_rseq 334
+#define UK_SYS_clone3 435
 #define UK_SYS_getrandom 318
 #define UK_SYS_open 2
 #define UK_SYS_stat 4
