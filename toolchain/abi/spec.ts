@@ -181,6 +181,7 @@ export const SYSCALLS: Syscall[] = [
   { name: 'readv', value: 19, handler: 'sys_fs_readv', doc: '' },
   { name: 'writev', value: 20, handler: 'sys_fs_writev', doc: '' },
   { name: 'sched_yield', value: 24, handler: 'sys_sched_yield', doc: '' },
+  { name: 'mremap', value: 25, handler: 'sys_mremap', doc: 'shrinks in place, grows by moving (MREMAP_MAYMOVE); MREMAP_FIXED is refused' },
   { name: 'msync', value: 26, handler: 'sys_msync', doc: '' },
   { name: 'madvise', value: 28, handler: 'sys_madvise', doc: '' },
   { name: 'nanosleep', value: 35, handler: 'sys_nanosleep', doc: '' },

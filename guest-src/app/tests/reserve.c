@@ -2,6 +2,7 @@
  * PROT_NONE mapping, pieces of it made usable with MAP_FIXED, madvise(MADV_DONTNEED)
  * reading back zeros, munmap, and the memory passed to system calls.
  * argv[1] = the guest's RAM in MiB. Prints one line per check. */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,5 +59,14 @@ int main(int argc, char **argv)
 	check("a reservation the area cannot hold: ENOMEM", mmap(0, (size_t)64 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
 	check("usable memory stays bounded by RAM", mmap(0, 2 * ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
 	check("madvise refuses memory that is not the program's", madvise((void *)0x200000, 4096, MADV_DONTNEED) != 0);
+
+	/* mremap: glibc's realloc of large blocks. */
+	char *m = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(m, 'm', 3 * 4096);
+	check("mremap shrinks in place", mremap(m, 3 * 4096, 4096, 0) == m && m[4095] == 'm');
+	check("mremap will not grow without MREMAP_MAYMOVE", mremap(m, 4096, 8 * 4096, 0) == MAP_FAILED);
+	char *g = mremap(m, 4096, 64 * 4096, MREMAP_MAYMOVE);
+	check("mremap grows by moving, bytes kept, the rest zero", g != MAP_FAILED && g[0] == 'm' && g[4095] == 'm' && g[4096] == 0 && g[64 * 4096 - 1] == 0);
+	check("mremap refuses unaligned and unknown flags", mremap(g + 1, 4096, 4096, 0) == MAP_FAILED && mremap(g, 4096, 4096, 0x100) == MAP_FAILED);
 	return failures != 0;
 }

@@ -150,6 +150,78 @@ sys_accept:
 	ret
 
 ; -----------------------------------------------------------------------------
+; sys_mremap -- mremap(old, old_size, new_size, flags): shrinking unmaps the tail in
+; place; growing needs MREMAP_MAYMOVE and moves the bytes to a new anonymous mapping
+; (the old one is unmapped); MREMAP_FIXED and MREMAP_DONTUNMAP are not offered
+;  IN:  RDI = old address (page aligned), RSI = old size, RDX = new size, ECX = flags
+;  OUT: RAX = the address now, or -EINVAL, -EFAULT (old range not the program's),
+;       -ENOMEM (growing without MREMAP_MAYMOVE, or no memory)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+MREMAP_MAYMOVE equ 1
+sys_mremap:
+	test edi, 0xfff
+	jnz .einval
+	test ecx, ~MREMAP_MAYMOVE
+	jnz .einval
+	test rdx, rdx
+	jz .einval
+	push rbx
+	push r12
+	push r13
+	push r14
+	mov rbx, rdi                       ; old
+	lea r12, [rsi + 0xfff]
+	and r12, ~0xfff                    ; old size, whole pages
+	lea r13, [rdx + 0xfff]
+	and r13, ~0xfff                    ; new size, whole pages
+	mov r14d, ecx
+	mov rsi, r12
+	call check_user_write
+	jc .efault
+	cmp r13, r12
+	ja .grow
+	mov rax, rbx                       ; shrinking (or the same): unmap the tail
+	je .out
+	lea rdi, [rbx + r13]
+	mov rsi, r12
+	sub rsi, r13
+	call sys_munmap
+	mov rax, rbx
+	jmp .out
+.grow:	test r14d, MREMAP_MAYMOVE
+	jz .enomem
+	xor edi, edi
+	mov rsi, r13
+	mov edx, 3                         ; PROT_READ | PROT_WRITE
+	mov ecx, MAP_ANONYMOUS | 2         ; MAP_PRIVATE
+	call sys_mmap
+	test rax, rax
+	js .out
+	mov r14, rax
+	mov rdi, rax
+	mov rsi, rbx
+	mov rdx, r12
+	call kmemcpy
+	mov rdi, rbx
+	mov rsi, r12
+	call sys_munmap
+	mov rax, r14
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+	jmp .out
+.enomem:
+	mov rax, -ENOMEM
+.out:	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
 ; sys_madvise -- MADV_DONTNEED clears the range, as Linux does for private
 ; anonymous memory (and the host takes the pages back: kzero's FILL); every other
 ; advice is accepted without effect

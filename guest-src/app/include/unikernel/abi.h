@@ -108,6 +108,7 @@
 #define UK_SYS_readv 19
 #define UK_SYS_writev 20
 #define UK_SYS_sched_yield 24
+#define UK_SYS_mremap 25
 #define UK_SYS_msync 26
 #define UK_SYS_madvise 28
 #define UK_SYS_nanosleep 35
