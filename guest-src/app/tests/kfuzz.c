@@ -19,11 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -220,6 +225,64 @@ static long t_rt_sigprocmask(uintptr_t p) { return S4(SYS_rt_sigprocmask, SIG_BL
 static long t_sigaltstack(uintptr_t p) { return S2(SYS_sigaltstack, p, p); }
 static long t_set_robust_list(uintptr_t p) { return S2(SYS_set_robust_list, p, 24); }
 
+/* Calls of the events, signals, files and process-facts parts. */
+static int pfd[2] = { -1, -1 }, ep = -1;
+static long t_pipe(uintptr_t p) { return S1(SYS_pipe, p); }
+static long t_pipe2(uintptr_t p) { return S2(SYS_pipe2, p, O_CLOEXEC); }
+static long t_poll(uintptr_t p) { return S3(SYS_poll, p, 1, 0); }
+static long t_ppoll_fds(uintptr_t p) { return S5(SYS_ppoll, p, 1, &ts, 0, 8); }
+static long t_ppoll_ts(uintptr_t p)
+{
+	struct pollfd f = { pfd[1], POLLOUT, 0 }; /* ready: a NULL timeout (forever) returns too */
+	return S5(SYS_ppoll, &f, 1, p, 0, 8);
+}
+static long t_ppoll_mask(uintptr_t p)
+{
+	struct pollfd f = { pfd[0], POLLIN, 0 };
+	struct timespec zero = { 0, 0 };
+	return S5(SYS_ppoll, &f, 1, &zero, p, 8);
+}
+static long t_select(uintptr_t p)
+{
+	struct timeval zero = { 0, 0 };
+	return S5(SYS_select, pfd[0] + 1, p, 0, 0, &zero);
+}
+static long t_pselect_mask(uintptr_t p)
+{
+	struct timespec zero = { 0, 0 };
+	return S6(SYS_pselect6, 0, 0, 0, 0, &zero, p);
+}
+static long t_epoll_ctl(uintptr_t p) { return S4(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pfd[0], p); }
+static long t_epoll_wait(uintptr_t p) { return S4(SYS_epoll_wait, ep, p, 4, 0); }
+static long t_sigaction_act(uintptr_t p) { return S4(SYS_rt_sigaction, SIGUSR1, p, 0, 8); }
+static long t_sigaction_old(uintptr_t p) { return S4(SYS_rt_sigaction, SIGUSR1, 0, p, 8); }
+static long t_sigprocmask_set(uintptr_t p) { return S4(SYS_rt_sigprocmask, SIG_BLOCK, p, 0, 8); }
+static long t_sigprocmask_old(uintptr_t p) { return S4(SYS_rt_sigprocmask, SIG_BLOCK, 0, p, 8); }
+static long t_sigpending(uintptr_t p) { return S2(SYS_rt_sigpending, p, 8); }
+static long t_sigaltstack_new(uintptr_t p) { return S2(SYS_sigaltstack, p, 0); }
+static long t_sigaltstack_old(uintptr_t p) { return S2(SYS_sigaltstack, 0, p); }
+static long t_sigtimedwait_set(uintptr_t p)
+{
+	struct timespec zero = { 0, 0 };
+	return S4(SYS_rt_sigtimedwait, p, 0, &zero, 8);
+}
+static long t_getitimer(uintptr_t p) { return S2(SYS_getitimer, ITIMER_REAL, p); }
+static long t_setitimer(uintptr_t p) { return S3(SYS_setitimer, ITIMER_REAL, p, 0); }
+static long t_utimensat_path(uintptr_t p) { return S4(SYS_utimensat, AT_FDCWD, p, 0, 0); }
+static long t_utimensat_times(uintptr_t p) { return S4(SYS_utimensat, AT_FDCWD, "/kfuzz", p, 0); }
+static long t_statx_path(uintptr_t p) { return S5(SYS_statx, AT_FDCWD, p, 0, 0x7ff, buf); }
+static long t_statx_buf(uintptr_t p) { return S5(SYS_statx, AT_FDCWD, "/kfuzz", 0, 0x7ff, p); }
+static long t_sendfile_off(uintptr_t p) { return S4(SYS_sendfile, pfd[1], fd, p, 1); }
+static long t_copy_range_off(uintptr_t p) { return S6(SYS_copy_file_range, fd, p, fd, 0, 1, 0); }
+static long t_fcntl_setlk(uintptr_t p) { return S3(SYS_fcntl, fd, F_SETLK, p); }
+static long t_sysinfo(uintptr_t p) { return S1(SYS_sysinfo, p); }
+static long t_times(uintptr_t p) { return S1(SYS_times, p); }
+static long t_getrusage(uintptr_t p) { return S2(SYS_getrusage, RUSAGE_SELF, p); }
+static long t_prctl_set_name(uintptr_t p) { return S2(SYS_prctl, PR_SET_NAME, p); }
+static long t_prctl_get_name(uintptr_t p) { return S2(SYS_prctl, PR_GET_NAME, p); }
+static long t_msync(uintptr_t p) { return S3(SYS_msync, p & ~4095UL, 4096, MS_SYNC); }
+static long t_mremap(uintptr_t p) { return S4(SYS_mremap, p & ~4095UL, 4096, 8192, MREMAP_MAYMOVE); }
+
 static const struct target targets[] = {
 	{ "read (file)", OUT, EFAULT_ONLY, t_read_file, 0 },
 	{ "read (console)", OUT, EFAULT_ONLY, t_read_console, 0 },
@@ -309,9 +372,43 @@ static const struct target targets[] = {
 	{ "getgroups", OUT, HARMLESS, t_getgroups, 0 },
 	{ "wait4", OUT, HARMLESS, t_wait4, 0 },
 	{ "waitid", OUT, HARMLESS, t_waitid, 0 },
-	{ "rt_sigaction", OUT, HARMLESS, t_rt_sigaction, 0 },
-	{ "rt_sigprocmask", OUT, HARMLESS, t_rt_sigprocmask, 0 },
-	{ "sigaltstack", OUT, HARMLESS, t_sigaltstack, 0 },
+	{ "rt_sigaction", OUT, EFAULT_ONLY, t_rt_sigaction, 1 },
+	{ "rt_sigprocmask", OUT, EFAULT_ONLY, t_rt_sigprocmask, 1 },
+	{ "sigaltstack", OUT, EFAULT_ONLY, t_sigaltstack, 1 },
+	{ "pipe", OUT, EFAULT_ONLY, t_pipe, 0 },
+	{ "pipe2", OUT, EFAULT_ONLY, t_pipe2, 0 },
+	{ "poll (fds)", OUT, EFAULT_ONLY, t_poll, 0 },
+	{ "ppoll (fds)", OUT, EFAULT_ONLY, t_ppoll_fds, 0 },
+	{ "ppoll (timespec)", IN, EFAULT_ONLY, t_ppoll_ts, 1 },
+	{ "ppoll (sigmask)", IN, EFAULT_ONLY, t_ppoll_mask, 1 },
+	{ "select (readfds)", OUT, EFAULT_ONLY, t_select, 1 },
+	{ "pselect6 (sigmask)", IN, EFAULT_ONLY, t_pselect_mask, 1 },
+	{ "epoll_ctl (event)", IN, EFAULT_ONLY, t_epoll_ctl, 0 },
+	{ "epoll_wait (events)", OUT, HARMLESS, t_epoll_wait, 0 },
+	{ "rt_sigaction (act)", IN, EFAULT_ONLY, t_sigaction_act, 1 },
+	{ "rt_sigaction (oldact)", OUT, EFAULT_ONLY, t_sigaction_old, 1 },
+	{ "rt_sigprocmask (set)", IN, EFAULT_ONLY, t_sigprocmask_set, 1 },
+	{ "rt_sigprocmask (oldset)", OUT, EFAULT_ONLY, t_sigprocmask_old, 1 },
+	{ "rt_sigpending", OUT, EFAULT_ONLY, t_sigpending, 0 },
+	{ "sigaltstack (new)", IN, EFAULT_ONLY, t_sigaltstack_new, 1 },
+	{ "sigaltstack (old)", OUT, EFAULT_ONLY, t_sigaltstack_old, 1 },
+	{ "rt_sigtimedwait (set)", IN, EFAULT_ONLY, t_sigtimedwait_set, 0 },
+	{ "getitimer", OUT, EFAULT_ONLY, t_getitimer, 0 },
+	{ "setitimer (new)", IN, EFAULT_ONLY, t_setitimer, 1 },
+	{ "utimensat (path)", IN, EFAULT_ONLY, t_utimensat_path, 0 },
+	{ "utimensat (times)", IN, EFAULT_ONLY, t_utimensat_times, 1 },
+	{ "statx (path)", IN, EFAULT_ONLY, t_statx_path, 0 },
+	{ "statx (buffer)", OUT, EFAULT_ONLY, t_statx_buf, 0 },
+	{ "sendfile (offset)", OUT, EFAULT_ONLY, t_sendfile_off, 1 },
+	{ "copy_file_range (offset)", OUT, EFAULT_ONLY, t_copy_range_off, 1 },
+	{ "fcntl F_SETLK", IN, EFAULT_ONLY, t_fcntl_setlk, 0 },
+	{ "sysinfo", OUT, EFAULT_ONLY, t_sysinfo, 0 },
+	{ "times", OUT, EFAULT_ONLY, t_times, 1 },
+	{ "getrusage", OUT, EFAULT_ONLY, t_getrusage, 0 },
+	{ "prctl PR_SET_NAME", IN, EFAULT_ONLY, t_prctl_set_name, 0 },
+	{ "prctl PR_GET_NAME", OUT, EFAULT_ONLY, t_prctl_get_name, 0 },
+	{ "msync", OUT, HARMLESS, t_msync, 0 },
+	{ "mremap", OUT, ANY_ERROR, t_mremap, 0 },
 	{ "set_robust_list", OUT, HARMLESS, t_set_robust_list, 0 },
 };
 
@@ -393,6 +490,8 @@ int main(int argc, char **argv)
 	if (!kernel_symbols(argc, argv, &k))
 		return 2;
 
+	pipe(pfd);
+	ep = epoll_create1(0);
 	fd = open("/kfuzz", O_CREAT | O_RDWR | O_TRUNC, 0644);
 	check("set up: a file, a spare, a link, a directory, a key",
 	      fd >= 0 && write(fd, "kfuzz data kfuzz data kfuzz data kfuzz data kfuzz data kfuzz data", 66) == 66 &&
