@@ -318,8 +318,13 @@ export function relocateElf(file: Uint8Array, image: ElfImage, mem: GuestMemory,
     });
   }
   const inFile = (s: Section) => s.offset + s.size <= fileSize;
-  const ramSize = BigInt(mem.ramSize);
-  const inImage = (addr: bigint, bytes: bigint) => image.segments.some((s) => addr >= s.vaddr && addr + bytes <= s.vaddr + s.filesz) && addr + bytes <= ramSize;
+  // Numbers, not BigInts, in the loop (it runs at every start over a few thousand
+  // entries): the kernel and its moves lie below 2 GiB, so every address is exact.
+  if (delta < 0n || delta >= 1n << 32n) fail(`cannot move the kernel by 0x${hex(delta)}`);
+  const d = Number(delta);
+  const ramSize = mem.ramSize;
+  const images = image.segments.map((s) => ({ start: Number(s.vaddr), end: Number(s.vaddr + s.filesz) }));
+  const inImage = (addr: number, bytes: number) => addr + bytes <= ramSize && images.some((s) => addr >= s.start && addr + bytes <= s.end);
   let count = 0;
   let found = false;
   for (const rela of sections) {
@@ -329,28 +334,32 @@ export function relocateElf(file: Uint8Array, image: ElfImage, mem: GuestMemory,
     found = true;
     const symtab = sections[rela.link];
     if (!symtab || symtab.type !== SHT_SYMTAB || !inFile(symtab) || !inFile(rela)) fail('malformed relocation section');
-    const symCount = symtab.size / BigInt(SYM_SIZE);
-    for (let r = 0n; r + BigInt(RELA_SIZE) <= rela.size; r += BigInt(RELA_SIZE)) {
-      const at = Number(rela.offset + r);
-      const where = data.getBigUint64(at, true) + delta;
-      const info = data.getBigUint64(at + 8, true);
-      const kind = Number(info & 0xffffffffn);
-      const sym = info >> 32n;
+    const symCount = Number(symtab.size / BigInt(SYM_SIZE));
+    const symBase = Number(symtab.offset);
+    const first = Number(rela.offset);
+    const end = first + Number(rela.size) - RELA_SIZE;
+    for (let at = first; at <= end; at += RELA_SIZE) {
+      if (data.getUint32(at + 4, true) !== 0) fail(`relocation at 0x${hex(data.getBigUint64(at, true))} lies outside the image's file bytes`);
+      const where = data.getUint32(at, true) + d;
+      const kind = data.getUint32(at + 8, true);
+      const sym = data.getUint32(at + 12, true);
       if (kind === R_X86_64_NONE || kind === R_X86_64_PC32 || kind === R_X86_64_PLT32) continue;
-      if (sym >= symCount) fail(`relocation at 0x${hex(where)} names symbol ${sym}, past the symbol table`);
-      const shndx = data.getUint16(Number(symtab.offset + sym * BigInt(SYM_SIZE)) + 6, true);
-      if (shndx === SHN_UNDEF || shndx >= SHN_LORESERVE) fail(`relocation at 0x${hex(where)} refers to an absolute or undefined symbol`);
+      if (sym >= symCount) fail(`relocation at 0x${where.toString(16)} names symbol ${sym}, past the symbol table`);
+      const shndx = data.getUint16(symBase + sym * SYM_SIZE + 6, true);
+      if (shndx === SHN_UNDEF || shndx >= SHN_LORESERVE) fail(`relocation at 0x${where.toString(16)} refers to an absolute or undefined symbol`);
       if (kind === R_X86_64_64) {
-        if (!inImage(where, 8n)) fail(`relocation at 0x${hex(where)} lies outside the image's file bytes`);
-        mem.writeU64(where, (mem.readU64(where) + delta) & (U64_LIMIT - 1n));
+        if (!inImage(where, 8)) fail(`relocation at 0x${where.toString(16)} lies outside the image's file bytes`);
+        const low = mem.readU32(where) + d;
+        mem.writeU32(where, low >>> 0);
+        if (low > 0xffffffff) mem.writeU32(where + 4, (mem.readU32(where + 4) + 1) >>> 0); // the carry
       } else if (kind === R_X86_64_32 || kind === R_X86_64_32S) {
-        if (!inImage(where, 4n)) fail(`relocation at 0x${hex(where)} lies outside the image's file bytes`);
-        const value = BigInt(mem.readU32(where)) + delta;
-        const limit = kind === R_X86_64_32 ? 1n << 32n : 1n << 31n;
-        if (value >= limit) fail(`relocation at 0x${hex(where)} cannot reach 0x${hex(value)} in 32 bits`);
-        mem.writeU32(where, Number(value));
+        if (!inImage(where, 4)) fail(`relocation at 0x${where.toString(16)} lies outside the image's file bytes`);
+        const value = mem.readU32(where) + d;
+        const limit = kind === R_X86_64_32 ? 2 ** 32 : 2 ** 31;
+        if (value >= limit) fail(`relocation at 0x${where.toString(16)} cannot reach 0x${value.toString(16)} in 32 bits`);
+        mem.writeU32(where, value);
       } else {
-        fail(`relocation type ${kind} at 0x${hex(where)} is not supported`);
+        fail(`relocation type ${kind} at 0x${where.toString(16)} is not supported`);
       }
       count++;
     }
