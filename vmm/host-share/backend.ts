@@ -198,33 +198,41 @@ export class HostFilesBackend implements HostShare {
 
   /** stat by path (lstat when nofollow) or, with path null, by handle. */
   stat(path: string | null, h: number, nofollow: boolean): HostStat | number {
-    let fd: number;
-    let opened = false;
+    return this.withFd(path, h, nofollow, (fd) => {
+      try {
+        const st = fs.fstatSync(fd, { bigint: true });
+        return {
+          mode: Number(st.mode),
+          nlink: Number(st.nlink),
+          size: st.size,
+          ino: st.ino,
+          blocks: st.blocks,
+          atimeNs: st.atimeNs,
+          mtimeNs: st.mtimeNs,
+          ctimeNs: st.ctimeNs,
+        };
+      } catch (e) {
+        return errnoOfError(e);
+      }
+    });
+  }
+
+  /**
+   * Runs `body` on a host descriptor for a path beneath the share (opened O_PATH, no
+   * symbolic link followed at the end with `nofollow`, closed afterwards) or, with
+   * path null, for an open handle; -errno when there is none.
+   */
+  private withFd<T>(path: string | null, h: number, nofollow: boolean, body: (fd: number) => T): T | number {
     if (path === null) {
       const entry = this.handle(h);
-      if (!entry) return -ERRNO.EBADF;
-      fd = entry.fd;
-    } else {
-      fd = this.resolve(path, O_PATH | (nofollow ? O_NOFOLLOW : 0));
-      if (fd < 0) return fd;
-      opened = true;
+      return entry ? body(entry.fd) : -ERRNO.EBADF;
     }
+    const fd = this.resolve(path, O_PATH | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0) return fd;
     try {
-      const st = fs.fstatSync(fd, { bigint: true });
-      return {
-        mode: Number(st.mode),
-        nlink: Number(st.nlink),
-        size: st.size,
-        ino: st.ino,
-        blocks: st.blocks,
-        atimeNs: st.atimeNs,
-        mtimeNs: st.mtimeNs,
-        ctimeNs: st.ctimeNs,
-      };
-    } catch (e) {
-      return errnoOfError(e);
+      return body(fd);
     } finally {
-      if (opened) closeFd(fd);
+      closeFd(fd);
     }
   }
 
@@ -286,22 +294,7 @@ export class HostFilesBackend implements HostShare {
     };
     put(0, atimeNs);
     put(1, mtimeNs);
-    let fd: number;
-    let opened = false;
-    if (path === null) {
-      const entry = this.handle(h);
-      if (!entry) return -ERRNO.EBADF;
-      fd = entry.fd;
-    } else {
-      fd = this.resolve(path, O_PATH | (nofollow ? O_NOFOLLOW : 0));
-      if (fd < 0) return fd;
-      opened = true;
-    }
-    try {
-      return utimensat(fd, '', times, AT_EMPTY_PATH) < 0 ? -koffi.errno() : 0;
-    } finally {
-      if (opened) closeFd(fd);
-    }
+    return this.withFd(path, h, nofollow, (fd) => (utimensat(fd, '', times, AT_EMPTY_PATH) < 0 ? -koffi.errno() : 0));
   }
 
   /** fsync (op 0), fdatasync (1) or syncfs (2) on a handle's host descriptor. */
