@@ -472,7 +472,7 @@ make_meminfo:
 	push rbx
 	push r12
 	mov rbx, rdi
-	call pages_free
+	call count_free_pages              ; (mm/pages.asm)
 	shl rax, 2                         ; pages -> KiB
 	mov r12, rax
 	mov rdi, rbx
@@ -493,53 +493,6 @@ make_meminfo:
 	call gen_str
 	pop r12
 	pop rbx
-	ret
-
-; -----------------------------------------------------------------------------
-; pages_free -- pages the allocator could hand out now: clear bits of the bitmap,
-; plus pages waiting on its free list (marked in the bitmap, yet free)
-;  OUT: RAX = pages
-;  Clobbers: RCX, RDX, RSI, RDI, R8
-pages_free:
-	mov r8, [total_pages]
-	mov rsi, r8
-	add rsi, 63
-	shr rsi, 6                         ; bitmap words
-	xor ecx, ecx
-.word:	cmp rcx, rsi
-	jae .done
-	mov rdi, [page_bitmap + rcx * 8]
-	call popcount
-	sub r8, rax
-	mov rdi, [listed_bitmap + rcx * 8]
-	call popcount
-	add r8, rax
-	inc rcx
-	jmp .word
-.done:	mov rax, r8
-	ret
-
-; popcount: RAX = set bits of RDI. Clobbers RDX, RDI.
-popcount:
-	mov rax, rdi
-	shr rax, 1
-	mov rdx, 0x5555555555555555
-	and rax, rdx
-	sub rdi, rax
-	mov rax, rdi
-	mov rdx, 0x3333333333333333
-	and rax, rdx
-	shr rdi, 2
-	and rdi, rdx
-	add rax, rdi
-	mov rdx, rax
-	shr rdx, 4
-	add rax, rdx
-	mov rdx, 0x0f0f0f0f0f0f0f0f
-	and rax, rdx
-	mov rdx, 0x0101010101010101
-	imul rax, rdx
-	shr rax, 56
 	ret
 
 ; -----------------------------------------------------------------------------
