@@ -57,6 +57,10 @@ int main(int argc, char **argv)
 	check("reused memory reads zero", again == MAP_FAILED || mmap(again + big / 2, 4096, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED);
 	check("reused memory reads zero (value)", again != MAP_FAILED && again[big / 2 + 4095] == 0);
 	check("a reservation the area cannot hold: ENOMEM", mmap(0, (size_t)64 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
+	check("lengths near 2^64 do not wrap into small mappings",
+	      mmap(0, (size_t)-4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED &&
+		      mmap(0, (size_t)-1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED &&
+		      mremap(again, 4096, (size_t)-4096, MREMAP_MAYMOVE) == MAP_FAILED);
 	check("usable memory stays bounded by RAM", mmap(0, 2 * ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
 	check("madvise refuses memory that is not the program's", madvise((void *)0x200000, 4096, MADV_DONTNEED) != 0);
 

@@ -37,6 +37,8 @@ section .text
 mmap_file:
 	test r9d, 0xfff
 	jnz .einval
+	cmp rsi, [ram_size]                ; larger than RAM: ENOMEM (and no rounding wraps)
+	ja .enomem
 	mov eax, ecx
 	and eax, MAP_TYPE
 	cmp eax, MAP_SHARED
@@ -148,6 +150,9 @@ mmap_file:
 	jmp .out
 .einval:
 	mov rax, -EINVAL
+	ret
+.enomem:
+	mov rax, -ENOMEM
 	ret
 
 ; -----------------------------------------------------------------------------

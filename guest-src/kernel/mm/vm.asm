@@ -50,6 +50,9 @@ sys_mmap:
 	jnz .ram
 	cmp rsi, RESERVE_CHUNK
 	jb .ram
+	mov rax, RESERVE_END               ; more than the whole space (and no rounding
+	cmp rsi, rax                       ; past 2^64 below)
+	ja .enomem
 	mov rdi, rsi
 	call reserve_range
 	test rax, rax
@@ -165,6 +168,11 @@ sys_mremap:
 	jnz .einval
 	test rdx, rdx
 	jz .einval
+	mov rax, RESERVE_END               ; sizes past the whole space: no rounding can wrap
+	cmp rsi, rax
+	ja .einval
+	cmp rdx, rax
+	ja .einval
 	push rbx
 	push r12
 	push r13
