@@ -14,7 +14,19 @@
 // that descriptor (mkdirat, unlinkat, renameat), which never follows a link in the
 // last name. Node has no openat2, so it is called through koffi (syscall(2)).
 import fs from 'node:fs';
-import { close as closeFd, koffi, lseek, mkdirat, renameat, syncfs, syscall_getdents64, syscall_openat2, unlinkat, utimensat } from '@unikv/host-libc/c';
+import {
+  close as closeFd,
+  ftruncate,
+  koffi,
+  lseek,
+  mkdirat,
+  renameat,
+  syncfs,
+  syscall_getdents64,
+  syscall_openat2,
+  unlinkat,
+  utimensat,
+} from '@unikv/host-libc/c';
 import { MISC } from '../generated/abi.js';
 import { directoryProblem } from './host-dir.js';
 import type { HostShare, HostStat } from '../ports/host-files.js';
@@ -26,6 +38,7 @@ const O_WRONLY = 1;
 const O_CREAT = 0o100;
 const O_DIRECTORY = 0o200000;
 const O_NOFOLLOW = 0o400000;
+const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
 const O_PATH = 0o10000000;
 const RESOLVE_NO_MAGICLINKS = 0x02;
@@ -38,6 +51,8 @@ const NS = 1_000_000_000n;
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
+  EIO: 5,
+  ENXIO: 6,
   EBADF: 9,
   ENOMEM: 12,
   EACCES: 13,
@@ -68,6 +83,7 @@ interface Handle {
 /** First handle number; below it the guest's WRITE/READ ports mean the console. */
 export const HANDLE_BASE = 3;
 const MAX_HANDLES = 4096;
+const INT64_MAX = (1n << 63n) - 1n;
 
 export class HostFilesBackend implements HostShare {
   private readonly rootFd: number;
@@ -120,21 +136,29 @@ export class HostFilesBackend implements HostShare {
   }
 
   open(path: string, flags: number, mode: number): number {
-    const fd = this.resolve(path, flags & PASSED_FLAGS, mode);
+    // Never blocking: the emulation thread opens for every vCPU, so a FIFO (or a
+    // device) in the share must not wait for a peer. Only regular files and
+    // directories are shared; O_NONBLOCK does nothing to those.
+    const fd = this.resolve(path, (flags & PASSED_FLAGS) | O_NONBLOCK, mode);
     if (fd < 0) return fd;
+    let kind: fs.Stats;
+    try {
+      kind = fs.fstatSync(fd);
+    } catch (e) {
+      closeFd(fd);
+      return errnoOfError(e);
+    }
+    if (!kind.isFile() && !kind.isDirectory()) {
+      closeFd(fd);
+      return -ERRNO.ENXIO;
+    }
     let slot = this.handles.indexOf(undefined);
     if (slot < 0) slot = this.handles.length;
     if (slot >= MAX_HANDLES) {
       closeFd(fd);
       return -ERRNO.EMFILE;
     }
-    let dir = false;
-    try {
-      dir = fs.fstatSync(fd).isDirectory();
-    } catch {
-      /* keep going: reads will report the error */
-    }
-    this.handles[slot] = { fd, dir };
+    this.handles[slot] = { fd, dir: kind.isDirectory() };
     return slot + HANDLE_BASE;
   }
 
@@ -248,22 +272,18 @@ export class HostFilesBackend implements HostShare {
 
   /** truncate by path, or ftruncate by handle when path is null. */
   truncate(path: string | null, h: number, length: bigint): number {
-    if (length < 0n) return -ERRNO.EINVAL;
+    if (length < 0n || length > INT64_MAX) return -ERRNO.EINVAL;
+    // The C library's ftruncate takes all 64 bits: the host answers a length it cannot
+    // hold with EFBIG or EINVAL, where Node's own would throw past 2^53.
+    const cut = (fd: number) => (ftruncate(fd, length) < 0 ? -koffi.errno() : 0);
     if (path === null) {
       const entry = this.handle(h);
-      if (!entry) return -ERRNO.EBADF;
-      return errnoOf(() => {
-        fs.ftruncateSync(entry.fd, Number(length));
-        return 0;
-      });
+      return entry ? cut(entry.fd) : -ERRNO.EBADF;
     }
-    const fd = this.resolve(path, O_WRONLY);
+    const fd = this.resolve(path, O_WRONLY | O_NONBLOCK); // (a FIFO: ENXIO, not a wait)
     if (fd < 0) return fd;
     try {
-      return errnoOf(() => {
-        fs.ftruncateSync(fd, Number(length));
-        return 0;
-      });
+      return cut(fd);
     } finally {
       closeFd(fd);
     }
@@ -318,9 +338,14 @@ export class HostFilesBackend implements HostShare {
   }
 }
 
+/**
+ * -errno for a failed host call. An error without an errno (Node refusing a value
+ * before the call, such as a length past 2^53) is the guest's bad argument, never an
+ * exception through the emulation thread: EINVAL for a range, EIO for anything else.
+ */
 function errnoOfError(e: unknown): number {
   const errno = (e as NodeJS.ErrnoException).errno;
-  if (typeof errno !== 'number') throw e;
+  if (typeof errno !== 'number') return e instanceof RangeError || (e as NodeJS.ErrnoException).code === 'ERR_OUT_OF_RANGE' ? -ERRNO.EINVAL : -ERRNO.EIO;
   return errno < 0 ? errno : -errno; // libuv reports -errno on Linux
 }
 
