@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Segment } from './ring/shm.js';
 import { DEFAULT_IDLE_SECONDS, type DaemonMessage } from './daemon-ipc.js';
 import { isAlive } from './liveness.js';
-import { leftoverShm, logFile, pidFile, runDir } from './names.js';
+import { leftoverShm, logFile, pidFile, registryName, runDir } from './names.js';
 import { runningService } from './pidfile.js';
 import { MAX_CLIENTS, Registry, SLOT_CONNECTED, STAT } from './registry.js';
 import { SECTOR_SIZE } from './protocol.js';
@@ -123,7 +123,15 @@ function stop(): void {
 function status(): void {
   const pid = runningService(runDir());
   if (pid === undefined) die('service is not running');
-  const reg = Registry.open(pid, true);
+  let reg: Registry;
+  try {
+    reg = Registry.open(pid, true);
+  } catch (e) {
+    die(
+      `service: the registry of service ${pid} (/dev/shm${registryName(pid)}) is damaged: ${(e as Error).message}; ` +
+        './bin/service stop, or remove that file, clears it',
+    );
+  }
   const s = reg.stats;
   console.log(
     `service running (pid ${pid}): ${reg.sectors} sectors, ${s[STAT.clients]} clients, ` +

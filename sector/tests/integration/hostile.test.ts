@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect, exchange, geometry } from '../../src/frontend.js';
 import { OP_READ, RSP_ID, RSP_STATUS, SEG_RING, STATUS_BAD_OP, STATUS_BAD_SECTOR, STATUS_OK, writeRequest } from '../../src/protocol.js';
+import { registryName } from '../../src/names.js';
 import { ensureBuilt, eventually, type Sandbox, sandbox } from '../helpers.js';
 
 describe('a hostile client', () => {
@@ -75,5 +76,18 @@ describe('a hostile client', () => {
     expect(await eventually(() => box.run('service', ['status']).stdout.includes('clients: none'))).toBe(true);
     const maps = fs.readFileSync(`/proc/${box.servicePid()}/maps`, 'utf8');
     expect(maps).not.toContain(`-ring-${process.pid}`);
+  });
+
+  it('a damaged registry: status says so in one line, naming it, instead of a stack trace', () => {
+    box = sandbox(1);
+    expect(box.run('service', ['start']).status).toBe(0);
+    const fd = fs.openSync(`/dev/shm${registryName(box.servicePid() ?? 0)}`, 'r+');
+    fs.writeSync(fd, Buffer.alloc(64, 0xee), 0, 64, 0);
+    fs.closeSync(fd);
+    const r = box.run('service', ['status']);
+    expect(r.status).not.toBe(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/registry of service \d+ \(\/dev\/shm\/.*\) is damaged/);
   });
 });
