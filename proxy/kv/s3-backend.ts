@@ -49,6 +49,8 @@ export interface S3BackendOptions {
   maxAttempts?: number;
   /** Hard limit on one request from arrival to answer, retries and queueing included (default 10000 ms). */
   operationTimeoutMs?: number;
+  /** After a request timed out, new requests fail at once for this long (default 5000 ms). */
+  failFastMs?: number;
   failureLog?: FailureLog;
   /** Words appended to describe(), e.g. "(embedded s3rver, data in ...)". */
   note?: string;
@@ -62,6 +64,7 @@ export const S3_DEFAULTS = {
   requestTimeoutMs: 4_000,
   maxAttempts: 3,
   operationTimeoutMs: 10_000,
+  failFastMs: 5_000,
 } as const;
 
 /**
@@ -77,6 +80,11 @@ export class S3Backend extends BackendBase {
   private readonly queue = new KeyedQueue();
   private readonly place: S3Place;
   private readonly prefix: string;
+  /**
+   * A circuit breaker: after a timeout, until this time (ms since the epoch) requests
+   * fail at once instead of each waiting out its own operation timeout.
+   */
+  private failingUntil = 0;
 
   private constructor(private readonly options: S3BackendOptions) {
     super(options.failureLog);
@@ -156,8 +164,18 @@ export class S3Backend extends BackendBase {
     await this.options.onClose?.();
   }
 
-  /** Runs op in key's queue under one deadline, and turns any failure into a KvError. */
+  /**
+   * Runs op in key's queue under one deadline, and turns any failure into a KvError.
+   * A timeout opens the breaker: for failFastMs the next requests fail at once.
+   */
   private async serialized<T>(key: Buffer, op: (name: string, deadline: AbortSignal) => Promise<T>): Promise<T> {
+    const failFastMs = this.options.failFastMs ?? S3_DEFAULTS.failFastMs;
+    if (Date.now() < this.failingUntil) {
+      throw new KvError(
+        'timeout',
+        `s3 backend at ${this.place.endpoint} did not answer; failing its requests at once for ${failFastMs / 1000} s after a timeout`,
+      );
+    }
     const name = objectNameForKey(this.prefix, key);
     const deadline = AbortSignal.timeout(this.place.operationTimeoutMs);
     try {
@@ -166,7 +184,9 @@ export class S3Backend extends BackendBase {
         deadline,
       );
     } catch (error) {
-      throw s3Failure(error, this.place);
+      const failure = s3Failure(error, this.place);
+      if (failure.kind === 'timeout' && failFastMs > 0) this.failingUntil = Date.now() + failFastMs;
+      throw failure;
     }
   }
 

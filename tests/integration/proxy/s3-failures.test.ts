@@ -95,6 +95,44 @@ describe('s3 backend failures', () => {
     expect(lines).toEqual([`kv: s3 backend at http://127.0.0.1:${silent.port} did not answer within 1000 ms; requests fail with -1\n`]);
   });
 
+  it('fails at once for a while after a timeout, naming the endpoint, then tries the server again', async () => {
+    let received = 0;
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (d) => {
+        received += d.length;
+      });
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const kv = await S3Backend.open({
+      endpoint: `http://127.0.0.1:${port}`,
+      bucket: 'unikv',
+      credentials: fakeAccount,
+      operationTimeoutMs: 500,
+      maxAttempts: 1,
+      failFastMs: 1_500,
+      failureLog: new FailureLog(() => {}),
+    });
+    const first = await kv.get(key('a')).catch((e: unknown) => e);
+    expect(kindOf(first)).toBe('timeout');
+    const seen = received;
+    expect(seen).toBeGreaterThan(0);
+    const second = await kv.get(key('b')).catch((e: unknown) => e);
+    expect(kindOf(second)).toBe('timeout');
+    expect((second as Error).message).toBe(`s3 backend at http://127.0.0.1:${port} did not answer; failing its requests at once for 1.5 s after a timeout`);
+    expect(received).toBe(seen); // nothing went to the server
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    const third = await kv.get(key('c')).catch((e: unknown) => e);
+    expect(kindOf(third)).toBe('timeout');
+    expect(received).toBeGreaterThan(seen); // the server was asked again
+    await kv.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('bounds a stalled request by the defaults too (about 10 s at most)', async () => {
     const silent = await silentServer();
     const kv = await S3Backend.open({
