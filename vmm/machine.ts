@@ -28,7 +28,7 @@ import { nopDevice } from './ports/nop.js';
 import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
-import { STATUS_INTERRUPTED } from './interrupt-signal.js';
+import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -226,7 +226,8 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace }));
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
+  if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
   const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
@@ -243,7 +244,12 @@ export function runMachine(cfg: MachineConfig): MachineResult {
       },
     }),
   );
-  const outcome = loop.run();
+  let outcome: ReturnType<VmLoop['run']>;
+  try {
+    outcome = loop.run();
+  } finally {
+    if (cfg.interrupted) stopOnInterrupt([]);
+  }
   if (status !== undefined) return { status, stats };
   if (interrupted()) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
   if (outcome.kind === 'crashed') {

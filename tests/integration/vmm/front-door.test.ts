@@ -32,6 +32,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-front-door-'));
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'src', 'who.c'), WHO);
+  fs.writeFileSync(path.join(dir, 'src', 'spin.c'), 'int main(void) { for (volatile long i = 0;; i++) {} }\n');
   fs.writeFileSync(path.join(dir, 'src', 'naps.c'), '#include <unistd.h>\nint main(void) { for (;;) usleep(10000); }\n');
   fs.copyFileSync(guestBin('examples', 'hello'), path.join(dir, 'hello.elf'));
 });
@@ -120,6 +121,17 @@ describe('unikv cc and unikv run from the user directory', () => {
     expect(stderr).toMatch(/unikv: interrupted\nVM exits:/);
     const stats = JSON.parse(fs.readFileSync(path.join(dir, 'int.json'), 'utf8'));
     expect(stats.status).toBe(130);
+    expect(stats.interrupted).toBe(true);
+  });
+
+  it('stops a guest that spins without a system call on SIGINT', async () => {
+    expect(unikv(['cc', 'src/spin.c', '-o', 'spin.elf']).status).toBe(0);
+    const child = spawn(UNIKV, ['run', '--stats-file', 'spin.json', 'spin.elf'], { cwd: dir });
+    const status = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill('SIGINT');
+    expect(await status).toBe(130);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'spin.json'), 'utf8')).interrupted).toBe(true);
   });
 });
 
