@@ -84,6 +84,16 @@ describe('unikv cc and unikv run from the user directory', () => {
     expect(r.stdout).toBe('argc=2\nargv[0]=args.elf\nargv[1]=z\nenv=FROM_HOST=yes\nenv=B=2\n');
   });
 
+  it('takes AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, as the S3 endpoint', () => {
+    const kvdemo = path.join(dir, 'kvdemo.elf');
+    fs.copyFileSync(guestBin('examples', 'kvdemo'), kvdemo);
+    const aws = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' };
+    const generic = unikv(['run', 'kvdemo.elf'], { ...aws, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    expect(generic.stderr).toMatch(/unreachable at http:\/\/127\.0\.0\.1:9\b/);
+    const s3 = unikv(['run', 'kvdemo.elf'], { ...aws, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:7' });
+    expect(s3.stderr).toMatch(/unreachable at http:\/\/127\.0\.0\.1:7\b/);
+  });
+
   it('says its version', () => {
     const r = unikv(['--version']);
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -151,6 +161,7 @@ describe('refusals: one line, status 125', () => {
   it('C source as the image', () => refused(['run', 'src/who.c'], /unikv cc src\/who\.c -o src\/who\.elf/));
   it('no image', () => refused(['run'], /no image given/));
   it('a missing image', () => refused(['run', 'nothing.elf'], /nothing\.elf/));
+  it('help for a command that does not exist', () => refused(['help', 'frob'], /^unikv: help frob: no such command/));
   it('an unknown command', () => refused(['hello.elf'], /unknown command hello\.elf .*unikv run hello\.elf/));
   it('a --stats-file in a missing directory', () => refused(['run', '--stats-file', 'no/such/s.json', 'hello.elf'], /--stats-file/));
 });
