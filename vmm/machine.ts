@@ -28,6 +28,7 @@ import { nopDevice } from './ports/nop.js';
 import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
+import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -55,11 +56,15 @@ export interface MachineConfig {
   kvChannel?: SharedArrayBuffer;
   /** Called once, before the guest's first key-value request (the proxy may start then). */
   kvFirstUse?: () => void;
+  /** True once the user interrupted the run (Ctrl-C: interrupt-signal.ts); the guest then stops with status 130. */
+  interrupted?: () => boolean;
 }
 
 export interface MachineResult {
   status: number;
   stats?: ExitStats;
+  /** The run ended because `interrupted` said so. */
+  interrupted?: boolean;
 }
 
 /** Unclaimed ports named one by one before the rest are only counted. */
@@ -194,6 +199,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const stats = cfg.stats ? new ExitStats() : undefined;
   const bus = new PortBus();
   let status: number | undefined;
+  const interrupted = cfg.interrupted ?? (() => false);
   let loop: VmLoop | undefined;
   const ctx: DeviceContext = {
     mem,
@@ -233,9 +239,10 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace }));
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
+  if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
-  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined, io: transport });
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
   const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
   bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));
   bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
@@ -250,9 +257,15 @@ export function runMachine(cfg: MachineConfig): MachineResult {
       },
     }),
   );
-  const outcome = loop.run();
+  let outcome: ReturnType<VmLoop['run']>;
+  try {
+    outcome = loop.run();
+  } finally {
+    if (cfg.interrupted) stopOnInterrupt([]);
+  }
   summarize();
   if (status !== undefined) return { status, stats };
+  if (interrupted()) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
   if (outcome.kind === 'crashed') {
     cfg.log(outcome.report.trimEnd());
     return { status: STATUS_GUEST_CRASH, stats };

@@ -41,6 +41,8 @@ export interface VmOptions {
   log?: (line: string) => void;
   /** The key-value backend (default s3 on the embedded server); 'none': put and get fail with -1. */
   kv?: BackendChoice | 'none';
+  /** True once the user interrupted the run (interrupt-signal.ts); the guest stops with status 130. */
+  interrupted?: () => boolean;
 }
 
 export interface VmResult extends MachineResult {
@@ -76,6 +78,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       log,
       kvChannel: proxy?.channel,
       kvFirstUse: proxy && (() => proxy.start()),
+      interrupted: options.interrupted,
     });
     // Every acknowledged request is already stored; the backend closes cleanly.
     const peakInFlight = await proxy?.close();

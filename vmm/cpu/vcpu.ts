@@ -39,6 +39,8 @@ export interface VcpuOptions {
   bus: PortBus;
   stats?: ExitStats;
   trace?: (line: string) => void;
+  /** True once the user interrupted the run (interrupt-signal.ts stops the engine too): the run ends. */
+  interrupted?: () => boolean;
 }
 
 /**
@@ -180,7 +182,7 @@ export class Vcpu {
         this.engine.write(REG.RIP, this.resumeAt);
         this.resumeAt = undefined;
       }
-      if (this.stopRequested) return { kind: 'stopped' };
+      if (this.stopRequested || this.opts.interrupted?.()) return { kind: 'stopped' };
       const fault = this.pending;
       this.pending = undefined;
       if (fault?.vector === VEC_DF && fault.fromCpu && this.retryAsItself(fault.rip)) continue;

@@ -17,6 +17,8 @@ import { freshSliceState, SlicePolicy, type SliceState } from './slice-policy.js
 const RFLAGS_IF = 0x200n;
 /** How long an idle loop with key-value requests out polls for answers before it sleeps. */
 const IO_SPIN_NS = 30_000n;
+/** Longest sleep between looks at `finished` (a Ctrl-C, interrupt-signal.ts, is seen within it). */
+const IDLE_LOOK_MS = 250;
 const IRQ_TIMER = 1,
   IRQ_IPI = 2,
   IRQ_IO = 4;
@@ -206,9 +208,9 @@ export class VmLoop implements InterruptController {
       do {
         if (this.opts.io.poll()) return true;
       } while (now() < until);
-      this.opts.io.wait(ms);
+      this.opts.io.wait(Math.min(ms ?? IDLE_LOOK_MS, IDLE_LOOK_MS));
     } else if (ms === undefined) return false;
-    else Atomics.wait(this.sleeper, 0, 0, ms);
+    else Atomics.wait(this.sleeper, 0, 0, Math.min(ms, IDLE_LOOK_MS));
     return true;
   }
 }
