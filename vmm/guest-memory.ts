@@ -43,8 +43,16 @@ export class GuestMemory {
    */
   readonly ramSize: number;
 
+  /**
+   * Addresses below this are refused (devices see the VMM's boot area this way: the
+   * kernel never hands it to one, so a block there is a hostile program's). 0 for the
+   * VMM's own view.
+   */
+  readonly floor: number;
+
   /** Over all of `memory` (a SharedArrayBuffer, or a view into one); `ramSize` defaults to all of it. */
-  constructor(memory: SharedArrayBuffer | Uint8Array, ramSize?: number) {
+  constructor(memory: SharedArrayBuffer | Uint8Array, ramSize?: number, floor = 0) {
+    this.floor = floor;
     this.bytes = memory instanceof Uint8Array ? memory : new Uint8Array(memory);
     this.size = this.bytes.byteLength;
     this.sizeBig = BigInt(this.size);
@@ -55,6 +63,11 @@ export class GuestMemory {
   /** True when [addr, addr+len) lies inside RAM; false on negative, non-integer, unsafe or overflowing input. */
   contains(addr: number | bigint, len: number | bigint): boolean {
     return this.rangeStart(addr, len) !== INVALID;
+  }
+
+  /** The same memory, refusing every address below `floor` (what devices get). */
+  above(floor: number): GuestMemory {
+    return new GuestMemory(this.bytes, this.ramSize, floor);
   }
 
   /** A live view of guest bytes (no copy): the guest may change them while you look. */
@@ -177,7 +190,7 @@ export class GuestMemory {
   private rangeStart(addr: number | bigint, len: number | bigint): number {
     const start = this.index(addr);
     const length = this.index(len);
-    if (start === INVALID || length === INVALID) return INVALID;
+    if (start === INVALID || length === INVALID || start < this.floor) return INVALID;
     // Both are now integers in [0, size]; subtracting cannot overflow.
     return start <= this.size - length ? start : INVALID;
   }

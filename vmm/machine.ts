@@ -202,7 +202,9 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const interrupted = cfg.interrupted ?? (() => false);
   let loop: VmLoop | undefined;
   const ctx: DeviceContext = {
-    mem,
+    // Devices refuse the VMM's boot area (BootInfo, GDT, page tables): the kernel never
+    // hands them a block or a buffer there, so one there is a hostile program's.
+    mem: mem.above(MEM.BOOT_AREA_END),
     streams: cfg.streams,
     exit(code) {
       status ??= code;

@@ -13,7 +13,7 @@ import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { hostAddress } from '../native-memory.js';
 import { clearRecord, exceptionRecordOf } from '../engine/exception-state.js';
-import { HcCopy, PORT, PORT_NAMES } from '../generated/abi.js';
+import { HcCopy, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
 
 const VEC_UD = 6;
 const VEC_DF = 8;
@@ -108,6 +108,7 @@ export class Vcpu {
         block: HcCopy,
         ramBase: BigInt(hostAddress(mem.bytes)),
         ramSize: mem.size,
+        floor: MEM.BOOT_AREA_END, // as the devices' view of memory (machine.ts)
       });
     }
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);

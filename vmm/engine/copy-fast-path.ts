@@ -18,8 +18,8 @@ import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from '.
 import { disp8, le32 } from './code-bytes.js';
 
 /** Offsets into an engine's slots (64-bit words). */
-const SLOT = { ramBase: 0, ramSize: 1, count: 2, slowPath: 3, memmove: 4, port: 5 } as const;
-const SLOT_WORDS = 6;
+const SLOT = { ramBase: 0, ramSize: 1, count: 2, slowPath: 3, memmove: 4, port: 5, floor: 6 } as const;
+const SLOT_WORDS = 7;
 const ALL_TO_JAVASCRIPT = process.env.UNIKV_COPY_HOOK === 'js';
 /** A port value no `out` can carry (ports are 16 bits): the hook then sends everything to JavaScript. */
 const NO_PORT = 0xffff_ffffn;
@@ -61,9 +61,13 @@ function hookCode(block: CopyBlock): number[] {
     0x77, 0, //                             ja .fault               ; dst + len > RAM
     0x48, 0x39, 0xc6, //                    cmp rsi, rax
     0x77, 0, //                             ja .fault               ; src + len > RAM
+    0x49, 0x3b, 0x78, disp8(SLOT.floor), // cmp rdi, [r8 + floor]
+    0x72, 0, //                             jb .fault               ; dst in the boot area
+    0x49, 0x3b, 0x70, disp8(SLOT.floor), // cmp rsi, [r8 + floor]
+    0x72, 0, //                             jb .fault               ; src in the boot area
   ];
-  // Each `ja .fault` jumps over what follows it in `checks`, then over `copy`.
-  for (const at of [4, 12, 17]) checks[at] = checks.length - (at + 1) + copy.length;
+  // Each `ja .fault` and `jb .fault` jumps over what follows it in `checks`, then over `copy`.
+  for (const at of [4, 12, 17, 23, 29]) checks[at] = checks.length - (at + 1) + copy.length;
   // biome-ignore format: machine code, one instruction per line with its assembly
   const body = [
     0x4d, 0x8b, 0x18, //                    mov r11, [r8 + ramBase]
@@ -85,8 +89,11 @@ function hookCode(block: CopyBlock): number[] {
     0x4c, 0x8d, 0x50, 0x100 - block.SIZE, // lea r10, [rax - SIZE]
     0x4c, 0x39, 0xd1, //                    cmp rcx, r10
     0x77, 0, //                             ja .js                  ; the block is not inside RAM
+    0x49, 0x3b, 0x48, disp8(SLOT.floor), // cmp rcx, [r8 + floor]
+    0x72, 0, //                             jb .js                  ; the block lies in the boot area
   ];
   entry[5] = entry.length - 6 + body.length;
+  entry[entry.length - 7] = 6 + body.length; // the `ja .js` above: over the floor check and the body
   entry[entry.length - 1] = body.length;
   // biome-ignore format: machine code, one instruction per line with its assembly
   return [
@@ -134,6 +141,8 @@ export interface CopyFastPathOptions {
   /** Host address of guest-physical 0, and the size of RAM in bytes. */
   readonly ramBase: bigint;
   readonly ramSize: number;
+  /** Blocks and ranges below this address go to JavaScript or fail (the VMM's boot area); default 0. */
+  readonly floor?: number;
 }
 
 /** One engine's COPY hook: its address and its slots. */
@@ -152,6 +161,7 @@ export class CopyFastPath {
     this.slots = slots;
     this.slots[SLOT.ramBase] = opts.ramBase;
     this.slots[SLOT.ramSize] = BigInt(opts.ramSize);
+    this.slots[SLOT.floor] = BigInt(opts.floor ?? 0);
     this.slots[SLOT.slowPath] = slowPath;
     this.slots[SLOT.memmove] = memmove();
     this.slots[SLOT.port] = ALL_TO_JAVASCRIPT ? NO_PORT : BigInt(opts.port);
