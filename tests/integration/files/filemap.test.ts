@@ -1,20 +1,12 @@
 // mmap of files (mm/file_map.asm): private copies, shared mappings that reach the
 // file on msync, munmap and exit, on the RAM file system and on the host share.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checks, guestBin, runVm } from '../../helpers/run-vm.js';
+import { tempDirs } from '../../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const shareDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-filemap-'));
-  dirs.push(d);
-  return d;
-};
+const shareDir = tempDirs('unikv-filemap-');
 
 describe('mmap of files', () => {
   it('on the RAM file system', () => {

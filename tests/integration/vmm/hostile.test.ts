@@ -1,21 +1,12 @@
 // What a hostile program does to the VMM (issue 20's defects 1, 2 and 8): each call
 // gets an answer, the machine goes on, and the VMM's output stays bounded.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { guestBin, runVm } from '../../helpers/run-vm.js';
+import { tempDirs } from '../../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const share = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-hostile-'));
-  dirs.push(d);
-  return d;
-};
+const share = tempDirs('unikv-hostile-');
 
 describe('a hostile guest', () => {
   it('gets an errno, not a crashed VMM, for a /host truncate to 2^62 bytes', () => {
