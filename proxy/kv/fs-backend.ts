@@ -7,7 +7,7 @@
 // a reader (or a crash) sees the old record or the new one, never a mix; readers
 // need no lock. File names come from key-mapping.ts, never from key bytes.
 
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { BackendBase } from './backend-base.js';
@@ -15,6 +15,7 @@ import { CorruptRecordError, KvError, systemErrorCode, type FailureKind } from '
 import type { FailureLog } from './failure-log.js';
 import { shardedPathForKey } from './key-mapping.js';
 import { encodeRecord, valueForKey } from './record.js';
+import { makeDirectory } from './make-directory.js';
 
 export interface FsBackendOptions {
   /** The store's directory; created if missing. */
@@ -48,7 +49,7 @@ export class FsBackend extends BackendBase {
   static async open(options: FsBackendOptions): Promise<FsBackend> {
     const backend = new FsBackend(options.directory, options);
     try {
-      await mkdir(backend.tempDir, { recursive: true });
+      await makeDirectory(backend.tempDir);
       await backend.removeStaleTempFiles();
     } catch (error) {
       throw fsFailure(error, 'open the store', options.directory);
@@ -114,7 +115,7 @@ export class FsBackend extends BackendBase {
 
   private async ensureShard(shardDir: string): Promise<void> {
     if (this.readyShards.has(shardDir)) return;
-    await mkdir(shardDir, { recursive: true });
+    await makeDirectory(shardDir);
     await this.syncDirectory(this.directory);
     this.readyShards.add(shardDir);
   }

@@ -7,13 +7,13 @@
 // names are 64 hex digits, bodies are Buffers, and one key is served at a time.
 // It is reached only through the S3 protocol, so a real S3 can replace it.
 
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
 import type { S3Credentials } from '../kv/s3-client.js';
 import { S3RVER_THREAD_SOURCE, type S3rverThreadCommand, type S3rverThreadData, type S3rverThreadReport } from './s3rver-thread.js';
+import { makeDirectory } from '../kv/make-directory.js';
 
 export interface EmbeddedS3Options {
   /** Where s3rver keeps buckets and objects (the VMM passes <cwd>/.kvstore/s3). */
@@ -45,7 +45,7 @@ const STOP_GRACE_MS = 1_000;
 
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const bucket = options.bucket ?? EMBEDDED_BUCKET;
-  await mkdir(options.directory, { recursive: true });
+  await makeDirectory(options.directory);
   const workerData: S3rverThreadData = {
     s3rverPath: createRequire(import.meta.url).resolve('s3rver'),
     directory: options.directory,
