@@ -7,6 +7,7 @@ import path from 'node:path';
 import { preloadLibunicorn } from './engine/preload.js';
 import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js';
 import { KERNEL_ELF } from './paths.js';
+import { endpointProblem } from './s3-endpoint-probe.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
 import type { BackendName } from '../channel/proxy-control.js';
 
@@ -92,6 +93,10 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const backend = argv.backend ?? 's3';
   if (!(BACKENDS as readonly string[]).includes(backend)) refuse(`--backend ${backend}: expected memory, fs or s3`);
   const s3Endpoint = argv['s3-endpoint'] ?? fromEnv('AWS_ENDPOINT_URL_S3') ?? fromEnv('AWS_ENDPOINT_URL');
+  if (argv['s3-endpoint'] !== undefined && backend === 's3') {
+    const problem = await endpointProblem(argv['s3-endpoint']);
+    if (problem !== undefined) refuse(`--s3-endpoint ${argv['s3-endpoint']}: ${problem}`);
+  }
   const statsFile = argv['stats-file'] === undefined ? undefined : path.resolve(argv['stats-file']);
   if (statsFile !== undefined && !fs.existsSync(path.dirname(statsFile)))
     refuse(`--stats-file ${argv['stats-file']}: no such directory ${path.dirname(statsFile)}`);

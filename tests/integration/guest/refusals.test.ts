@@ -96,6 +96,9 @@ describe('bad images', () => {
 });
 
 describe('bad options', () => {
+  it('an --s3-endpoint where nothing answers, checked before the machine boots', () =>
+    expectRefused([hello, '--s3-endpoint', 'http://127.0.0.1:1'], /^unikv: --s3-endpoint http:\/\/127\.0\.0\.1:1: nothing answers \(ECONNREFUSED\)$/));
+  it('an --s3-endpoint that is not a URL', () => expectRefused([hello, '--s3-endpoint', 'nonsense'], /--s3-endpoint nonsense: not a URL/));
   it('an unparseable --mem', () => expectRefused([hello, '--mem', 'lots'], /--mem lots: not a size/));
   it('a --mem below the minimum', () => expectRefused([hello, '--mem', '1M'], /--mem 1M: at least/));
   it('--cpus 0', () => expectRefused([hello, '--cpus', '0'], /--cpus 0: at least 1/));
