@@ -3,6 +3,7 @@
 // program, from the same start-up snapshot, under the name dist/vmm/unikv.js, which is
 // how this file tells the two apart (the snapshot's main function sees the script's
 // name as given, in process.argv[1]).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CliForm, VmParser } from './cli-options.js';
@@ -61,9 +62,17 @@ export async function main(parsers: Parsers): Promise<never> {
   return process.exit(0);
 }
 
-async function cc(args: string[]): Promise<never> {
-  const { ccMain } = await import('../toolchain/cc-main.js');
-  process.exit(ccMain(args, 'unikv cc'));
+/**
+ * `unikv cc`: the guest compiler's own command (toolchain/cc.ts) in a child process,
+ * so that the VMM does not depend on the toolchain room (the compiler lies above it);
+ * its output and status are the command's.
+ */
+function cc(args: string[]): never {
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'toolchain', 'cc.js'), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, UNIKV_CC_NAME: 'unikv cc' },
+  });
+  process.exit(r.status ?? 1);
 }
 
 function packageVersion(): string {

@@ -18,6 +18,7 @@ const RULES: Rule[] = [
   { from: 'channel/', forbid: ['vmm/', 'proxy/'], why: 'the channel is neutral ground: both sides import it, it imports neither' },
   { from: 'proxy/', forbid: ['vmm/', 'toolchain/'], why: 'the proxy is the backend driver: it meets the VMM only through channel/' },
   { from: 'vmm/', forbid: ['proxy/'], why: 'the VMM meets the proxy only through channel/' },
+  { from: 'vmm/', forbid: ['toolchain/'], why: 'the toolchain builds for the VMM and lies above it (unikv cc runs its command instead)' },
   {
     from: 'sector/',
     forbid: ['vmm/', 'proxy/', 'channel/', 'guest-src/'],
