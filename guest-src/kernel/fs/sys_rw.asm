@@ -175,8 +175,6 @@ file_rw:
 	mov r8d, r15d
 	call file_transfer
 	jmp .out
-.ebadf:	mov rax, -EBADF
-	jmp .out
 .efault:
 	mov rax, -EFAULT
 .out:	pop r15

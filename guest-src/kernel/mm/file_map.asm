@@ -83,7 +83,7 @@ mmap_file:
 	test edi, 0xfff
 	jnz .einval_pop
 	mov rsi, r12
-	call program_owns_range
+	call check_user_write
 	jc .enomem_pop
 	push rdi
 	mov rdx, r12

@@ -99,30 +99,6 @@ reserve_covers:
 	ret
 
 ; -----------------------------------------------------------------------------
-; reserve_run_end -- the end of the run of reserved chunks that holds `addr`
-;  IN:  RDI = address
-;  OUT: RAX = the first address past the run, or 0 when `addr` is not reserved
-;  Clobbers: RCX
-reserve_run_end:
-	mov rcx, rdi
-	shr rcx, RESERVE_CHUNK_BITS
-	xor eax, eax
-	cmp rcx, [reserve_first]
-	jb .out
-.each:	cmp rcx, RESERVE_MAX_CHUNKS
-	jae .end
-	bt [reserve_map], rcx
-	jnc .end
-	inc rcx
-	jmp .each
-.end:	mov rax, rcx
-	shl rax, RESERVE_CHUNK_BITS
-	cmp rax, rdi                           ; no chunk at all: not reserved
-	ja .out
-	xor eax, eax
-.out:	ret
-
-; -----------------------------------------------------------------------------
 ; release_range -- munmap inside the area: clear the range; chunks it covers
 ;  whole go back, not present
 ;  IN:  RDI = address (page aligned), RSI = length (> 0), inside reserved chunks

@@ -71,7 +71,7 @@ sys_mmap:
 	; out: a new mapping reads as zero.
 	test edi, 0xfff
 	jnz .einval
-	call program_owns_range
+	call check_user_write              ; the program's own pages, or reserved chunks
 	jc .enomem
 	push rdi
 	lea rdx, [rsi + 0xfff]
@@ -245,7 +245,7 @@ sys_madvise:
 	jc .einval
 	and rsi, ~0xfff
 	jz sys_accept
-	call program_owns_range
+	call check_user_write              ; the program's own pages, or reserved chunks
 	jc .enomem
 	mov rdx, rsi
 	call kzero
@@ -257,12 +257,3 @@ sys_madvise:
 .enomem:
 	mov rax, -ENOMEM
 	ret
-
-; -----------------------------------------------------------------------------
-; program_owns_range -- is [addr, addr+len) memory the program may map over or
-; discard: its own pages and reserved chunks (check_user_write's rule)
-;  IN:  RDI = address, RSI = length (> 0)
-;  OUT: CF clear when it is, set when not; RDI, RSI kept
-;  Clobbers: RAX
-program_owns_range:
-	jmp check_user_write
