@@ -296,7 +296,7 @@ deadline_from_pair:                    ; RSI = units per second, RCX = ns per un
 	push rsi
 	push rdi
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	pop rdi
 	pop rsi
 	jc .efault

@@ -436,7 +436,7 @@ fcntl_lock:
 	mov r13, rdx
 	mov rdi, rdx
 	mov esi, 32
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov [lock_req + LockReq.owner], rbx
 	cmp r12d, F_OFD_GETLK

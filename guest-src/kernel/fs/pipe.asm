@@ -39,7 +39,7 @@ sys_pipe2:
 	push rdi
 	push rsi
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	pop rsi
 	pop rdi
 	jc .efault

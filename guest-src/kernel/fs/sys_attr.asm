@@ -156,7 +156,7 @@ fs_utimensat:
 	mov rdi, r13
 	push rsi
 	mov esi, 32
-	call check_user_range
+	call check_user_write
 	pop rsi
 	jc .efault
 	mov rdi, r13
@@ -341,7 +341,7 @@ fs_statx:
 	push rdx
 	mov rdi, rbx
 	mov esi, STATX_SIZE
-	call check_user_range
+	call check_user_write
 	pop rcx
 	pop rsi
 	pop rdi

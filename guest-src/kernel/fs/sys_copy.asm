@@ -61,7 +61,7 @@ fs_sendfile:
 	jz .go
 	mov rdi, r12
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rax, [r12]
 	test rax, rax
@@ -193,7 +193,7 @@ fs_copy_file_range:
 	jz .offset_done
 	push rsi
 	mov esi, 8
-	call check_user_range
+	call check_user_write
 	pop rsi
 	jc .offset_efault
 	mov rax, [rdi]

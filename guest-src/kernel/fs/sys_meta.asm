@@ -168,7 +168,7 @@ fs_newfstatat:
 	push rcx
 	mov rdi, rdx
 	mov esi, STAT_SIZE
-	call check_user_range
+	call check_user_write
 	pop rcx
 	pop rdx
 	pop rsi

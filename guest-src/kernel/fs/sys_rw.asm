@@ -106,7 +106,7 @@ sys_fs_ioctl:
 	mov rcx, [rcx + Pipe.count]        ; (the write end answers the same)
 	mov rdi, rdx
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov [rdi], ecx
 	xor eax, eax

@@ -294,7 +294,7 @@ sys_msync:
 	je .einval
 	test rsi, rsi
 	jz .zero
-	call check_user_range
+	call check_user_write
 	jc .enomem
 	xor edx, edx
 	jmp shared_maps_sync

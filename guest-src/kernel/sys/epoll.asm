@@ -105,7 +105,7 @@ sys_epoll_ctl:
 	je .lock
 	mov rdi, rcx
 	mov esi, EPOLL_EVENT_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 .lock:	SPIN_LOCK [fs_lock]
 	mov edi, r12d
@@ -492,7 +492,7 @@ epoll_wait_until:
 	push rdi
 	mov rdi, rsi
 	imul esi, edx, EPOLL_EVENT_SIZE
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	SPIN_LOCK [fs_lock]

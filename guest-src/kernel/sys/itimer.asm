@@ -181,7 +181,7 @@ sys_setitimer:
 	jz .new
 	mov rdi, r12
 	mov esi, Itimerval_size
-	call check_user_range
+	call check_user_write
 	jc .efault
 .new:	xor r13d, r13d                     ; value
 	xor esi, esi                       ; interval
@@ -189,7 +189,7 @@ sys_setitimer:
 	jz .apply
 	mov rdi, rbx
 	mov esi, Itimerval_size
-	call check_user_range
+	call check_user_write
 	jc .efault
 	lea rdi, [rbx + Itimerval.value_sec]
 	call timeval_to_ns
@@ -228,7 +228,7 @@ sys_getitimer:
 	mov rbx, rsi
 	mov rdi, rsi
 	mov esi, Itimerval_size
-	call check_user_range
+	call check_user_write
 	jc .efault
 	call monotonic_now
 	mov rsi, rax

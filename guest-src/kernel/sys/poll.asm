@@ -67,7 +67,7 @@ poll_until:
 	mov r14, rdx                       ; deadline
 	xor ebp, ebp                       ; 1 once the deadline has passed
 	shl rsi, 3                         ; struct pollfd: int fd, short events, revents
-	call check_user_range
+	call check_user_write
 	jc .efault
 .look:	SPIN_LOCK [fs_lock]
 	mov r15, [event_seq]
@@ -228,7 +228,7 @@ select_until:
 	mov rdi, rsi
 	mov esi, r13d
 	shl esi, 3
-	call check_user_range
+	call check_user_write
 	pop rsi
 	jc .efault
 .fill:	imul rdi, rbx, SELECT_WORDS * 8

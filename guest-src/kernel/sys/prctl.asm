@@ -104,7 +104,7 @@ sys_prctl:
 .name_byte:
 	lea rdi, [rbx + r12]
 	mov esi, 1
-	call check_user_range
+	call check_user_write
 	jc .name_fault
 	mov al, [rbx + r12]
 	mov [rsp + r12], al
@@ -131,7 +131,7 @@ sys_prctl:
 .get_name:
 	mov rdi, rsi
 	mov esi, TASK_COMM_LEN
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rax, [gs:Percpu.current]
 	mov rcx, [rax + Task.comm]
@@ -159,7 +159,7 @@ sys_prctl:
 	mov rcx, rax
 	mov rdi, rsi
 	mov esi, 4
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov [rdi], ecx
 	xor eax, eax

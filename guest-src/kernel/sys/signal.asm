@@ -386,7 +386,7 @@ sys_rt_sigqueueinfo:
 	jne .esrch
 	mov rdi, r12
 	mov esi, SIGINFO_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 	cmp ebx, NSIG
 	ja .einval
@@ -483,7 +483,7 @@ sys_rt_sigaction:
 	je .einval_pop
 	mov rdi, r12
 	mov esi, KSigaction_size
-	call check_user_range
+	call check_user_write
 	jc .efault_pop
 	mov rsi, r12                       ; read it first: oact may be the same memory
 	mov rdi, rsp
@@ -498,7 +498,7 @@ sys_rt_sigaction:
 	jz .locked
 	mov rdi, r13
 	mov esi, KSigaction_size
-	call check_user_range
+	call check_user_write
 	jc .efault_pop
 .locked:
 	SPIN_LOCK [sched_lock]
@@ -568,7 +568,7 @@ sys_rt_sigprocmask:
 	push rsi
 	mov rdi, rsi
 	mov esi, KSIGSET_SIZE
-	call check_user_range
+	call check_user_write
 	pop rsi
 	pop rdi
 	jc .efault_pop
@@ -580,7 +580,7 @@ sys_rt_sigprocmask:
 	push rsi
 	mov rdi, r12
 	mov esi, KSIGSET_SIZE
-	call check_user_range
+	call check_user_write
 	pop rsi
 	pop rdi
 	jc .efault_pop
@@ -663,7 +663,7 @@ sys_rt_sigpending:
 	ja .einval
 	push rdi
 	push rsi
-	call check_user_range
+	call check_user_write
 	pop rcx
 	pop rdi
 	jc .efault
@@ -693,7 +693,7 @@ sys_rt_sigsuspend:
 	cmp rsi, KSIGSET_SIZE
 	jne .einval
 	push rdi
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	push rbx
@@ -839,7 +839,7 @@ sys_rt_sigtimedwait:
 	mov r13, rdx                       ; timeout
 	push rdi
 	mov esi, KSIGSET_SIZE
-	call check_user_range
+	call check_user_write
 	pop rdi
 	jc .efault
 	mov r14, [rdi]
@@ -849,7 +849,7 @@ sys_rt_sigtimedwait:
 	jz .info_ok
 	mov rdi, r12
 	mov esi, SIGINFO_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 .info_ok:
 	xor r15d, r15d                     ; r15 = deadline (0: none)
@@ -857,7 +857,7 @@ sys_rt_sigtimedwait:
 	jz .first
 	mov rdi, r13
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rax, [r13]
 	test rax, rax
@@ -1002,14 +1002,14 @@ sys_sigaltstack:
 	test r12, r12
 	jz .check_old
 	mov esi, StackT_size
-	call check_user_range
+	call check_user_write
 	jc .efault
 .check_old:
 	test r13, r13
 	jz .old_ok
 	mov rdi, r13
 	mov esi, StackT_size
-	call check_user_range
+	call check_user_write
 	jc .efault
 .old_ok:
 	; The old one, as it is now (read before the change, written after it).
@@ -1291,7 +1291,7 @@ signal_build_frame:
 	mov rdi, r13
 	lea rsi, [r15 + FPSTATE_SIZE]
 	sub rsi, r13
-	call check_user_range              ; (a frame wrapped below 0 lies far beyond RAM)
+	call check_user_write              ; (a frame wrapped below 0 lies far beyond RAM)
 	jc .fail
 
 	; FP state: saved for sigreturn; the handler starts from a clean one.
@@ -1444,7 +1444,7 @@ sys_rt_sigreturn:
 	mov r12, [rbx + ExcFrame.rsp]      ; the ucontext
 	mov rdi, r12
 	mov esi, Ucontext_size
-	call check_user_range
+	call check_user_write
 	jc .bad
 	mov rax, [r12 + Ucontext.rip]
 	shr rax, 47
@@ -1455,7 +1455,7 @@ sys_rt_sigreturn:
 	test dil, 15
 	jnz .bad
 	mov esi, FPSTATE_SIZE
-	call check_user_range
+	call check_user_write
 	jc .bad
 .regs:	mov rax, [r12 + Ucontext.r8]
 	mov [rbx + ExcFrame.r8], rax

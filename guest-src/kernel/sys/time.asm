@@ -166,7 +166,7 @@ sys_clock_nanosleep:
 	jz .restart
 	mov rdi, r14
 	mov esi, 16
-	call check_user_range
+	call check_user_write
 	jc .restart
 	call monotonic_now
 	sub rbx, rax

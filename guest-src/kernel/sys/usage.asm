@@ -205,7 +205,7 @@ sys_times:
 	test rbx, rbx
 	jz .clock
 	mov esi, TMS_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 	call cpu_process_ns
 	xor edx, edx
@@ -248,7 +248,7 @@ sys_getrusage:
 .who_ok:
 	mov rdi, rbx
 	mov esi, RUSAGE_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rdi, rbx
 	mov ecx, RUSAGE_SIZE / 8
@@ -294,7 +294,7 @@ sys_sysinfo:
 	push rbx
 	mov rbx, rdi
 	mov esi, SYSINFO_SIZE
-	call check_user_range
+	call check_user_write
 	jc .efault
 	mov rdi, rbx
 	mov ecx, SYSINFO_SIZE / 8

@@ -63,7 +63,6 @@ init_user_memory:
 ;       empty range is always accepted: nothing is touched)
 ;  Clobbers: RAX
 check_user_write:
-check_user_range:                          ; the older name: the same strict check
 	test rsi, rsi
 	jz .ok
 	mov rax, rdi
