@@ -17,7 +17,8 @@
 // assumed from a version: a bare engine raises a divide error twice; the field
 // that reads -1 before the first and 0 after it, and whose reset to -1 makes the
 // second one arrive as a divide error again, is the record. Found once per process,
-// the first time it is needed (about 2 ms).
+// the first time it is needed (a bare engine and two runs: docs/history.md), so runs
+// that never fault never pay for it.
 import { koffi, peek, poke } from '@unikv/host-libc/c';
 import { registerFileLayout } from './register-file.js';
 import { Engine } from './unicorn.js';
@@ -97,7 +98,7 @@ function recordOffset(): number | null {
 
 /**
  * The address of `engine`'s exception-in-flight record, or undefined when it was not
- * found (the first call runs the probe: about 2 ms, once per process).
+ * found (the first call runs the probe, once per process).
  */
 export function exceptionRecordOf(engine: Engine): bigint | undefined {
   const at = recordOffset();
