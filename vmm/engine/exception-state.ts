@@ -19,8 +19,8 @@
 // second one arrive as a divide error again, is the record. Found once per process,
 // the first time it is needed (a bare engine and two runs: docs/history.md), so runs
 // that never fault never pay for it.
-import { koffi, peek, poke } from '@unikv/host-libc/c';
-import { registerFileLayout } from './register-file.js';
+import { peek, poke } from '@unikv/host-libc/c';
+import { registerFileAddress, registerFileLayout } from './register-file.js';
 import { Engine } from './unicorn.js';
 
 /** How far into the register file the search looks (the record lies well inside). */
@@ -34,20 +34,10 @@ export type ExceptionStateState = 'found and cleared' | 'not found' | 'not neede
 
 let offset: number | null | undefined;
 
-function load64(address: bigint): bigint {
-  const word = new BigUint64Array(1);
-  peek(new Uint8Array(word.buffer), address, 8);
-  return word[0];
-}
-
 /** The address of this engine's register file (CPUX86State), or undefined. */
 function registerFileOf(engine: Engine): bigint | undefined {
   const layout = registerFileLayout();
-  if (layout === undefined) return undefined;
-  const vcpu = load64(BigInt(koffi.address(engine.handle)) + BigInt(layout.cpu));
-  if (vcpu === 0n) return undefined;
-  const file = layout.indirect ? load64(vcpu + BigInt(layout.env)) : vcpu + BigInt(layout.env);
-  return file === 0n ? undefined : file;
+  return layout === undefined ? undefined : registerFileAddress(engine, layout);
 }
 
 function words(file: bigint): Int32Array {

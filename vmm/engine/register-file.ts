@@ -134,6 +134,17 @@ function store64(address: bigint, value: bigint): void {
   poke(address, new Uint8Array(new BigUint64Array([value]).buffer), 8);
 }
 
+/**
+ * Where `engine`'s register file (QEMU's CPUX86State) lies in this process, by
+ * `layout`; undefined when the engine has none there yet.
+ */
+export function registerFileAddress(engine: { readonly handle: unknown }, layout: RegisterFile): bigint | undefined {
+  const vcpu = load64(BigInt(koffi.address(engine.handle)) + BigInt(layout.cpu));
+  if (vcpu === 0n) return undefined;
+  const file = layout.indirect ? load64(vcpu + BigInt(layout.env)) : vcpu + BigInt(layout.env);
+  return file === 0n ? undefined : file;
+}
+
 /** What forEngine needs of an engine: its handle and its register calls. */
 export interface RegisterAccess {
   readonly handle: unknown;
@@ -148,10 +159,8 @@ export interface RegisterAccess {
  */
 export function forEngine(engine: RegisterAccess, regs: { RCX: number; RIP: number }, found = registerFileLayout()): RegisterFile | undefined {
   if (found === undefined) return undefined;
-  const vcpu = load64(BigInt(koffi.address(engine.handle)) + BigInt(found.cpu));
-  if (vcpu === 0n) return undefined;
-  const file = found.indirect ? load64(vcpu + BigInt(found.env)) : vcpu + BigInt(found.env);
-  if (file === 0n) return undefined;
+  const file = registerFileAddress(engine, found);
+  if (file === undefined) return undefined;
   const saved = { rcx: engine.read(regs.RCX), rip: engine.read(regs.RIP) };
   try {
     for (const [reg, at] of [
