@@ -9,6 +9,7 @@ import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js'
 import { KERNEL_ELF } from './paths.js';
 import { endpointProblem } from './s3-endpoint-probe.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
+import { mountsProblem, parseShare, ShareError, type ShareMount } from './host-share/mounts.js';
 import type { BackendName } from '../channel/proxy-control.js';
 
 const USAGE: Record<CliForm, string> = {
@@ -68,6 +69,20 @@ function guestEnv(pairs: string[]): string[] {
   return env;
 }
 
+/** The --share values (relative to the current directory) as checked mounts. */
+function shareMounts(values: string[]): ShareMount[] {
+  const mounts: (ShareMount & { guestGiven: boolean; text: string })[] = [];
+  try {
+    for (const text of values) mounts.push({ ...parseShare(text, process.cwd()), text });
+  } catch (e) {
+    if (e instanceof ShareError) refuse(e.message);
+    throw e;
+  }
+  const problem = mountsProblem(mounts);
+  if (problem) refuse(problem);
+  return mounts.map(({ host, guest, readOnly }) => ({ host, guest, readOnly }));
+}
+
 /** Runs the command line (args: what follows the command) to the guest's exit. */
 export async function runCli(parser: VmParser, args: string[], form: CliForm): Promise<never> {
   // The engine's library loads on a pool thread while this one parses and checks
@@ -103,6 +118,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const kernelPath = argv.kernel ?? KERNEL_ELF;
   if (!fs.existsSync(kernelPath)) refuse(`kernel not found at ${kernelPath} (run npm run build)`);
   checkNotSource(image, form);
+  const shares = shareMounts(argv.share);
   const resolved = (p: string | undefined) => (p === undefined ? undefined : path.resolve(p));
 
   // Loaded once the options are known to be good: a refused start never compiles the machine.
@@ -119,7 +135,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       stats: argv.stats || statsFile !== undefined,
       trace: argv.trace ? (line) => log(`trace: ${line}`) : undefined,
       strictAbi: argv['strict-abi'],
-      share: resolved(argv.share),
+      shares,
       preload: resolved(argv.preload),
       log,
       interrupted: catchInterrupt(),

@@ -74,7 +74,13 @@ export function defineOptions(yargs: YargsFactory, form: CliForm = 'vm') {
       default: false,
       describe: 'also name the system calls the kernel refuses without a report (rseq), once each',
     })
-    .option('share', { type: 'string', requiresArg: true, describe: 'host directory shown at /host in the guest, confined to it' })
+    .option('share', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      default: [] as string[],
+      describe: 'HOST[:GUEST][:ro]: host directory HOST at GUEST in the guest (default /host), confined to it; :ro refuses every change (EROFS); repeatable',
+    })
     .option('preload', { type: 'string', requiresArg: true, describe: 'host directory copied into the guest RAM file system at boot' })
     .option('backend', {
       type: 'string',

@@ -16,6 +16,22 @@ function unikv(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+const SHARED = `#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+	char buf[32] = {0};
+	int fd = open("/data/in.txt", O_RDONLY);
+	printf("read %zd %s", read(fd, buf, sizeof buf - 1), buf);
+	int w = open("/data/out.txt", O_WRONLY | O_CREAT, 0644);
+	printf("write %d %s\\n", w, w < 0 ? strerror(errno) : "");
+	printf("unlink %d %s\\n", unlink("/data/in.txt"), strerror(errno));
+	return 0;
+}
+`;
+
 const WHO = `#include <stdio.h>
 #include <unistd.h>
 #include <sys/sysinfo.h>
@@ -32,6 +48,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-front-door-'));
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'src', 'who.c'), WHO);
+  fs.writeFileSync(path.join(dir, 'src', 'shared.c'), SHARED);
   fs.writeFileSync(path.join(dir, 'src', 'spin.c'), 'int main(void) { for (volatile long i = 0;; i++) {} }\n');
   fs.writeFileSync(path.join(dir, 'src', 'naps.c'), '#include <unistd.h>\nint main(void) { for (;;) usleep(10000); }\n');
   fs.copyFileSync(guestBin('examples', 'hello'), path.join(dir, 'hello.elf'));
@@ -99,6 +116,19 @@ describe('unikv cc and unikv run from the user directory', () => {
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^unikv ${version.replace(/\./g, '\\.')} \\(guest ABI \\d+\\)\\n$`));
+  });
+
+  it('shows --share host:/data:ro at /data, relative to the current directory, and refuses writes', () => {
+    fs.mkdirSync(path.join(dir, 'host'));
+    fs.writeFileSync(path.join(dir, 'host', 'in.txt'), 'from the host\n');
+    expect(unikv(['cc', 'src/shared.c', '-o', 'shared.elf']).status).toBe(0);
+    const r = unikv(['run', '--share', 'host:/data:ro', 'shared.elf']);
+    expect(r.stdout).toBe('read 14 from the host\nwrite -1 Read-only file system\nunlink -1 Read-only file system\n');
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'host'))).toEqual(['in.txt']);
+    const bad = unikv(['run', '--share', 'host:/data:rw2', 'shared.elf']);
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toBe('unikv: --share host:/data:rw2: unknown flag :rw2 (expected :ro; a guest path starts with /)\n');
   });
 
   it('writes --stats-file as JSON with the documented fields', () => {
