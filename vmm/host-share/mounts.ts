@@ -25,13 +25,16 @@ export class ShareError extends Error {}
 
 /**
  * One --share value: HOST, HOST:GUEST, HOST:ro or HOST:GUEST:ro (`rw` is accepted
- * as the default's name). HOST is resolved against `cwd`. Throws ShareError with a
- * one-line message that names --share and the problem.
+ * as the default's name); a value that names an existing directory as a whole is
+ * HOST alone (a directory whose name holds a colon). HOST is resolved against `cwd`.
+ * Throws ShareError with a one-line message that names --share and the problem.
  */
 export function parseShare(text: string, cwd: string): ShareMount & { guestGiven: boolean } {
   const fail = (problem: string): never => {
     throw new ShareError(`--share ${text}: ${problem}`);
   };
+  if (text.includes(':') && directoryProblem('', path.resolve(cwd, text)) === undefined)
+    return { host: path.resolve(cwd, text), guest: DEFAULT_GUEST_PATH, readOnly: false, guestGiven: false };
   const parts = text.split(':');
   let readOnly = false;
   if (parts.length > 1 && !parts[parts.length - 1].startsWith('/')) {
