@@ -9,6 +9,8 @@ import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js'
 import { KERNEL_ELF } from './paths.js';
 import { endpointProblem } from './s3-endpoint-probe.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
+import { mountsProblem, parseShare, ShareError, type ShareMount } from './host-share/mounts.js';
+import { ConfigError, type ConfigValues, loadConfig } from './cli-config.js';
 import type { BackendName } from '../channel/proxy-control.js';
 
 const USAGE: Record<CliForm, string> = {
@@ -55,17 +57,45 @@ function checkNotSource(image: string, form: CliForm): void {
   refuse(`${image} is source code, not a program: build it first (${CC[form]} ${image} -o ${out}), then run ${out}`);
 }
 
-/** The guest's environment: NAME=VALUE as given, NAME alone takes the host's value (skipped when unset). */
+/**
+ * The guest's environment: NAME=VALUE as given, NAME alone takes the host's value
+ * (skipped when unset); a later NAME replaces an earlier one (the command line's
+ * replaces the configuration file's).
+ */
 function guestEnv(pairs: string[]): string[] {
-  const env: string[] = [];
+  const env = new Map<string, string>();
+  const set = (name: string, pair: string) => {
+    env.delete(name);
+    env.set(name, pair);
+  };
   for (const pair of pairs) {
     if (pair.includes('=')) {
-      if (!ENV_NAME.test(pair.slice(0, pair.indexOf('=')))) refuse(`--env ${pair}: expected NAME=VALUE or NAME`);
-      env.push(pair);
+      const name = pair.slice(0, pair.indexOf('='));
+      if (!ENV_NAME.test(name)) refuse(`--env ${pair}: expected NAME=VALUE or NAME`);
+      set(name, pair);
     } else if (!ENV_NAME.test(pair)) refuse(`--env ${pair}: expected NAME=VALUE or NAME`);
-    else if (process.env[pair] !== undefined) env.push(`${pair}=${process.env[pair]}`);
+    else if (process.env[pair] !== undefined) set(pair, `${pair}=${process.env[pair]}`);
   }
-  return env;
+  return [...env.values()];
+}
+
+/**
+ * The --share values (each relative to its directory: the current one, or the
+ * configuration file's) as checked mounts; `named` says where a value came from.
+ */
+function shareMounts(values: { text: string; cwd: string; named: string }[]): ShareMount[] {
+  const mounts: (ShareMount & { guestGiven: boolean; text: string })[] = [];
+  for (const { text, cwd, named } of values) {
+    try {
+      mounts.push({ ...parseShare(text, cwd), text });
+    } catch (e) {
+      if (e instanceof ShareError) refuse(`${named}${e.message.replace(/^--share /, '')}`);
+      throw e;
+    }
+  }
+  const problem = mountsProblem(mounts);
+  if (problem) refuse(problem);
+  return mounts.map(({ host, guest, readOnly }) => ({ host, guest, readOnly }));
 }
 
 /** Runs the command line (args: what follows the command) to the guest's exit. */
@@ -80,30 +110,55 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const argv = parser.wrap(width).parseSync(args);
   const { image, guestArgs } = splitCommandLine(argv, args, form);
   if (image === undefined) refuse(`no image given (usage: ${USAGE[form]})`);
+  // Each value from the command line, else from the configuration file (paths in it
+  // already resolved against its directory); `named` names where it came from.
+  const configName = argv.config !== undefined ? `--config ${argv.config}` : `UNIKV_CONFIG=${fromEnv('UNIKV_CONFIG')}`;
+  const configFile = argv.config ?? fromEnv('UNIKV_CONFIG');
+  let config: ConfigValues = {};
+  try {
+    if (configFile !== undefined) config = loadConfig(configFile, process.cwd(), argv.config !== undefined ? '--config ' : 'UNIKV_CONFIG=');
+  } catch (e) {
+    if (e instanceof ConfigError) refuse(e.message);
+    throw e;
+  }
+  const resolved = (p: string | undefined) => (p === undefined ? undefined : path.resolve(p));
+  const pick = <K extends keyof ConfigValues>(key: K, fromArgv: ConfigValues[K] | undefined) => ({
+    value: fromArgv ?? config[key],
+    named: fromArgv !== undefined || config[key] === undefined ? `--${key} ` : `${configName}: ${key} `,
+  });
+  const mem = pick('mem', argv.mem);
+  const cpuCount = pick('cpus', argv.cpus);
   let memBytes: number;
   let cpus: number;
   try {
-    memBytes = argv.mem !== undefined ? parseMemSize(argv.mem) : parseMemSize(fromEnv('UNIKV_MEM') ?? '256M', 'UNIKV_MEM=');
-    cpus = argv.cpus !== undefined ? parseCpuCount(argv.cpus) : parseCpuCount(fromEnv('UNIKV_CPUS') ?? '1', 'UNIKV_CPUS=');
+    memBytes = mem.value !== undefined ? parseMemSize(mem.value, mem.named) : parseMemSize(fromEnv('UNIKV_MEM') ?? '256M', 'UNIKV_MEM=');
+    cpus = cpuCount.value !== undefined ? parseCpuCount(cpuCount.value, cpuCount.named) : parseCpuCount(fromEnv('UNIKV_CPUS') ?? '1', 'UNIKV_CPUS=');
   } catch (e) {
     if (e instanceof OptionError) refuse(e.message);
     throw e;
   }
-  const env = guestEnv(argv.env);
-  const backend = argv.backend ?? 's3';
-  if (!(BACKENDS as readonly string[]).includes(backend)) refuse(`--backend ${backend}: expected memory, fs or s3`);
-  const s3Endpoint = argv['s3-endpoint'] ?? fromEnv('AWS_ENDPOINT_URL_S3') ?? fromEnv('AWS_ENDPOINT_URL');
-  if (argv['s3-endpoint'] !== undefined && backend === 's3') {
-    const problem = await endpointProblem(argv['s3-endpoint']);
-    if (problem !== undefined) refuse(`--s3-endpoint ${argv['s3-endpoint']}: ${problem}`);
+  const env = guestEnv([...(config.env ?? []), ...argv.env]);
+  const backendChoice = pick('backend', argv.backend);
+  const backend = backendChoice.value ?? 's3';
+  if (!(BACKENDS as readonly string[]).includes(backend)) refuse(`${backendChoice.named}${backend}: expected memory, fs or s3`);
+  const endpoint = pick('s3-endpoint', argv['s3-endpoint']);
+  const s3Endpoint = endpoint.value ?? fromEnv('AWS_ENDPOINT_URL_S3') ?? fromEnv('AWS_ENDPOINT_URL');
+  if (endpoint.value !== undefined && backend === 's3') {
+    const problem = await endpointProblem(endpoint.value);
+    if (problem !== undefined) refuse(`${endpoint.named}${endpoint.value}: ${problem}`);
   }
-  const statsFile = argv['stats-file'] === undefined ? undefined : path.resolve(argv['stats-file']);
+  const stats = pick('stats-file', resolved(argv['stats-file']));
+  const statsFile = stats.value;
   if (statsFile !== undefined && !fs.existsSync(path.dirname(statsFile)))
-    refuse(`--stats-file ${argv['stats-file']}: no such directory ${path.dirname(statsFile)}`);
+    refuse(`${stats.named}${argv['stats-file'] ?? statsFile}: no such directory ${path.dirname(statsFile)}`);
   const kernelPath = argv.kernel ?? KERNEL_ELF;
   if (!fs.existsSync(kernelPath)) refuse(`kernel not found at ${kernelPath} (run npm run build)`);
   checkNotSource(image, form);
-  const resolved = (p: string | undefined) => (p === undefined ? undefined : path.resolve(p));
+  const shares = shareMounts([
+    ...(config.share ?? []).map((s) => ({ ...s, named: `${configName}: share ` })),
+    ...argv.share.map((text) => ({ text, cwd: process.cwd(), named: '--share ' })),
+  ]);
+  const printStats = argv.stats ?? config.stats ?? false;
 
   // Loaded once the options are known to be good: a refused start never compiles the machine.
   const [{ runVm }, { RefusedError }, { catchInterrupt }] = await Promise.all([import('./vm.js'), import('./machine.js'), import('./interrupt-signal.js')]);
@@ -116,24 +171,24 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       env,
       memBytes,
       cpus,
-      stats: argv.stats || statsFile !== undefined,
-      trace: argv.trace ? (line) => log(`trace: ${line}`) : undefined,
-      strictAbi: argv['strict-abi'],
-      share: resolved(argv.share),
-      preload: resolved(argv.preload),
+      stats: printStats || statsFile !== undefined,
+      trace: (argv.trace ?? config.trace) ? (line) => log(`trace: ${line}`) : undefined,
+      strictAbi: argv['strict-abi'] ?? config['strict-abi'] ?? false,
+      shares,
+      preload: resolved(argv.preload) ?? config.preload,
       log,
       interrupted: catchInterrupt(),
       kv: {
         backend: backend as BackendName,
-        dir: resolved(argv['kv-dir']),
+        dir: resolved(argv['kv-dir']) ?? config['kv-dir'],
         s3Endpoint,
-        bucket: argv.bucket,
-        prefix: argv.prefix,
+        bucket: argv.bucket ?? config.bucket,
+        prefix: argv.prefix ?? config.prefix,
       },
     });
     if (result.interrupted) log('unikv: interrupted');
-    if (argv.stats && result.stats) fs.writeSync(2, result.stats.render());
-    if (argv.stats && result.peakInFlight !== undefined) log(`Key-value requests in flight at once (peak, at the backend): ${result.peakInFlight}`);
+    if (printStats && result.stats) fs.writeSync(2, result.stats.render());
+    if (printStats && result.peakInFlight !== undefined) log(`Key-value requests in flight at once (peak, at the backend): ${result.peakInFlight}`);
     if (statsFile !== undefined && result.stats) {
       const data = { status: result.status, interrupted: result.interrupted === true, ...result.stats.toData(), kvPeakInFlight: result.peakInFlight ?? null };
       try {

@@ -66,15 +66,26 @@ export function defineOptions(yargs: YargsFactory, form: CliForm = 'vm') {
       default: [] as string[],
       describe: "NAME=VALUE for the guest's environment, or NAME alone for the host's value (repeatable; with none, HOME=/ and a PATH)",
     })
-    .option('stats', { type: 'boolean', default: false, describe: 'print VM-exit statistics on stderr at exit' })
+    .option('config', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'JSON object of options by long name, such as {"mem": "512M", "share": ["data:/data:ro"]} (default UNIKV_CONFIG); the command line wins, --share and --env add to it, paths in it are relative to it',
+    })
+    .option('stats', { type: 'boolean', describe: 'print VM-exit statistics on stderr at exit' })
     .option('stats-file', { type: 'string', requiresArg: true, describe: 'write the statistics to FILE as one JSON object' })
-    .option('trace', { type: 'boolean', default: false, describe: 'print one line per hypercall on stderr' })
+    .option('trace', { type: 'boolean', describe: 'print one line per hypercall on stderr' })
     .option('strict-abi', {
       type: 'boolean',
-      default: false,
       describe: 'also name the system calls the kernel refuses without a report (rseq), once each',
     })
-    .option('share', { type: 'string', requiresArg: true, describe: 'host directory shown at /host in the guest, confined to it' })
+    .option('share', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      default: [] as string[],
+      describe: 'HOST[:GUEST][:ro]: host directory HOST at GUEST in the guest (default /host), confined to it; :ro refuses every change (EROFS); repeatable',
+    })
     .option('preload', { type: 'string', requiresArg: true, describe: 'host directory copied into the guest RAM file system at boot' })
     .option('backend', {
       type: 'string',

@@ -21,6 +21,7 @@ import { ChannelTransport } from './kv/channel-transport.js';
 import type { DeviceContext, HostStreams } from './ports/device.js';
 import { registerFileDevices } from './ports/host-files.js';
 import { prepareFiles } from './files/preload.js';
+import type { ShareMount } from './host-share/mounts.js';
 import { exitDevice, panicDevice } from './ports/exit.js';
 import { clockDevice } from './ports/clock.js';
 import { randomDevice } from './ports/random.js';
@@ -46,8 +47,8 @@ export interface MachineConfig {
   trace?: (line: string) => void;
   /** --strict-abi: BOOT_FLAG_STRICT_ABI. */
   strictAbi?: boolean;
-  /** --share: host directory shown at /host (vmm/ports/host-files.ts). */
-  share?: string;
+  /** --share: host directories and where the guest sees them (vmm/host-share/mounts.ts). */
+  shares?: ShareMount[];
   /** --preload: host tree copied into the RAM file system at boot (vmm/files/preload.ts). */
   preload?: string;
   /** Where the VMM's own messages go (stderr in the CLI). */
@@ -193,7 +194,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     throw e;
   }
 
-  const files = prepareFiles(mem, { share: cfg.share, preload: cfg.preload, appEnd: pageUp(app.highest), top: argsAddr });
+  const files = prepareFiles(mem, { shares: cfg.shares ?? [], preload: cfg.preload, appEnd: pageUp(app.highest), top: argsAddr });
   if (typeof files === 'string') throw new RefusedError(files);
 
   const stats = cfg.stats ? new ExitStats() : undefined;
@@ -211,7 +212,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
       loop?.stopCurrent();
     },
   };
-  registerFileDevices(bus, ctx, files.share); // console on WRITE/READ; the share's ports with --share
+  registerFileDevices(bus, ctx, files.share); // console on WRITE/READ; the shares' ports with --share
   bus.register(PORT.EXIT, 1, exitDevice(ctx));
   bus.register(PORT.PANIC, 1, panicDevice(ctx));
   bus.register(PORT.CLOCK, 1, clockDevice(ctx));

@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { createChannel } from '../channel/channel.js';
 import type { BackendChoice, ProxyCommand, ProxyReport, ProxyThreadData } from '../channel/proxy-control.js';
 import { runMachine, type MachineResult } from './machine.js';
+import { DEFAULT_GUEST_PATH, type ShareMount } from './host-share/mounts.js';
 import { processStreams } from './host-streams.js';
 import { KERNEL_ELF, PROXY_THREAD } from './paths.js';
 import type { HostStreams } from './ports/device.js';
@@ -31,8 +32,10 @@ export interface VmOptions {
   strictAbi?: boolean;
   /** Called with one line per hypercall. */
   trace?: (line: string) => void;
-  /** A host directory shown at /host. */
+  /** A host directory shown at /host (read-write); `shares` adds others. */
   share?: string;
+  /** Host directories, each at its own guest path, read-only or not (--share HOST:GUEST:ro). */
+  shares?: ShareMount[];
   /** A host tree copied into the RAM file system at boot. */
   preload?: string;
   /** The console's host side (default the process's own stdin, stdout and stderr). */
@@ -72,7 +75,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       stats: options.stats,
       trace: options.trace,
       strictAbi: options.strictAbi,
-      share: options.share,
+      shares: [...(options.share === undefined ? [] : [{ host: options.share, guest: DEFAULT_GUEST_PATH, readOnly: false }]), ...(options.shares ?? [])],
       preload: options.preload,
       streams: options.streams ?? processStreams,
       log,

@@ -28,7 +28,7 @@ kernel_entry:
 	call init_pages                ; physical page allocator over the free RAM
 	call init_reserve              ; the reservation area begins where RAM ends
 	call init_user_memory          ; the program's memory, for checks on its pointers
-	call init_fs                   ; RAM file system, /host, --preload
+	call init_fs                   ; RAM file system, the shares, --preload
 	call init_sched                ; FPU template, CPU 0's idle task and run queue
 	jmp start_application          ; Linux initial stack, enter the program
 
@@ -68,7 +68,8 @@ kernel_entry:
 %include "fs/ramfs.asm"            ; RAM file system: inodes, directory index, file pages
 %include "fs/path.asm"             ; path copying and walking
 %include "fs/files.asm"            ; open files and the descriptor table
-%include "fs/host.asm"             ; the host share (/host) over uhyve-style hypercalls
+%include "fs/host.asm"             ; the host shares over uhyve-style hypercalls
+%include "fs/shares.asm"           ; the shares' mount points (--share), read-only ones
 %include "fs/init.asm"             ; file-system calls: fs_lock, constants, init_fs
 %include "fs/sys_open.asm"         ; open, openat, creat, close, dup, dup2, dup3, fcntl
 %include "fs/sys_rw.asm"           ; read, write, pread, pwrite, readv, writev, lseek, fsync, syncfs

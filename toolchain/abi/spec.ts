@@ -85,6 +85,7 @@ export const MEMORY: Constant[] = [
   { name: 'PD_ADDR', value: 0x5000, doc: 'four page directories of 2 MiB pages: up to 4 GiB of RAM' },
   { name: 'PT0_ADDR', value: 0x9000, doc: '4 KiB page table for the first 2 MiB (leaves page 0 not present: NULL dereferences fault)' },
   { name: 'PT_TAIL_ADDR', value: 0xa000, doc: '4 KiB page table for the last 2 MiB of RAM when RAM ends inside it' },
+  { name: 'SHARE_TABLE_ADDR', value: 0x1800, doc: 'the share table: BootInfo.share_count ShareMount entries (VMM-written, in the BootInfo page)' },
   { name: 'BOOT_AREA_END', value: 0x10000, doc: "end of the VMM's boot area (BootInfo, GDT, page tables); programs may load from here up" },
   { name: 'ARGS_MAX', value: 0xf0000, doc: 'most bytes of argv/envp pointers and strings (the VMM writes them just below the kernel)' },
   {
@@ -125,7 +126,9 @@ export const MISC: Constant[] = [
   { name: 'KV_KEY_MAX', value: 1024, doc: 'longest key, in bytes before the NUL' },
   { name: 'KV_VALUE_MAX', value: 4096, doc: 'longest value, in bytes' },
   { name: 'PATH_MAX', value: 4096, doc: 'longest path the kernel and the host share take, its NUL included' },
-  { name: 'BOOT_FLAG_HOST_SHARE', value: 1, doc: 'BootInfo.flags: --share is on; the kernel mounts it at /host' },
+  { name: 'MAX_SHARES', value: 8, doc: 'most --share directories in one run' },
+  { name: 'SHARE_PATH_MAX', value: 248, doc: 'longest guest path of a share, its NUL included (ShareMount.path)' },
+  { name: 'SHARE_READ_ONLY', value: 1, doc: 'ShareMount.flags: the share is read-only (:ro); changes fail with EROFS' },
   {
     name: 'BOOT_FLAG_STRICT_ABI',
     value: 2,

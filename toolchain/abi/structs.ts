@@ -106,6 +106,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'flags', type: 'i32', doc: 'Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...)' },
       { name: 'mode', type: 'i32', doc: 'permission bits for O_CREAT' },
       { name: 'ret', type: 'i32', doc: 'out: handle or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR)' },
     ],
   },
   {
@@ -131,6 +132,7 @@ export const STRUCTS: StructSpec[] = [
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR)' },
     ],
   },
   {
@@ -140,6 +142,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path' },
       { name: 'mode', type: 'i32', doc: 'permission bits' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR)' },
     ],
   },
   {
@@ -148,6 +151,7 @@ export const STRUCTS: StructSpec[] = [
     fields: [
       { name: 'name', type: 'u64', doc: 'guest-physical address of the path' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR)' },
     ],
   },
   {
@@ -157,6 +161,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'oldname', type: 'u64', doc: 'guest-physical address of the source path' },
       { name: 'newname', type: 'u64', doc: 'guest-physical address of the target path' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); both paths lie in it' },
     ],
   },
   {
@@ -175,6 +180,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'atime_ns', type: 'u64', doc: 'out: access time, ns since the epoch' },
       { name: 'mtime_ns', type: 'u64', doc: 'out: modification time, ns since the epoch' },
       { name: 'ctime_ns', type: 'u64', doc: 'out: status-change time, ns since the epoch' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle' },
     ],
   },
   {
@@ -195,6 +201,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'fd', type: 'i32', doc: 'handle when name is 0' },
       { name: 'length', type: 'i64', doc: 'new size' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle' },
     ],
   },
   {
@@ -207,6 +214,7 @@ export const STRUCTS: StructSpec[] = [
       { name: 'atime_ns', type: 'i64', doc: 'access time, ns since the epoch; i64 minimum: leave it' },
       { name: 'mtime_ns', type: 'i64', doc: 'modification time, ns since the epoch; i64 minimum: leave it' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+      { name: 'share', type: 'u32', doc: 'the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle' },
     ],
   },
   {
@@ -216,6 +224,15 @@ export const STRUCTS: StructSpec[] = [
       { name: 'fd', type: 'i32', doc: 'handle' },
       { name: 'op', type: 'i32', doc: '0 fsync, HOST_SYNC_DATA fdatasync, HOST_SYNC_FS syncfs' },
       { name: 'ret', type: 'i32', doc: 'out: 0 or -errno' },
+    ],
+  },
+  {
+    name: 'ShareMount',
+    doc: 'one --share in the share table at SHARE_TABLE_ADDR (VMM-written): where the kernel mounts it',
+    fields: [
+      { name: 'flags', type: 'u32', doc: 'SHARE_READ_ONLY: every change is refused with EROFS' },
+      { name: 'path_len', type: 'u32', doc: 'bytes of path before its NUL' },
+      { name: 'path', type: { bytes: 248 }, doc: 'the guest path: absolute, normalised, NUL-terminated (SHARE_PATH_MAX with the NUL)' },
     ],
   },
   {
@@ -255,6 +272,7 @@ export const STRUCTS: StructSpec[] = [
         type: 'u64',
         doc: 'first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv',
       },
+      { name: 'share_count', type: 'u64', doc: 'entries of the share table at SHARE_TABLE_ADDR (--share), at most MAX_SHARES' },
     ],
   },
 ];

@@ -1,4 +1,4 @@
-// --preload DIR and --share DIR: what the VMM prepares before boot.
+// --preload DIR and --share HOST[:GUEST][:ro]: what the VMM prepares before boot.
 //
 // The preload archive (unpacked by guest-src/kernel/fs/preload.asm), little-endian:
 //   u64 PRELOAD_MAGIC ("UKVPLD1\0")
@@ -13,10 +13,12 @@
 // preload_size point at it and the kernel frees its pages once it has unpacked it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BootInfo, MEM, MISC } from '../generated/abi.js';
+import { BootInfo, MEM, MISC, ShareMount as ShareEntry } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
 import { directoryProblem } from '../host-share/host-dir.js';
 import { HostFilesBackend, HostFilesError } from '../host-share/backend.js';
+import { mountsProblem, type ShareMount } from '../host-share/mounts.js';
+import { HostShares } from '../host-share/shares.js';
 
 const TYPE = { end: 0, dir: 1, file: 2, link: 3 } as const;
 const PATH_MAX = MISC.PATH_MAX;
@@ -77,14 +79,15 @@ export function packTree(root: string): Buffer {
 const pageUp = (n: number) => Math.ceil(n / MEM.PAGE_SIZE) * MEM.PAGE_SIZE;
 
 export interface FileSetup {
-  share?: HostFilesBackend;
+  share?: HostShares;
 }
 
 /**
- * Opens the --share directory and places the --preload archive; writes the BootInfo
- * fields for both. Returns a one-line refusal message instead when either cannot be.
+ * Opens the --share directories and places the --preload archive; writes the share
+ * table, the BootInfo fields for both. Returns a one-line refusal message instead
+ * when either cannot be.
  */
-export function prepareFiles(mem: GuestMemory, opts: { share?: string; preload?: string; appEnd: bigint; top: bigint }): FileSetup | string {
+export function prepareFiles(mem: GuestMemory, opts: { shares: ShareMount[]; preload?: string; appEnd: bigint; top: bigint }): FileSetup | string {
   const setup: FileSetup = {};
   try {
     if (opts.preload !== undefined) {
@@ -99,14 +102,34 @@ export function prepareFiles(mem: GuestMemory, opts: { share?: string; preload?:
       mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.preload_addr, BigInt(at));
       mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.preload_size, BigInt(archive.length));
     }
-    if (opts.share !== undefined) {
-      setup.share = new HostFilesBackend(opts.share);
-      const flags = mem.readU32(MEM.BOOT_INFO_ADDR + BootInfo.flags);
-      mem.writeU32(MEM.BOOT_INFO_ADDR + BootInfo.flags, flags | MISC.BOOT_FLAG_HOST_SHARE);
+    if (opts.shares.length > 0) {
+      const problem = mountsProblem(opts.shares);
+      if (problem) return problem;
+      const backends: HostFilesBackend[] = [];
+      try {
+        for (const share of opts.shares) backends.push(new HostFilesBackend(share.host, share.readOnly));
+      } catch (e) {
+        for (const b of backends) b.dispose();
+        throw e;
+      }
+      setup.share = new HostShares(backends);
+      writeShareTable(mem, opts.shares);
     }
   } catch (e) {
     if (e instanceof PreloadError || e instanceof HostFilesError) return e.message;
     throw e;
   }
   return setup;
+}
+
+/** The share table at SHARE_TABLE_ADDR and BootInfo.share_count (fs/shares.asm reads them). */
+function writeShareTable(mem: GuestMemory, shares: ShareMount[]): void {
+  shares.forEach((share, i) => {
+    const at = MEM.SHARE_TABLE_ADDR + i * ShareEntry.SIZE;
+    const path = Buffer.from(share.guest);
+    mem.writeU32(at + ShareEntry.flags, share.readOnly ? MISC.SHARE_READ_ONLY : 0);
+    mem.writeU32(at + ShareEntry.path_len, path.length);
+    mem.copyIn(at + ShareEntry.path, Buffer.concat([path, Buffer.alloc(1)]));
+  });
+  mem.writeU64(MEM.BOOT_INFO_ADDR + BootInfo.share_count, BigInt(shares.length));
 }

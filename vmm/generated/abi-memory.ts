@@ -20,6 +20,8 @@ export const MEM = {
   PT0_ADDR: 0x9000,
   /** 4 KiB page table for the last 2 MiB of RAM when RAM ends inside it */
   PT_TAIL_ADDR: 0xa000,
+  /** the share table: BootInfo.share_count ShareMount entries (VMM-written, in the BootInfo page) */
+  SHARE_TABLE_ADDR: 0x1800,
   /** end of the VMM's boot area (BootInfo, GDT, page tables); programs may load from here up */
   BOOT_AREA_END: 0x10000,
   /** most bytes of argv/envp pointers and strings (the VMM writes them just below the kernel) */
@@ -82,8 +84,12 @@ export const MISC = {
   KV_VALUE_MAX: 0x1000,
   /** longest path the kernel and the host share take, its NUL included */
   PATH_MAX: 0x1000,
-  /** BootInfo.flags: --share is on; the kernel mounts it at /host */
-  BOOT_FLAG_HOST_SHARE: 0x1,
+  /** most --share directories in one run */
+  MAX_SHARES: 0x8,
+  /** longest guest path of a share, its NUL included (ShareMount.path) */
+  SHARE_PATH_MAX: 0xf8,
+  /** ShareMount.flags: the share is read-only (:ro); changes fail with EROFS */
+  SHARE_READ_ONLY: 0x1,
   /** BootInfo.flags: --strict-abi is on; calls refused on purpose without a report (rseq) are reported like unknown ones */
   BOOT_FLAG_STRICT_ABI: 0x2,
   /** host-share handles start here (below: the console streams) */

@@ -130,7 +130,9 @@ export const HcOpen = {
   mode: 12,
   /** out: handle or -errno */
   ret: 16,
-  SIZE: 20,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
+  share: 20,
+  SIZE: 24,
 } as const;
 
 /** HcClose: CLOSE (uhyve layout). Byte offsets of its packed fields. */
@@ -159,7 +161,9 @@ export const HcUnlink = {
   name: 0,
   /** out: 0 or -errno */
   ret: 8,
-  SIZE: 12,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
+  share: 12,
+  SIZE: 16,
 } as const;
 
 /** HcMkdir: HOST_MKDIR. Byte offsets of its packed fields. */
@@ -170,7 +174,9 @@ export const HcMkdir = {
   mode: 8,
   /** out: 0 or -errno */
   ret: 12,
-  SIZE: 16,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
+  share: 16,
+  SIZE: 20,
 } as const;
 
 /** HcRmdir: HOST_RMDIR. Byte offsets of its packed fields. */
@@ -179,7 +185,9 @@ export const HcRmdir = {
   name: 0,
   /** out: 0 or -errno */
   ret: 8,
-  SIZE: 12,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
+  share: 12,
+  SIZE: 16,
 } as const;
 
 /** HcRename: HOST_RENAME: both paths inside the share. Byte offsets of its packed fields. */
@@ -190,7 +198,9 @@ export const HcRename = {
   newname: 8,
   /** out: 0 or -errno */
   ret: 16,
-  SIZE: 20,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); both paths lie in it */
+  share: 20,
+  SIZE: 24,
 } as const;
 
 /** HcStat: HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields. Byte offsets of its packed fields. */
@@ -219,7 +229,9 @@ export const HcStat = {
   mtime_ns: 60,
   /** out: status-change time, ns since the epoch */
   ctime_ns: 68,
-  SIZE: 76,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
+  share: 76,
+  SIZE: 80,
 } as const;
 
 /** HcGetdents: HOST_GETDENTS: the host writes linux_dirent64 records into buf. Byte offsets of its packed fields. */
@@ -245,7 +257,9 @@ export const HcFtruncate = {
   length: 12,
   /** out: 0 or -errno */
   ret: 20,
-  SIZE: 24,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
+  share: 24,
+  SIZE: 28,
 } as const;
 
 /** HcUtimens: HOST_UTIMENS: by path (name != 0) or by handle (name == 0). Byte offsets of its packed fields. */
@@ -262,7 +276,9 @@ export const HcUtimens = {
   mtime_ns: 24,
   /** out: 0 or -errno */
   ret: 32,
-  SIZE: 36,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
+  share: 36,
+  SIZE: 40,
 } as const;
 
 /** HcFsync: HOST_FSYNC: flush a handle to the host disk. Byte offsets of its packed fields. */
@@ -274,6 +290,17 @@ export const HcFsync = {
   /** out: 0 or -errno */
   ret: 8,
   SIZE: 12,
+} as const;
+
+/** ShareMount: one --share in the share table at SHARE_TABLE_ADDR (VMM-written): where the kernel mounts it. Byte offsets of its packed fields. */
+export const ShareMount = {
+  /** SHARE_READ_ONLY: every change is refused with EROFS */
+  flags: 0,
+  /** bytes of path before its NUL */
+  path_len: 4,
+  /** the guest path: absolute, normalised, NUL-terminated (SHARE_PATH_MAX with the NUL) */
+  path: 8,
+  SIZE: 256,
 } as const;
 
 /** BootInfo: written by the VMM before the first instruction; its address arrives in RDI. Byte offsets of its packed fields. */
@@ -328,5 +355,7 @@ export const BootInfo = {
   switch_exit: 168,
   /** first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv */
   kernel_start: 176,
-  SIZE: 184,
+  /** entries of the share table at SHARE_TABLE_ADDR (--share), at most MAX_SHARES */
+  share_count: 184,
+  SIZE: 192,
 } as const;

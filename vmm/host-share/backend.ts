@@ -1,7 +1,12 @@
-// The host side of the guest's /host share: file operations confined to one host
-// directory. It knows nothing of guest memory: the port device (vmm/ports/host-files.ts)
-// decodes the guest's structs and calls these methods with plain values; every
-// method returns a result or a negative Linux errno, never throws for a guest error.
+// The host side of one share: file operations confined to one host directory
+// (shares.ts puts the --share directories together). It knows nothing of guest
+// memory: the port device (vmm/ports/host-files.ts) decodes the guest's structs and
+// calls these methods with plain values; every method returns a result or a negative
+// Linux errno, never throws for a guest error.
+//
+// Read-only (:ro): every call that would change the directory returns EROFS, and
+// every file opens read-only, so no descriptor the VMM holds can write; the guest's
+// kernel refuses the same calls before they leave it.
 //
 // Confinement: every path is resolved by the host kernel with openat2(2) and
 // RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS relative to a descriptor of the shared
@@ -29,13 +34,16 @@ import {
 } from '@unikv/host-libc/c';
 import { MISC } from '../generated/abi.js';
 import { directoryProblem } from './host-dir.js';
-import type { HostShare, HostStat } from '../ports/host-files.js';
+import type { HostStat } from '../ports/host-files.js';
 
 const SYS_OPENAT2 = 437;
 const SYS_GETDENTS64 = 217;
 const O_RDONLY = 0;
 const O_WRONLY = 1;
+const O_ACCMODE = 0o3;
 const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+const O_TRUNC = 0o1000;
 const O_DIRECTORY = 0o200000;
 const O_NOFOLLOW = 0o400000;
 const O_NONBLOCK = 0o4000;
@@ -63,6 +71,7 @@ export const ERRNO = {
   EISDIR: 21,
   EINVAL: 22,
   EMFILE: 24,
+  EROFS: 30,
   ENAMETOOLONG: 36,
   ENOTEMPTY: 39,
 } as const;
@@ -85,14 +94,17 @@ export const HANDLE_BASE = 3;
 const MAX_HANDLES = 4096;
 const INT64_MAX = (1n << 63n) - 1n;
 
-export class HostFilesBackend implements HostShare {
+export class HostFilesBackend {
   private readonly rootFd: number;
   private readonly handles: (Handle | undefined)[] = [];
   private readonly how = Buffer.alloc(24); // struct open_how {u64 flags, mode, resolve}
   private readonly dents = Buffer.alloc(64 * 1024);
 
   /** Opens the shared directory; throws HostFilesError (one line) when it cannot. */
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    readonly readOnly = false,
+  ) {
     const problem = directoryProblem('--share', root);
     if (problem) throw new HostFilesError(problem);
     this.rootFd = fs.openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -136,10 +148,33 @@ export class HostFilesBackend implements HostShare {
   }
 
   open(path: string, flags: number, mode: number): number {
+    if (this.readOnly) return this.openReadOnly(path, flags);
     // Never blocking: the emulation thread opens for every vCPU, so a FIFO (or a
     // device) in the share must not wait for a peer. Only regular files and
     // directories are shared; O_NONBLOCK does nothing to those.
-    const fd = this.resolve(path, (flags & PASSED_FLAGS) | O_NONBLOCK, mode);
+    return this.install(this.resolve(path, (flags & PASSED_FLAGS) | O_NONBLOCK, mode));
+  }
+
+  /**
+   * open on a read-only share, as Linux answers on a read-only mount: write access
+   * and O_TRUNC are EROFS; O_CREAT opens what exists (EEXIST with O_EXCL) and is
+   * EROFS where it would create.
+   */
+  private openReadOnly(path: string, flags: number): number {
+    if (flags & (O_ACCMODE | O_TRUNC)) return -ERRNO.EROFS;
+    const fd = this.resolve(path, (flags & PASSED_FLAGS & ~(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC)) | O_NONBLOCK);
+    if (flags & O_CREAT) {
+      if (fd === -ERRNO.ENOENT) return -ERRNO.EROFS;
+      if (fd >= 0 && flags & O_EXCL) {
+        closeFd(fd);
+        return -ERRNO.EEXIST;
+      }
+    }
+    return this.install(fd);
+  }
+
+  /** A handle for a host descriptor just opened (regular files and directories only), or -errno. */
+  private install(fd: number): number {
     if (fd < 0) return fd;
     let kind: fs.Stats;
     try {
@@ -191,20 +226,24 @@ export class HostFilesBackend implements HostShare {
   }
 
   unlink(path: string): number {
+    if (this.readOnly) return -ERRNO.EROFS;
     return this.withParent(path, (fd, name) => unlinkat(fd, name, 0));
   }
 
   rmdir(path: string): number {
+    if (this.readOnly) return -ERRNO.EROFS;
     return this.withParent(path, (fd, name) => unlinkat(fd, name, AT_REMOVEDIR));
   }
 
   mkdir(path: string, mode: number): number {
+    if (this.readOnly) return -ERRNO.EROFS;
     const p = this.parent(path);
     if (p === -ERRNO.EBUSY) return -ERRNO.EEXIST; // mkdir of the share itself
     return this.withParent(path, (fd, name) => mkdirat(fd, name, mode & 0o7777));
   }
 
   rename(from: string, to: string): number {
+    if (this.readOnly) return -ERRNO.EROFS;
     const a = this.parent(from);
     if (typeof a === 'number') return a;
     try {
@@ -272,6 +311,7 @@ export class HostFilesBackend implements HostShare {
 
   /** truncate by path, or ftruncate by handle when path is null. */
   truncate(path: string | null, h: number, length: bigint): number {
+    if (this.readOnly) return -ERRNO.EROFS;
     if (length < 0n || length > INT64_MAX) return -ERRNO.EINVAL;
     // The C library's ftruncate takes all 64 bits: the host answers a length it cannot
     // hold with EFBIG or EINVAL, where Node's own would throw past 2^53.
@@ -296,6 +336,7 @@ export class HostFilesBackend implements HostShare {
    * descriptor, so a link never leads the change outside the share.
    */
   utimens(path: string | null, h: number, nofollow: boolean, atimeNs: bigint | null, mtimeNs: bigint | null): number {
+    if (this.readOnly) return -ERRNO.EROFS;
     const times = Buffer.alloc(32); // struct timespec[2]
     const put = (i: number, ns: bigint | null) => {
       if (ns === null) {

@@ -1,4 +1,4 @@
-// The host share's hypercalls: uhyve's OPEN (0x440), CLOSE (0x480), READ (0x500),
+// The host shares' hypercalls: uhyve's OPEN (0x440), CLOSE (0x480), READ (0x500),
 // WRITE (0x400), LSEEK (0x580), UNLINK (0x840) and the HOST_* ports after them
 // (mkdir, rmdir, rename, stat, getdents, ftruncate, utimens, fsync). READ and WRITE are shared with
 // the console: their fd field decides (0-2 the console, >= 3 a share handle).
@@ -43,24 +43,27 @@ export interface HostStat {
 }
 
 /**
- * The host side of the share, as the device uses it (vmm/host-share implements it):
- * plain values in, a result or a negative Linux errno out.
+ * The host side of the shares, as the device uses it (vmm/host-share implements it):
+ * plain values in, a result or a negative Linux errno out. A call that names a path
+ * says which share (its index in the share table) it lies in; handles are one
+ * numbering for all shares.
  */
 export interface HostShare {
-  open(path: string, flags: number, mode: number): number;
+  open(share: number, path: string, flags: number, mode: number): number;
   close(handle: number): number;
   read(handle: number, into: Uint8Array): number;
   write(handle: number, bytes: Uint8Array): number;
   lseek(handle: number, offset: bigint, whence: number): bigint;
-  unlink(path: string): number;
-  rmdir(path: string): number;
-  mkdir(path: string, mode: number): number;
-  rename(from: string, to: string): number;
-  stat(path: string | null, handle: number, nofollow: boolean): HostStat | number;
+  unlink(share: number, path: string): number;
+  rmdir(share: number, path: string): number;
+  mkdir(share: number, path: string, mode: number): number;
+  rename(share: number, from: string, to: string): number;
+  /** By path, or by handle when path is null (share unused). */
+  stat(share: number, path: string | null, handle: number, nofollow: boolean): HostStat | number;
   getdents(handle: number, max: number): Uint8Array | number;
-  truncate(path: string | null, handle: number, length: bigint): number;
+  truncate(share: number, path: string | null, handle: number, length: bigint): number;
   /** Sets times (ns since the epoch; null leaves one as it is) by path, or by handle when path is null. */
-  utimens(path: string | null, handle: number, nofollow: boolean, atimeNs: bigint | null, mtimeNs: bigint | null): number;
+  utimens(share: number, path: string | null, handle: number, nofollow: boolean, atimeNs: bigint | null, mtimeNs: bigint | null): number;
   /** Flushes a handle's file to the disk: 0 fsync, 1 fdatasync, 2 syncfs. */
   sync(handle: number, op: number): number;
 }
@@ -159,7 +162,7 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
       'share open',
       HcOpen.SIZE,
       (at) => {
-        openRet(at, backend.open(path(at + HcOpen.name), mem.readI32(at + HcOpen.flags), mem.readI32(at + HcOpen.mode)));
+        openRet(at, backend.open(mem.readU32(at + HcOpen.share), path(at + HcOpen.name), mem.readI32(at + HcOpen.flags), mem.readI32(at + HcOpen.mode)));
       },
       openRet,
     ),
@@ -202,7 +205,7 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
       'share unlink',
       HcUnlink.SIZE,
       (at) => {
-        unlinkRet(at, backend.unlink(path(at + HcUnlink.name)));
+        unlinkRet(at, backend.unlink(mem.readU32(at + HcUnlink.share), path(at + HcUnlink.name)));
       },
       unlinkRet,
     ),
@@ -216,7 +219,7 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
       'share mkdir',
       HcMkdir.SIZE,
       (at) => {
-        mkdirRet(at, backend.mkdir(path(at + HcMkdir.name), mem.readI32(at + HcMkdir.mode)));
+        mkdirRet(at, backend.mkdir(mem.readU32(at + HcMkdir.share), path(at + HcMkdir.name), mem.readI32(at + HcMkdir.mode)));
       },
       mkdirRet,
     ),
@@ -230,7 +233,7 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
       'share rmdir',
       HcRmdir.SIZE,
       (at) => {
-        rmdirRet(at, backend.rmdir(path(at + HcRmdir.name)));
+        rmdirRet(at, backend.rmdir(mem.readU32(at + HcRmdir.share), path(at + HcRmdir.name)));
       },
       rmdirRet,
     ),
@@ -244,7 +247,7 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
       'share rename',
       HcRename.SIZE,
       (at) => {
-        renameRet(at, backend.rename(path(at + HcRename.oldname), path(at + HcRename.newname)));
+        renameRet(at, backend.rename(mem.readU32(at + HcRename.share), path(at + HcRename.oldname), path(at + HcRename.newname)));
       },
       renameRet,
     ),
@@ -259,7 +262,12 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
       HcStat.SIZE,
       (at) => {
         const name = mem.readU64(at + HcStat.name);
-        const st = backend.stat(name === 0n ? null : path(at + HcStat.name), mem.readI32(at + HcStat.fd), (mem.readI32(at + HcStat.flags) & 1) !== 0);
+        const st = backend.stat(
+          mem.readU32(at + HcStat.share),
+          name === 0n ? null : path(at + HcStat.name),
+          mem.readI32(at + HcStat.fd),
+          (mem.readI32(at + HcStat.flags) & 1) !== 0,
+        );
         if (typeof st === 'number') return statRet(at, st);
         mem.writeU32(at + HcStat.mode, st.mode);
         mem.writeU32(at + HcStat.nlink, st.nlink);
@@ -307,7 +315,12 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
         const name = mem.readU64(at + HcFtruncate.name);
         truncRet(
           at,
-          backend.truncate(name === 0n ? null : path(at + HcFtruncate.name), mem.readI32(at + HcFtruncate.fd), mem.readI64(at + HcFtruncate.length)),
+          backend.truncate(
+            mem.readU32(at + HcFtruncate.share),
+            name === 0n ? null : path(at + HcFtruncate.name),
+            mem.readI32(at + HcFtruncate.fd),
+            mem.readI64(at + HcFtruncate.length),
+          ),
         );
       },
       truncRet,
@@ -330,6 +343,7 @@ export function registerFileDevices(bus: PortBus, ctx: DeviceContext, backend: H
         utimensRet(
           at,
           backend.utimens(
+            mem.readU32(at + HcUtimens.share),
             name === 0n ? null : path(at + HcUtimens.name),
             mem.readI32(at + HcUtimens.fd),
             (mem.readI32(at + HcUtimens.flags) & 1) !== 0,

@@ -3,7 +3,7 @@
 ; number in Walk.fd) whose text names what the descriptor refers to:
 ;
 ;   a RAM object    its path ("(deleted)" once it has no name)
-;   a /host object  /host/ and its path in the share
+;   a share object  its mount point's path, / and its path in the share
 ;   a device        /dev/ and its name
 ;   the console     /dev/console
 ;
@@ -60,8 +60,9 @@ fd_describe:
 	dec rdi
 	mov byte [rdi], '/'
 .host_root:
-	lea rsi, [s_host]
-	jmp .prefix
+	mov rsi, [rbx + File.mount]
+	call dir_path_before
+	jmp .out
 .ram:	mov rdi, [rbx + File.inode]
 	call inode_path
 	jmp .out
@@ -184,6 +185,18 @@ inode_path:
 	ret
 
 ; -----------------------------------------------------------------------------
+; dir_path_before -- a RAM directory's path in front of text built backwards in
+; walk_b.buf1 (as inode_path's; RDI = where that text starts)
+;  IN:  RDI = the text's start, RSI = directory inode (linked)
+;  OUT: RSI = the whole text, RAX = its length
+;  Clobbers: RCX, RDX, RDI, R8-R11
+dir_path_before:
+	push rbx
+	push r12
+	mov rbx, rsi
+	jmp inode_path.up
+
+; -----------------------------------------------------------------------------
 ; fd_dir_entries -- getdents64 of /proc/self/fd: ".", "..", then one link per open
 ; descriptor. Positions: 0 ".", 1 "..", then 2 + fd.
 ;  IN:  RDI = File (the directory), RSI = buffer (checked), RDX = its size
@@ -274,7 +287,6 @@ fd_dir_entries:
 section .rodata
 s_console: db '/dev/console', 0
 s_dev:     db '/dev/', 0
-s_host:    db '/host', 0
 s_deleted: db '(deleted)'
 s_deleted_len equ $ - s_deleted
 section .text

@@ -39,7 +39,8 @@ struc File
 	.handle: resq 1      ; host-share handle
 	.dnext:  resq 1      ; directory cursor: the entry at .pos, valid while .dgen matches
 	.dgen:   resq 1
-	.hpath:  resq 1      ; host directory: its path in the share (kmalloc), for *at calls
+	.hpath:  resq 1      ; share file: its path in the share (kmalloc), for *at calls
+	.mount:  resq 1      ; share file: its share's mount point (Inode.share, INODE_SHARE_RO)
 endstruc
 
 section .text
@@ -224,7 +225,7 @@ console_files:                         ; File for each console stream, never fre
 %assign stream 0
 %rep 3
 	dd FILE_CONSOLE, O_RDWR            ; (a terminal opens read-write)
-	dq 1 << 40, stream, 0, 0, 0, 0, 0
+	dq 1 << 40, stream, 0, 0, 0, 0, 0, 0
 %assign stream stream + 1
 %endrep
 

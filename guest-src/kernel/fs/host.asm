@@ -1,9 +1,15 @@
-; The host share (/host): each call becomes one hypercall on uhyve's file ports
-; (OPEN, CLOSE, READ, WRITE, LSEEK, UNLINK) or on the HOST_* ports that continue
-; them. Paths go over relative to the share; the VMM resolves them beneath the
-; shared directory and refuses anything that would leave it. Handles are the VMM's
-; numbers (>= HOST_HANDLE_BASE), never host descriptors, and the program never
-; sees them: its descriptors point at Files that hold them.
+; The host shares: each call becomes one hypercall on uhyve's file ports (OPEN,
+; CLOSE, READ, WRITE, LSEEK, UNLINK) or on the HOST_* ports that continue them.
+; Paths go over relative to their share, with the share's index (Inode.share of
+; its mount point, fs/shares.asm); the VMM resolves them beneath that share's
+; directory and refuses anything that would leave it. Handles are the VMM's
+; numbers (>= HOST_HANDLE_BASE, one numbering for all shares), never host
+; descriptors, and the program never sees them: its descriptors point at Files
+; that hold them.
+;
+; Every routine that takes a path, or changes a share, takes the share's mount
+; point in R9; one that would change a read-only share returns -EROFS without a
+; hypercall.
 ;
 ; All calls run under fs_lock, so one argument block (host_hc) serves every CPU.
 
@@ -11,16 +17,48 @@ section .text
 
 ; -----------------------------------------------------------------------------
 ; host_open -- OPEN
-;  IN:  RDI = path relative to the share, ESI = open flags, EDX = mode
+;  On a read-only share, write access and O_TRUNC are EROFS; O_CREAT opens what
+;  exists (O_EXCL: EEXIST) and is EROFS where it would create, as on Linux.
+;  IN:  RDI = path relative to the share, ESI = open flags, EDX = mode, R9 = mount
 ;  OUT: RAX = handle or -errno
-;  Clobbers: RDX
+;  Clobbers: RDX, RSI
 host_open:
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcOpen.share], eax
 	mov [host_hc + HcOpen.name], rdi
-	mov [host_hc + HcOpen.flags], esi
 	mov [host_hc + HcOpen.mode], edx
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz .read_only
+.open:	mov [host_hc + HcOpen.flags], esi
 	lea rax, [host_hc]
 	HYPERCALL PORT_OPEN, eax
 	movsxd rax, dword [host_hc + HcOpen.ret]
+	ret
+.read_only:
+	test esi, O_ACCMODE | O_TRUNC
+	jnz host_erofs
+	test esi, O_CREAT
+	jz .open
+	push rsi
+	and esi, ~(O_CREAT | O_EXCL)
+	call .open
+	pop rsi
+	cmp rax, -ENOENT
+	je host_erofs
+	test rax, rax
+	js .out
+	test esi, O_EXCL
+	jz .out
+	push rdi
+	mov edi, eax
+	call host_close
+	pop rdi
+	mov rax, -EEXIST
+.out:	ret
+
+; host_erofs -- the answer of every change to a read-only share
+host_erofs:
+	mov rax, -EROFS
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -73,11 +111,15 @@ host_lseek:
 	ret
 
 ; -----------------------------------------------------------------------------
-; host_path_call -- UNLINK, HOST_RMDIR (one path, result after it) and HOST_MKDIR
-;  IN:  RDI = path
+; host_unlink, host_rmdir, host_mkdir -- UNLINK, HOST_RMDIR and HOST_MKDIR
+;  IN:  RDI = path, R9 = mount
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RDX
 host_unlink:
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz host_erofs
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcUnlink.share], eax
 	mov [host_hc + HcUnlink.name], rdi
 	lea rax, [host_hc]
 	HYPERCALL PORT_UNLINK, eax
@@ -85,14 +127,22 @@ host_unlink:
 	ret
 
 host_rmdir:
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz host_erofs
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcRmdir.share], eax
 	mov [host_hc + HcRmdir.name], rdi
 	lea rax, [host_hc]
 	HYPERCALL PORT_HOST_RMDIR, eax
 	movsxd rax, dword [host_hc + HcRmdir.ret]
 	ret
 
-;  IN:  RDI = path, ESI = mode
+;  IN:  RDI = path, ESI = mode, R9 = mount
 host_mkdir:
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz host_erofs
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcMkdir.share], eax
 	mov [host_hc + HcMkdir.name], rdi
 	mov [host_hc + HcMkdir.mode], esi
 	lea rax, [host_hc]
@@ -102,10 +152,14 @@ host_mkdir:
 
 ; -----------------------------------------------------------------------------
 ; host_rename -- HOST_RENAME
-;  IN:  RDI = old path, RSI = new path (both relative to the share)
+;  IN:  RDI = old path, RSI = new path (both relative to the share), R9 = mount
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RDX
 host_rename:
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz host_erofs
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcRename.share], eax
 	mov [host_hc + HcRename.oldname], rdi
 	mov [host_hc + HcRename.newname], rsi
 	lea rax, [host_hc]
@@ -116,10 +170,15 @@ host_rename:
 ; -----------------------------------------------------------------------------
 ; host_stat -- HOST_STAT into the program's struct stat
 ;  IN:  RDI = path (0: by handle), ESI = handle, EDX = 1 for lstat, RCX = struct stat
-;       (checked by the caller)
+;       (checked by the caller), R9 = mount (by path only)
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RCX, RDX, RDI
 host_stat:
+	test rdi, rdi
+	jz .by_handle
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcStat.share], eax
+.by_handle:
 	mov [host_hc + HcStat.name], rdi
 	mov [host_hc + HcStat.fd], esi
 	mov [host_hc + HcStat.flags], edx
@@ -184,10 +243,14 @@ host_getdents:
 
 ; -----------------------------------------------------------------------------
 ; host_truncate -- HOST_FTRUNCATE
-;  IN:  RDI = path (0: by handle), ESI = handle, RDX = length
+;  IN:  RDI = path (0: by handle), ESI = handle, RDX = length, R9 = mount
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RDX
 host_truncate:
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz host_erofs
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcFtruncate.share], eax
 	mov [host_hc + HcFtruncate.name], rdi
 	mov [host_hc + HcFtruncate.fd], esi
 	mov [host_hc + HcFtruncate.length], rdx
@@ -200,10 +263,14 @@ host_truncate:
 ; host_utimens -- HOST_UTIMENS: set a share object's access and modification times
 ;  IN:  RDI = path (0: by handle), ESI = handle, EDX = 1 not to follow a final link,
 ;       RCX = access time, R8 = modification time (ns since the epoch; TIME_OMIT:
-;       unchanged)
+;       unchanged), R9 = mount
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RDX
 host_utimens:
+	test dword [r9 + Inode.flags], INODE_SHARE_RO
+	jnz host_erofs
+	mov eax, [r9 + Inode.share]
+	mov [host_hc + HcUtimens.share], eax
 	mov [host_hc + HcUtimens.name], rdi
 	mov [host_hc + HcUtimens.fd], esi
 	mov [host_hc + HcUtimens.flags], edx

@@ -68,29 +68,7 @@ init_fs:
 	add rax, File_size
 	mov [fd_table + 16], rax
 	call special_init                  ; /dev, /proc, /tmp, /etc
-	mov rsi, [boot_info]
-	test dword [rsi + BootInfo.flags], BOOT_FLAG_HOST_SHARE
-	jz .no_share
-	mov edi, S_IFDIR | 0o755
-	call inode_new
-	test rax, rax
-	jz .nomem
-	mov rbx, rax
-	mov dword [rbx + Inode.flags], INODE_HOSTMOUNT
-	mov rax, [root_inode]
-	mov [rbx + Inode.parent], rax
-	mov rdi, rax
-	lea rsi, [host_name]
-	mov edx, 4
-	mov rcx, rbx
-	call dir_insert
-	test rax, rax
-	jz .nomem
-	mov [rbx + Inode.dent], rax
-	mov rax, [root_inode]
-	inc dword [rax + Inode.nlink]
-	mov [host_mount], rbx
-.no_share:
+	call shares_mount                  ; the --share mount points
 	call preload_unpack
 	call special_etc                   ; /etc's files, where --preload left gaps
 	mov qword [fs_boot_time], 0
@@ -110,7 +88,6 @@ umask_value:  resd 1
 alignb 8
 stat_scratch: resb STAT_SIZE
 section .rodata
-host_name:    db 'host', 0, 0, 0, 0        ; a whole word: name_hash reads words
 dot_names:    db '..', 0
 msg_fs_nomem: db 'kernel: no memory for the file system', 10, 0
 section .text

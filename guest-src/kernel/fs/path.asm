@@ -5,8 +5,8 @@
 ; target in front of the rest of the path in the other buffer, so a walk needs no
 ; recursion and no allocation. A walk stops at the last component and reports the
 ; directory that holds it, its name and its entry, so one walk serves lookups and
-; creations alike. A path that enters /host stops there: the rest of it is
-; forwarded to the VMM, which resolves it inside the shared directory.
+; creations alike. A path that enters a share's mount point stops there: the rest
+; of it is forwarded to the VMM, which resolves it inside that shared directory.
 
 WALK_FOLLOW   equ 1                    ; walk flag: follow a symbolic link in the last component
 WALK_TRAILING equ 1                    ; Walk.flags: the path ended with '/'
@@ -22,7 +22,8 @@ struc Walk
 	.dent:   resq 1      ; its entry (0 for . and .. and for /)
 	.name:   resq 1      ; the last component (not NUL-terminated)
 	.len:    resq 1
-	.host:   resq 1      ; when the path enters /host: the rest, relative to the share
+	.host:   resq 1      ; when the path enters a share: the rest, relative to it
+	                     ; (.inode is then the share's mount point)
 	.flags:  resq 1      ; WALK_TRAILING, WALK_DOT
 	.links:  resq 1      ; symbolic links followed so far
 	.other:  resq 1      ; the buffer a splice writes next
@@ -190,7 +191,7 @@ walk:
 .ok:	xor eax, eax
 	jmp .out
 .host:	; The rest goes to the share, unless it climbs out of it with "..": then the
-	; walk goes on here, from the directory holding /host.
+	; walk goes on here, from the directory holding the mount point.
 	push rax
 	mov rdi, rdx
 	call host_rest_escape
@@ -206,7 +207,7 @@ walk:
 	mov r13, rdx
 	cmp byte [r13], 0
 	jne .component
-	mov [rbx + Walk.inode], r12        ; "/host/..": the directory itself
+	mov [rbx + Walk.inode], r12        ; "MOUNT/..": the directory holding it
 	mov [rbx + Walk.dir], r12
 	mov qword [rbx + Walk.dent], 0
 	mov qword [rbx + Walk.flags], WALK_DOT
@@ -342,7 +343,7 @@ parse_fd_name:
 ; -----------------------------------------------------------------------------
 ; host_rest_escape -- does a path inside the share climb out of it with ".."?
 ;  Reads the components lexically ("a/../.." climbs out; "a/.." does not).
-;  IN:  RDI = the rest of a path after /host/ (NUL-terminated)
+;  IN:  RDI = the rest of a path after a mount point (NUL-terminated)
 ;  OUT: RAX = 1 and RDI = what follows the ".." that leaves the share (slashes
 ;       skipped), or RAX = 0 and RDI unchanged
 ;  Clobbers: RCX, RDX, RSI
@@ -429,7 +430,7 @@ walk_at:
 	mov rdx, [rax + File.hpath]
 	test rdx, rdx
 	jz .enotdir
-	mov rsi, [host_mount]
+	mov rsi, [rax + File.mount]
 	jmp .start
 .ramdir:
 	mov rsi, [rax + File.inode]
@@ -438,10 +439,12 @@ walk_at:
 	cmp eax, S_IFDIR
 	jne .enotdir
 	xor edx, edx
-.start:	; RSI = start directory; RDX = its path inside the share when it lies there.
+.start:	; RSI = start directory; RDX = its path inside the share when it lies there
+	; (RSI is then the share's mount point, and the walk enters it by its name).
 	test rdx, rdx
 	jz .walk
 	push rsi
+	mov rcx, rsi
 	mov rdi, rbx
 	mov rsi, rdx
 	mov rdx, r13
@@ -449,6 +452,8 @@ walk_at:
 	pop rsi
 	test rax, rax
 	js .out
+	mov rsi, [rsi + Inode.parent]
+	jmp .walk
 .absolute:
 	mov rsi, [root_inode]
 .walk:	mov rdi, rbx
@@ -466,14 +471,17 @@ walk_at:
 	jmp .out
 
 ; -----------------------------------------------------------------------------
-; prefix_host_path -- turn a path relative to a share directory into "/host/DIR/path"
+; prefix_host_path -- turn a path relative to a share directory into "MOUNT/DIR/path",
+; MOUNT being the mount point's name in the directory that holds it
 ;  IN:  RDI = Walk context (relative path in buf0), RSI = DIR (NUL-terminated,
-;       relative to the share), RDX = length of the path in buf0
-;  OUT: RAX = 0 or -ENAMETOOLONG; buf0 holds the absolute path
-;  Clobbers: RCX, RDX, RSI, RDI, R8
+;       relative to the share), RDX = length of the path in buf0, RCX = mount point
+;  OUT: RAX = 0 or -ENAMETOOLONG; buf0 holds the path, relative to the mount
+;       point's parent
+;  Clobbers: RCX, RDX, RSI, RDI, R8, R9
 prefix_host_path:
 	push rbx
 	mov rbx, rdi
+	mov r9, [rcx + Inode.dent]
 	xor ecx, ecx
 .dirlen:
 	cmp byte [rsi + rcx], 0
@@ -481,14 +489,19 @@ prefix_host_path:
 	inc rcx
 	jmp .dirlen
 .measured:
-	lea rax, [rcx + rdx + 7]           ; "/host/" + DIR + "/" + path
+	lea rax, [rcx + rdx + 2]           ; MOUNT + "/" + DIR + "/" + path
+	add rax, [r9 + Dent.len]
 	cmp rax, PATH_MAX - 1
 	ja .toolong
 	mov r8, rcx
 	lea rdi, [rbx + Walk.buf1]         ; build in buf1, then copy back
-	mov dword [rdi], '/hos'
-	mov word [rdi + 4], 't/'
-	add rdi, 6
+	push rsi
+	lea rsi, [r9 + Dent.name]
+	mov rcx, [r9 + Dent.len]
+	rep movsb
+	pop rsi
+	mov byte [rdi], '/'
+	inc rdi
 	mov rcx, r8
 	rep movsb
 	mov byte [rdi], '/'
@@ -513,5 +526,6 @@ alignb 8
 walk_a:      resb Walk_size
 walk_b:      resb Walk_size
 cwd_inode:   resq 1     ; the working directory (a reference is held)
-cwd_host:    resq 1     ; its path inside the share when it lies there (kmalloc), else 0
+cwd_host:    resq 1     ; its path inside a share when it lies there (kmalloc), else 0;
+                        ; cwd_inode is then that share's mount point
 section .text

@@ -45,9 +45,10 @@ ST_MTIME   equ 88
 ST_CTIME   equ 104
 STAT_SIZE  equ 144
 
-INODE_HOSTMOUNT equ 1                  ; Inode.flags: the /host mount point
+INODE_HOSTMOUNT equ 1                  ; Inode.flags: a share's mount point (fs/shares.asm)
 INODE_FDDIR     equ 2                  ; Inode.flags: /proc/self/fd, whose entries are the open fds
 INODE_MADE      equ 4                  ; Inode.flags: contents made at each open (Inode.maker)
+INODE_SHARE_RO  equ 8                  ; Inode.flags: a read-only share's mount point (EROFS)
 TOUCH_A equ 1                          ; inode_touch: access time
 TOUCH_M equ 2                          ;              modification time
 TOUCH_C equ 4                          ;              status-change time
@@ -60,7 +61,7 @@ struc Inode
 	.mode:   resd 1      ; S_IF* type and permission bits
 	.nlink:  resd 1      ; names (directories: 2 + subdirectories; 0 once removed)
 	.refs:   resd 1      ; open files and the working directory
-	.flags:  resd 1      ; INODE_HOSTMOUNT
+	.flags:  resd 1      ; INODE_*
 	.ino:    resq 1
 	.size:   resq 1      ; bytes (symbolic link: target length)
 	.atime:  resq 1      ; last access, ns since the epoch (CLOCK_REALTIME)
@@ -81,6 +82,7 @@ Inode.cookie  equ Inode.u + 40         ; next entry's cookie (0 and 1 are . and 
 Inode.gen     equ Inode.u + 48         ; bumped on every removal (invalidates list cursors)
 Inode.parent  equ Inode.u + 56         ; the directory holding this one (root: itself)
 Inode.dent    equ Inode.u + 64         ; this directory's entry in its parent (root: 0)
+Inode.share   equ Inode.u + 72         ; a mount point (INODE_HOSTMOUNT): its share's index
 ; regular file
 Inode.direct  equ Inode.u + 0          ; FILE_DIRECT page pointers
 Inode.ind     equ Inode.u + 64         ; page of 512 page pointers
@@ -116,7 +118,7 @@ section .text
 ;  translated blocks per character, and names are hashed on every path lookup.
 ;  IN:  RSI = name, RDX = length; the 7 bytes after the name must be readable (names
 ;       live in a Walk buffer, which has 8 spare bytes, in a Dent, whose name is
-;       padded to whole words by DENT_BYTES, or in host_name, padded likewise)
+;       padded to whole words by DENT_BYTES)
 ;  OUT: RAX = hash
 ;  Clobbers: RCX, R8
 name_hash:
@@ -851,6 +853,5 @@ section .bss
 alignb 8
 next_ino:   resq 1
 root_inode: resq 1
-host_mount: resq 1     ; the /host directory inode (0 without --share)
 fs_boot_time: resq 1   ; during init_fs: the time every new object gets (then 0)
 section .text

@@ -24,7 +24,7 @@ section .text
 ;       (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH)
 ;  OUT: RAX = 0 and RDX = RAM inode, or RAX = 1 and RDX = share path (walk_a's),
 ;       or RAX = 2 and EDX = share handle, or RAX = 3 (the console: nothing kept),
-;       or -errno
+;       or -errno; R8 = the share's mount point when RAX is 1 or 2
 ;  Clobbers: RCX, RSI, RDI, R8-R11
 attr_target:
 	push rbx
@@ -53,6 +53,7 @@ attr_target:
 	test rax, rax
 	js .out
 	mov rdx, [walk_a + Walk.host]
+	mov r8, [walk_a + Walk.inode]
 	mov eax, 1
 	test rdx, rdx
 	jnz .out
@@ -75,12 +76,14 @@ attr_target:
 	cmp ecx, FILE_DEV
 	je .zero
 	mov edx, [rax + File.handle]
+	mov r8, [rax + File.mount]
 	mov eax, 2
 	cmp ecx, FILE_HOST
 	je .out
 	mov eax, 3
 	jmp .out
 .cwd:	mov rdx, [cwd_host]
+	mov r8, [cwd_inode]
 	mov eax, 1
 	test rdx, rdx
 	jnz .out
@@ -176,6 +179,7 @@ fs_utimensat:
 	call attr_target
 	test rax, rax
 	js .out
+	mov r9, r8                         ; a share's mount point (host_utimens)
 	mov rcx, TIME_OMIT                 ; both omitted: nothing changes, not even ctime
 	cmp r15, rcx
 	jne .apply
@@ -279,7 +283,18 @@ fs_fchownat:
 	test rax, rax
 	js .out
 	jz .ram
-	cmp eax, 1
+	cmp eax, 3
+	je .zero
+	mov r9, r8
+	push rax
+	push rdx
+	mov rdi, r9
+	call share_writable                ; (EROFS on a read-only share)
+	pop rdx
+	pop rcx
+	test rax, rax
+	jnz .out
+	cmp ecx, 1
 	jne .zero
 	mov rdi, rdx                       ; a share path: it must exist
 	xor esi, esi

@@ -45,6 +45,7 @@ fs_mkdirat:
 	test rdi, rdi
 	jz .ram
 	mov esi, r12d
+	mov r9, [walk_a + Walk.inode]
 	call host_mkdir
 	jmp .out
 .ram:	cmp qword [walk_a + Walk.inode], 0
@@ -266,7 +267,7 @@ fs_getcwd:
 	mov byte [rdi], '/'
 	mov rbx, [rbx + Inode.parent]
 	jmp .up
-.host:	; "/host" + "/" + the share path (when not the share's root)
+.host:	; the mount point's path + "/" + the share path (when not the share's root)
 	xor ecx, ecx
 .hlen:	cmp byte [rsi + rcx], 0
 	je .hmeasured
@@ -283,9 +284,8 @@ fs_getcwd:
 	je .hroot
 	dec rdi
 	mov byte [rdi], '/'
-.hroot:	sub rdi, 5
-	mov dword [rdi], '/hos'
-	mov byte [rdi + 4], 't'
+.hroot:	mov rbx, [cwd_inode]               ; the mount point, then up to the root
+	jmp .up
 .built:	lea rbx, [walk_b + Walk.buf1 + PATH_MAX + 1]
 	sub rbx, rdi                       ; length with the NUL
 	cmp rbx, r13
@@ -327,9 +327,9 @@ fs_chdir:
 	test rax, rax
 	js .out
 	mov rsi, [walk_a + Walk.host]
+	mov rdi, [walk_a + Walk.inode]
 	test rsi, rsi
 	jnz set_cwd_host
-	mov rdi, [walk_a + Walk.inode]
 	test rdi, rdi
 	jz .enoent
 	jmp set_cwd
@@ -352,6 +352,7 @@ fs_fchdir:
 	cmp dword [rax + File.kind], FILE_RAM
 	je .ram
 	mov rsi, [rax + File.hpath]
+	mov rdi, [rax + File.mount]
 	test rsi, rsi
 	jnz set_cwd_host
 	mov rax, -ENOTDIR
@@ -384,12 +385,15 @@ set_cwd:
 
 ; -----------------------------------------------------------------------------
 ; set_cwd_host -- make a share directory the working directory
-;  IN:  RSI = path inside the share
+;  IN:  RSI = path inside the share, RDI = the share's mount point
 ;  OUT: RAX = 0, or -ENOTDIR, -ENOMEM (or the share's -errno)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 set_cwd_host:
 	push rbx
+	push r12
 	mov rbx, rsi
+	mov r12, rdi
+	mov r9, rdi
 	mov rdi, rsi
 	xor esi, esi
 	xor edx, edx
@@ -406,11 +410,9 @@ set_cwd_host:
 	test rax, rax
 	jz .enomem
 	mov rbx, rax
-	mov rdi, [host_mount]
-	inc dword [rdi + Inode.refs]
+	inc dword [r12 + Inode.refs]
 	call drop_cwd
-	mov rax, [host_mount]
-	mov [cwd_inode], rax
+	mov [cwd_inode], r12
 	mov [cwd_host], rbx
 	xor eax, eax
 	jmp .out
@@ -419,7 +421,8 @@ set_cwd_host:
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
-.out:	pop rbx
+.out:	pop r12
+	pop rbx
 	ret
 
 ; -----------------------------------------------------------------------------

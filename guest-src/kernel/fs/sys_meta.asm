@@ -217,6 +217,7 @@ stat_at:
 	cmp qword [cwd_host], 0
 	je .have
 	mov rdi, [cwd_host]
+	mov r9, [cwd_inode]
 	xor esi, esi
 	xor edx, edx
 	mov rcx, r12
@@ -235,6 +236,7 @@ stat_at:
 	mov rdi, [walk_a + Walk.host]
 	test rdi, rdi
 	jz .ram
+	mov r9, [walk_a + Walk.inode]
 	xor esi, esi
 	xor edx, edx
 	test r13d, AT_SYMLINK_NOFOLLOW
@@ -287,11 +289,13 @@ check_found:
 	mov rax, -ENOTDIR
 	ret
 
+W_OK equ 2                             ; faccessat: may the program write?
+
 LOCKED faccessat
 
 ; -----------------------------------------------------------------------------
 ; fs_faccessat -- faccessat(dirfd, path, mode, flags): existence (the program is
-; root, so every permission is granted)
+; root, so every permission is granted), and W_OK on a read-only share is EROFS
 ;  IN:  EDI = dirfd, RSI = path, EDX = mode (R_OK | W_OK | X_OK), ECX = flags
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -299,7 +303,9 @@ fs_faccessat:
 	test edx, ~7
 	jnz .einval
 	push rbx
+	push r12
 	mov ebx, ecx
+	mov r12d, edx
 	mov rdx, rsi
 	mov esi, edi
 	lea rdi, [walk_a]
@@ -313,16 +319,24 @@ fs_faccessat:
 	mov rdi, [walk_a + Walk.host]
 	test rdi, rdi
 	jz .ram
+	mov r9, [walk_a + Walk.inode]
 	xor esi, esi
 	xor edx, edx
 	test ebx, AT_SYMLINK_NOFOLLOW
 	setnz dl
 	lea rcx, [stat_scratch]
 	call host_stat
+	test rax, rax
+	jnz .out
+	test r12d, W_OK
+	jz .out
+	mov rdi, [walk_a + Walk.inode]
+	call share_writable
 	jmp .out
 .ram:	mov rdi, [walk_a + Walk.inode]
 	call check_found
-.out:	pop rbx
+.out:	pop r12
+	pop rbx
 	ret
 .einval:
 	mov rax, -EINVAL
@@ -352,6 +366,7 @@ fs_truncate:
 	jz .ram
 	xor esi, esi
 	mov rdx, rbx
+	mov r9, [walk_a + Walk.inode]
 	call host_truncate
 	jmp .out
 .ram:	mov rdi, [walk_a + Walk.inode]
@@ -411,6 +426,7 @@ fs_ftruncate:
 	xor edi, edi
 	mov rdx, rsi
 	mov esi, [rax + File.handle]
+	mov r9, [rax + File.mount]
 	jmp host_truncate
 .ram:	mov rdi, [rax + File.inode]
 	jmp truncate_inode
@@ -424,7 +440,8 @@ LOCKED fchmodat
 
 ; -----------------------------------------------------------------------------
 ; fs_fchmodat -- fchmodat(dirfd, path, mode) and chmod. Permission bits are kept
-; and reported; the share ignores them (the host's own permissions apply there).
+; and reported; a share ignores them (the host's own permissions apply there), a
+; read-only share refuses them (EROFS).
 ;  IN:  EDI = dirfd, RSI = path, EDX = mode
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -438,15 +455,17 @@ fs_fchmodat:
 	call walk_at
 	test rax, rax
 	js .out
-	cmp qword [walk_a + Walk.host], 0
-	jne .zero
 	mov rdi, [walk_a + Walk.inode]
+	cmp qword [walk_a + Walk.host], 0
+	jne .share
 	call check_found
 	test rax, rax
 	js .out
 	mov esi, ebx
 	call set_mode
-.zero:	xor eax, eax
+	xor eax, eax
+	jmp .out
+.share:	call share_writable
 .out:	pop rbx
 	ret
 
@@ -455,7 +474,7 @@ LOCKED fchmod
 ; -----------------------------------------------------------------------------
 ; fs_fchmod -- fchmod(fd, mode): as fchmodat, for an open descriptor
 ;  IN:  EDI = fd, ESI = mode
-;  OUT: RAX = 0 or -EBADF
+;  OUT: RAX = 0, -EBADF or -EROFS
 ;  Clobbers: RSI, RDI
 fs_fchmod:
 	call fd_get
@@ -463,12 +482,16 @@ fs_fchmod:
 	jz .ebadf
 	cmp dword [rax + File.kind], FILE_RAM
 	je .inode
+	cmp dword [rax + File.kind], FILE_HOST
+	je .share
 	cmp dword [rax + File.kind], FILE_DEV
 	jne .zero
 .inode:	mov rdi, [rax + File.inode]
 	call set_mode
 .zero:	xor eax, eax
 	ret
+.share:	mov rdi, [rax + File.mount]
+	jmp share_writable
 .ebadf:	mov rax, -EBADF
 	ret
 

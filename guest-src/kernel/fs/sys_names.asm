@@ -72,6 +72,7 @@ fs_unlinkat:
 	mov rdi, [walk_a + Walk.host]
 	test rdi, rdi
 	jz .ram
+	mov r9, [walk_a + Walk.inode]
 	test r12d, r12d
 	jnz .host_rmdir
 	call host_unlink
@@ -197,6 +198,9 @@ fs_renameat2:
 	jz .exdev
 	test rsi, rsi
 	jz .exdev
+	mov r9, [walk_a + Walk.inode]
+	cmp r9, [walk_b + Walk.inode]
+	jne .exdev                         ; two shares: two file systems
 	call host_rename
 	jmp .out
 .ram:	mov rbx, [walk_a + Walk.inode]     ; RBX = what moves
@@ -336,9 +340,16 @@ fs_linkat:
 	call walk_two
 	test rax, rax
 	js .out
+	cmp qword [walk_b + Walk.host], 0
+	je .not_share
+	mov rdi, [walk_b + Walk.inode]
+	call share_writable
+	test rax, rax
+	jnz .out                           ; EROFS into a read-only share
+.not_share:
 	mov rax, [walk_a + Walk.host]
 	or rax, [walk_b + Walk.host]
-	jnz .exdev                         ; no hard links on or into the share
+	jnz .exdev                         ; no hard links on or into a share
 	mov rbx, [walk_a + Walk.inode]
 	test rbx, rbx
 	jz .enoent
@@ -407,7 +418,7 @@ fs_symlinkat:
 	test rax, rax
 	js .out
 	cmp qword [walk_a + Walk.host], 0
-	jne .eperm                         ; the share does not take symbolic links
+	jne .share                         ; a share takes no symbolic links
 	cmp qword [walk_a + Walk.inode], 0
 	jne .eexist
 	mov rax, [walk_a + Walk.dir]
@@ -449,7 +460,11 @@ fs_symlinkat:
 .enospc:
 	mov rax, -ENOSPC
 	jmp .out
-.eperm:	mov rax, -EPERM
+.share:	mov rdi, [walk_a + Walk.inode]
+	call share_writable                ; (EROFS on a read-only one)
+	test rax, rax
+	jnz .out
+	mov rax, -EPERM
 	jmp .out
 .eexist:
 	mov rax, -EEXIST

@@ -82,6 +82,7 @@ fs_openat:
 	jmp .out
 .host:	mov esi, r12d                      ; RDI = path inside the share
 	mov edx, r13d
+	mov r9, [walk_a + Walk.inode]      ; its mount point
 	call open_host_path
 	jmp .out
 .fdlink:	; /proc/self/fd/N (or /dev/fd/N) of a console or share descriptor: a duplicate
@@ -264,15 +265,18 @@ open_ram_inode:
 ; -----------------------------------------------------------------------------
 ; open_host_path -- open a path inside the share and give it a descriptor; a
 ; directory keeps its path (openat(dirfd, ...) and fchdir need it)
-;  IN:  RDI = path inside the share, ESI = open flags, EDX = creation mode
+;  IN:  RDI = path inside the share, ESI = open flags, EDX = creation mode, R9 =
+;       the share's mount point
 ;  OUT: RAX = fd, or -ENOMEM, -EMFILE (or the share's -errno)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 open_host_path:
 	push rbx
 	push r12
 	push r13
+	push r14
 	mov rbx, rdi
 	mov r12d, esi
+	mov r14, r9
 	and esi, ~O_CLOEXEC
 	call host_open
 	test rax, rax
@@ -284,6 +288,7 @@ open_host_path:
 	test rax, rax
 	jz .nomem
 	mov [rax + File.handle], r13
+	mov [rax + File.mount], r14
 	mov r13, rax                       ; the File
 	mov rsi, rbx                       ; its path: *at calls, fchdir, /proc/self/fd
 	call kstrdup
@@ -295,7 +300,8 @@ open_host_path:
 .nomem:	mov edi, r13d
 	call host_close
 	mov rax, -ENOMEM
-.out:	pop r13
+.out:	pop r14
+	pop r13
 	pop r12
 	pop rbx
 	ret

@@ -16,6 +16,22 @@ function unikv(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+const SHARED = `#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+	char buf[32] = {0};
+	int fd = open("/data/in.txt", O_RDONLY);
+	printf("read %zd %s", read(fd, buf, sizeof buf - 1), buf);
+	int w = open("/data/out.txt", O_WRONLY | O_CREAT, 0644);
+	printf("write %d %s\\n", w, w < 0 ? strerror(errno) : "");
+	printf("unlink %d %s\\n", unlink("/data/in.txt"), strerror(errno));
+	return 0;
+}
+`;
+
 const WHO = `#include <stdio.h>
 #include <unistd.h>
 #include <sys/sysinfo.h>
@@ -32,6 +48,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-front-door-'));
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'src', 'who.c'), WHO);
+  fs.writeFileSync(path.join(dir, 'src', 'shared.c'), SHARED);
   fs.writeFileSync(path.join(dir, 'src', 'spin.c'), 'int main(void) { for (volatile long i = 0;; i++) {} }\n');
   fs.writeFileSync(path.join(dir, 'src', 'naps.c'), '#include <unistd.h>\nint main(void) { for (;;) usleep(10000); }\n');
   fs.copyFileSync(guestBin('examples', 'hello'), path.join(dir, 'hello.elf'));
@@ -101,6 +118,19 @@ describe('unikv cc and unikv run from the user directory', () => {
     expect(r.stdout).toMatch(new RegExp(`^unikv ${version.replace(/\./g, '\\.')} \\(guest ABI \\d+\\)\\n$`));
   });
 
+  it('shows --share host:/data:ro at /data, relative to the current directory, and refuses writes', () => {
+    fs.mkdirSync(path.join(dir, 'host'));
+    fs.writeFileSync(path.join(dir, 'host', 'in.txt'), 'from the host\n');
+    expect(unikv(['cc', 'src/shared.c', '-o', 'shared.elf']).status).toBe(0);
+    const r = unikv(['run', '--share', 'host:/data:ro', 'shared.elf']);
+    expect(r.stdout).toBe('read 14 from the host\nwrite -1 Read-only file system\nunlink -1 Read-only file system\n');
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'host'))).toEqual(['in.txt']);
+    const bad = unikv(['run', '--share', 'host:/data:rw2', 'shared.elf']);
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toBe('unikv: --share host:/data:rw2: unknown flag :rw2 (expected :ro; a guest path starts with /)\n');
+  });
+
   it('writes --stats-file as JSON with the documented fields', () => {
     const r = unikv(['run', '--stats-file', 'out/../stats.json', 'hello.elf']);
     expect(r.status).toBe(0);
@@ -143,6 +173,67 @@ describe('unikv cc and unikv run from the user directory', () => {
     expect(await status).toBe(130);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'spin.json'), 'utf8')).interrupted).toBe(true);
   });
+});
+
+describe('the configuration file (--config FILE, UNIKV_CONFIG)', () => {
+  beforeAll(() => {
+    for (const name of ['who', 'shared'])
+      if (!fs.existsSync(path.join(dir, `${name}.elf`))) expect(unikv(['cc', `src/${name}.c`, '-o', `${name}.elf`]).status).toBe(0);
+    fs.mkdirSync(path.join(dir, 'host'), { recursive: true });
+  });
+
+  /** A course's set-up in its own directory: unikv.json and the data it shares. */
+  function course(config: object): string {
+    const where = fs.mkdtempSync(path.join(dir, 'course-'));
+    fs.mkdirSync(path.join(where, 'data'));
+    fs.writeFileSync(path.join(where, 'data', 'in.txt'), 'from the host\n');
+    fs.writeFileSync(path.join(where, 'unikv.json'), JSON.stringify(config));
+    return path.join(where, 'unikv.json');
+  }
+
+  it('the command line wins over the file, the file over UNIKV_* defaults', () => {
+    const file = course({ cpus: 2, mem: '128M' });
+    const env = { ...process.env, UNIKV_CPUS: '3', UNIKV_MEM: '1G' };
+    expect(unikv(['run', '--config', file, 'who.elf'], env).stdout).toMatch(/^cpus=2 mem=1[12]\dM\n$/);
+    expect(unikv(['run', '--config', file, '-c', '4', 'who.elf'], env).stdout).toMatch(/^cpus=4 mem=1[12]\dM\n$/);
+    expect(unikv(['run', 'who.elf'], { ...env, UNIKV_CONFIG: file }).stdout).toMatch(/^cpus=2 mem=1[12]\dM\n$/);
+    const other = course({ cpus: 1 });
+    expect(unikv(['run', '--config', other, 'who.elf'], { ...env, UNIKV_CONFIG: file }).stdout).toMatch(/^cpus=1 mem=10[0-2]\dM\n$/);
+  });
+
+  it('takes paths in the file relative to the file; --share and --env add to its lists', () => {
+    const file = course({ share: ['data:/data:ro'], env: ['A=1', 'B=2'] });
+    const fromElsewhere = path.relative(dir, file);
+    const r = unikv(['run', '--config', fromElsewhere, 'shared.elf']);
+    expect(r.stdout).toBe('read 14 from the host\nwrite -1 Read-only file system\nunlink -1 Read-only file system\n');
+    const args = path.join(dir, 'args.elf');
+    fs.copyFileSync(guestBin('tests', 'args'), args);
+    expect(unikv(['run', '--config', fromElsewhere, '-e', 'B=3', '-e', 'C=4', 'args.elf']).stdout).toBe(
+      'argc=1\nargv[0]=args.elf\nenv=A=1\nenv=B=3\nenv=C=4\n',
+    );
+    const two = unikv(['run', '--config', fromElsewhere, '--share', 'host:/more', 'shared.elf']);
+    expect(two.status).toBe(0);
+  });
+
+  const refusedFile = (contents: string | undefined, line: RegExp, viaEnv = false) => {
+    const where = fs.mkdtempSync(path.join(dir, 'bad-'));
+    const file = path.join(where, 'unikv.json');
+    if (contents !== undefined) fs.writeFileSync(file, contents);
+    const r = viaEnv ? unikv(['run', 'who.elf'], { ...process.env, UNIKV_CONFIG: file }) : unikv(['run', '--config', file, 'who.elf']);
+    expect(r.status).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(line);
+  };
+  it('an unknown key', () => refusedFile('{"memory": "1G"}', /^unikv: --config \S+: unknown key "memory"/));
+  it('a value of the wrong type', () => refusedFile('{"stats": "yes"}', /key "stats": expected true or false$/m));
+  it('a bad value', () => refusedFile('{"mem": "lots"}', /: mem lots: not a size/));
+  it('a bad share', () => refusedFile('{"share": ["nowhere:/data"]}', /: share nowhere:\/data: .*nowhere: no such directory/));
+  it('malformed JSON', () => refusedFile('{"mem": ', /: not valid JSON/));
+  it('not an object', () => refusedFile('["--mem", "1G"]', /: expected a JSON object/));
+  it('a missing file', () => refusedFile(undefined, /: no such file$/m));
+  it('a missing file named by UNIKV_CONFIG', () => refusedFile(undefined, /^unikv: UNIKV_CONFIG=\S+: no such file$/m, true));
 });
 
 describe('refusals: one line, status 125', () => {

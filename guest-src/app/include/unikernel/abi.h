@@ -46,6 +46,7 @@
 #define UK_PD_ADDR 0x5000ULL /* four page directories of 2 MiB pages: up to 4 GiB of RAM */
 #define UK_PT0_ADDR 0x9000ULL /* 4 KiB page table for the first 2 MiB (leaves page 0 not present: NULL dereferences fault) */
 #define UK_PT_TAIL_ADDR 0xa000ULL /* 4 KiB page table for the last 2 MiB of RAM when RAM ends inside it */
+#define UK_SHARE_TABLE_ADDR 0x1800ULL /* the share table: BootInfo.share_count ShareMount entries (VMM-written, in the BootInfo page) */
 #define UK_BOOT_AREA_END 0x10000ULL /* end of the VMM's boot area (BootInfo, GDT, page tables); programs may load from here up */
 #define UK_ARGS_MAX 0xf0000ULL /* most bytes of argv/envp pointers and strings (the VMM writes them just below the kernel) */
 #define UK_KERNEL_BASE 0x180000ULL /* the kernel image is linked here and moved up by whole MiB to the top of RAM (below KERNEL_TOP) with its link-time relocations; whole MiB, so that its pages keep the upper half of each MiB in the engine's TLB (256 entries, chosen by page number mod 256) and a program at 4 MiB the lower */
@@ -75,7 +76,9 @@
 #define UK_KV_KEY_MAX 0x400ULL /* longest key, in bytes before the NUL */
 #define UK_KV_VALUE_MAX 0x1000ULL /* longest value, in bytes */
 #define UK_PATH_MAX 0x1000ULL /* longest path the kernel and the host share take, its NUL included */
-#define UK_BOOT_FLAG_HOST_SHARE 0x1ULL /* BootInfo.flags: --share is on; the kernel mounts it at /host */
+#define UK_MAX_SHARES 0x8ULL /* most --share directories in one run */
+#define UK_SHARE_PATH_MAX 0xf8ULL /* longest guest path of a share, its NUL included (ShareMount.path) */
+#define UK_SHARE_READ_ONLY 0x1ULL /* ShareMount.flags: the share is read-only (:ro); changes fail with EROFS */
 #define UK_BOOT_FLAG_STRICT_ABI 0x2ULL /* BootInfo.flags: --strict-abi is on; calls refused on purpose without a report (rseq) are reported like unknown ones */
 #define UK_HOST_HANDLE_BASE 0x3ULL /* host-share handles start here (below: the console streams) */
 #define UK_HOST_SYNC_DATA 0x1ULL /* HcFsync.op: fdatasync (0: fsync) */
@@ -331,8 +334,9 @@ struct __attribute__((packed)) uk_HcOpen {
   int32_t flags; /* Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...) */
   int32_t mode; /* permission bits for O_CREAT */
   int32_t ret; /* out: handle or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
 };
-_Static_assert(sizeof(struct uk_HcOpen) == 20, "uk_HcOpen layout");
+_Static_assert(sizeof(struct uk_HcOpen) == 24, "uk_HcOpen layout");
 
 /* CLOSE (uhyve layout) */
 struct __attribute__((packed)) uk_HcClose {
@@ -353,31 +357,35 @@ _Static_assert(sizeof(struct uk_HcLseek) == 16, "uk_HcLseek layout");
 struct __attribute__((packed)) uk_HcUnlink {
   uint64_t name; /* guest-physical address of the path */
   int32_t ret; /* out: 0 or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
 };
-_Static_assert(sizeof(struct uk_HcUnlink) == 12, "uk_HcUnlink layout");
+_Static_assert(sizeof(struct uk_HcUnlink) == 16, "uk_HcUnlink layout");
 
 /* HOST_MKDIR */
 struct __attribute__((packed)) uk_HcMkdir {
   uint64_t name; /* guest-physical address of the path */
   int32_t mode; /* permission bits */
   int32_t ret; /* out: 0 or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
 };
-_Static_assert(sizeof(struct uk_HcMkdir) == 16, "uk_HcMkdir layout");
+_Static_assert(sizeof(struct uk_HcMkdir) == 20, "uk_HcMkdir layout");
 
 /* HOST_RMDIR */
 struct __attribute__((packed)) uk_HcRmdir {
   uint64_t name; /* guest-physical address of the path */
   int32_t ret; /* out: 0 or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
 };
-_Static_assert(sizeof(struct uk_HcRmdir) == 12, "uk_HcRmdir layout");
+_Static_assert(sizeof(struct uk_HcRmdir) == 16, "uk_HcRmdir layout");
 
 /* HOST_RENAME: both paths inside the share */
 struct __attribute__((packed)) uk_HcRename {
   uint64_t oldname; /* guest-physical address of the source path */
   uint64_t newname; /* guest-physical address of the target path */
   int32_t ret; /* out: 0 or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); both paths lie in it */
 };
-_Static_assert(sizeof(struct uk_HcRename) == 20, "uk_HcRename layout");
+_Static_assert(sizeof(struct uk_HcRename) == 24, "uk_HcRename layout");
 
 /* HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields */
 struct __attribute__((packed)) uk_HcStat {
@@ -393,8 +401,9 @@ struct __attribute__((packed)) uk_HcStat {
   uint64_t atime_ns; /* out: access time, ns since the epoch */
   uint64_t mtime_ns; /* out: modification time, ns since the epoch */
   uint64_t ctime_ns; /* out: status-change time, ns since the epoch */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
 };
-_Static_assert(sizeof(struct uk_HcStat) == 76, "uk_HcStat layout");
+_Static_assert(sizeof(struct uk_HcStat) == 80, "uk_HcStat layout");
 
 /* HOST_GETDENTS: the host writes linux_dirent64 records into buf */
 struct __attribute__((packed)) uk_HcGetdents {
@@ -411,8 +420,9 @@ struct __attribute__((packed)) uk_HcFtruncate {
   int32_t fd; /* handle when name is 0 */
   int64_t length; /* new size */
   int32_t ret; /* out: 0 or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
 };
-_Static_assert(sizeof(struct uk_HcFtruncate) == 24, "uk_HcFtruncate layout");
+_Static_assert(sizeof(struct uk_HcFtruncate) == 28, "uk_HcFtruncate layout");
 
 /* HOST_UTIMENS: by path (name != 0) or by handle (name == 0) */
 struct __attribute__((packed)) uk_HcUtimens {
@@ -422,8 +432,9 @@ struct __attribute__((packed)) uk_HcUtimens {
   int64_t atime_ns; /* access time, ns since the epoch; i64 minimum: leave it */
   int64_t mtime_ns; /* modification time, ns since the epoch; i64 minimum: leave it */
   int32_t ret; /* out: 0 or -errno */
+  uint32_t share; /* the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
 };
-_Static_assert(sizeof(struct uk_HcUtimens) == 36, "uk_HcUtimens layout");
+_Static_assert(sizeof(struct uk_HcUtimens) == 40, "uk_HcUtimens layout");
 
 /* HOST_FSYNC: flush a handle to the host disk */
 struct __attribute__((packed)) uk_HcFsync {
@@ -432,6 +443,14 @@ struct __attribute__((packed)) uk_HcFsync {
   int32_t ret; /* out: 0 or -errno */
 };
 _Static_assert(sizeof(struct uk_HcFsync) == 12, "uk_HcFsync layout");
+
+/* one --share in the share table at SHARE_TABLE_ADDR (VMM-written): where the kernel mounts it */
+struct __attribute__((packed)) uk_ShareMount {
+  uint32_t flags; /* SHARE_READ_ONLY: every change is refused with EROFS */
+  uint32_t path_len; /* bytes of path before its NUL */
+  uint8_t path[248]; /* the guest path: absolute, normalised, NUL-terminated (SHARE_PATH_MAX with the NUL) */
+};
+_Static_assert(sizeof(struct uk_ShareMount) == 256, "uk_ShareMount layout");
 
 /* written by the VMM before the first instruction; its address arrives in RDI */
 struct __attribute__((packed)) uk_BootInfo {
@@ -460,7 +479,8 @@ struct __attribute__((packed)) uk_BootInfo {
   uint64_t preload_size; /* bytes of the --preload archive */
   uint64_t switch_exit; /* VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */
   uint64_t kernel_start; /* first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv */
+  uint64_t share_count; /* entries of the share table at SHARE_TABLE_ADDR (--share), at most MAX_SHARES */
 };
-_Static_assert(sizeof(struct uk_BootInfo) == 184, "uk_BootInfo layout");
+_Static_assert(sizeof(struct uk_BootInfo) == 192, "uk_BootInfo layout");
 
 #endif
