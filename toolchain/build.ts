@@ -1,7 +1,9 @@
 // `npm run build` (after `npm run generate` and tsc): bundle the VMM's command
 // line into one file, assemble and link the kernel, build the guest library and
-// every bundled guest program, then the real programs (toolchain/programs/, cached
-// by content). Prints one line per step so a slow machine shows progress.
+// every bundled guest program, then the loader's glibc variants and the real programs
+// (toolchain/programs/, cached by content), each skipped with one line when its
+// toolchain is missing (toolchain/host-tools.ts). Prints one line per step so a slow
+// machine shows progress.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +11,7 @@ import { buildSync } from 'esbuild';
 import { MEM } from '../vmm/generated/abi.js';
 import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
+import { GLIBC_DEV, missingTool } from './host-tools.js';
 import { buildRealPrograms } from './programs/build.js';
 
 const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
@@ -129,6 +132,11 @@ function buildPrograms(): void {
  * from musl's rcrt1.o, as musl's own toolchains do.
  */
 function buildLoaderVariants(): void {
+  const missing = missingTool([GLIBC_DEV]);
+  if (missing) {
+    step(`guest loader/: skipped, ${missing}`);
+    return;
+  }
   const src = path.join(PROJECT_ROOT, 'guest-src', 'app', 'tests', 'loader.c');
   const out = path.join(GUEST_BIN_DIR, 'loader');
   fs.mkdirSync(out, { recursive: true });
