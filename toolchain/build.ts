@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { MEM } from '../vmm/generated/abi.js';
-import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT } from '../vmm/paths.js';
+import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT, VMM_SNAPSHOT_NODE } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
 import { GLIBC_DEV, missingTool } from './host-tools.js';
 import { buildRealPrograms } from './programs/build.js';
@@ -68,8 +68,11 @@ function buildCliSnapshot(): void {
     define: { 'import.meta.url': 'importMetaUrl' },
   });
   fs.mkdirSync(path.dirname(VMM_SNAPSHOT), { recursive: true });
+  fs.rmSync(VMM_SNAPSHOT_NODE, { force: true });
   const r = spawnSync(process.execPath, ['--snapshot-blob', VMM_SNAPSHOT, '--build-snapshot', bundle], { encoding: 'utf8' });
   if (r.status !== 0) throw new ToolError(`node --build-snapshot failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  // The snapshot loads only in the Node that made it: bin/unikv starts that one.
+  fs.symlinkSync(fs.realpathSync(process.execPath), VMM_SNAPSHOT_NODE);
 }
 
 function buildKernel(): void {
