@@ -202,7 +202,7 @@ function summarize(results: Result[]): Summary {
 }
 
 export async function benchKv(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK is pinned; its Node 22 notice is noise
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK's notice about its Node 22 releases is noise here
   const rounds = countOption('rounds', 3);
   const rgwOps = countOption('rgw-ops', 60);
   const tag = `${process.pid}-${Date.now().toString(36)}`;
