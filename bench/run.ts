@@ -4,13 +4,14 @@
 import { bootBenchmark } from './boot.js';
 import { frontDoorBenchmark } from './front-door.js';
 import { kvBenchmark } from './kv.js';
+import { kvBackendsBenchmark } from './kv-backends.js';
 import { runCommandLine } from './lib/cli.js';
 import { postmarkBenchmark } from './postmark.js';
 import { programsBenchmark } from './programs.js';
 import { smpBenchmark } from './smp.js';
 
 await runCommandLine(
-  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, programsBenchmark],
+  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark],
   process.argv.slice(2),
   'npm run bench --',
 );

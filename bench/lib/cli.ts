@@ -2,6 +2,7 @@
 // run alone (`node dist/bench/kv.js`):
 //   [NAME ...]     the benchmarks to run (all when none is named)
 //   --rounds N     rounds per figure, instead of each benchmark's default
+//   --rgw-ops N, --keys N   options of the kv and kv-backends benchmarks
 //   --json FILE    every figure of the run with its samples, in one file
 //   --out DIR      charts and per-benchmark JSON (default bench-out/)
 //   --help         names and options; runs nothing
@@ -21,6 +22,8 @@ export interface BenchOptions {
   rounds?: number;
   /** kv: operations per guest thread against Ceph RGW. */
   rgwOps?: number;
+  /** kv-backends: keys per backend. */
+  keys?: number;
 }
 
 export interface Benchmark {
@@ -58,6 +61,7 @@ export async function runCommandLine(benchmarks: Benchmark[], argv: string[], sc
     )
     .option('rounds', { type: 'string', requiresArg: true, describe: "rounds per figure (default: each benchmark's own)" })
     .option('rgw-ops', { type: 'string', requiresArg: true, describe: 'kv: operations per guest thread against Ceph RGW (default 60)' })
+    .option('keys', { type: 'string', requiresArg: true, describe: 'kv-backends: keys per backend (default 2000)' })
     .option('json', { type: 'string', requiresArg: true, describe: 'also write every figure of the run, with its samples, to FILE' })
     .option('out', { type: 'string', requiresArg: true, describe: 'directory for the charts and per-benchmark JSON (default bench-out/)' })
     .epilog(`Benchmarks (default rounds):\n${benchmarks.map((b) => `  ${b.name.padEnd(width)}  ${b.summary} (${b.defaultRounds})`).join('\n')}`)
@@ -74,6 +78,7 @@ export async function runCommandLine(benchmarks: Benchmark[], argv: string[], sc
   const options: BenchOptions = {
     rounds: args.rounds === undefined ? undefined : wholeNumber('rounds', args.rounds, 100),
     rgwOps: args['rgw-ops'] === undefined ? undefined : wholeNumber('rgw-ops', args['rgw-ops']),
+    keys: args.keys === undefined ? undefined : wholeNumber('keys', args.keys),
   };
   const outDir = outputDirectory(args.out === undefined ? DEFAULT_OUT_DIR : callerPath(args.out));
   const jsonFile = args.json === undefined ? undefined : callerPath(args.json);
