@@ -1,15 +1,16 @@
 // The boot issue's benchmarks: hypercall round trip against the bare engine floor,
-// a null system call, and start-up time. Prints a table and writes
-// bench/results/boot.svg.
+// a null system call, and start-up time. Prints a table and returns the figures.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PROJECT_ROOT, GUEST_BIN_DIR, VMM_NODE_ARGS } from '../vmm/paths.js';
+import { GUEST_BIN_DIR, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { realtimeNs } from '../vmm/ports/clock.js';
 import { measureOutFloor } from './engine-floor.js';
 import { hostUsesPti, nativeGetpidNs } from './lib/native-getpid.js';
 import { median, percentile } from '@unikv/bench-kit/stats';
-import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
+import { type BenchOptions, type Benchmark, runCommandLine } from './lib/cli.js';
+import { type BenchReport, figure } from './lib/figures.js';
+import { printTable, progress } from './lib/report.js';
 
 const bin = (name: string) => path.join(GUEST_BIN_DIR, 'bench', `${name}.elf`);
 
@@ -45,14 +46,15 @@ const field = (out: string, name: string) => {
   return Number(m[1]);
 };
 
-export async function benchBoot(): Promise<void> {
+export async function benchBoot(options: BenchOptions = {}): Promise<BenchReport> {
+  const rounds = options.rounds ?? 3;
   const exits = 2_000_000;
   progress(`engine floor: ${exits} out exits with an empty hook`);
   const floors: number[] = [];
   const guests: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < rounds; round++) {
     floors.push(measureOutFloor(exits));
-    progress(`guest nop hypercalls, round ${round + 1}/3`);
+    progress(`guest nop hypercalls, round ${round + 1}/${rounds}`);
     guests.push(field((await runGuest([bin('nop-hypercall'), '--', String(exits)])).stdout, 'ns_per_op'));
   }
   const floor = median(floors);
@@ -60,13 +62,13 @@ export async function benchBoot(): Promise<void> {
 
   progress('guest getpid loop');
   const syscalls: number[] = [];
-  for (let round = 0; round < 3; round++) syscalls.push(field((await runGuest([bin('getpid'), '--', '1000000'])).stdout, 'ns_per_op'));
+  for (let round = 0; round < rounds; round++) syscalls.push(field((await runGuest([bin('getpid'), '--', '1000000'])).stdout, 'ns_per_op'));
   const syscall = median(syscalls);
   progress('native getpid loop (the same C source, built with the host gcc)');
   const hostSyscall = nativeGetpidNs();
   const pti = hostUsesPti();
 
-  const boots = 20;
+  const boots = options.rounds ?? 20;
   const toMain: number[] = [];
   const toExit: number[] = [];
   // Node's own start, alternating with the boots: the floor under every figure
@@ -93,7 +95,7 @@ export async function benchBoot(): Promise<void> {
   }
 
   printTable(
-    'Boot issue: exits and start-up (median of runs in this process)',
+    `Boot issue: exits and start-up (median of ${rounds} runs; start-up: of ${boots} boots)`,
     ['measure', 'value', 'goal'],
     [
       ['engine floor: out exit, empty hook', `${floor.toFixed(0)} ns`, ''],
@@ -110,14 +112,27 @@ export async function benchBoot(): Promise<void> {
     ],
   );
   if (extraCerts) console.log(`NODE_EXTRA_CA_CERTS=${extraCerts} is set: every start above includes parsing it.`);
-  const chart = writeBarChart(path.join(RESULTS_DIR, 'boot.svg'), 'unikv boot benchmarks (lower is better)', 'ns', [
-    { label: 'engine floor (out exit)', value: floor },
-    { label: 'guest null hypercall', value: hypercall },
-    { label: 'guest getpid syscall', value: syscall },
-    { label: 'native getpid on this host', value: hostSyscall },
-    { label: 'start-up to main (x1000)', value: median(toMain) * 1000, note: `${median(toMain).toFixed(1)} ms` },
-  ]);
-  progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
+  return {
+    name: 'boot',
+    title: 'Exits, system calls and start-up',
+    figures: [
+      figure('engine floor (out exit, empty hook)', 'ns', 'lower', floors),
+      figure('guest null hypercall', 'ns', 'lower', guests),
+      figure('guest getpid system call', 'ns', 'lower', syscalls),
+      figure('native getpid on this host', 'ns', 'lower', [hostSyscall]),
+      figure('start-up: process start to main()', 'ms', 'lower', toMain),
+      figure('start-up: process start to exit', 'ms', 'lower', toExit),
+      figure('node -e 0 (for scale)', 'ms', 'lower', bareNode),
+      ...(extraCerts ? [figure('node -e 0 without NODE_EXTRA_CA_CERTS', 'ms', 'lower', plainNode)] : []),
+    ],
+  };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchBoot();
+export const bootBenchmark: Benchmark = {
+  name: 'boot',
+  summary: 'hypercall and getpid against the engine floor; start-up',
+  defaultRounds: '3 rounds, 20 boots',
+  run: benchBoot,
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCommandLine([bootBenchmark], process.argv.slice(2), 'node dist/bench/boot.js');

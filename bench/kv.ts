@@ -16,8 +16,8 @@
 //     path, so a short run understates the rate, and a throughput figure is about
 //     the steady state; the short run is reported too.
 //
-// Prints tables on stdout, progress on stderr, writes bench/results/kv.svg.
-// Options when run directly: --rounds N (default 3), --rgw-ops N (per thread, default 60).
+// Prints tables on stdout, progress on stderr, returns the figures.
+// Options: --rounds N (default 3), --rgw-ops N (per thread, default 60).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,8 +26,9 @@ import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { INSTALL_HINT, rgwAvailable, startRgw } from '../toolchain/rgw/rgw.js';
 import { openBackend } from '../proxy/kv/open-backend.js';
 import { median, percentile } from '@unikv/bench-kit/stats';
-import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
-import { countOption } from '@unikv/bench-kit/args';
+import { type BenchOptions, type Benchmark, runCommandLine } from './lib/cli.js';
+import { type BenchReport, type Figure, figure } from './lib/figures.js';
+import { printTable, progress } from './lib/report.js';
 
 const KVBENCH = path.join(GUEST_BIN_DIR, 'bench', 'kvbench.elf');
 const SELF = path.join(PROJECT_ROOT, 'dist', 'bench', 'kv.js');
@@ -201,10 +202,10 @@ function summarize(results: Result[]): Summary {
   };
 }
 
-export async function benchKv(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK is pinned; its Node 22 notice is noise
-  const rounds = countOption('rounds', 3);
-  const rgwOps = countOption('rgw-ops', 60);
+export async function benchKv(options: BenchOptions = {}): Promise<BenchReport> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK's notice about its Node 22 releases is noise here
+  const rounds = options.rounds ?? 3;
+  const rgwOps = options.rgwOps ?? 60;
   const tag = `${process.pid}-${Date.now().toString(36)}`;
 
   // (b) memory backend, 16 threads on 1 vCPU
@@ -239,7 +240,7 @@ export async function benchKv(): Promise<void> {
   if (!rgwAvailable()) throw new Error(`the kv benchmark needs Ceph RGW: ${INSTALL_HINT}`);
   progress('kv: starting Ceph RGW');
   const rgw = await startRgw();
-  const bars: { label: string; value: number; note?: string }[] = [];
+  const figures: Figure[] = [];
   try {
     const env = {
       ...process.env,
@@ -315,25 +316,31 @@ export async function benchKv(): Promise<void> {
         ['the whole path with a free backend: 1 thread on memory (p50)', `${m1.p50Us.toFixed(0)} us`],
       ],
     );
-    bars.push(
-      { label: 'RGW: guest kvbench', value: g.opsPerS, note: `${(g.opsPerS / d.opsPerS).toFixed(2)}x direct` },
-      { label: 'RGW: direct SDK client', value: d.opsPerS },
-      { label: 'RGW: proxy backend alone', value: p.opsPerS },
+    figures.push(
+      figure('RGW: guest kvbench, 16 threads', 'ops/s', 'higher', g.all),
+      figure('RGW: direct SDK client', 'ops/s', 'higher', d.all),
+      figure('RGW: proxy backend alone', 'ops/s', 'higher', p.all),
     );
   } finally {
     await rgw.stop();
   }
-  bars.push(
-    { label: 'memory: 16 threads, timed', value: m16.opsPerS },
-    { label: 'memory: 16 threads, untimed', value: m16u.opsPerS },
-    { label: 'memory: 1 thread, timed', value: m1.opsPerS },
+  figures.push(
+    figure('memory: 16 threads, each call timed', 'ops/s', 'higher', m16.all),
+    figure('memory: 16 threads, calls not timed', 'ops/s', 'higher', m16u.all),
+    figure('memory: 1 thread, each call timed', 'ops/s', 'higher', m1.all),
   );
-  const chart = writeBarChart(path.join(RESULTS_DIR, 'kv.svg'), 'unikv key-value: operations per second (higher is better)', 'ops/s', bars);
-  progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
+  return { name: 'kv', title: 'Key-value operations per second: Ceph RGW and the memory backend', figures };
 }
+
+export const kvBenchmark: Benchmark = {
+  name: 'kv',
+  summary: 'kvbench on Ceph RGW (beside the SDK) and on memory',
+  defaultRounds: '3 rounds',
+  run: benchKv,
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const at = process.argv.indexOf('--client');
   if (at > 0) await clientMain(process.argv.slice(at + 1));
-  else await benchKv();
+  else await runCommandLine([kvBenchmark], process.argv.slice(2), 'node dist/bench/kv.js');
 }

@@ -2,8 +2,8 @@
 // defaults and with HermiTux's configuration, on the guest's RAM file system, on the
 // host share (/host, forwarded through the file hypercalls; the shared directory is
 // on /dev/shm so the host side costs as little as it can), and natively on Linux on
-// /dev/shm and on disk. Prints transactions per second side by side and writes
-// bench/results/postmark.svg.
+// /dev/shm and on disk. Prints transactions per second side by side and returns the
+// figures.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,8 +11,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GUEST_BIN_DIR, PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { median } from '@unikv/bench-kit/stats';
-import { printTable, progress, writeBarChart, RESULTS_DIR } from './lib/report.js';
-import { countOption } from '@unikv/bench-kit/args';
+import { type BenchOptions, type Benchmark, runCommandLine } from './lib/cli.js';
+import { type BenchReport, type Figure, figure } from './lib/figures.js';
+import { printTable, progress } from './lib/report.js';
 import { hostSyscallLine } from './lib/native-getpid.js';
 
 const GUEST = path.join(GUEST_BIN_DIR, 'postmark', 'postmark.elf');
@@ -44,11 +45,11 @@ function parse(out: string, what: string): Result {
 }
 
 /**
- * Rounds of the four runs per configuration (--rounds N when run directly). Five:
- * single rounds of the same build differ widely on a shared machine, and a median of
- * three still moves with one bad round (docs/history.md).
+ * Rounds of the four runs per configuration (--rounds N). Five: single rounds of the
+ * same build differ widely on a shared machine, and a median of three still moves
+ * with one bad round (docs/history.md).
  */
-const ROUNDS = countOption('rounds', 5, 100);
+const ROUNDS = 5;
 
 const args = (cfg: Config, location: string) => [...cfg.commands, `set location ${location}`, 'run'].flatMap((c) => ['-c', c]);
 
@@ -80,7 +81,7 @@ function runNative(bin: string, cfg: Config, dir: string, what: string): Result 
   return parse(r.stdout, what);
 }
 
-export async function benchPostmark(): Promise<void> {
+export async function benchPostmark(options: BenchOptions = {}): Promise<BenchReport> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-postmark-'));
   const shmBase = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   const diskBase = path.join(PROJECT_ROOT, 'build');
@@ -88,8 +89,8 @@ export async function benchPostmark(): Promise<void> {
   const cc = spawnSync('gcc', ['-O2', '-o', bin, SOURCE], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
   const rows: (string | number)[][] = [];
-  const bars = [];
-  const rounds = ROUNDS;
+  const figures: Figure[] = [];
+  const rounds = options.rounds ?? ROUNDS;
   try {
     for (const cfg of CONFIGS) {
       // The four places in turn, `rounds` times: the machine's speed drifts within
@@ -135,11 +136,11 @@ export async function benchPostmark(): Promise<void> {
         `${median(ramShm).toFixed(3)}x (${ramShm.map((r) => r.toFixed(2)).join(' / ')})`,
       ]);
       const short = cfg.name.split(' (')[0];
-      bars.push(
-        { label: `${short}: guest ramfs`, value: median(tps.ram) },
-        { label: `${short}: guest /host share`, value: median(tps.host) },
-        { label: `${short}: native /dev/shm`, value: median(tps.shm) },
-        { label: `${short}: native disk`, value: median(tps.disk) },
+      figures.push(
+        figure(`${short}: guest ramfs`, 'tps', 'higher', tps.ram),
+        figure(`${short}: guest /host share`, 'tps', 'higher', tps.host),
+        figure(`${short}: native /dev/shm`, 'tps', 'higher', tps.shm),
+        figure(`${short}: native disk`, 'tps', 'higher', tps.disk),
       );
     }
   } finally {
@@ -152,8 +153,15 @@ export async function benchPostmark(): Promise<void> {
   );
   // The share and native columns pay the host's system calls, the ramfs column does not.
   console.log(hostSyscallLine());
-  const chart = writeBarChart(path.join(RESULTS_DIR, 'postmark.svg'), 'PostMark transactions per second (higher is better)', 'tps', bars);
-  progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
+  return { name: 'postmark', title: 'PostMark transactions per second', figures };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchPostmark();
+export const postmarkBenchmark: Benchmark = {
+  name: 'postmark',
+  summary: 'PostMark: guest ramfs and host share, native shm and disk',
+  defaultRounds: `${ROUNDS} rounds`,
+  run: benchPostmark,
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  await runCommandLine([postmarkBenchmark], process.argv.slice(2), 'npm run bench:postmark --');

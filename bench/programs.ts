@@ -4,20 +4,21 @@
 // bound copy (busybox dd bs=1, file to file) and SQLite inserts (the musl build of the
 // driver, the same static binary in all three places). Each time is the whole
 // process, start to exit; busybox `true` gives each place's start-up, and the "net"
-// ratios take it away. Prints a table and writes bench/results/programs.svg.
+// ratios take it away. Prints a table and returns the figures.
 // Run alone: node dist/bench/programs.js [--rounds N].
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { countOption } from '@unikv/bench-kit/args';
 import { median } from '@unikv/bench-kit/stats';
 import { BUSYBOX, goBin, SQLITE_GUEST } from '../toolchain/programs/paths.js';
-import { PROJECT_ROOT, VMM_NODE_ARGS } from '../vmm/paths.js';
-import { printTable, progress, RESULTS_DIR, writeBarChart } from './lib/report.js';
+import { VMM_NODE_ARGS } from '../vmm/paths.js';
+import { type BenchOptions, type Benchmark, runCommandLine } from './lib/cli.js';
+import { type BenchReport, figure } from './lib/figures.js';
+import { printTable, progress } from './lib/report.js';
 
-const ROUNDS = countOption('rounds', 3, 100);
+const ROUNDS = 3;
 const AWK_LOOPS = 100_000;
 const GO_SCALE = 20;
 const DD_BYTES = 100_000;
@@ -100,16 +101,16 @@ async function once(w: Workload, place: Place): Promise<Outcome> {
   }
 }
 
-export async function benchPrograms(): Promise<void> {
+export async function benchPrograms(options: BenchOptions = {}): Promise<BenchReport> {
+  const rounds = options.rounds ?? ROUNDS;
   if (spawnSync('qemu-x86_64', ['--version']).status !== 0) {
-    progress('programs: qemu-x86_64 not found (Debian qemu-user; toolchain/install.sh installs it): skipped');
-    return;
+    throw new Error('programs: qemu-x86_64 not found (Debian qemu-user; toolchain/install.sh --with-tests installs it)');
   }
   const samples = new Map<string, number[]>();
   const failures = new Map<string, string>();
   const key = (w: Workload, p: Place) => `${w.name}\0${p}`;
-  for (let round = 0; round < ROUNDS; round++) {
-    progress(`programs: round ${round + 1}/${ROUNDS} (native, qemu-user, unikv alternating)`);
+  for (let round = 0; round < rounds; round++) {
+    progress(`programs: round ${round + 1}/${rounds} (native, qemu-user, unikv alternating)`);
     for (const w of WORKLOADS) {
       for (const place of PLACES) {
         if (failures.has(key(w, place))) continue;
@@ -125,7 +126,7 @@ export async function benchPrograms(): Promise<void> {
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}x` : '-');
   const net = (w: Workload, p: Place) => ms(w, p) - startup[p];
   printTable(
-    `Real programs: median of ${ROUNDS} alternating rounds, whole process start to exit`,
+    `Real programs: median of ${rounds} alternating rounds, whole process start to exit`,
     ['workload', 'native', 'qemu-user', 'unikv', 'unikv/native', 'unikv/qemu', 'net unikv/native', 'net unikv/qemu'],
     WORKLOADS.map((w, i) => [
       w.name,
@@ -139,14 +140,21 @@ export async function benchPrograms(): Promise<void> {
     ]),
   );
   console.log("net: minus the same place's start-up (the first row). Files: a host temporary directory natively; the guest RAM file system in unikv.");
-  const bars = WORKLOADS.flatMap((w) =>
-    PLACES.filter((p) => !failures.has(key(w, p))).map((p) => ({
-      label: `${w.short}, ${p}`,
-      value: ms(w, p),
-    })),
-  );
-  const chart = writeBarChart(path.join(RESULTS_DIR, 'programs.svg'), 'Real programs: native, qemu-user, unikv (ms, lower is better)', 'ms', bars);
-  progress(`chart: ${path.relative(PROJECT_ROOT, chart)}`);
+  return {
+    name: 'programs',
+    title: 'Real programs natively, under qemu-user and in unikv: whole process, start to exit',
+    figures: WORKLOADS.flatMap((w) =>
+      PLACES.filter((p) => !failures.has(key(w, p))).map((p) => figure(`${w.short}, ${p}`, 'ms', 'lower', samples.get(key(w, p)) ?? [])),
+    ),
+  };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchPrograms();
+export const programsBenchmark: Benchmark = {
+  name: 'programs',
+  summary: 'busybox, Go, SQLite: native, qemu-user, unikv (--with-tests)',
+  defaultRounds: `${ROUNDS} rounds`,
+  run: benchPrograms,
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  await runCommandLine([programsBenchmark], process.argv.slice(2), 'node dist/bench/programs.js');

@@ -1,15 +1,17 @@
-// `npm run bench`: every benchmark of the project, one after the other. Each prints
-// its own table; charts go to bench/results/.
-import { benchBoot } from './boot.js';
-import { benchFrontDoor } from './front-door.js';
-import { benchPostmark } from './postmark.js';
-import { benchKv } from './kv.js';
-import { benchSmp } from './smp.js';
-import { benchPrograms } from './programs.js';
+// `npm run bench [-- NAME ... --rounds N --json FILE --out DIR]`: the project's
+// benchmarks, all of them or the ones named, one after the other (bench/lib/cli.ts;
+// `npm run bench -- --help` lists them).
+import { bootBenchmark } from './boot.js';
+import { frontDoorBenchmark } from './front-door.js';
+import { kvBenchmark } from './kv.js';
+import { kvBackendsBenchmark } from './kv-backends.js';
+import { runCommandLine } from './lib/cli.js';
+import { postmarkBenchmark } from './postmark.js';
+import { programsBenchmark } from './programs.js';
+import { smpBenchmark } from './smp.js';
 
-await benchBoot();
-await benchFrontDoor();
-await benchSmp();
-await benchPostmark();
-await benchKv();
-await benchPrograms();
+await runCommandLine(
+  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark],
+  process.argv.slice(2),
+  'npm run bench --',
+);

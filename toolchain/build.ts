@@ -1,14 +1,17 @@
 // `npm run build` (after `npm run generate` and tsc): bundle the VMM's command
 // line into one file, assemble and link the kernel, build the guest library and
-// every bundled guest program, then the real programs (toolchain/programs/, cached
-// by content). Prints one line per step so a slow machine shows progress.
+// every bundled guest program, then the loader's glibc variants and the real programs
+// (toolchain/programs/, cached by content), each skipped with one line when its
+// toolchain is missing (toolchain/host-tools.ts). Prints one line per step so a slow
+// machine shows progress.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { MEM } from '../vmm/generated/abi.js';
-import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT } from '../vmm/paths.js';
+import { BUILD_DIR, GUEST_BIN_DIR, KERNEL_ELF, PROJECT_ROOT, VMM_SNAPSHOT, VMM_SNAPSHOT_NODE } from '../vmm/paths.js';
 import { compileGuest, ensureGuestLib, runTool, ToolError } from './guest-toolchain.js';
+import { GLIBC_DEV, missingTool } from './host-tools.js';
 import { buildRealPrograms } from './programs/build.js';
 
 const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
@@ -65,8 +68,11 @@ function buildCliSnapshot(): void {
     define: { 'import.meta.url': 'importMetaUrl' },
   });
   fs.mkdirSync(path.dirname(VMM_SNAPSHOT), { recursive: true });
+  fs.rmSync(VMM_SNAPSHOT_NODE, { force: true });
   const r = spawnSync(process.execPath, ['--snapshot-blob', VMM_SNAPSHOT, '--build-snapshot', bundle], { encoding: 'utf8' });
   if (r.status !== 0) throw new ToolError(`node --build-snapshot failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  // The snapshot loads only in the Node that made it: bin/unikv starts that one.
+  fs.symlinkSync(fs.realpathSync(process.execPath), VMM_SNAPSHOT_NODE);
 }
 
 function buildKernel(): void {
@@ -129,6 +135,11 @@ function buildPrograms(): void {
  * from musl's rcrt1.o, as musl's own toolchains do.
  */
 function buildLoaderVariants(): void {
+  const missing = missingTool([GLIBC_DEV]);
+  if (missing) {
+    step(`guest loader/: skipped, ${missing}`);
+    return;
+  }
   const src = path.join(PROJECT_ROOT, 'guest-src', 'app', 'tests', 'loader.c');
   const out = path.join(GUEST_BIN_DIR, 'loader');
   fs.mkdirSync(out, { recursive: true });

@@ -9,14 +9,18 @@ export function refuse(message: string): never {
   process.exit(2);
 }
 
+/** `text` as a whole number from 1 to max; anything else ends the script naming option `--name`. */
+export function wholeNumber(name: string, text: string, max = 1_000_000): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= max)) refuse(`--${name} must be a whole number from 1 to ${max} (got '${text}')`);
+  return value;
+}
+
 /** The value after `--name` on the command line, or `fallback` when the option is absent. */
 export function countOption(name: string, fallback: number, max = 1_000_000): number {
   const at = process.argv.indexOf(`--${name}`);
   if (at < 0) return fallback;
-  const text = process.argv[at + 1] ?? '';
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(value >= 1 && value <= max)) refuse(`--${name} must be a whole number from 1 to ${max} (got '${text}')`);
-  return value;
+  return wholeNumber(name, process.argv[at + 1] ?? '', max);
 }
 
 /** A directory for results: made if missing; refused if it cannot be. */

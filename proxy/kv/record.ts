@@ -8,13 +8,13 @@
 //   7       2     value length V, big-endian (1..4096)
 //   9       K     key bytes
 //   9+K     V     value bytes
-//   9+K+V   4     CRC-32 of bytes 0 .. 9+K+V-1, big-endian
+//   9+K+V   4     CRC-32 (zlib's) of bytes 0 .. 9+K+V-1, big-endian
 //
 // The lengths and the CRC make a truncated, torn or foreign file an error
 // (CorruptRecordError) instead of a wrong value.
 
+import { crc32 } from 'node:zlib';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './backend.js';
-import { crc32 } from './crc32.js';
 import { CorruptRecordError } from './errors.js';
 
 const MAGIC = Buffer.from('UKVR', 'ascii');

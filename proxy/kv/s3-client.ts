@@ -45,8 +45,9 @@ const quietLogger = {
 };
 
 export function createS3Client(settings: S3ClientSettings): S3Client {
-  // The SDK warns once per process that its releases after January 2027 need
-  // Node 22. The version is pinned, so the warning is noise on the VMM's stderr.
+  // On Node 20 the SDK warns once per process that its releases after January 2027
+  // will need Node 22. The lock file holds a release that runs on Node 20, so the
+  // warning is noise on the VMM's stderr.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const agentOptions = { keepAlive: true, maxSockets: settings.concurrency };

@@ -155,7 +155,18 @@ export function nasmSyscallNames(calls: readonly Syscall[] = SYSCALLS, tableSize
   return `${out.join('\n')}\n`;
 }
 
-/** docs/syscalls.md: the system calls the kernel implements and the ones it refuses on purpose. */
+/** The hypercall ports as markdown table rows: port, name, argument struct (the doc's {Struct} tag), what. */
+function markdownPortRows(): string[] {
+  return [...PORTS]
+    .sort((a, b) => Number(a.value) - Number(b.value))
+    .map((p) => {
+      const struct = /\{(\w+)\}/.exec(p.doc)?.[1] ?? '-';
+      const what = p.doc.replace(/\s*\{\w+\}/, '').replace(/\|/g, '\\|');
+      return `| ${hex(p.value)} | ${p.name} | ${struct} | ${what} |`;
+    });
+}
+
+/** docs/syscalls.md: the system calls the kernel implements, the ones it refuses on purpose, and the hypercall ports. */
 export function markdownSyscalls(calls: readonly Syscall[] = SYSCALLS): string {
   const sorted = [...calls].sort((a, b) => a.value - b.value);
   const implemented = sorted.filter((c) => !REFUSING_HANDLERS.has(c.handler));
@@ -181,6 +192,16 @@ export function markdownSyscalls(calls: readonly Syscall[] = SYSCALLS): string {
     '| number | call | handler | why |',
     '|---|---|---|---|',
     ...refused.map((c) => `| ${c.value} | ${c.name} | ${c.handler} | ${c.doc} |`),
+    '',
+    '## Hypercall ports',
+    '',
+    "The kernel calls the VMM with a 32-bit `out` to one of these ports, writing the guest-physical address of the call's",
+    "packed argument struct (HermitCore's uhyve convention), or a plain value where no struct is named. The structs'",
+    'fields are in guest-src/app/include/unikernel/abi.h and vmm/generated/abi-structs.ts.',
+    '',
+    '| port | name | struct | what |',
+    '|---|---|---|---|',
+    ...markdownPortRows(),
     '',
   ];
   return out.join('\n');

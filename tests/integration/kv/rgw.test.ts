@@ -15,7 +15,7 @@ let env: NodeJS.ProcessEnv;
 const work = tempDir('rgw');
 
 beforeAll(async () => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK is pinned; its Node 22 notice is noise
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK's notice about its Node 22 releases is noise here
   if (!rgwAvailable()) throw new Error(`Ceph RGW is needed for these tests: ${INSTALL_HINT}`);
   rgw = await startRgw();
   env = {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
 import { CorruptRecordError } from '../../../proxy/kv/errors.js';
-import { crc32, crc32Portable } from '../../../proxy/kv/crc32.js';
 import { DIGEST_CHARS, keyDigest, objectNameForKey, shardedPathForKey } from '../../../proxy/kv/key-mapping.js';
 import { MAX_RECORD_BYTES, decodeRecord, encodeRecord, valueForKey } from '../../../proxy/kv/record.js';
 import { everyByte, everyKeyByte, key } from '../../helpers/backend-contract.js';
@@ -94,11 +93,12 @@ describe('record format', () => {
     }
   });
 
-  it('computes the standard CRC-32 with or without zlib.crc32', () => {
-    const text = Buffer.from('123456789');
-    expect(crc32(text)).toBe(0xcbf43926);
-    expect(crc32Portable(text)).toBe(0xcbf43926);
-    const large = everyByte(5000, 5);
-    expect(crc32Portable(large)).toBe(crc32(large));
+  /** CRC-32 (IEEE, as zlib computes it) of the 11 bytes of the record of key 'k', value 'v'. */
+  const CRC32_OF_K_V_RECORD = 0xb7c5decc;
+
+  it('ends a record with the standard CRC-32 of its bytes, big-endian (files written earlier stay readable)', () => {
+    const record = encodeRecord(Buffer.from('k'), Buffer.from('v'));
+    expect(record.subarray(0, 11)).toEqual(Buffer.from('UKVR\x01\x00\x01\x00\x01kv', 'latin1'));
+    expect(record.readUInt32BE(11)).toBe(CRC32_OF_K_V_RECORD);
   });
 });
