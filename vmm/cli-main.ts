@@ -68,6 +68,23 @@ function guestEnv(pairs: string[]): string[] {
   return env;
 }
 
+/** --strace-file's lines, written in blocks (the file is the VMM's own: nothing else interleaves). */
+function straceWriter(fd: number): (line: string) => void {
+  let pending: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (pending.length > 0) fs.writeSync(fd, `${pending.join('\n')}\n`);
+    pending = [];
+    bytes = 0;
+  };
+  process.on('exit', flush);
+  return (line) => {
+    pending.push(line);
+    bytes += line.length;
+    if (bytes >= 1 << 16) flush();
+  };
+}
+
 /** Runs the command line (args: what follows the command) to the guest's exit. */
 export async function runCli(parser: VmParser, args: string[], form: CliForm): Promise<never> {
   // The engine's library loads on a pool thread while this one parses and checks
@@ -100,6 +117,17 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const statsFile = argv['stats-file'] === undefined ? undefined : path.resolve(argv['stats-file']);
   if (statsFile !== undefined && !fs.existsSync(path.dirname(statsFile)))
     refuse(`--stats-file ${argv['stats-file']}: no such directory ${path.dirname(statsFile)}`);
+  const straceFile = argv['strace-file'] === undefined ? undefined : path.resolve(argv['strace-file']);
+  let straceFd: number | undefined;
+  if (straceFile !== undefined) {
+    try {
+      straceFd = fs.openSync(straceFile, 'w');
+    } catch (e) {
+      refuse(
+        `--strace-file ${argv['strace-file']}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `no such directory ${path.dirname(straceFile)}` : (e as Error).message}`,
+      );
+    }
+  }
   const kernelPath = argv.kernel ?? KERNEL_ELF;
   if (!fs.existsSync(kernelPath)) refuse(`kernel not found at ${kernelPath} (run npm run build)`);
   checkNotSource(image, form);
@@ -118,6 +146,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       cpus,
       stats: argv.stats || statsFile !== undefined,
       trace: argv.trace ? (line) => log(`trace: ${line}`) : undefined,
+      strace: straceFd !== undefined ? straceWriter(straceFd) : argv.strace ? log : undefined,
       strictAbi: argv['strict-abi'],
       share: resolved(argv.share),
       preload: resolved(argv.preload),

@@ -29,6 +29,9 @@ import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
 import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
+import { readSymbols } from './elf-symbols.js';
+import { kernelLayout } from './strace/kernel-layout.js';
+import { SyscallTracer } from './strace/tracer.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -44,6 +47,8 @@ export interface MachineConfig {
   streams: HostStreams;
   stats?: boolean;
   trace?: (line: string) => void;
+  /** --strace: one line per system call (and hypercall), strace's format. */
+  strace?: (line: string) => void;
   /** --strict-abi: BOOT_FLAG_STRICT_ABI. */
   strictAbi?: boolean;
   /** --share: host directory shown at /host (vmm/ports/host-files.ts). */
@@ -237,11 +242,18 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     if (unreported > 0) cfg.log(`unikv: guest touched ${unreported} more unclaimed ports (ignored; not named one by one)`);
   };
 
+  let strace: { tracer: SyscallTracer; layout: Exclude<ReturnType<typeof kernelLayout>, string> } | undefined;
+  if (cfg.strace) {
+    const layout = kernelLayout(readSymbols(kernelFile, delta));
+    if (typeof layout === 'string') throw new RefusedError(`--strace: ${layout}`);
+    strace = { tracer: new SyscallTracer(mem, cfg.strace), layout };
+  }
+
   // libunicorn's fixes go in before any engine exists; unrecognised builds get a warning line.
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, interrupted: cfg.interrupted }));
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
@@ -266,12 +278,25 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     if (cfg.interrupted) stopOnInterrupt([]);
   }
   summarize();
+  const result = ending(outcome, status, interrupted(), stats, cfg.log);
+  strace?.tracer.finish(result.status);
+  return result;
+}
+
+/** The run's result, with the VMM's line for a guest that could not say why it died. */
+function ending(
+  outcome: ReturnType<VmLoop['run']>,
+  status: number | undefined,
+  interrupted: boolean,
+  stats: ExitStats | undefined,
+  log: (line: string) => void,
+): MachineResult {
   if (status !== undefined) return { status, stats };
-  if (interrupted()) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
+  if (interrupted) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
   if (outcome.kind === 'crashed') {
-    cfg.log(outcome.report.trimEnd());
+    log(outcome.report.trimEnd());
     return { status: STATUS_GUEST_CRASH, stats };
   }
-  cfg.log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
+  log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
   return { status: STATUS_GUEST_CRASH, stats };
 }

@@ -31,6 +31,8 @@ export interface VmOptions {
   strictAbi?: boolean;
   /** Called with one line per hypercall. */
   trace?: (line: string) => void;
+  /** Called with one line per system call and hypercall, strace's format (--strace). */
+  strace?: (line: string) => void;
   /** A host directory shown at /host. */
   share?: string;
   /** A host tree copied into the RAM file system at boot. */
@@ -71,6 +73,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       cpus: options.cpus ?? 1,
       stats: options.stats,
       trace: options.trace,
+      strace: options.strace,
       strictAbi: options.strictAbi,
       share: options.share,
       preload: options.preload,

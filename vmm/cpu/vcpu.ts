@@ -13,7 +13,10 @@ import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { hostAddress } from '../native-memory.js';
 import { clearRecord, exceptionRecordOf } from '../engine/exception-state.js';
-import { HcCopy, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
+import { HcCopy, MEM, PORT } from '../generated/abi.js';
+import { describeHypercall } from '../strace/hypercalls.js';
+import type { SyscallTracer } from '../strace/tracer.js';
+import { type KernelLayout, threadId } from '../strace/kernel-layout.js';
 
 const VEC_UD = 6;
 const VEC_DF = 8;
@@ -38,7 +41,10 @@ export interface VcpuOptions {
   mem: GuestMemory;
   bus: PortBus;
   stats?: ExitStats;
+  /** --trace: one line per hypercall. */
   trace?: (line: string) => void;
+  /** --strace: every system call (and hypercall) to the tracer; every call then goes through JavaScript. */
+  strace?: { tracer: SyscallTracer; layout: KernelLayout };
   /** True once the user interrupted the run (interrupt-signal.ts stops the engine too): the run ends. */
   interrupted?: () => boolean;
 }
@@ -83,7 +89,7 @@ export class Vcpu {
     readonly id: number,
     private readonly opts: VcpuOptions,
   ) {
-    const { mem, bus, stats, trace } = opts;
+    const { mem, bus, stats, trace, strace } = opts;
     this.slice = new VcpuSlice(mem);
     // All of guest-physical memory; the page tables decide what the guest may reach.
     this.engine.mapShared(0n, mem.bytes);
@@ -97,11 +103,13 @@ export class Vcpu {
       }
       stats?.count('hypercall');
       stats?.countPort(port);
-      trace?.(`hypercall ${PORT_NAMES[port] ?? 'port'} 0x${port.toString(16)} value 0x${value.toString(16)}`);
       this.guarded(() => bus.write(port, value, size as AccessSize));
+      // Described after the device ran, so the struct shows its answer too.
+      if (trace) trace(`hypercall ${describeHypercall(mem, port, value)}`);
+      if (strace) strace.tracer.hypercall(id, this.threadId(strace.layout), describeHypercall(mem, port, value));
     };
     // COPY is handled in machine code, unless every hypercall is to be traced.
-    if (trace) this.engine.onOut(onOut);
+    if (trace || strace) this.engine.onOut(onOut);
     else {
       this.copyPath = this.engine.onOutWithFastCopy(onOut, {
         port: PORT.COPY,
@@ -114,12 +122,21 @@ export class Vcpu {
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     // System calls: machine code jumps into the kernel; JavaScript sees the first
     // call and the ones the policy looks at (syscall.ts).
-    this.fast = this.engine.onSyscallFast(() => {
-      stats?.count('syscall-slow');
-      const preempt = this.slice.preemptAtSyscall();
-      this.guarded(() => this.gate.enter(preempt));
-    });
+    this.fast = this.engine.onSyscallFast(
+      () => {
+        stats?.count('syscall-slow');
+        if (strace) this.guarded(() => this.traceEntry(strace.tracer, strace.layout));
+        const preempt = this.slice.preemptAtSyscall();
+        this.guarded(() => this.gate.enter(preempt));
+      },
+      true,
+      strace !== undefined,
+    );
     this.gate = new SyscallGate(this.engine, this.fast);
+    if (strace) {
+      // Every result passes the kernel's syscall_entry.done with RAX holding it.
+      this.engine.onCodeAt(strace.layout.exitAt, () => this.guarded(() => strace.tracer.exit(id, this.threadId(strace.layout), this.engine.read(REG.RAX))));
+    }
     this.engine.onInterrupt((vector) => {
       // Delivered after the engine stops: register writes from this hook do not
       // reliably survive the engine's exception unwinding, and the engine may touch
@@ -146,6 +163,18 @@ export class Vcpu {
       }
       return false;
     });
+  }
+
+  /** The running thread's id, from the kernel's per-CPU block (GS base). */
+  private threadId(layout: KernelLayout): number {
+    return threadId(this.opts.mem, layout, this.engine.read(REG.GS_BASE));
+  }
+
+  /** --strace: the call the program makes at this `syscall` (number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9). */
+  private traceEntry(tracer: SyscallTracer, layout: KernelLayout): void {
+    const e = this.engine;
+    const args = [e.read(REG.RDI), e.read(REG.RSI), e.read(REG.RDX), e.read(REG.R10), e.read(REG.R8), e.read(REG.R9)];
+    tracer.entry(this.id, this.threadId(layout), e.read(REG.RAX), args);
   }
 
   /** Lets the slice end at the next system call, whatever its planned length. */

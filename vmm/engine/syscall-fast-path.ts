@@ -15,7 +15,8 @@
 // uc_reg_read and uc_reg_write.
 //
 // The code is built once per process and variant into a read-and-execute page.
-// UNIKV_SYSCALL_HOOK=js sends every call to JavaScript (for comparisons).
+// UNIKV_SYSCALL_HOOK=js sends every call to JavaScript (for comparisons), and so
+// does --strace, which needs to see each one.
 import { LIBUNICORN } from './preload.js';
 import { dlopen, dlsym, mapCode, mapSlots, munmap, PAGE_SIZE, RTLD_NOW } from './libc.js';
 import { RCX_AT, RIP_AT, type RegisterFile } from './register-file.js';
@@ -135,6 +136,8 @@ export class SyscallFastPath {
   constructor(
     slowPath: bigint,
     readonly file?: RegisterFile,
+    /** Every call to the JavaScript hook (--strace): the hook never jumps to the kernel itself. */
+    private readonly everyCall = false,
   ) {
     this.callback = hookAddress(file);
     const { address, slots } = mapSlots(SLOT_WORDS, "the syscall hook's slots");
@@ -146,7 +149,7 @@ export class SyscallFastPath {
 
   /** The kernel's system-call entry (LSTAR): from now on the hook jumps there itself. */
   setEntry(lstar: bigint): void {
-    if (ALL_TO_JAVASCRIPT) return;
+    if (this.everyCall || ALL_TO_JAVASCRIPT) return;
     this.slots[SLOT.lstarMinus2] = BigInt.asIntN(64, lstar - 2n);
   }
 

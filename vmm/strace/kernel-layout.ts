@@ -1,0 +1,32 @@
+// What --strace needs to know about the kernel, read from its own symbol table (so
+// nothing here repeats the kernel's layout): where a system call's result passes
+// (`syscall_entry.done`, sys/entry.asm) and where the running thread's id lies (GS
+// base -> Percpu.current -> Task.tid), all moved as the kernel was.
+import type { SymbolTable } from '../elf-symbols.js';
+import type { GuestMemory } from '../guest-memory.js';
+
+export interface KernelLayout {
+  /** The instruction after a handler returns; RAX holds the result there. */
+  exitAt: bigint;
+  percpuCurrent: bigint;
+  taskTid: bigint;
+}
+
+/** The layout, or a sentence saying which symbol is missing. */
+export function kernelLayout(symbols: SymbolTable): KernelLayout | string {
+  const exitAt = symbols.address('syscall_entry.done');
+  const percpuCurrent = symbols.constant('Percpu.current');
+  const taskTid = symbols.constant('Task.tid');
+  if (exitAt === undefined || percpuCurrent === undefined || taskTid === undefined)
+    return 'the kernel has no syscall_entry.done, Percpu.current or Task.tid symbol (was it stripped?)';
+  return { exitAt, percpuCurrent, taskTid };
+}
+
+/** The id of the thread running on the CPU whose Percpu block is at `gsBase` (-1 when unreadable). */
+export function threadId(mem: GuestMemory, layout: KernelLayout, gsBase: bigint): number {
+  const slot = gsBase + layout.percpuCurrent;
+  if (!mem.contains(slot, 8)) return -1;
+  const task = mem.readU64(slot);
+  if (!mem.contains(task + layout.taskTid, 8)) return -1;
+  return Number(mem.readU64(task + layout.taskTid));
+}
