@@ -29,7 +29,9 @@ import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
 import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
-import { readSymbols } from './elf-symbols.js';
+import { readSymbols, type SymbolTable } from './elf-symbols.js';
+import { type CodeImage, crashPlaces, type FaultContext } from './crash-places.js';
+import { REG } from './engine/unicorn.js';
 import { kernelLayout } from './strace/kernel-layout.js';
 import { SyscallTracer } from './strace/tracer.js';
 
@@ -113,6 +115,8 @@ function load(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Reg
 const pageUp = (v: bigint) => (v + 0xfffn) & ~0xfffn;
 const MiB = 0x100000n;
 const hex = (v: bigint) => `0x${v.toString(16)}`;
+/** p_flags: an executable segment. */
+const PF_X = 1;
 
 /**
  * Where the kernel goes: moved up from its link address by whole MiB, as high as
@@ -201,6 +205,16 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const files = prepareFiles(mem, { share: cfg.share, preload: cfg.preload, appEnd: pageUp(app.highest), top: argsAddr });
   if (typeof files === 'string') throw new RefusedError(files);
 
+  const kernelSymbols = readSymbols(kernelFile, delta);
+  const codeOf = (image: ElfImage) => image.segments.filter((s) => (s.flags & PF_X) !== 0).map((s) => ({ start: s.vaddr, end: s.vaddr + s.memsz }));
+  const appSymbols = readSymbols(appFile, app.lowest - parsedApp.lowest);
+  const images: CodeImage[] = [
+    { name: 'program', symbols: appSymbols, code: codeOf(app), outermost: appSymbols.placeOf(app.entry)?.symbol },
+    { name: 'kernel', symbols: kernelSymbols, code: codeOf(kernel) },
+  ];
+
+  const places = (ctx: FaultContext) => crashPlaces(mem, images, ctx);
+
   const stats = cfg.stats ? new ExitStats() : undefined;
   const bus = new PortBus();
   let status: number | undefined;
@@ -211,7 +225,10 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     // hands them a block or a buffer there, so one there is a hostile program's.
     mem: mem.above(MEM.BOOT_AREA_END),
     streams: cfg.streams,
-    exit(code) {
+    exit(code, reason) {
+      if (reason === 'panic' && status === undefined && loop) {
+        for (const line of panicPlaces(vcpus[loop.currentCpu()], mem, kernelSymbols, images)) cfg.log(line);
+      }
       status ??= code;
       loop?.stopCurrent();
     },
@@ -244,7 +261,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
 
   let strace: { tracer: SyscallTracer; layout: Exclude<ReturnType<typeof kernelLayout>, string> } | undefined;
   if (cfg.strace) {
-    const layout = kernelLayout(readSymbols(kernelFile, delta));
+    const layout = kernelLayout(kernelSymbols);
     if (typeof layout === 'string') throw new RefusedError(`--strace: ${layout}`);
     strace = { tracer: new SyscallTracer(mem, cfg.strace), layout };
   }
@@ -253,7 +270,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, interrupted: cfg.interrupted }));
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, places, interrupted: cfg.interrupted }));
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
@@ -281,6 +298,24 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const result = ending(outcome, status, interrupted(), stats, cfg.log);
   strace?.tracer.finish(result.status);
   return result;
+}
+
+/**
+ * After the kernel's exception report: the faulting function and its callers. The
+ * kernel writes PANIC from exception_common with RBX at the ExcFrame it reported
+ * (arch/exceptions.asm); any other PANIC (the kernel refusing to start) has no frame.
+ */
+function panicPlaces(vcpu: Vcpu, mem: GuestMemory, kernel: SymbolTable, images: CodeImage[]): string[] {
+  const engine = vcpu.engine;
+  const from = kernel.placeOf(engine.read(REG.RIP));
+  const at = (field: string) => kernel.constant(`ExcFrame.${field}`);
+  const rip = at('rip');
+  const rsp = at('rsp');
+  const rbp = at('rbp');
+  if (from?.symbol !== 'exception_common' || rip === undefined || rsp === undefined || rbp === undefined) return [];
+  const frame = engine.read(REG.RBX);
+  if (![rip, rsp, rbp].every((offset) => mem.contains(frame + offset, 8))) return [];
+  return crashPlaces(mem, images, { rip: mem.readU64(frame + rip), rsp: mem.readU64(frame + rsp), rbp: mem.readU64(frame + rbp) });
 }
 
 /** The run's result, with the VMM's line for a guest that could not say why it died. */

@@ -45,6 +45,8 @@ export interface VcpuOptions {
   trace?: (line: string) => void;
   /** --strace: every system call (and hypercall) to the tracer; every call then goes through JavaScript. */
   strace?: { tracer: SyscallTracer; layout: KernelLayout };
+  /** Names the places of a crash the VMM reports itself (crash-places.ts): the function at RIP and its callers. */
+  places?: (ctx: { rip: bigint; rsp: bigint; rbp: bigint }) => string[];
   /** True once the user interrupted the run (interrupt-signal.ts stops the engine too): the run ends. */
   interrupted?: () => boolean;
 }
@@ -322,7 +324,8 @@ export class Vcpu {
     const regs = GPR_NAMES.map((n) => `${n.padEnd(3)} ${hex(this.engine.read(REG[n]))}`);
     const rows = [];
     for (let i = 0; i < regs.length; i += 4) rows.push(`  ${regs.slice(i, i + 4).join('  ')}`);
-    return `${[`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n')}\n`;
+    const places = this.opts.places?.({ rip: this.engine.read(REG.RIP), rsp: this.engine.read(REG.RSP), rbp: this.engine.read(REG.RBP) }) ?? [];
+    return `${[`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows, ...places].join('\n')}\n`;
   }
 
   close(): void {
