@@ -16,7 +16,7 @@ import { Vcpu } from './cpu/vcpu.js';
 import { applyEngineFixes } from './engine/libunicorn-fixes.js';
 import { VmLoop } from './cpu/vm-loop.js';
 import { ipiDevice, timerDevice } from './ports/interrupt-controller.js';
-import { kvDevice } from './ports/kv.js';
+import { kvDevice, type KvTransport } from './ports/kv.js';
 import { ChannelTransport } from './kv/channel-transport.js';
 import type { DeviceContext, HostStreams } from './ports/device.js';
 import { registerFileDevices } from './ports/host-files.js';
@@ -274,9 +274,9 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
-  const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
-  bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));
-  bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
+  const kv: KvTransport = transport ?? { submit: (_request, done) => done(-1, new Uint8Array(0)) };
+  bus.register(PORT.KV_PUT, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_PUT), loop, PORT.KV_PUT));
+  bus.register(PORT.KV_GET, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_GET), loop, PORT.KV_GET));
   bus.register(PORT.TIMER, 1, timerDevice(ctx, loop));
   bus.register(PORT.IPI, 1, ipiDevice(loop));
   bus.register(
@@ -295,9 +295,27 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     if (cfg.interrupted) stopOnInterrupt([]);
   }
   summarize();
+  for (const vcpu of vcpus) {
+    const counts = vcpu.syscallsByNumber;
+    if (counts) stats?.countSyscalls(counts);
+  }
   const result = ending(outcome, status, interrupted(), stats, cfg.log);
   strace?.tracer.finish(result.status);
   return result;
+}
+
+/** With --stats, a transport that also times each request from submit to its answer. */
+function timedKv(kv: KvTransport, stats: ExitStats | undefined, port: number): KvTransport {
+  if (!stats) return kv;
+  return {
+    submit(request, done) {
+      const since = stats.clock();
+      kv.submit(request, (status, value) => {
+        stats.recordKvRoundTrip(port, Number(stats.clock() - since));
+        done(status, value);
+      });
+    },
+  };
 }
 
 /**

@@ -78,6 +78,8 @@ export class Vcpu {
   private copyPath: CopyFastPath | undefined;
   private copiesCounted = 0;
   private pending: PendingFault | undefined;
+  /** --stats without the machine-code counters: the JavaScript hook counts calls by number. */
+  private readonly countCallsHere: boolean;
   /** Where the engine keeps its exception-in-flight record; null: not found. */
   private exceptionRecord: bigint | null | undefined;
   /** The RIP of the last silent stop run again (silentlyStopped). */
@@ -105,7 +107,9 @@ export class Vcpu {
       }
       stats?.count('hypercall');
       stats?.countPort(port);
+      const since = stats?.clock();
       this.guarded(() => bus.write(port, value, size as AccessSize));
+      if (since !== undefined) stats?.timeHypercall(port, since);
       // Described after the device ran, so the struct shows its answer too.
       if (trace) trace(`hypercall ${describeHypercall(mem, port, value)}`);
       if (strace) strace.tracer.hypercall(id, this.threadId(strace.layout), describeHypercall(mem, port, value));
@@ -126,14 +130,21 @@ export class Vcpu {
     // call and the ones the policy looks at (syscall.ts).
     this.fast = this.engine.onSyscallFast(
       () => {
+        const since = stats?.clock();
         stats?.count('syscall-slow');
+        if (this.countCallsHere) stats?.countSyscall(Number(this.engine.read(REG.RAX)));
         if (strace) this.guarded(() => this.traceEntry(strace.tracer, strace.layout));
         const preempt = this.slice.preemptAtSyscall();
         this.guarded(() => this.gate.enter(preempt));
+        if (since !== undefined) stats?.time('syscall-slow', since);
       },
       true,
-      strace !== undefined,
+      { everyCall: strace !== undefined, byNumber: stats !== undefined },
     );
+    // --stats counts calls by number in machine code; without a register file to read
+    // the number from, every call comes here and is counted in JavaScript.
+    this.countCallsHere = stats !== undefined && this.fast.byNumber === undefined;
+    if (this.countCallsHere) this.fast.sendEveryCall();
     this.gate = new SyscallGate(this.engine, this.fast);
     if (strace) {
       // Every result passes the kernel's syscall_entry.done with RAX holding it.
@@ -226,7 +237,9 @@ export class Vcpu {
           if (fault.cr2 === this.engine.read(REG.RIP)) fault.error |= PF_FETCH;
           this.engine.write(REG.CR2, fault.cr2);
         }
+        const since = this.opts.stats?.clock();
         this.guarded(() => this.deliver(fault.vector, fault.error));
+        if (since !== undefined) this.opts.stats?.time('exception', since);
         // The CPU clears its exception-in-flight record when it finishes a delivery;
         // the engine never delivers, so the VMM does (engine/exception-state.ts).
         if (fault.fromCpu) this.clearExceptionRecord();
@@ -238,6 +251,11 @@ export class Vcpu {
       if (instructions > 0 && this.slice.ranOutAt(this.engine.read(REG.RIP))) return { kind: 'stopped' };
       return { kind: 'returned' };
     }
+  }
+
+  /** The machine-code hook's counters of calls by number (--stats), or undefined. */
+  get syscallsByNumber(): BigInt64Array | undefined {
+    return this.fast.byNumber;
   }
 
   /** Adds what the machine-code hooks counted since the last time to --stats. */

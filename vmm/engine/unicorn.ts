@@ -213,12 +213,18 @@ export class Engine {
    * It stores RCX and RIP itself when this engine's register file checks out
    * (register-file.ts); `registerStores: false` makes it call the library instead,
    * and a RegisterFile is checked and used in place of the one found in the library.
+   * `everyCall` sends every call to `slowPath` (--strace); `byNumber` counts calls by
+   * number in machine code too (--stats; only with a register file).
    */
-  onSyscallFast(slowPath: () => void, registerStores: boolean | RegisterFile = true, everyCall = false): SyscallFastPath {
+  onSyscallFast(
+    slowPath: () => void,
+    registerStores: boolean | RegisterFile = true,
+    { everyCall = false, byNumber = false }: { everyCall?: boolean; byNumber?: boolean } = {},
+  ): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
     this.callbacks.push(cb);
     const file = registerStores === false ? undefined : forEngine(this, REG, registerStores === true ? undefined : registerStores);
-    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file, everyCall);
+    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file, everyCall, byNumber);
     this.addMachineCodeHook(INSN.SYSCALL, this.fastPath);
     return this.fastPath;
   }
