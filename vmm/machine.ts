@@ -205,15 +205,23 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const files = prepareFiles(mem, { share: cfg.share, preload: cfg.preload, appEnd: pageUp(app.highest), top: argsAddr });
   if (typeof files === 'string') throw new RefusedError(files);
 
-  const kernelSymbols = readSymbols(kernelFile, delta);
-  const codeOf = (image: ElfImage) => image.segments.filter((s) => (s.flags & PF_X) !== 0).map((s) => ({ start: s.vaddr, end: s.vaddr + s.memsz }));
-  const appSymbols = readSymbols(appFile, app.lowest - parsedApp.lowest);
-  const images: CodeImage[] = [
-    { name: 'program', symbols: appSymbols, code: codeOf(app), outermost: appSymbols.placeOf(app.entry)?.symbol },
-    { name: 'kernel', symbols: kernelSymbols, code: codeOf(kernel) },
-  ];
-
-  const places = (ctx: FaultContext) => crashPlaces(mem, images, ctx);
+  // Symbol tables are read only when something needs them (a crash, --strace): most runs never do.
+  let symbols: { kernel: SymbolTable; images: CodeImage[] } | undefined;
+  const symbolTables = () => {
+    if (symbols) return symbols;
+    const kernelSymbols = readSymbols(kernelFile, delta);
+    const codeOf = (image: ElfImage) => image.segments.filter((s) => (s.flags & PF_X) !== 0).map((s) => ({ start: s.vaddr, end: s.vaddr + s.memsz }));
+    const appSymbols = readSymbols(appFile, app.lowest - parsedApp.lowest);
+    symbols = {
+      kernel: kernelSymbols,
+      images: [
+        { name: 'program', symbols: appSymbols, code: codeOf(app), outermost: appSymbols.placeOf(app.entry)?.symbol },
+        { name: 'kernel', symbols: kernelSymbols, code: codeOf(kernel) },
+      ],
+    };
+    return symbols;
+  };
+  const places = (ctx: FaultContext) => crashPlaces(mem, symbolTables().images, ctx);
 
   const stats = cfg.stats ? new ExitStats() : undefined;
   const bus = new PortBus();
@@ -227,7 +235,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     streams: cfg.streams,
     exit(code, reason) {
       if (reason === 'panic' && status === undefined && loop) {
-        for (const line of panicPlaces(vcpus[loop.currentCpu()], mem, kernelSymbols, images)) cfg.log(line);
+        for (const line of panicPlaces(vcpus[loop.currentCpu()], mem, symbolTables)) cfg.log(line);
       }
       status ??= code;
       loop?.stopCurrent();
@@ -261,7 +269,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
 
   let strace: { tracer: SyscallTracer; layout: Exclude<ReturnType<typeof kernelLayout>, string> } | undefined;
   if (cfg.strace) {
-    const layout = kernelLayout(kernelSymbols);
+    const layout = kernelLayout(readSymbols(kernelFile, delta));
     if (typeof layout === 'string') throw new RefusedError(`--strace: ${layout}`);
     strace = { tracer: new SyscallTracer(mem, cfg.strace), layout };
   }
@@ -323,7 +331,8 @@ function timedKv(kv: KvTransport, stats: ExitStats | undefined, port: number): K
  * kernel writes PANIC from exception_common with RBX at the ExcFrame it reported
  * (arch/exceptions.asm); any other PANIC (the kernel refusing to start) has no frame.
  */
-function panicPlaces(vcpu: Vcpu, mem: GuestMemory, kernel: SymbolTable, images: CodeImage[]): string[] {
+function panicPlaces(vcpu: Vcpu, mem: GuestMemory, tables: () => { kernel: SymbolTable; images: CodeImage[] }): string[] {
+  const { kernel, images } = tables();
   const engine = vcpu.engine;
   const from = kernel.placeOf(engine.read(REG.RIP));
   const at = (field: string) => kernel.constant(`ExcFrame.${field}`);
