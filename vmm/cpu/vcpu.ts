@@ -16,7 +16,7 @@ import { clearRecord, exceptionRecordOf } from '../engine/exception-state.js';
 import { HcCopy, MEM, PORT } from '../generated/abi.js';
 import { describeHypercall } from '../strace/hypercalls.js';
 import type { SyscallTracer } from '../strace/tracer.js';
-import { type KernelLayout, threadId } from '../strace/kernel-layout.js';
+import { type KernelLayout, taskId, threadId } from '../strace/kernel-layout.js';
 
 const VEC_UD = 6;
 const VEC_DF = 8;
@@ -149,6 +149,20 @@ export class Vcpu {
     if (strace) {
       // Every result passes the kernel's syscall_entry.done with RAX holding it.
       this.engine.onCodeAt(strace.layout.exitAt, () => this.guarded(() => strace.tracer.exit(id, this.threadId(strace.layout), this.engine.read(REG.RAX))));
+      const signals = strace.layout.signals;
+      if (signals) {
+        // signal_build_frame: RDI = the SigDelivery, R14 = the Task; signal_terminate: EDI = the signal.
+        this.engine.onCodeAt(signals.deliverAt, () =>
+          this.guarded(() => {
+            const delivery = this.engine.read(REG.RDI);
+            if (!mem.contains(delivery + signals.addr, 8)) return;
+            const tid = taskId(mem, strace.layout, this.engine.read(REG.R14));
+            const signo = Number(mem.readU64(delivery + signals.signo));
+            strace.tracer.signal(id, tid, signo, Number(mem.readI64(delivery + signals.code)), mem.readU64(delivery + signals.addr));
+          }),
+        );
+        this.engine.onCodeAt(signals.terminateAt, () => strace.tracer.killedBy(Number(this.engine.read(REG.RDI) & 0xffn)));
+      }
     }
     this.engine.onInterrupt((vector) => {
       // Delivered after the engine stops: register writes from this hook do not

@@ -10,6 +10,16 @@ export interface KernelLayout {
   exitAt: bigint;
   percpuCurrent: bigint;
   taskTid: bigint;
+  /** Signal delivery (sys/signal.asm), when the kernel has these symbols: --strace's `--- SIG... ---` lines. */
+  signals?: {
+    /** signal_build_frame: RDI = the SigDelivery, R14 = the Task it goes to. */
+    deliverAt: bigint;
+    /** signal_terminate: EDI = the signal whose default action ends the program. */
+    terminateAt: bigint;
+    signo: bigint;
+    code: bigint;
+    addr: bigint;
+  };
 }
 
 /** The layout, or a sentence saying which symbol is missing. */
@@ -19,7 +29,19 @@ export function kernelLayout(symbols: SymbolTable): KernelLayout | string {
   const taskTid = symbols.constant('Task.tid');
   if (exitAt === undefined || percpuCurrent === undefined || taskTid === undefined)
     return 'the kernel has no syscall_entry.done, Percpu.current or Task.tid symbol (was it stripped?)';
-  return { exitAt, percpuCurrent, taskTid };
+  const deliverAt = symbols.address('signal_build_frame');
+  const terminateAt = symbols.address('signal_terminate');
+  const [signo, code, addr] = ['signo', 'code', 'addr'].map((f) => symbols.constant(`SigDelivery.${f}`));
+  const signals =
+    deliverAt !== undefined && terminateAt !== undefined && signo !== undefined && code !== undefined && addr !== undefined
+      ? { deliverAt, terminateAt, signo, code, addr }
+      : undefined;
+  return { exitAt, percpuCurrent, taskTid, signals };
+}
+
+/** The id of the thread whose Task block is at `task` (-1 when unreadable). */
+export function taskId(mem: GuestMemory, layout: KernelLayout, task: bigint): number {
+  return mem.contains(task + layout.taskTid, 8) ? Number(mem.readU64(task + layout.taskTid)) : -1;
 }
 
 /** The id of the thread running on the CPU whose Percpu block is at `gsBase` (-1 when unreadable). */

@@ -9,6 +9,8 @@ import type { GuestMemory } from '../guest-memory.js';
 import { SYSCALL_NAME_BY_NUMBER } from '../generated/abi.js';
 import { type CallArgs, entryArgs, exitArgs, neverReturns, returnsAddress } from './calls.js';
 import { renderResult } from './errno.js';
+import { signal } from './flags.js';
+import { pointer } from './render.js';
 
 interface Pending {
   tid: number;
@@ -23,6 +25,16 @@ interface Pending {
 }
 
 const prefix = (tid: number, cpu: number) => `[tid ${tid} cpu ${cpu}] `;
+
+/** Signals a fault raises: their siginfo carries the faulting address. */
+const FAULT_SIGNALS = new Set([4, 5, 7, 8, 11]); // SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV
+const SI_CODES: Record<number, string> = { 0: 'SI_USER', 128: 'SI_KERNEL', [-1]: 'SI_QUEUE', [-2]: 'SI_TIMER', [-6]: 'SI_TKILL' };
+const SEGV_CODES: Record<number, string> = { 1: 'SEGV_MAPERR', 2: 'SEGV_ACCERR' };
+
+function siCode(signo: number, code: number): string {
+  if (signo === 11 && SEGV_CODES[code]) return SEGV_CODES[code];
+  return SI_CODES[code] ?? String(code);
+}
 
 export class SyscallTracer {
   private readonly pending = new Map<number, Pending>();
@@ -69,12 +81,27 @@ export class SyscallTracer {
     this.write(`${prefix(tid, cpu)}  hypercall ${text}`);
   }
 
+  /** A signal goes to thread `tid`'s handler (`signo`, si_code, si_addr for faults). */
+  signal(cpu: number, tid: number, signo: number, code: number, addr: bigint): void {
+    this.closeOpen();
+    const name = signal(BigInt(signo));
+    const fault = FAULT_SIGNALS.has(signo) ? `, si_addr=${pointer(addr)}` : '';
+    this.write(`${prefix(tid, cpu)}--- ${name} {si_signo=${name}, si_code=${siCode(signo, code)}${fault}} ---`);
+  }
+
+  /** A signal's default action ends the program (the last line then says so). */
+  killedBy(signo: number): void {
+    this.killer = signo;
+  }
+
   /** The VM ended with `status`: calls that never returned end with `= ?`. */
   finish(status: number): void {
     if (this.open) this.end(this.open, '', '?');
     for (const rec of [...this.pending.values()]) this.end(rec, '', '?');
-    this.write(`+++ exited with ${status} +++`);
+    this.write(this.killer === undefined ? `+++ exited with ${status} +++` : `+++ killed by ${signal(BigInt(this.killer))} +++`);
   }
+
+  private killer: number | undefined;
 
   private end(rec: Pending, exitText: string, result: string): void {
     const p = prefix(rec.tid, rec.cpu);

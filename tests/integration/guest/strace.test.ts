@@ -90,6 +90,18 @@ describe('--strace', () => {
   });
 });
 
+describe('--strace and signals', () => {
+  it('shows a delivered signal with its siginfo, a fault with its address, and a death by signal', () => {
+    const segv = runVm([guestBin('tests', 'signals'), '--strace', '--', 'segv']);
+    expect(segv.stderr).toMatch(/^\[tid 1 cpu 0\] --- SIGSEGV \{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=(NULL|0x[0-9a-f]+)\} ---$/m);
+    const all = runVm([guestBin('tests', 'signals'), '--strace']);
+    expect(all.stderr).toMatch(/^\[tid 1 cpu 0\] kill\(1, SIGUSR2\) = 0\n(.*\n)*?\[tid 1 cpu 0\] --- SIGUSR2 \{si_signo=SIGUSR2, si_code=SI_USER\} ---$/m);
+    const term = runVm([guestBin('tests', 'signals'), '--strace', '--', 'term']);
+    expect(term.status).toBe(143);
+    expect(term.stderr.trimEnd().split('\n').at(-1)).toBe('+++ killed by SIGTERM +++');
+  });
+});
+
 describe('--trace', () => {
   it('decodes each hypercall by the fields of its struct', () => {
     const r = runVm([program, '--trace']);
