@@ -4,12 +4,14 @@
 // /dev/null (every call through JavaScript, decoded and written), alternating within
 // one run so that drift in the host's speed touches every mode alike. The plain mode
 // is the baseline: without those options the hook is the code it was before them.
+// Then the hook alone on a bare engine, plain and counting by number (--stats).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GUEST_BIN_DIR, VMM_NODE_ARGS } from '../vmm/paths.js';
 import { median } from '@unikv/bench-kit/stats';
 import { printTable, progress } from './lib/report.js';
+import { measureSyscallHook } from './syscall-hook-floor.js';
 
 const ROUNDS = 5;
 const CALLS = 200_000;
@@ -62,6 +64,27 @@ export async function benchStrace(): Promise<void> {
       `${median(callNs[i]).toFixed(1)} ns`,
       `${(median(callNs[i]) / baseCall).toFixed(2)}x`,
     ]),
+  );
+  benchHookCounting();
+}
+
+/** The counting's own cost: the bare-engine hook, plain and counting by number, alternating. */
+function benchHookCounting(): void {
+  const calls = 2_000_000;
+  const plain: number[] = [];
+  const counting: number[] = [];
+  progress(`syscall hook on a bare engine, ${calls} calls, plain and counting by number`);
+  for (let round = 0; round < 9; round++) {
+    plain.push(measureSyscallHook(calls, false));
+    counting.push(measureSyscallHook(calls, true));
+  }
+  printTable(
+    `The syscall hook alone (bare engine, ${calls} calls into jmp rcx, medians of 9 alternating rounds)`,
+    ['hook', 'per call', 'vs plain'],
+    [
+      ['plain (no options)', `${median(plain).toFixed(1)} ns`, '1.00x'],
+      ['counting by number (--stats)', `${median(counting).toFixed(1)} ns`, `${(median(counting) / median(plain)).toFixed(2)}x`],
+    ],
   );
 }
 
