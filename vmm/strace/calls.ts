@@ -26,6 +26,8 @@ type Kind =
   | 'iovr'
   | 'out'
   | 'fdpair'
+  | 'ts'
+  | 'tsout'
   | 'oflags'
   | 'mode'
   | 'prot'
@@ -43,7 +45,7 @@ type Kind =
   | 'access'
   | 'atflags';
 
-const AT_EXIT = new Set<Kind>(['rbuf', 'iovr', 'out', 'fdpair']);
+const AT_EXIT = new Set<Kind>(['rbuf', 'iovr', 'out', 'fdpair', 'tsout']);
 
 const SIGNATURES: Record<string, Kind[]> = {
   read: ['fd', 'rbuf', 'u'],
@@ -79,7 +81,7 @@ const SIGNATURES: Record<string, Kind[]> = {
   dup2: ['fd', 'fd'],
   dup3: ['fd', 'fd', 'oflags'],
   pause: [],
-  nanosleep: ['p', 'out'],
+  nanosleep: ['ts', 'out'],
   getitimer: ['d', 'out'],
   alarm: ['u'],
   setitimer: ['d', 'p', 'out'],
@@ -144,15 +146,15 @@ const SIGNATURES: Record<string, Kind[]> = {
   gettid: [],
   tkill: ['d', 'sig'],
   time: ['out'],
-  futex: ['p', 'futexop', 'd', 'p', 'p', 'd'],
+  futex: ['p', 'futexop', 'd', 'ts', 'p', 'd'],
   sched_setaffinity: ['d', 'u', 'p'],
   sched_getaffinity: ['d', 'u', 'out'],
   epoll_create: ['d'],
   getdents64: ['fd', 'out', 'u'],
   set_tid_address: ['p'],
-  clock_gettime: ['clock', 'out'],
-  clock_getres: ['clock', 'out'],
-  clock_nanosleep: ['clock', 'x', 'p', 'out'],
+  clock_gettime: ['clock', 'tsout'],
+  clock_getres: ['clock', 'tsout'],
+  clock_nanosleep: ['clock', 'x', 'ts', 'out'],
   exit_group: ['d'],
   epoll_wait: ['fd', 'out', 'd', 'd'],
   epoll_ctl: ['fd', 'epollop', 'fd', 'p'],
@@ -171,7 +173,7 @@ const SIGNATURES: Record<string, Kind[]> = {
   faccessat: ['dirfd', 'path', 'access'],
   faccessat2: ['dirfd', 'path', 'access', 'atflags'],
   pselect6: ['d', 'p', 'p', 'p', 'p', 'p'],
-  ppoll: ['p', 'u', 'p', 'p', 'u'],
+  ppoll: ['p', 'u', 'ts', 'p', 'u'],
   set_robust_list: ['p', 'u'],
   utimensat: ['dirfd', 'path', 'p', 'atflags'],
   epoll_pwait: ['fd', 'out', 'd', 'd', 'p', 'u'],
@@ -224,6 +226,12 @@ function iovec(mem: GuestMemory, address: bigint, count: bigint, total: bigint |
   return `[${items.join(', ')}${shown < Number(n) ? ', ...' : ''}]`;
 }
 
+/** A struct timespec: {tv_sec=1, tv_nsec=500000000}, NULL, or the pointer when it cannot be read. */
+function timespec(mem: GuestMemory, address: bigint): string {
+  if (address < 0x1000n || !mem.contains(address, 16)) return pointer(address);
+  return `{tv_sec=${mem.readI64(address)}, tv_nsec=${mem.readI64(address + 8n)}}`;
+}
+
 /** One argument shown by its kind; `next` is the following argument (a buffer's length), `result` the call's at exit. */
 function render(mem: GuestMemory, kind: Kind, value: bigint, next: bigint, result: bigint | undefined): string {
   const int = () => BigInt.asIntN(32, value).toString();
@@ -237,6 +245,10 @@ function render(mem: GuestMemory, kind: Kind, value: bigint, next: bigint, resul
     case 'p':
     case 'out':
       return pointer(value);
+    case 'ts':
+      return timespec(mem, value);
+    case 'tsout':
+      return result !== undefined && BigInt.asIntN(64, result) === 0n ? timespec(mem, value) : pointer(value);
     case 'fdpair': {
       const ok = result !== undefined && BigInt.asIntN(64, result) === 0n && value >= 0x1000n && mem.contains(value, 8);
       return ok ? `[${mem.readI32(value)}, ${mem.readI32(value + 4n)}]` : pointer(value);

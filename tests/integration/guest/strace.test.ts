@@ -84,6 +84,7 @@ describe('--strace', () => {
       const read = /read resumed>"[^"]*"(?:\.\.\.)?, 256\) = (\d+)$/.exec(rest) ?? /^read\(3, "[^"]*"(?:\.\.\.)?, 256\) = (\d+)$/.exec(rest);
       if (read) readBytes += Number(read[1]);
     }
+    expect(r.stderr).toContain('nanosleep({tv_sec=0, tv_nsec=1000000}, '); // usleep(1000), its timespec decoded
     expect(writes).toBe(10);
     expect(readBytes).toBe(160);
     expect(resumed).toBeGreaterThan(0);
