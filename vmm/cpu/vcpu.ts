@@ -107,13 +107,19 @@ export class Vcpu {
       }
       stats?.count('hypercall');
       stats?.countPort(port);
+      write(port, size, value);
+    };
+    const plainWrite = (port: number, size: number, value: number) => this.guarded(() => bus.write(port, value, size as AccessSize));
+    // --stats times the device, --trace and --strace describe the block after it ran
+    // (so the struct shows its answer too); without them the write is all there is.
+    const watchedWrite = (port: number, size: number, value: number) => {
       const since = stats?.clock();
-      this.guarded(() => bus.write(port, value, size as AccessSize));
+      plainWrite(port, size, value);
       if (since !== undefined) stats?.timeHypercall(port, since);
-      // Described after the device ran, so the struct shows its answer too.
       if (trace) trace(`hypercall ${describeHypercall(mem, port, value)}`);
       if (strace) strace.tracer.hypercall(id, this.threadId(strace.layout), describeHypercall(mem, port, value));
     };
+    const write = stats || trace || strace ? watchedWrite : plainWrite;
     // COPY is handled in machine code, unless every hypercall is to be traced.
     if (trace || strace) this.engine.onOut(onOut);
     else {
@@ -128,19 +134,21 @@ export class Vcpu {
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     // System calls: machine code jumps into the kernel; JavaScript sees the first
     // call and the ones the policy looks at (syscall.ts).
-    this.fast = this.engine.onSyscallFast(
-      () => {
-        const since = stats?.clock();
-        stats?.count('syscall-slow');
-        if (this.countCallsHere) stats?.countSyscall(Number(this.engine.read(REG.RAX)));
-        if (strace) this.guarded(() => this.traceEntry(strace.tracer, strace.layout));
-        const preempt = this.slice.preemptAtSyscall();
-        this.guarded(() => this.gate.enter(preempt));
-        if (since !== undefined) stats?.time('syscall-slow', since);
-      },
-      true,
-      { everyCall: strace !== undefined, byNumber: stats !== undefined },
-    );
+    const enter = () => {
+      stats?.count('syscall-slow');
+      const preempt = this.slice.preemptAtSyscall();
+      this.guarded(() => this.gate.enter(preempt));
+    };
+    // Only --stats and --strace look at the calls JavaScript sees; without them the
+    // hook runs `enter` alone: nothing is added to this path while they are off.
+    const watched = () => {
+      const since = stats?.clock();
+      if (this.countCallsHere) stats?.countSyscall(Number(this.engine.read(REG.RAX)));
+      if (strace) this.guarded(() => this.traceEntry(strace.tracer, strace.layout));
+      enter();
+      if (since !== undefined) stats?.time('syscall-slow', since);
+    };
+    this.fast = this.engine.onSyscallFast(stats || strace ? watched : enter, true, { everyCall: strace !== undefined, byNumber: stats !== undefined });
     // --stats counts calls by number in machine code; without a register file to read
     // the number from, every call comes here and is counted in JavaScript.
     this.countCallsHere = stats !== undefined && this.fast.byNumber === undefined;
