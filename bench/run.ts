@@ -9,9 +9,10 @@ import { runCommandLine } from './lib/cli.js';
 import { postmarkBenchmark } from './postmark.js';
 import { programsBenchmark } from './programs.js';
 import { smpBenchmark } from './smp.js';
+import { straceBenchmark } from './strace.js';
 
 await runCommandLine(
-  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark],
+  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark, straceBenchmark],
   process.argv.slice(2),
   'npm run bench --',
 );

@@ -24,6 +24,8 @@ export interface ConfigValues {
   stats?: boolean;
   'stats-file'?: string;
   trace?: boolean;
+  strace?: boolean;
+  'strace-file'?: string;
   'strict-abi'?: boolean;
 }
 
@@ -44,6 +46,8 @@ const KEYS: Record<keyof ConfigValues, Kind> = {
   stats: 'boolean',
   'stats-file': 'path',
   trace: 'boolean',
+  strace: 'boolean',
+  'strace-file': 'path',
   'strict-abi': 'boolean',
 };
 

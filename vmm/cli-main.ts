@@ -98,6 +98,23 @@ function shareMounts(values: { text: string; cwd: string; named: string }[]): Sh
   return mounts.map(({ host, guest, readOnly }) => ({ host, guest, readOnly }));
 }
 
+/** --strace-file's lines, written in blocks (the file is the VMM's own: nothing else interleaves). */
+function straceWriter(fd: number): (line: string) => void {
+  let pending: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (pending.length > 0) fs.writeSync(fd, `${pending.join('\n')}\n`);
+    pending = [];
+    bytes = 0;
+  };
+  process.on('exit', flush);
+  return (line) => {
+    pending.push(line);
+    bytes += line.length;
+    if (bytes >= 1 << 16) flush();
+  };
+}
+
 /** Runs the command line (args: what follows the command) to the guest's exit. */
 export async function runCli(parser: VmParser, args: string[], form: CliForm): Promise<never> {
   // The engine's library loads on a pool thread while this one parses and checks
@@ -151,6 +168,18 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const statsFile = stats.value;
   if (statsFile !== undefined && !fs.existsSync(path.dirname(statsFile)))
     refuse(`${stats.named}${argv['stats-file'] ?? statsFile}: no such directory ${path.dirname(statsFile)}`);
+  const straceChoice = pick('strace-file', resolved(argv['strace-file']));
+  const straceFile = straceChoice.value;
+  let straceFd: number | undefined;
+  if (straceFile !== undefined) {
+    try {
+      straceFd = fs.openSync(straceFile, 'w');
+    } catch (e) {
+      refuse(
+        `${straceChoice.named}${argv['strace-file'] ?? straceFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `no such directory ${path.dirname(straceFile)}` : (e as Error).message}`,
+      );
+    }
+  }
   const kernelPath = argv.kernel ?? KERNEL_ELF;
   if (!fs.existsSync(kernelPath)) refuse(`kernel not found at ${kernelPath} (run npm run build)`);
   checkNotSource(image, form);
@@ -173,6 +202,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       cpus,
       stats: printStats || statsFile !== undefined,
       trace: (argv.trace ?? config.trace) ? (line) => log(`trace: ${line}`) : undefined,
+      strace: straceFd !== undefined ? straceWriter(straceFd) : (argv.strace ?? config.strace) ? log : undefined,
       strictAbi: argv['strict-abi'] ?? config['strict-abi'] ?? false,
       shares,
       preload: resolved(argv.preload) ?? config.preload,

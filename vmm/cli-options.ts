@@ -74,7 +74,9 @@ export function defineOptions(yargs: YargsFactory, form: CliForm = 'vm') {
     })
     .option('stats', { type: 'boolean', describe: 'print VM-exit statistics on stderr at exit' })
     .option('stats-file', { type: 'string', requiresArg: true, describe: 'write the statistics to FILE as one JSON object' })
-    .option('trace', { type: 'boolean', describe: 'print one line per hypercall on stderr' })
+    .option('trace', { type: 'boolean', describe: 'print one line per hypercall on stderr (the hypercall half of --strace)' })
+    .option('strace', { type: 'boolean', describe: "print one line per system call on stderr, as strace does, with each call's hypercalls" })
+    .option('strace-file', { type: 'string', requiresArg: true, describe: 'write the --strace lines to FILE instead' })
     .option('strict-abi', {
       type: 'boolean',
       describe: 'also name the system calls the kernel refuses without a report (rseq), once each',

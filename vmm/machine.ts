@@ -16,7 +16,7 @@ import { Vcpu } from './cpu/vcpu.js';
 import { applyEngineFixes } from './engine/libunicorn-fixes.js';
 import { VmLoop } from './cpu/vm-loop.js';
 import { ipiDevice, timerDevice } from './ports/interrupt-controller.js';
-import { kvDevice } from './ports/kv.js';
+import { kvDevice, type KvTransport } from './ports/kv.js';
 import { ChannelTransport } from './kv/channel-transport.js';
 import type { DeviceContext, HostStreams } from './ports/device.js';
 import { registerFileDevices } from './ports/host-files.js';
@@ -30,6 +30,11 @@ import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
 import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
+import { readSymbols, type SymbolTable } from './elf-symbols.js';
+import { type CodeImage, crashPlaces, type FaultContext } from './crash-places.js';
+import { REG } from './engine/unicorn.js';
+import { kernelLayout } from './strace/kernel-layout.js';
+import { SyscallTracer } from './strace/tracer.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -45,6 +50,8 @@ export interface MachineConfig {
   streams: HostStreams;
   stats?: boolean;
   trace?: (line: string) => void;
+  /** --strace: one line per system call (and hypercall), strace's format. */
+  strace?: (line: string) => void;
   /** --strict-abi: BOOT_FLAG_STRICT_ABI. */
   strictAbi?: boolean;
   /** --share: host directories and where the guest sees them (vmm/host-share/mounts.ts). */
@@ -109,6 +116,8 @@ function load(image: ElfImage, file: Uint8Array, mem: GuestMemory, occupied: Reg
 const pageUp = (v: bigint) => (v + 0xfffn) & ~0xfffn;
 const MiB = 0x100000n;
 const hex = (v: bigint) => `0x${v.toString(16)}`;
+/** p_flags: an executable segment. */
+const PF_X = 1;
 
 /**
  * Where the kernel goes: moved up from its link address by whole MiB, as high as
@@ -197,6 +206,24 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const files = prepareFiles(mem, { shares: cfg.shares ?? [], preload: cfg.preload, appEnd: pageUp(app.highest), top: argsAddr });
   if (typeof files === 'string') throw new RefusedError(files);
 
+  // Symbol tables are read only when something needs them (a crash, --strace): most runs never do.
+  let symbols: { kernel: SymbolTable; images: CodeImage[] } | undefined;
+  const symbolTables = () => {
+    if (symbols) return symbols;
+    const kernelSymbols = readSymbols(kernelFile, delta);
+    const codeOf = (image: ElfImage) => image.segments.filter((s) => (s.flags & PF_X) !== 0).map((s) => ({ start: s.vaddr, end: s.vaddr + s.memsz }));
+    const appSymbols = readSymbols(appFile, app.lowest - parsedApp.lowest);
+    symbols = {
+      kernel: kernelSymbols,
+      images: [
+        { name: 'program', symbols: appSymbols, code: codeOf(app), outermost: appSymbols.placeOf(app.entry)?.symbol },
+        { name: 'kernel', symbols: kernelSymbols, code: codeOf(kernel) },
+      ],
+    };
+    return symbols;
+  };
+  const places = (ctx: FaultContext) => crashPlaces(mem, symbolTables().images, ctx);
+
   const stats = cfg.stats ? new ExitStats() : undefined;
   const bus = new PortBus();
   let status: number | undefined;
@@ -207,7 +234,10 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     // hands them a block or a buffer there, so one there is a hostile program's.
     mem: mem.above(MEM.BOOT_AREA_END),
     streams: cfg.streams,
-    exit(code) {
+    exit(code, reason) {
+      if (reason === 'panic' && status === undefined && loop) {
+        for (const line of panicPlaces(vcpus[loop.currentCpu()], mem, symbolTables)) cfg.log(line);
+      }
       status ??= code;
       loop?.stopCurrent();
     },
@@ -238,17 +268,24 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     if (unreported > 0) cfg.log(`unikv: guest touched ${unreported} more unclaimed ports (ignored; not named one by one)`);
   };
 
+  let strace: { tracer: SyscallTracer; layout: Exclude<ReturnType<typeof kernelLayout>, string> } | undefined;
+  if (cfg.strace) {
+    const layout = kernelLayout(readSymbols(kernelFile, delta));
+    if (typeof layout === 'string') throw new RefusedError(`--strace: ${layout}`);
+    strace = { tracer: new SyscallTracer(mem, cfg.strace), layout };
+  }
+
   // libunicorn's fixes go in before any engine exists; unrecognised builds get a warning line.
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, places, interrupted: cfg.interrupted }));
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
-  const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
-  bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));
-  bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
+  const kv: KvTransport = transport ?? { submit: (_request, done) => done(-1, new Uint8Array(0)) };
+  bus.register(PORT.KV_PUT, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_PUT), loop, PORT.KV_PUT));
+  bus.register(PORT.KV_GET, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_GET), loop, PORT.KV_GET));
   bus.register(PORT.TIMER, 1, timerDevice(ctx, loop));
   bus.register(PORT.IPI, 1, ipiDevice(loop));
   bus.register(
@@ -267,12 +304,62 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     if (cfg.interrupted) stopOnInterrupt([]);
   }
   summarize();
+  for (const vcpu of vcpus) {
+    const counts = vcpu.syscallsByNumber;
+    if (counts) stats?.countSyscalls(counts);
+  }
+  const result = ending(outcome, status, interrupted(), stats, cfg.log);
+  strace?.tracer.finish(result.status);
+  return result;
+}
+
+/** With --stats, a transport that also times each request from submit to its answer. */
+function timedKv(kv: KvTransport, stats: ExitStats | undefined, port: number): KvTransport {
+  if (!stats) return kv;
+  return {
+    submit(request, done) {
+      const since = stats.clock();
+      kv.submit(request, (status, value) => {
+        stats.recordKvRoundTrip(port, Number(stats.clock() - since));
+        done(status, value);
+      });
+    },
+  };
+}
+
+/**
+ * After the kernel's exception report: the faulting function and its callers. The
+ * kernel writes PANIC from exception_common with RBX at the ExcFrame it reported
+ * (arch/exceptions.asm); any other PANIC (the kernel refusing to start) has no frame.
+ */
+function panicPlaces(vcpu: Vcpu, mem: GuestMemory, tables: () => { kernel: SymbolTable; images: CodeImage[] }): string[] {
+  const { kernel, images } = tables();
+  const engine = vcpu.engine;
+  const from = kernel.placeOf(engine.read(REG.RIP));
+  const at = (field: string) => kernel.constant(`ExcFrame.${field}`);
+  const rip = at('rip');
+  const rsp = at('rsp');
+  const rbp = at('rbp');
+  if (from?.symbol !== 'exception_common' || rip === undefined || rsp === undefined || rbp === undefined) return [];
+  const frame = engine.read(REG.RBX);
+  if (![rip, rsp, rbp].every((offset) => mem.contains(frame + offset, 8))) return [];
+  return crashPlaces(mem, images, { rip: mem.readU64(frame + rip), rsp: mem.readU64(frame + rsp), rbp: mem.readU64(frame + rbp) });
+}
+
+/** The run's result, with the VMM's line for a guest that could not say why it died. */
+function ending(
+  outcome: ReturnType<VmLoop['run']>,
+  status: number | undefined,
+  interrupted: boolean,
+  stats: ExitStats | undefined,
+  log: (line: string) => void,
+): MachineResult {
   if (status !== undefined) return { status, stats };
-  if (interrupted()) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
+  if (interrupted) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
   if (outcome.kind === 'crashed') {
-    cfg.log(outcome.report.trimEnd());
+    log(outcome.report.trimEnd());
     return { status: STATUS_GUEST_CRASH, stats };
   }
-  cfg.log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
+  log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
   return { status: STATUS_GUEST_CRASH, stats };
 }

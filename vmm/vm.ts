@@ -32,6 +32,8 @@ export interface VmOptions {
   strictAbi?: boolean;
   /** Called with one line per hypercall. */
   trace?: (line: string) => void;
+  /** Called with one line per system call and hypercall, strace's format (--strace). */
+  strace?: (line: string) => void;
   /** A host directory shown at /host (read-write); `shares` adds others. */
   share?: string;
   /** Host directories, each at its own guest path, read-only or not (--share HOST:GUEST:ro). */
@@ -74,6 +76,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       cpus: options.cpus ?? 1,
       stats: options.stats,
       trace: options.trace,
+      strace: options.strace,
       strictAbi: options.strictAbi,
       shares: [...(options.share === undefined ? [] : [{ host: options.share, guest: DEFAULT_GUEST_PATH, readOnly: false }]), ...(options.shares ?? [])],
       preload: options.preload,

@@ -23,6 +23,7 @@ describe('generated guest ABI files', () => {
       'vmm/generated/abi-ports.ts',
       'vmm/generated/abi-structs.ts',
       'vmm/generated/abi-syscalls.ts',
+      'vmm/generated/abi-trace.ts',
       'vmm/generated/abi.ts',
     ]);
   });

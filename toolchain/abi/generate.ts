@@ -271,6 +271,49 @@ function tsStructs(): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * vmm/generated/abi-trace.ts: what --strace names and decodes. Every system-call
+ * name by number (Linux's, and the project's own calls), and each hypercall port's
+ * struct (the `{HcName}` in the port's doc) with its fields' offsets and types.
+ */
+function tsTrace(): string {
+  const names: string[] = [];
+  LINUX_SYSCALL_NAMES.forEach((name, number) => {
+    if (number < SYSCALL_TABLE_SIZE) names[number] = name;
+  });
+  for (const c of SYSCALLS) names[c.value] = c.name;
+  const byName = new Map(STRUCTS.map((s) => [s.name, s]));
+  const out = [
+    `// ${BANNER}`,
+    '',
+    "/** System-call names by number ('' where the number has none), Linux's and the project's. */",
+    'export const SYSCALL_NAME_BY_NUMBER: readonly string[] = [',
+  ];
+  // Sixteen to a line, '-' for a number without a name (this file stays short).
+  for (let n = 0; n < SYSCALL_TABLE_SIZE; n += 16) {
+    const line = Array.from({ length: Math.min(16, SYSCALL_TABLE_SIZE - n) }, (_, i) => names[n + i] || '-').join(' ');
+    out.push(`  '${line}',`);
+  }
+  out.push(
+    "]\n  .join(' ')\n  .split(' ')\n  .map((name) => (name === '-' ? '' : name));",
+    '',
+    "export type TraceFieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | 'bytes';",
+    '',
+  );
+  out.push("/** A hypercall port's packed struct: its name and fields (offset, type, size in bytes). */");
+  out.push('export const HYPERCALL_STRUCTS: Record<number, { struct: string; fields: readonly [string, number, TraceFieldType, number][] }> = {');
+  for (const p of PORTS) {
+    const named = /\{(Hc\w+)\}/.exec(p.doc)?.[1];
+    const s = named === undefined ? undefined : byName.get(named);
+    if (!s) continue;
+    const { offsets } = layout(s);
+    const fields = s.fields.map((f) => `['${f.name}', ${offsets[f.name]}, '${typeof f.type === 'object' ? 'bytes' : f.type}', ${fieldSize(f.type)}]`);
+    out.push(`  ${hex(p.value)}: { struct: '${s.name}', fields: [${fields.join(', ')}] },`);
+  }
+  out.push('};');
+  return `${out.join('\n')}\n`;
+}
+
 /** vmm/generated/abi.ts: the version, and every topic file re-exported (one import for all). */
 function typescript(): string {
   return [
@@ -282,6 +325,7 @@ function typescript(): string {
     "export * from './abi-memory.js';",
     "export * from './abi-syscalls.js';",
     "export * from './abi-structs.js';",
+    "export * from './abi-trace.js';",
     '',
   ].join('\n');
 }
@@ -342,6 +386,7 @@ export const GENERATED: Record<string, () => string> = {
   'vmm/generated/abi-memory.ts': tsMemory,
   'vmm/generated/abi-syscalls.ts': tsSyscalls,
   'vmm/generated/abi-structs.ts': tsStructs,
+  'vmm/generated/abi-trace.ts': tsTrace,
   'channel/kv-limits.ts': tsKvLimits,
 };
 

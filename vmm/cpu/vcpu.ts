@@ -13,7 +13,10 @@ import type { CopyFastPath } from '../engine/copy-fast-path.js';
 import type { SyscallFastPath } from '../engine/syscall-fast-path.js';
 import { hostAddress } from '../native-memory.js';
 import { clearRecord, exceptionRecordOf } from '../engine/exception-state.js';
-import { HcCopy, MEM, PORT, PORT_NAMES } from '../generated/abi.js';
+import { HcCopy, MEM, PORT } from '../generated/abi.js';
+import { describeHypercall } from '../strace/hypercalls.js';
+import type { SyscallTracer } from '../strace/tracer.js';
+import { type KernelLayout, taskId, threadId } from '../strace/kernel-layout.js';
 
 const VEC_UD = 6;
 const VEC_DF = 8;
@@ -38,7 +41,12 @@ export interface VcpuOptions {
   mem: GuestMemory;
   bus: PortBus;
   stats?: ExitStats;
+  /** --trace: one line per hypercall. */
   trace?: (line: string) => void;
+  /** --strace: every system call (and hypercall) to the tracer; every call then goes through JavaScript. */
+  strace?: { tracer: SyscallTracer; layout: KernelLayout };
+  /** Names the places of a crash the VMM reports itself (crash-places.ts): the function at RIP and its callers. */
+  places?: (ctx: { rip: bigint; rsp: bigint; rbp: bigint }) => string[];
   /** True once the user interrupted the run (interrupt-signal.ts stops the engine too): the run ends. */
   interrupted?: () => boolean;
 }
@@ -70,6 +78,8 @@ export class Vcpu {
   private copyPath: CopyFastPath | undefined;
   private copiesCounted = 0;
   private pending: PendingFault | undefined;
+  /** --stats without the machine-code counters: the JavaScript hook counts calls by number. */
+  private readonly countCallsHere: boolean;
   /** Where the engine keeps its exception-in-flight record; null: not found. */
   private exceptionRecord: bigint | null | undefined;
   /** The RIP of the last silent stop run again (silentlyStopped). */
@@ -83,7 +93,7 @@ export class Vcpu {
     readonly id: number,
     private readonly opts: VcpuOptions,
   ) {
-    const { mem, bus, stats, trace } = opts;
+    const { mem, bus, stats, trace, strace } = opts;
     this.slice = new VcpuSlice(mem);
     // All of guest-physical memory; the page tables decide what the guest may reach.
     this.engine.mapShared(0n, mem.bytes);
@@ -97,11 +107,21 @@ export class Vcpu {
       }
       stats?.count('hypercall');
       stats?.countPort(port);
-      trace?.(`hypercall ${PORT_NAMES[port] ?? 'port'} 0x${port.toString(16)} value 0x${value.toString(16)}`);
-      this.guarded(() => bus.write(port, value, size as AccessSize));
+      write(port, size, value);
     };
+    const plainWrite = (port: number, size: number, value: number) => this.guarded(() => bus.write(port, value, size as AccessSize));
+    // --stats times the device, --trace and --strace describe the block after it ran
+    // (so the struct shows its answer too); without them the write is all there is.
+    const watchedWrite = (port: number, size: number, value: number) => {
+      const since = stats?.clock();
+      plainWrite(port, size, value);
+      if (since !== undefined) stats?.timeHypercall(port, since);
+      if (trace) trace(`hypercall ${describeHypercall(mem, port, value)}`);
+      if (strace) strace.tracer.hypercall(id, this.threadId(strace.layout), describeHypercall(mem, port, value));
+    };
+    const write = stats || trace || strace ? watchedWrite : plainWrite;
     // COPY is handled in machine code, unless every hypercall is to be traced.
-    if (trace) this.engine.onOut(onOut);
+    if (trace || strace) this.engine.onOut(onOut);
     else {
       this.copyPath = this.engine.onOutWithFastCopy(onOut, {
         port: PORT.COPY,
@@ -114,12 +134,44 @@ export class Vcpu {
     this.engine.onIn((port, size) => this.guarded(() => bus.read(port, size as AccessSize)) ?? 0xffffffff);
     // System calls: machine code jumps into the kernel; JavaScript sees the first
     // call and the ones the policy looks at (syscall.ts).
-    this.fast = this.engine.onSyscallFast(() => {
+    const enter = () => {
       stats?.count('syscall-slow');
       const preempt = this.slice.preemptAtSyscall();
       this.guarded(() => this.gate.enter(preempt));
-    });
+    };
+    // Only --stats and --strace look at the calls JavaScript sees; without them the
+    // hook runs `enter` alone: nothing is added to this path while they are off.
+    const watched = () => {
+      const since = stats?.clock();
+      if (this.countCallsHere) stats?.countSyscall(Number(this.engine.read(REG.RAX)));
+      if (strace) this.guarded(() => this.traceEntry(strace.tracer, strace.layout));
+      enter();
+      if (since !== undefined) stats?.time('syscall-slow', since);
+    };
+    this.fast = this.engine.onSyscallFast(stats || strace ? watched : enter, true, { everyCall: strace !== undefined, byNumber: stats !== undefined });
+    // --stats counts calls by number in machine code; without a register file to read
+    // the number from, every call comes here and is counted in JavaScript.
+    this.countCallsHere = stats !== undefined && this.fast.byNumber === undefined;
+    if (this.countCallsHere) this.fast.sendEveryCall();
     this.gate = new SyscallGate(this.engine, this.fast);
+    if (strace) {
+      // Every result passes the kernel's syscall_entry.done with RAX holding it.
+      this.engine.onCodeAt(strace.layout.exitAt, () => this.guarded(() => strace.tracer.exit(id, this.threadId(strace.layout), this.engine.read(REG.RAX))));
+      const signals = strace.layout.signals;
+      if (signals) {
+        // signal_build_frame: RDI = the SigDelivery, R14 = the Task; signal_terminate: EDI = the signal.
+        this.engine.onCodeAt(signals.deliverAt, () =>
+          this.guarded(() => {
+            const delivery = this.engine.read(REG.RDI);
+            if (!mem.contains(delivery + signals.addr, 8)) return;
+            const tid = taskId(mem, strace.layout, this.engine.read(REG.R14));
+            const signo = Number(mem.readU64(delivery + signals.signo));
+            strace.tracer.signal(id, tid, signo, Number(mem.readI64(delivery + signals.code)), mem.readU64(delivery + signals.addr));
+          }),
+        );
+        this.engine.onCodeAt(signals.terminateAt, () => strace.tracer.killedBy(Number(this.engine.read(REG.RDI) & 0xffn)));
+      }
+    }
     this.engine.onInterrupt((vector) => {
       // Delivered after the engine stops: register writes from this hook do not
       // reliably survive the engine's exception unwinding, and the engine may touch
@@ -146,6 +198,18 @@ export class Vcpu {
       }
       return false;
     });
+  }
+
+  /** The running thread's id, from the kernel's per-CPU block (GS base). */
+  private threadId(layout: KernelLayout): number {
+    return threadId(this.opts.mem, layout, this.engine.read(REG.GS_BASE));
+  }
+
+  /** --strace: the call the program makes at this `syscall` (number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9). */
+  private traceEntry(tracer: SyscallTracer, layout: KernelLayout): void {
+    const e = this.engine;
+    const args = [e.read(REG.RDI), e.read(REG.RSI), e.read(REG.RDX), e.read(REG.R10), e.read(REG.R8), e.read(REG.R9)];
+    tracer.entry(this.id, this.threadId(layout), e.read(REG.RAX), args);
   }
 
   /** Lets the slice end at the next system call, whatever its planned length. */
@@ -195,7 +259,9 @@ export class Vcpu {
           if (fault.cr2 === this.engine.read(REG.RIP)) fault.error |= PF_FETCH;
           this.engine.write(REG.CR2, fault.cr2);
         }
+        const since = this.opts.stats?.clock();
         this.guarded(() => this.deliver(fault.vector, fault.error));
+        if (since !== undefined) this.opts.stats?.time('exception', since);
         // The CPU clears its exception-in-flight record when it finishes a delivery;
         // the engine never delivers, so the VMM does (engine/exception-state.ts).
         if (fault.fromCpu) this.clearExceptionRecord();
@@ -207,6 +273,11 @@ export class Vcpu {
       if (instructions > 0 && this.slice.ranOutAt(this.engine.read(REG.RIP))) return { kind: 'stopped' };
       return { kind: 'returned' };
     }
+  }
+
+  /** The machine-code hook's counters of calls by number (--stats), or undefined. */
+  get syscallsByNumber(): BigInt64Array | undefined {
+    return this.fast.byNumber;
   }
 
   /** Adds what the machine-code hooks counted since the last time to --stats. */
@@ -293,7 +364,8 @@ export class Vcpu {
     const regs = GPR_NAMES.map((n) => `${n.padEnd(3)} ${hex(this.engine.read(REG[n]))}`);
     const rows = [];
     for (let i = 0; i < regs.length; i += 4) rows.push(`  ${regs.slice(i, i + 4).join('  ')}`);
-    return `${[`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows].join('\n')}\n`;
+    const places = this.opts.places?.({ rip: this.engine.read(REG.RIP), rsp: this.engine.read(REG.RSP), rbp: this.engine.read(REG.RBP) }) ?? [];
+    return `${[`unikv: guest crashed on vCPU ${this.id}: ${why}`, `  RIP ${hex(this.engine.read(REG.RIP))}  RFLAGS ${hex(this.engine.read(REG.RFLAGS))}  CR2 ${hex(this.engine.read(REG.CR2))}`, ...rows, ...places].join('\n')}\n`;
   }
 
   close(): void {

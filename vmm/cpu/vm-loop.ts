@@ -107,7 +107,9 @@ export class VmLoop implements InterruptController {
         this.fireTimers(t);
         const index = this.pickRunnable(next);
         if (index < 0) {
+          const since = this.opts.stats?.clock();
           if (!this.idle(t)) return { kind: 'stuck' };
+          if (since !== undefined) this.opts.stats?.time('idle', since);
           continue;
         }
         next = (index + 1) % this.slots.length;
@@ -168,12 +170,14 @@ export class VmLoop implements InterruptController {
     slot.state = 'running';
     slot.interrupted = true;
     this.opts.stats?.count('interrupt');
+    const since = this.opts.stats?.clock();
     try {
       deliverInterrupt(engine, this.opts.mem, vector);
     } catch (e) {
       if (!(e instanceof TripleFault)) throw e;
       this.tripleFault = slot.vcpu.report(`triple fault: ${e.message}`);
     }
+    if (since !== undefined) this.opts.stats?.time('interrupt', since);
     return true;
   }
 

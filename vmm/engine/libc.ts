@@ -14,9 +14,9 @@ export const PROT_READ_WRITE_EXEC = 7;
 export const PAGE_SIZE = 4096;
 const MAP_PRIVATE_ANONYMOUS = 0x22;
 
-/** A fresh private page, readable and writable; `what` names it in the error. */
-function mapPage(what: string): bigint {
-  const page = BigInt(mmap(0n, PAGE_SIZE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0));
+/** Fresh private pages (`bytes`, whole pages), readable and writable; `what` names them in the error. */
+function mapPage(what: string, bytes = PAGE_SIZE): bigint {
+  const page = BigInt(mmap(0n, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0));
   if (page === 0n || page === 0xffff_ffff_ffff_ffffn) throw new Error(`mmap failed for ${what}`);
   return page;
 }
@@ -33,5 +33,11 @@ export function mapCode(code: number[], what: string): bigint {
 /** A page of 64-bit words that machine code reads and writes (its user data), and a view of them. */
 export function mapSlots(words: number, what: string): { address: bigint; slots: BigInt64Array } {
   const address = mapPage(what);
+  return { address, slots: new BigInt64Array(koffi.view(address, words * 8) as ArrayBuffer) };
+}
+
+/** Zeroed 64-bit words that machine code counts in, over as many pages as they need (munmap with words * 8). */
+export function mapWords(words: number, what: string): { address: bigint; slots: BigInt64Array } {
+  const address = mapPage(what, Math.ceil((words * 8) / PAGE_SIZE) * PAGE_SIZE);
   return { address, slots: new BigInt64Array(koffi.view(address, words * 8) as ArrayBuffer) };
 }

@@ -29,7 +29,8 @@ export interface RegisterFile {
 
 export type RegisterFileState = 'found in uc_reg_write' | 'found in x86_reg_write' | 'fallback' | 'disabled';
 
-/** Offsets of RCX (regs[1]) and RIP (eip, after regs[16]) in QEMU's CPUX86State. */
+/** Offsets of RAX (regs[0]), RCX (regs[1]) and RIP (eip, after regs[16]) in QEMU's CPUX86State. */
+export const RAX_AT = 0;
 export const RCX_AT = 8;
 export const RIP_AT = 0x80;
 
@@ -154,19 +155,21 @@ export interface RegisterAccess {
 
 /**
  * The layout, if it holds for this engine: checked by writing and reading RCX and RIP
- * both ways (the registers get their values back afterwards). Call before the engine
- * first runs; `regs` gives the register ids of RCX and RIP.
+ * (and RAX, when given) both ways (the registers get their values back afterwards).
+ * Call before the engine first runs; `regs` gives the register ids.
  */
-export function forEngine(engine: RegisterAccess, regs: { RCX: number; RIP: number }, found = registerFileLayout()): RegisterFile | undefined {
+export function forEngine(engine: RegisterAccess, regs: { RAX?: number; RCX: number; RIP: number }, found = registerFileLayout()): RegisterFile | undefined {
   if (found === undefined) return undefined;
   const file = registerFileAddress(engine, found);
   if (file === undefined) return undefined;
-  const saved = { rcx: engine.read(regs.RCX), rip: engine.read(regs.RIP) };
+  const saved = { rax: regs.RAX === undefined ? 0n : engine.read(regs.RAX), rcx: engine.read(regs.RCX), rip: engine.read(regs.RIP) };
+  const checked: [number, number][] = [
+    [regs.RCX, RCX_AT],
+    [regs.RIP, RIP_AT],
+  ];
+  if (regs.RAX !== undefined) checked.push([regs.RAX, RAX_AT]); // the call's number, for --stats' counts by call
   try {
-    for (const [reg, at] of [
-      [regs.RCX, RCX_AT],
-      [regs.RIP, RIP_AT],
-    ] as const) {
+    for (const [reg, at] of checked) {
       const a = 0x5eed_0000_0000_1000n + BigInt(at);
       const b = 0x0b5e_0000_0000_2000n + BigInt(at);
       engine.write(reg, a);
@@ -176,6 +179,7 @@ export function forEngine(engine: RegisterAccess, regs: { RCX: number; RIP: numb
     }
     return found;
   } finally {
+    if (regs.RAX !== undefined) engine.write(regs.RAX, saved.rax);
     engine.write(regs.RCX, saved.rcx);
     engine.write(regs.RIP, saved.rip);
   }

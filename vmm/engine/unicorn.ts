@@ -81,6 +81,7 @@ const InHook = koffi.proto('uint32_t uc_in_hook(void *uc, uint32_t port, int siz
 const IntrHook = koffi.proto('void uc_intr_hook(void *uc, uint32_t intno, void *user)');
 const SyscallHook = koffi.proto('void uc_syscall_hook(void *uc, void *user)');
 const InvalidInsnHook = koffi.proto('bool uc_invalid_insn_hook(void *uc, void *user)');
+const CodeHook = koffi.proto('void uc_code_hook(void *uc, uint64_t address, uint32_t size, void *user)');
 const MemHook = koffi.proto('bool uc_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
 
 const uc_open = lib.func('int uc_open(int arch, int mode, _Out_ void **uc)');
@@ -212,14 +213,31 @@ export class Engine {
    * It stores RCX and RIP itself when this engine's register file checks out
    * (register-file.ts); `registerStores: false` makes it call the library instead,
    * and a RegisterFile is checked and used in place of the one found in the library.
+   * `everyCall` sends every call to `slowPath` (--strace); `byNumber` counts calls by
+   * number in machine code too (--stats; only with a register file).
    */
-  onSyscallFast(slowPath: () => void, registerStores: boolean | RegisterFile = true): SyscallFastPath {
+  onSyscallFast(
+    slowPath: () => void,
+    registerStores: boolean | RegisterFile = true,
+    { everyCall = false, byNumber = false }: { everyCall?: boolean; byNumber?: boolean } = {},
+  ): SyscallFastPath {
     const cb = koffi.register(() => slowPath(), koffi.pointer(SyscallHook));
     this.callbacks.push(cb);
     const file = registerStores === false ? undefined : forEngine(this, REG, registerStores === true ? undefined : registerStores);
-    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file);
+    this.fastPath = new SyscallFastPath(BigInt(koffi.address(cb)), file, everyCall, byNumber);
     this.addMachineCodeHook(INSN.SYSCALL, this.fastPath);
     return this.fastPath;
+  }
+
+  /**
+   * Runs `handler` before the instruction at `address` executes (a code hook bounded
+   * to that one instruction: the engine calls it from there only, nothing elsewhere
+   * pays for it).
+   */
+  onCodeAt(address: bigint, handler: () => void): void {
+    const cb = koffi.register(() => handler(), koffi.pointer(CodeHook));
+    this.callbacks.push(cb);
+    check(uc_hook_add(this.handle, [0], HOOK.CODE, BigInt(koffi.address(cb)), 0n, address, address), 'uc_hook_add');
   }
 
   /** CPU exceptions and software interrupts (unicorn does not deliver them itself). */

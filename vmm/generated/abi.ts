@@ -6,3 +6,4 @@ export * from './abi-ports.js';
 export * from './abi-memory.js';
 export * from './abi-syscalls.js';
 export * from './abi-structs.js';
+export * from './abi-trace.js';

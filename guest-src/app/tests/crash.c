@@ -1,11 +1,15 @@
 /* Dies of the CPU exception named by argv[1]: ud2, div0, null, wild, wildjump, int3,
  * midblock (a load from page 0 after two other instructions of the same basic block;
  * prints the load's address first), aboveram (a load from the first byte past RAM,
- * whose size is argv[2]). */
+ * whose size is argv[2]), kernel (calls the kernel routine argv[2] bytes above the
+ * kernel's first page, kprint_cstr in the test, with a string pointer into page 0:
+ * a page fault in kernel code), noidt (an empty IDT, then ud2: the VMM cannot deliver
+ * the fault and reports it itself). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unikernel/abi.h>
 
 /* mid_block(p): two increments, then a load from p: one basic block. */
 __asm__(".text\n"
@@ -44,6 +48,15 @@ int main(int argc, char **argv)
 		((void (*)(void))0x7ff0000000ULL)();
 	if (!strcmp(what, "int3"))
 		__asm__ volatile("int3");
+	if (!strcmp(what, "noidt")) {
+		struct __attribute__((packed)) { uint16_t limit; uint64_t base; } empty = { 0, 0 };
+		__asm__ volatile("lidt %0\n\tud2" : : "m"(empty));
+	}
+	if (!strcmp(what, "kernel") && argc > 2) {
+		const struct uk_BootInfo *boot = (const struct uk_BootInfo *)(uintptr_t)UK_BOOT_INFO_ADDR;
+		uintptr_t routine = boot->kernel_start + strtoull(argv[2], 0, 0);
+		__asm__ volatile("mov $16, %%rsi\n\tcall *%0" : : "r"(routine) : "rsi", "rcx", "rdx", "memory");
+	}
 	puts("no crash");
 	return 0;
 }

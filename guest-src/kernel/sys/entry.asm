@@ -36,7 +36,7 @@ syscall_entry:
 	cmp rax, SYSCALL_TABLE_SIZE
 	jae .unknown
 	call [syscall_table + rax * 8]
-.done:	mov [rsp + ExcFrame.rax], rax
+.done:	mov [rsp + ExcFrame.rax], rax     ; every result passes here: --strace hooks syscall_entry.done
 	call signal_on_syscall_return      ; signals due, restarts (sys/signal.asm)
 	jmp return_to_context
 .unknown:

@@ -52,6 +52,53 @@ describe('the machine-code syscall hook', () => {
     });
   }
 
+  it('counts calls by number in machine code when asked (--stats), larger numbers in the last counter', () => {
+    const ram = new Uint8Array(new SharedArrayBuffer(0x10000));
+    // mov ebx, 1000 ; l: lea eax, [rbx + rbx] ; syscall ; dec ebx ; jnz l ; hlt   (numbers 2000, 1998, ... 2)
+    ram.set([0xbb, 0xe8, 0x03, 0, 0, 0x8d, 0x04, 0x1b, 0x0f, 0x05, 0xff, 0xcb, 0x75, 0xf7, 0xf4], 0x1000);
+    ram.set([0xff, 0xe1], Number(KERNEL));
+    const engine = new Engine();
+    try {
+      engine.mapShared(0n, ram);
+      const fast = engine.onSyscallFast(
+        () => {
+          fast.setEntry(KERNEL);
+          fast.setBudget(16);
+          engine.write(REG.RCX, engine.read(REG.RIP) + 2n);
+          engine.write(REG.RIP, KERNEL - 2n);
+        },
+        true,
+        { byNumber: true },
+      );
+      engine.write(REG.RSP, 0x8000n);
+      engine.start(0x1000n);
+      const counts = fast.byNumber;
+      expect(counts).toBeDefined();
+      expect(engine.read(REG.RBX)).toBe(0n);
+      expect(counts?.[2]).toBe(1n);
+      expect(counts?.[3]).toBe(0n);
+      expect(counts?.[1022]).toBe(1n);
+      expect(counts?.[1023]).toBe(489n); // 1024, 1026, ... 2000
+      expect(counts?.reduce((a, b) => a + b, 0n)).toBe(1000n);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('with counts by number, is the instructions its comments say (objdump)', () => {
+    const mnemonics = disassemble(syscallHookCodeFor(0x1111111111111111n, 0x2222222222222222n, { cpu: 0x180, env: 0x8750 }, true));
+    expect(mnemonics.slice(5, 13)).toEqual([
+      'incq   0x18(%r12)',
+      'mov    0x180(%rbx),%rax',
+      'mov    0x8750(%rax),%rdx',
+      'cmp    $0x3ff,%rdx',
+      'jbe    0x2e',
+      'mov    $0x3ff,%edx',
+      'mov    0x28(%r12),%rax',
+      'incq   (%rax,%rdx,8)',
+    ]);
+  });
+
   // 2.1.x's form: the register file's address stored in the vCPU (CPUState.env_ptr,
   // at 0x128 in 2.0.1 as well), so the indirect variant runs for real here too.
   const INDIRECT: RegisterFile = { cpu: 0x180, env: 0x128, indirect: true };
