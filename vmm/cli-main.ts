@@ -9,6 +9,8 @@ import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js'
 import { KERNEL_ELF } from './paths.js';
 import { endpointProblem } from './s3-endpoint-probe.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
+import { parsePublish } from './net/publish.js';
+import type { Publish } from '../channel/net-messages.js';
 import type { BackendName } from '../channel/proxy-control.js';
 
 const USAGE: Record<CliForm, string> = {
@@ -90,6 +92,14 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
     throw e;
   }
   const env = guestEnv(argv.env);
+  let publish: Publish[];
+  try {
+    publish = (argv.publish ?? []).map((spec) => parsePublish(String(spec)));
+  } catch (e) {
+    if (e instanceof OptionError) refuse(e.message);
+    throw e;
+  }
+  if (argv.net !== undefined && argv.net !== 'none' && argv.net !== 'host') refuse(`--net ${argv.net}: expected host or none`);
   const backend = argv.backend ?? 's3';
   if (!(BACKENDS as readonly string[]).includes(backend)) refuse(`--backend ${backend}: expected memory, fs or s3`);
   const s3Endpoint = argv['s3-endpoint'] ?? fromEnv('AWS_ENDPOINT_URL_S3') ?? fromEnv('AWS_ENDPOINT_URL');
@@ -121,6 +131,8 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       strictAbi: argv['strict-abi'],
       share: resolved(argv.share),
       preload: resolved(argv.preload),
+      publish,
+      netNone: argv.net === 'none',
       log,
       interrupted: catchInterrupt(),
       kv: {

@@ -29,6 +29,10 @@ import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
 import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
+import { netDevice } from './ports/net.js';
+import { SocketTable } from './net/stack.js';
+import { combineIo } from './net/io.js';
+import type { Publish } from '../channel/net-messages.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -58,6 +62,10 @@ export interface MachineConfig {
   kvFirstUse?: () => void;
   /** True once the user interrupted the run (Ctrl-C: interrupt-signal.ts); the guest then stops with status 130. */
   interrupted?: () => boolean;
+  /** --publish: host ports whose connections go to guest listeners. */
+  publish?: Publish[];
+  /** --net none: no outbound connections (ENETUNREACH). */
+  netNone?: boolean;
 }
 
 export interface MachineResult {
@@ -244,7 +252,15 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
-  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
+  const sockets = new SocketTable({ publish: cfg.publish ?? [], outbound: !cfg.netNone });
+  const refused = sockets.start();
+  if (refused) {
+    sockets.stop();
+    throw new RefusedError(refused);
+  }
+  const io = combineIo(transport, sockets);
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io });
+  bus.register(PORT.NET, 1, netDevice(ctx, sockets, loop));
   const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
   bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));
   bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
@@ -264,6 +280,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     outcome = loop.run();
   } finally {
     if (cfg.interrupted) stopOnInterrupt([]);
+    sockets.stop();
   }
   summarize();
   if (status !== undefined) return { status, stats };

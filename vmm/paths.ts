@@ -25,3 +25,4 @@ export const VMM_SNAPSHOT = path.join(BUILD_DIR, 'vmm', 'cli.blob');
 export const VMM_NODE_ARGS = ['--snapshot-blob', VMM_SNAPSHOT, VMM_CLI];
 /** The key-value proxy's thread entry (proxy/thread.ts as tsc built it). */
 export const PROXY_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'thread.js');
+export const NET_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'net', 'thread.js');

@@ -60,6 +60,52 @@ export const HcKv = {
   SIZE: 56,
 } as const;
 
+/** HcNet: NET: one socket operation, answered before the out returns (net/, vmm/ports/net.ts). Byte offsets of its packed fields. */
+export const HcNet = {
+  /** NET_* */
+  op: 0,
+  /** the socket's handle (from NET_SOCKET, NET_ACCEPT, NET_PAIR) */
+  handle: 4,
+  /** argument (per op); out: a second result (NET_PAIR) */
+  a0: 8,
+  /** argument (per op) */
+  a1: 16,
+  /** argument (per op) */
+  a2: 24,
+  /** argument (per op) */
+  a3: 32,
+  /** NET_SEND, NET_RECV: an array of checked iovecs; NET_SETOPT, NET_GETOPT: the value */
+  buf: 40,
+  /** iovecs in buf, or bytes at buf */
+  len: 48,
+  /** a checked sockaddr (in or out), or 0 */
+  addr: 56,
+  /** in: the sockaddr's bytes (or room); out: the whole address's length */
+  addr_len: 64,
+  /** MSG_* bits, NET_NONBLOCK */
+  flags: 68,
+  /** out: the result or -errno (-EAGAIN: would wait) */
+  ret: 72,
+  /** out: 1 when another socket's readiness changed (the kernel wakes waiters) */
+  notify: 80,
+  /** 0 */
+  reserved: 84,
+  SIZE: 88,
+} as const;
+
+/** NetState: a socket's readiness, written by the VMM whenever it changes (the kernel's poll reads it without a VM exit). Byte offsets of its packed fields. */
+export const NetState = {
+  /** moves when the reading side may have become ready */
+  in_gen: 0,
+  /** moves when the writing side may have become ready */
+  out_gen: 8,
+  /** POLL* bits ready now */
+  events: 16,
+  /** 0 */
+  reserved: 20,
+  SIZE: 24,
+} as const;
+
 /** HcTimer: TIMER: one deadline per vCPU; a new write replaces the old one. Byte offsets of its packed fields. */
 export const HcTimer = {
   /** CLOCK_MONOTONIC nanoseconds; 0 disarms */
