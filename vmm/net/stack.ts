@@ -478,11 +478,12 @@ export class SocketTable implements NetStack {
     if (s.hostId === undefined) return -E.ENOTCONN;
     const space = SEND_WINDOW - s.txInFlight;
     if (space <= 0) return -E.EAGAIN;
-    const bytes = take(Math.min(space, room));
-    s.txInFlight += bytes.length;
-    this.hostLink().post({ op: 'write', id: s.hostId, bytes }, [bytes.buffer as ArrayBuffer]);
+    const n = Math.min(space, room);
+    const bytes = take(n);
+    s.txInFlight += n;
+    this.hostLink().post({ op: 'write', id: s.hostId, bytes }, [bytes.buffer as ArrayBuffer]); // (bytes is detached now)
     if (s.txInFlight >= SEND_WINDOW) this.changed(h, false, false);
-    return bytes.length;
+    return n;
   }
 
   private deliver(s: Sock, bytes: Uint8Array): void {
