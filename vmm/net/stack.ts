@@ -8,6 +8,7 @@
 // bytes handed to the host and not yet taken by its socket; past either a send
 // answers -EAGAIN (the kernel then waits), so a peer that stops reading holds back
 // the writer instead of growing memory.
+import fs from 'node:fs';
 import type { NetEvent, Publish } from '../../channel/net-messages.js';
 import { AF_INET, AF_INET6, AF_UNIX, type NetStack, type Received, type SockAddr } from '../ports/net.js';
 import { HostLink } from './host-link.js';
@@ -132,6 +133,25 @@ const isLoopback = (a: SockAddr) =>
   a.family === AF_INET
     ? a.address.startsWith('127.') || a.address === '0.0.0.0'
     : /^(0:){7}1$|^(0:){7}0$|^::1?$/.test(a.address) || a.address.startsWith('0:0:0:0:0:ffff:7f');
+
+/** The guest's name server (its /etc/resolv.conf): queries to it go to the host's first one. */
+const DNS_ALIAS = '10.0.2.3';
+let resolverCache: { host: string; family: 4 | 6 } | undefined;
+
+/** The host's first name server (its /etc/resolv.conf), loopback if it names none. */
+function hostResolver(): { host: string; family: 4 | 6 } {
+  if (!resolverCache) {
+    let host = '127.0.0.1';
+    try {
+      const m = /^\s*nameserver\s+(\S+)/m.exec(fs.readFileSync('/etc/resolv.conf', 'latin1'));
+      if (m) host = m[1];
+    } catch {
+      // no resolv.conf: loopback
+    }
+    resolverCache = { host, family: host.includes(':') ? 6 : 4 };
+  }
+  return resolverCache;
+}
 
 /** Node's address text for a SockAddr (IPv4-mapped IPv6 as IPv4). */
 function hostText(a: SockAddr): { host: string; family: 4 | 6 } {
@@ -509,7 +529,8 @@ export class SocketTable implements NetStack {
     const inside = isLoopback(target) ? this.udpPorts.get(target.port) : undefined;
     if (inside) return this.queueDatagram(inside, take(room), from);
     if (!this.options.outbound) return -E.ENETUNREACH;
-    const { host, family } = hostText(target);
+    const dns = target.port === 53 && target.address === DNS_ALIAS;
+    const { host, family } = dns ? hostResolver() : hostText(target);
     if (s.udpId === undefined) {
       s.udpId = this.nextHostId;
       this.nextHostId += 2;
@@ -798,7 +819,9 @@ export class SocketTable implements NetStack {
       case 'udp-data': {
         const s = this.byUdp.get(e.id);
         if (!s) return;
-        const from: SockAddr = { family: s.domain, address: s.domain === AF_INET6 && e.family === 4 ? `::ffff:${e.address}` : e.address, port: e.port };
+        const resolver = hostResolver();
+        const address = e.port === 53 && e.address === resolver.host ? DNS_ALIAS : e.address;
+        const from: SockAddr = { family: s.domain, address: s.domain === AF_INET6 && e.family === 4 ? `::ffff:${address}` : address, port: e.port };
         this.queueDatagram(s, e.bytes, from);
         return;
       }
