@@ -81,6 +81,8 @@ const SOCKETS_MAX = 8192;
 const EPHEMERAL_LOW = 32768;
 const EPHEMERAL_HIGH = 60999;
 const DEFAULT_BUFFER = 212992;
+/** Host connections that wait for room in a full accept queue; past them, a reset. */
+const OVERFLOW_MAX = 4096;
 const UDP_MAX = 65507;
 /** The receiver acknowledges host data in steps of this many bytes (host-link flow control). */
 const ACK_STEP = 32 * 1024;
@@ -124,6 +126,8 @@ interface Sock {
   unacked: number;
   queue: Sock[];
   backlog: number;
+  /** Host connections past the backlog, waiting for room in the queue (as SYNs wait on Linux). */
+  overflow: Sock[];
   opts: Map<string, Uint8Array>;
   boundPort?: number;
   unixPath?: string;
@@ -245,6 +249,7 @@ export class SocketTable implements NetStack {
       unacked: 0,
       queue: [],
       backlog: 0,
+      overflow: [],
       opts: new Map(),
     };
     this.socks.set(h, s);
@@ -387,6 +392,8 @@ export class SocketTable implements NetStack {
     if (s.state !== 'listening') return -E.EINVAL;
     const next = s.queue.shift();
     if (!next) return -E.EAGAIN;
+    const waiting = s.overflow.shift();
+    if (waiting) s.queue.push(waiting);
     this.changed(h, false, false);
     return next.h;
   }
@@ -641,8 +648,9 @@ export class SocketTable implements NetStack {
     if (!s) return;
     this.socks.delete(h);
     this.release(s);
-    for (const waiting of s.queue) this.close(waiting.h);
+    for (const waiting of [...s.queue, ...s.overflow]) this.close(waiting.h);
     s.queue = [];
+    s.overflow = [];
     if (s.mate) {
       const mate = s.mate;
       mate.mate = undefined;
@@ -764,7 +772,7 @@ export class SocketTable implements NetStack {
       }
       case 'incoming': {
         const listener = this.listenerFor({ family: AF_INET, address: '127.0.0.1', port: e.guestPort });
-        if (!listener || listener.queue.length >= listener.backlog || this.socks.size >= SOCKETS_MAX) {
+        if (!listener || listener.overflow.length >= OVERFLOW_MAX || this.socks.size >= SOCKETS_MAX) {
           this.hostLink().post({ op: 'close', id: e.id, reset: true });
           return;
         }
@@ -775,7 +783,8 @@ export class SocketTable implements NetStack {
         s.local = listener.local;
         const mapped = listener.domain === AF_INET6 && e.family === 4 ? `::ffff:${e.remoteAddress}` : e.remoteAddress;
         s.peer = { family: listener.domain, address: listener.domain === AF_INET && e.family === 6 ? '127.0.0.1' : mapped, port: e.remotePort };
-        listener.queue.push(s);
+        if (listener.queue.length < listener.backlog) listener.queue.push(s);
+        else listener.overflow.push(s);
         this.changed(listener.h, true, false);
         return;
       }

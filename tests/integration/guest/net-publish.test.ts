@@ -34,6 +34,27 @@ describe('--publish', () => {
     expect(vm.stderr()).toBe('');
   });
 
+  it('holds 1,000 host connections open at once', async () => {
+    const port = await freePort();
+    const count = 1000;
+    const vm = startVm([guestBin('tests', 'net-echo'), '--publish', `${port}:7002`, '--', '7002', String(count)]);
+    await vm.waitFor(/listening/);
+    const clients: Client[] = [];
+    // In waves, so that the host's own listen backlog does not drop connections.
+    for (let wave = 0; wave < count; wave += 100)
+      clients.push(...(await Promise.all(Array.from({ length: Math.min(100, count - wave) }, () => Client.connect(port)))));
+    await Promise.all(
+      clients.map(async (client, c) => {
+        const message = Buffer.from(`client ${c}\n`);
+        client.write(message);
+        expect((await client.read(message.length)).equals(message)).toBe(true);
+      }),
+    );
+    await Promise.all(clients.map((client) => client.end()));
+    expect(await vm.exited()).toBe(0);
+    expect(vm.stdout()).toMatch(new RegExp(`over ${count} connections \\(at most ${count} open at once\\)`));
+  });
+
   it('moves a megabyte each way on one connection', async () => {
     const port = await freePort();
     const vm = startVm([guestBin('tests', 'net-echo'), '--publish', `127.0.0.1:${port}:7001`, '--', '7001', '1']);
