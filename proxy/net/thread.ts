@@ -12,21 +12,40 @@ import type { NetCommand, NetEvent, NetThreadData } from '../../channel/net-mess
 
 /** Bytes handed to the guest and not yet read there, past which a connection pauses. */
 const RECEIVE_WINDOW = 256 * 1024;
+/** Written bytes are reported once this many have gone out. */
+const WRITTEN_STEP = 32 * 1024;
 
 const data = workerData as NetThreadData;
 const doorbell = new Int32Array(data.doorbell);
 let port: MessagePort | undefined;
 
-function send(event: NetEvent, transfer?: ArrayBuffer[]): void {
-  port?.postMessage(event, transfer ?? []);
+// Events go out in batches: everything one turn of the event loop produced, in one
+// message and one ring of the doorbell.
+let batch: NetEvent[] = [];
+let batchTransfer: ArrayBuffer[] = [];
+
+function flush(): void {
+  const events = batch;
+  const transfer = batchTransfer;
+  batch = [];
+  batchTransfer = [];
+  port?.postMessage(events, transfer);
   Atomics.add(doorbell, 0, 1);
   Atomics.notify(doorbell, 0);
+}
+
+function send(event: NetEvent, transfer?: ArrayBuffer[]): void {
+  if (batch.length === 0) setImmediate(flush);
+  batch.push(event);
+  if (transfer) batchTransfer.push(...transfer);
 }
 
 interface Conn {
   socket: net.Socket;
   unacked: number;
   paused: boolean;
+  /** Bytes the host socket took and the emulation thread has not been told of. */
+  written: number;
 }
 
 const conns = new Map<number, Conn>();
@@ -39,7 +58,7 @@ function errorName(e: unknown): string {
 }
 
 function attach(id: number, socket: net.Socket): void {
-  const conn: Conn = { socket, unacked: 0, paused: false };
+  const conn: Conn = { socket, unacked: 0, paused: false, written: 0 };
   conns.set(id, conn);
   socket.setNoDelay(true);
   let failed: string | undefined;
@@ -76,7 +95,15 @@ function handle(cmd: NetCommand): void {
       const conn = conns.get(cmd.id);
       if (!conn) return;
       const n = cmd.bytes.length;
-      conn.socket.write(cmd.bytes, () => send({ ev: 'written', id: cmd.id, n }));
+      conn.socket.write(cmd.bytes, () => {
+        // Reported in steps: a sender with room left in its window needs no news, and
+        // one without has at least a step unreported, so it always hears.
+        conn.written += n;
+        if (conn.written >= WRITTEN_STEP) {
+          send({ ev: 'written', id: cmd.id, n: conn.written });
+          conn.written = 0;
+        }
+      });
       return;
     }
     case 'end':
@@ -160,14 +187,18 @@ async function publishAll(): Promise<void> {
               ? 'no such host address'
               : failure;
       send({ ev: 'refused', message: `--publish ${p.spec}: cannot listen on ${p.host}:${p.hostPort}: ${why}` });
+      flush();
       return;
     }
   }
   send({ ev: 'ready' });
+  flush();
 }
 
 parentPort?.once('message', (msg: { port: MessagePort }) => {
   port = msg.port;
-  port.on('message', handle);
+  port.on('message', (commands: NetCommand[]) => {
+    for (const c of commands) handle(c);
+  });
   void publishAll();
 });

@@ -17,6 +17,9 @@ export class HostLink {
   private readonly threads: Threads;
   private readonly worker: Worker;
   private readonly port: MessagePort;
+  /** Commands not yet sent: they leave together at the next flush (poll, wait). */
+  private pending: NetCommand[] = [];
+  private pendingTransfer: ArrayBuffer[] = [];
 
   constructor(publish: Publish[]) {
     // Loaded here, not at the top: most guests never use the network.
@@ -36,10 +39,12 @@ export class HostLink {
   awaitReady(): string | undefined {
     const deadline = Date.now() + PUBLISH_TIMEOUT_MS;
     for (;;) {
-      const message = this.threads.receiveMessageOnPort(this.port)?.message as NetEvent | undefined;
-      if (message?.ev === 'ready') return undefined;
-      if (message?.ev === 'refused') return message.message;
-      if (message) continue;
+      const events = this.threads.receiveMessageOnPort(this.port)?.message as NetEvent[] | undefined;
+      for (const e of events ?? []) {
+        if (e.ev === 'ready') return undefined;
+        if (e.ev === 'refused') return e.message;
+      }
+      if (events) continue;
       const left = deadline - Date.now();
       if (left <= 0) return '--publish: the host network thread did not start';
       Atomics.wait(this.doorbell, 0, Atomics.load(this.doorbell, 0), Math.min(left, 50));
@@ -47,11 +52,21 @@ export class HostLink {
   }
 
   post(command: NetCommand, transfer?: ArrayBuffer[]): void {
-    this.port.postMessage(command, transfer ?? []);
+    this.pending.push(command);
+    if (transfer) this.pendingTransfer.push(...transfer);
   }
 
-  /** Hands every event that has arrived to `on`; true if any did. */
+  /** Sends the commands posted since the last flush, in one message. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.port.postMessage(this.pending, this.pendingTransfer);
+    this.pending = [];
+    this.pendingTransfer = [];
+  }
+
+  /** Sends what is pending, then hands every event that has arrived to `on`; true if any did. */
   poll(on: (event: NetEvent) => void): boolean {
+    this.flush();
     const rung = Atomics.load(this.doorbell, 0);
     if (rung === this.seen) return false;
     this.seen = rung;
@@ -60,16 +75,18 @@ export class HostLink {
       const received = this.threads.receiveMessageOnPort(this.port);
       if (!received) return any;
       any = true;
-      on(received.message as NetEvent);
+      for (const event of received.message as NetEvent[]) on(event);
     }
   }
 
   /** Sleeps until the network thread posts something or `ms` pass. */
   wait(ms: number): void {
+    this.flush();
     Atomics.wait(this.doorbell, 0, this.seen, ms);
   }
 
   close(): void {
+    this.flush();
     this.port.close();
     void this.worker.terminate();
   }

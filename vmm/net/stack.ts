@@ -617,7 +617,9 @@ export class SocketTable implements NetStack {
     if (s.mate) this.changed(s.mate.h, false, true);
     if (s.hostId !== undefined) {
       s.unacked += n;
-      if (s.unacked >= ACK_STEP || s.rxBytes === 0) {
+      // In steps: the host thread resumes reading below half its window, which the
+      // bytes left unacknowledged here (under one step) never keep it above.
+      if (s.unacked >= ACK_STEP) {
         this.hostLink().post({ op: 'ack', id: s.hostId, n: s.unacked });
         s.unacked = 0;
       }
