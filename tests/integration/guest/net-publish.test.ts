@@ -55,6 +55,29 @@ describe('--publish', () => {
     expect(vm.stdout()).toMatch(new RegExp(`over ${count} connections \\(at most ${count} open at once\\)`));
   });
 
+  it('two VMs listen on the same guest port, published on different host ports; an idle client stalls nobody', async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = startVm([guestBin('tests', 'net-echo'), '--publish', `${portA}:80`, '--', '80', '2']);
+    const b = startVm([guestBin('tests', 'net-echo'), '--publish', `${portB}:80`, '--', '80', '1']);
+    await Promise.all([a.waitFor(/listening/), b.waitFor(/listening/)]);
+    const idle = await Client.connect(portA); // connects and never sends
+    for (const [port, name] of [
+      [portA, 'a'],
+      [portB, 'b'],
+    ] as const) {
+      const client = await Client.connect(port);
+      for (let i = 0; i < 20; i++) {
+        const message = Buffer.from(`to ${name} ${i}\n`);
+        client.write(message);
+        expect((await client.read(message.length)).equals(message)).toBe(true);
+      }
+      await client.end();
+    }
+    await idle.end();
+    expect(await a.exited()).toBe(0);
+    expect(await b.exited()).toBe(0);
+  });
+
   it('moves a megabyte each way on one connection', async () => {
     const port = await freePort();
     const vm = startVm([guestBin('tests', 'net-echo'), '--publish', `127.0.0.1:${port}:7001`, '--', '7001', '1']);
