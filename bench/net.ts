@@ -2,8 +2,9 @@
 // epoll, non-blocking) in the guest behind --publish against the same source built
 // with the host's gcc and run natively, both driven by the same client in this process
 // in the same run: round trips per second and p50/p99 latency with 1, 16 and 64
-// connections, connections per second, and the VM exits (hypercalls) each request
-// costs, from --stats-file. Then the Go net/http server (the same binary natively and
+// connections (and with 1 and 64 through the other host backend, the network thread),
+// connections per second, and the VM exits (hypercalls) each request costs, from
+// --stats-file. Then the Go net/http server (the same binary natively and
 // in the guest): requests per second with 16 keep-alive connections.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,9 +40,9 @@ interface Server {
 }
 
 /** Starts a server that prints a line matching `ready`; resolves once it has. */
-function start(cmd: string, args: string[], ready: RegExp, port: number): Promise<Server> {
+function start(cmd: string, args: string[], ready: RegExp, port: number, env = process.env): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     const done = new Promise<void>((r) => child.on('close', () => r()));
     child.stdout.on('data', (d: Buffer) => {
@@ -157,13 +158,17 @@ export async function benchNet(): Promise<void> {
   const native = buildNative(ECHO_SOURCE);
   const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-net-bench-'));
   try {
-    const guestEcho: Launch = (port, n, statsFile) =>
-      start(
-        process.execPath,
-        [...VMM_NODE_ARGS, ECHO_GUEST, '--publish', `${port}:7000`, ...(statsFile ? ['--stats-file', statsFile] : []), '--', '7000', String(n)],
-        /listening/,
-        port,
-      );
+    const guestEchoWith =
+      (backend: string): Launch =>
+      (port, n, statsFile) =>
+        start(
+          process.execPath,
+          [...VMM_NODE_ARGS, ECHO_GUEST, '--publish', `${port}:7000`, ...(statsFile ? ['--stats-file', statsFile] : []), '--', '7000', String(n)],
+          /listening/,
+          port,
+          { ...process.env, UNIKV_NET: backend },
+        );
+    const guestEcho = guestEchoWith('direct');
     const nativeEcho: Launch = (port, n) => start(native.bin, [String(port), String(n)], /listening/, port);
     const rows: string[][] = [];
     let exitsPerRequest = 0;
@@ -184,6 +189,11 @@ export async function benchNet(): Promise<void> {
         (g.perSecond / n.perSecond).toFixed(2),
         `${(net / requests).toFixed(1)} NET, ${(all / requests).toFixed(1)} all`,
       ]);
+    }
+    for (const c of [1, 64]) {
+      progress(`net: echo with ${c} connection${c > 1 ? 's' : ''} through the network thread (UNIKV_NET=thread)`);
+      const g = await echoRun(guestEchoWith('thread'), c);
+      rows.push([`echo, ${c} conn., network thread`, `${g.perSecond.toFixed(0)} /s (p50 ${g.p50.toFixed(0)} us, p99 ${g.p99.toFixed(0)} us)`, '', '', '']);
     }
     progress('net: connections per second, native then guest');
     const connNative = await (async () => {

@@ -11,7 +11,16 @@ const PUBLISH_TIMEOUT_MS = 10_000;
 
 type Threads = typeof import('node:worker_threads');
 
-export class HostLink {
+/** The host side of the guest's sockets: the network thread (HostLink) or direct-link.ts. */
+export interface HostSockets {
+  awaitReady(): string | undefined;
+  post(command: NetCommand, transfer?: ArrayBuffer[]): void;
+  poll(on: (event: NetEvent) => void): boolean;
+  wait(ms: number): void;
+  close(): void;
+}
+
+export class HostLink implements HostSockets {
   private readonly doorbell = new Int32Array(new SharedArrayBuffer(4));
   private seen = 0;
   private readonly threads: Threads;

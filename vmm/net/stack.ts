@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import type { NetEvent, Publish } from '../../channel/net-messages.js';
 import { AF_INET, AF_INET6, AF_UNIX, type NetStack, type Received, type SockAddr } from '../ports/net.js';
-import { HostLink } from './host-link.js';
+import { DirectLink } from './direct-link.js';
+import { HostLink, type HostSockets } from './host-link.js';
 
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
@@ -189,7 +190,7 @@ export class SocketTable implements NetStack {
   private nextHostId = 2;
   private nextEphemeral = EPHEMERAL_LOW;
   private changed: (h: number, input: boolean, output: boolean) => void = () => {};
-  private link: HostLink | undefined;
+  private link: HostSockets | undefined;
 
   constructor(private readonly options: StackOptions) {}
 
@@ -222,8 +223,10 @@ export class SocketTable implements NetStack {
     this.changed = listener;
   }
 
-  private hostLink(): HostLink {
-    this.link ??= new HostLink(this.options.publish);
+  private hostLink(): HostSockets {
+    // The host's sockets on this thread through the C library (direct-link.ts), or with
+    // UNIKV_NET=thread on a network thread of their own (docs/networking.md compares them).
+    this.link ??= process.env.UNIKV_NET === 'thread' ? new HostLink(this.options.publish) : new DirectLink(this.options.publish);
     return this.link;
   }
 

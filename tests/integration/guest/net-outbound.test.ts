@@ -1,4 +1,5 @@
-// A guest client of servers the test starts on the host's loopback: TCP round trips,
+// A guest client of servers the test starts on the host's loopback, with each host
+// backend: TCP round trips,
 // non-blocking connects, refused connections, UDP; a host peer that resets in the
 // middle of a transfer; and one that never reads (the guest's writes stop).
 import dgram from 'node:dgram';
@@ -13,7 +14,10 @@ function listen(server: net.Server): Promise<number> {
 
 const allOk = (stdout: Buffer) => Object.entries(checks(stdout)).filter(([, ok]) => !ok);
 
-describe('connections from the guest to the host', () => {
+// Both host backends: the C library's sockets on the emulation thread (the default)
+// and the network thread (UNIKV_NET=thread).
+describe.each(['direct', 'thread'])('connections from the guest to the host (%s)', (backend) => {
+  const env = { ...process.env, UNIKV_NET: backend };
   it('talk TCP and UDP with host servers, and see refusals as Linux reports them', async () => {
     const tcp = net.createServer((s) => s.pipe(s));
     const udp = dgram.createSocket('udp4');
@@ -22,7 +26,7 @@ describe('connections from the guest to the host', () => {
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
     const closed = await freePort();
     try {
-      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'echo', String(tcpPort), String(closed), String(udp.address().port)]);
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'echo', String(tcpPort), String(closed), String(udp.address().port)], { env });
       expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(10);
       expect(allOk(r.stdout)).toEqual([]);
       expect(r.status).toBe(0);
@@ -38,7 +42,7 @@ describe('connections from the guest to the host', () => {
     });
     const port = await listen(server);
     try {
-      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'reset', String(port)]);
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'reset', String(port)], { env });
       expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(4);
       expect(allOk(r.stdout)).toEqual([]);
       expect(r.status).toBe(0);
@@ -55,7 +59,7 @@ describe('connections from the guest to the host', () => {
     });
     const port = await listen(server);
     try {
-      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'stall', String(port)]);
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'stall', String(port)], { env });
       expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(3);
       expect(allOk(r.stdout)).toEqual([]);
       expect(r.status).toBe(0);
