@@ -46,8 +46,6 @@ export interface NetStack {
   pending(h: number): number;
   /** POLL* bits ready now. */
   readiness(h: number): number;
-  /** Takes what the host side has sent since the last look (each hypercall looks first). */
-  poll(): boolean;
   /** Called with each socket whose readiness may have changed (reading side, writing side). */
   onChange(listener: (h: number, input: boolean, output: boolean) => void): void;
 }
@@ -324,7 +322,6 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
       notify = false;
       let result: number;
       try {
-        stack.poll(); // the host's news first: a busy guest sees it without waiting for the slice to end
         result = run(block);
       } finally {
         inCall = false;
