@@ -57,8 +57,8 @@ function errorName(e: unknown): string {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : 'ECONNRESET';
 }
 
-function attach(id: number, socket: net.Socket): void {
-  const conn: Conn = { socket, unacked: 0, paused: false, written: 0 };
+function attach(id: number, socket: net.Socket, paused = false): void {
+  const conn: Conn = { socket, unacked: 0, paused, written: 0 };
   conns.set(id, conn);
   socket.setNoDelay(true);
   let failed: string | undefined;
@@ -160,10 +160,12 @@ function handle(cmd: NetCommand): void {
 /** Listens on every published port; reports ready, or the first that failed. */
 async function publishAll(): Promise<void> {
   for (const p of data.publish) {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => {
+    // Paused until the guest accepts the connection (its first ack): queued
+    // connections hold no data.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
       const id = nextIncoming;
       nextIncoming += 2;
-      attach(id, socket);
+      attach(id, socket, true);
       send({
         ev: 'incoming',
         id,

@@ -382,6 +382,7 @@ export class DirectLink implements HostSockets {
         remotePort: p.port,
         family: p.family === AF_INET6 ? 6 : 4,
       });
+      conn.reading = false; // until the guest accepts it (its first ack): queued connections hold no data
       this.rewatch(conn);
     }
   }

@@ -395,6 +395,7 @@ export class SocketTable implements NetStack {
     if (s.state !== 'listening') return -E.EINVAL;
     const next = s.queue.shift();
     if (!next) return -E.EAGAIN;
+    if (next.hostId !== undefined) this.hostLink().post({ op: 'ack', id: next.hostId, n: 0 }); // it may read now
     const waiting = s.overflow.shift();
     if (waiting) s.queue.push(waiting);
     this.changed(h, false, false);

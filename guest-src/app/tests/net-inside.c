@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -96,6 +97,7 @@ static void tcp_inside(void)
 	check("the client's port is the server's peer port", mine.sin_port == peer.sin_port && ntohs(mine.sin_port) >= 32768);
 	len = sizeof name;
 	check("getpeername of the client", getpeername(c, (struct sockaddr *)&name, &len) == 0 && ntohs(name.sin_port) == 5555);
+	check("fstat: a socket", ({ struct stat sb; fstat(c, &sb) == 0 && S_ISSOCK(sb.st_mode); }));
 	check("getsockopt SO_TYPE", ({ int v = 0; socklen_t n = sizeof v; getsockopt(c, SOL_SOCKET, SO_TYPE, &v, &n) == 0 && v == SOCK_STREAM && n == 4; }));
 	int one = 1;
 	check("setsockopt TCP_NODELAY and SO_KEEPALIVE", setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 && setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) == 0);

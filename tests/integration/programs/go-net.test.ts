@@ -16,7 +16,7 @@ function request(port: number, path: string, body?: Buffer): Promise<{ status: n
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(new Error(`${path}: ${e.message}`)));
     req.end(body);
   });
 }

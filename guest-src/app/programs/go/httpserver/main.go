@@ -37,9 +37,13 @@ func main() {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(body)
 	})
+	stopped := make(chan struct{})
 	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "bye")
-		go server.Shutdown(context.Background())
+		go func() {
+			server.Shutdown(context.Background()) // returns once this response is out
+			close(stopped)
+		}()
 	})
 	server.Handler = mux
 	fmt.Printf("listening on %s\n", ln.Addr())
@@ -47,4 +51,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "httpserver:", err)
 		os.Exit(1)
 	}
+	<-stopped // Serve returns as Shutdown begins; the last response is not out yet
 }
