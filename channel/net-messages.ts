@@ -33,7 +33,9 @@ export type NetCommand =
   | { op: 'keepalive'; id: number; on: boolean }
   | { op: 'udp-open'; id: number; family: 4 | 6 }
   | { op: 'udp-send'; id: number; bytes: Uint8Array; host: string; port: number }
-  | { op: 'udp-close'; id: number };
+  | { op: 'udp-close'; id: number }
+  /** The VM ended: finish every write, then say `drained`. */
+  | { op: 'drain' };
 
 /** Network thread -> emulation thread. */
 export type NetEvent =
@@ -47,4 +49,5 @@ export type NetEvent =
   | { ev: 'written'; id: number; n: number }
   /** The connection is gone; `error` is an errno name (ECONNREFUSED, ECONNRESET ...) when it failed. */
   | { ev: 'closed'; id: number; error?: string }
-  | { ev: 'udp-data'; id: number; bytes: Uint8Array; address: string; port: number; family: 4 | 6 };
+  | { ev: 'udp-data'; id: number; bytes: Uint8Array; address: string; port: number; family: 4 | 6 }
+  | { ev: 'drained' };

@@ -154,6 +154,14 @@ function handle(cmd: NetCommand): void {
       udps.get(cmd.id)?.close();
       udps.delete(cmd.id);
       return;
+    case 'drain': {
+      const look = () => {
+        if ([...conns.values()].every((c) => c.socket.writableLength === 0 || c.socket.destroyed)) send({ ev: 'drained' });
+        else setTimeout(look, 5);
+      };
+      look();
+      return;
+    }
   }
 }
 

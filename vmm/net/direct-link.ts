@@ -9,7 +9,7 @@
 import { c, errno, errnoName, syscall } from '@unikv/host-libc';
 import type { NetCommand, NetEvent, Publish } from '../../channel/net-messages.js';
 import { AF_INET, AF_INET6, decodeSockAddr, encodeSockAddr } from '../ports/net.js';
-import type { HostSockets } from './host-link.js';
+import { EXIT_DRAIN_MS, type HostSockets } from './host-link.js';
 
 const SYS = {
   read: 0,
@@ -177,6 +177,7 @@ export class DirectLink implements HostSockets {
   }
 
   post(command: NetCommand): void {
+    if (command.op === 'drain') return; // (close() drains)
     const conn = this.byId.get(command.id);
     switch (command.op) {
       case 'connect': {
@@ -442,6 +443,10 @@ export class DirectLink implements HostSockets {
   }
 
   close(): void {
+    // The guest is gone, so waiting here delays nothing but the VMM's exit.
+    const deadline = Date.now() + EXIT_DRAIN_MS;
+    const unsent = () => [...this.byFd.values()].some((conn) => conn.out.length > 0);
+    while (unsent() && Date.now() < deadline) this.pump(Math.max(1, Math.min(50, deadline - Date.now())));
     for (const conn of [...this.byFd.values()]) this.drop(conn);
     syscall(SYS.close, this.epfd);
   }

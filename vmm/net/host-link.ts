@@ -17,8 +17,12 @@ export interface HostSockets {
   post(command: NetCommand, transfer?: ArrayBuffer[]): void;
   poll(on: (event: NetEvent) => void): boolean;
   wait(ms: number): void;
+  /** The VM is over: what the guest wrote goes out (for at most EXIT_DRAIN_MS), then every socket closes. */
   close(): void;
 }
+
+/** How long a VM that has ended waits for its sockets' last bytes to leave. */
+export const EXIT_DRAIN_MS = 2000;
 
 export class HostLink implements HostSockets {
   private readonly doorbell = new Int32Array(new SharedArrayBuffer(4));
@@ -95,7 +99,17 @@ export class HostLink implements HostSockets {
   }
 
   close(): void {
+    this.post({ op: 'drain' });
     this.flush();
+    // The guest is gone, so waiting here delays nothing but the VMM's exit.
+    const deadline = Date.now() + EXIT_DRAIN_MS;
+    let drained = false;
+    while (!drained && Date.now() < deadline) {
+      this.poll((e) => {
+        if (e.ev === 'drained') drained = true;
+      });
+      if (!drained) this.wait(Math.max(1, deadline - Date.now()));
+    }
     this.port.close();
     void this.worker.terminate();
   }

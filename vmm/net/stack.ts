@@ -842,6 +842,7 @@ export class SocketTable implements NetStack {
       }
       case 'ready':
       case 'refused':
+      case 'drained':
         return;
     }
   }

@@ -3,7 +3,8 @@
  *          echo server, blocking and non-blocking connects (EINPROGRESS, SO_ERROR),
  *          ECONNREFUSED, UDP round trips with a host UDP echo server;
  *        net-client reset PORT -- the host peer sends "doomed" and resets;
- *        net-client stall PORT -- the host peer never reads: writes stop. */
+ *        net-client stall PORT -- the host peer never reads: writes stop;
+ *        net-client blast PORT BYTES -- write BYTES and exit without closing. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -141,6 +142,25 @@ static void stall(int port)
 	check("... after a bounded amount", total < 64L << 20);
 }
 
+/* Writes `total` bytes and exits at once: the VMM must still deliver them. */
+static void blast(int port, long total)
+{
+	struct sockaddr_in a = host(port);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	check("connect", connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	static char chunk[65536];
+	long sent = 0;
+	while (sent < total) {
+		for (int i = 0; i < (int)sizeof chunk; i++)
+			chunk[i] = (char)((sent + i) % 251);
+		ssize_t n = write(c, chunk, total - sent < (long)sizeof chunk ? total - sent : (long)sizeof chunk);
+		if (n <= 0)
+			break;
+		sent += n;
+	}
+	check("every byte written", sent == total);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -150,6 +170,8 @@ int main(int argc, char **argv)
 		reset(atoi(argv[2]));
 	else if (argc == 3 && strcmp(argv[1], "stall") == 0)
 		stall(atoi(argv[2]));
+	else if (argc == 4 && strcmp(argv[1], "blast") == 0)
+		blast(atoi(argv[2]), atol(argv[3]));
 	else {
 		fprintf(stderr, "usage: net-client echo|reset|stall PORT...\n");
 		return 2;

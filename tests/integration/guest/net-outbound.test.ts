@@ -51,6 +51,32 @@ describe.each(['direct', 'thread'])('connections from the guest to the host (%s)
     }
   });
 
+  it('bytes written just before the program exits still reach the host peer', async () => {
+    const total = 3 << 20;
+    let received = 0;
+    let intact = true;
+    const server = net.createServer();
+    const done = new Promise<void>((resolve) => {
+      server.on('connection', (s: net.Socket) => {
+        s.on('data', (d: Buffer) => {
+          for (let i = 0; i < d.length; i++) if (d[i] !== (received + i) % 251) intact = false;
+          received += d.length;
+        });
+        s.on('close', () => resolve());
+      });
+    });
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'blast', String(port), String(total)], { env });
+      expect(r.status, r.stdout.toString()).toBe(0);
+      await done;
+      expect(received).toBe(total);
+      expect(intact).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a host peer that never reads holds the guest writer back', async () => {
     const held: net.Socket[] = [];
     const server = net.createServer((s) => {
