@@ -148,7 +148,11 @@ export const MISC: Constant[] = [
   { name: 'NET_SETOPT', value: 11, doc: 'HcNet.op: setsockopt (a0 level, a1 name, buf/len the value)' },
   { name: 'NET_GETOPT', value: 12, doc: 'HcNet.op: getsockopt (a0 level, a1 name, buf/len the room); ret = the length' },
   { name: 'NET_PENDING', value: 13, doc: 'HcNet.op: bytes waiting to be read (FIONREAD)' },
-  { name: 'NET_PAIR', value: 14, doc: 'HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second' },
+  {
+    name: 'NET_PAIR',
+    value: 14,
+    doc: 'HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second',
+  },
   { name: 'NET_NONBLOCK', value: 0x40000000, doc: 'HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS)' },
   { name: 'PRELOAD_MAGIC', value: 0x31444c50564b55n, doc: 'first 8 bytes of a --preload archive ("UKVPLD1\\0")' },
 ];
