@@ -13,6 +13,7 @@ import type { NetEvent, Publish } from '../../channel/net-messages.js';
 import { AF_INET, AF_INET6, AF_UNIX, type NetStack, type Received, type SockAddr } from '../ports/net.js';
 import { DirectLink } from './direct-link.js';
 import { HostLink, type HostSockets } from './host-link.js';
+import { MISC } from '../generated/abi.js';
 
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
@@ -35,6 +36,7 @@ const SO_ACCEPTCONN = 30;
 const TCP_NODELAY = 1;
 const MSG_PEEK = 0x2;
 const MSG_TRUNC = 0x20;
+const MSG_WAITALL = 0x100;
 
 const POLLIN = 0x001;
 const POLLOUT = 0x004;
@@ -598,6 +600,9 @@ export class SocketTable implements NetStack {
       return -E.EAGAIN;
     }
     if (room === 0) return { bytes: new Uint8Array(0) };
+    // MSG_WAITALL on a blocking socket: wait for the whole request, when it can fit.
+    const waitAll = (flags & MSG_WAITALL) !== 0 && (flags & MISC.NET_NONBLOCK) === 0 && !peek;
+    if (waitAll && s.rxBytes < room && room <= RECEIVE_MAX && !s.rxEof && !s.shutRd && s.state === 'connected') return -E.EAGAIN;
     const n = Math.min(room, s.rxBytes);
     const out = new Uint8Array(n);
     let at = 0;

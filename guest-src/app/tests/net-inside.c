@@ -127,6 +127,10 @@ static void tcp_inside(void)
 	pthread_create(&t, NULL, late_writer, &c);
 	check("a blocking read waits for another thread's write", read(s, buf, sizeof buf) == 4 && memcmp(buf, "late", 4) == 0);
 	pthread_join(t, NULL);
+	write(c, "ab", 2);
+	pthread_create(&t, NULL, late_writer, &c);
+	check("MSG_WAITALL waits for the whole request", recv(s, buf, 6, MSG_WAITALL) == 6 && memcmp(buf, "ablate", 6) == 0);
+	pthread_join(t, NULL);
 
 	int ep = epoll_create1(0);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.fd = s };
