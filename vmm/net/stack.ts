@@ -33,6 +33,8 @@ const SO_REUSEPORT = 15;
 const SO_PROTOCOL = 38;
 const SO_DOMAIN = 39;
 const SO_ACCEPTCONN = 30;
+const SO_RCVTIMEO = 20;
+const SO_SNDTIMEO = 21;
 const TCP_NODELAY = 1;
 const MSG_PEEK = 0x2;
 const MSG_TRUNC = 0x20;
@@ -733,6 +735,14 @@ export class SocketTable implements NetStack {
       }
     } else if (level !== IPPROTO_TCP && level !== IPPROTO_IP && level !== IPPROTO_IPV6 && level !== IPPROTO_UDP) return -E.ENOPROTOOPT;
     return s.opts.get(`${level}:${name}`) ?? intValue(0);
+  }
+
+  timeout(h: number, receiving: boolean): number {
+    const v = this.socks.get(h)?.opts.get(`${SOL_SOCKET}:${receiving ? SO_RCVTIMEO : SO_SNDTIMEO}`);
+    if (!v || v.length < 16) return 0;
+    const dv = new DataView(v.buffer, v.byteOffset, 16);
+    const ns = Number(dv.getBigInt64(0, true)) * 1e9 + Number(dv.getBigInt64(8, true)) * 1e3;
+    return Number.isFinite(ns) && ns > 0 ? Math.min(ns, 2 ** 53 - 1) : 0;
   }
 
   pending(h: number): number {

@@ -46,6 +46,8 @@ export interface NetStack {
   pending(h: number): number;
   /** POLL* bits ready now. */
   readiness(h: number): number;
+  /** SO_RCVTIMEO (receiving) or SO_SNDTIMEO in nanoseconds; 0 for none. */
+  timeout(h: number, receiving: boolean): number;
   /** Called with each socket whose readiness may have changed (reading side, writing side). */
   onChange(listener: (h: number, input: boolean, output: boolean) => void): void;
 }
@@ -54,6 +56,7 @@ export interface NetIrq {
   raiseIo(cpu: number): void;
 }
 
+const EAGAIN = 11;
 const EFAULT = 14;
 const EINVAL = 22;
 const EAFNOSUPPORT = 97;
@@ -325,6 +328,13 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
         result = run(block);
       } finally {
         inCall = false;
+      }
+      if (result === -EAGAIN) {
+        // How long a blocking call may wait (the kernel's deadline): SO_RCVTIMEO, SO_SNDTIMEO.
+        const op = mem.readU32(block + HcNet.op);
+        const h = mem.readU32(block + HcNet.handle);
+        const waits = op === MISC.NET_RECV || op === MISC.NET_ACCEPT || op === MISC.NET_SEND;
+        mem.writeU64Number(block + HcNet.a1, waits ? stack.timeout(h, op !== MISC.NET_SEND) : 0);
       }
       mem.writeI64(block + HcNet.ret, BigInt(result));
       mem.writeU32(block + HcNet.notify, notify ? 1 : 0);

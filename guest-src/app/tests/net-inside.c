@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -110,6 +111,10 @@ static void tcp_inside(void)
 	check("FIONREAD counts waiting bytes", ioctl(s, FIONREAD, &avail) == 0 && avail == 5);
 	check("MSG_PEEK leaves the bytes", recv(s, buf, sizeof buf, MSG_PEEK) == 5 && memcmp(buf, "hello", 5) == 0);
 	check("read them", read(s, buf, sizeof buf) == 5 && memcmp(buf, "hello", 5) == 0);
+	struct timeval tv = { 0, 30000 };
+	check("SO_RCVTIMEO: a blocking read ends with EAGAIN", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 && read(s, buf, sizeof buf) == -1 && errno == EAGAIN);
+	tv.tv_usec = 0;
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	check("MSG_DONTWAIT on nothing: EAGAIN", recv(s, buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN);
 	struct iovec out[2] = { { "ab", 2 }, { "cde", 3 } };
 	check("writev", writev(s, out, 2) == 5);

@@ -49,16 +49,20 @@ net_hc:
 
 ; -----------------------------------------------------------------------------
 ; net_wait_call -- net_hc again and again while it answers -EAGAIN and the socket
-; may wait (neither O_NONBLOCK nor MSG_DONTWAIT), waiting in event_wait in between
+; may wait (neither O_NONBLOCK nor MSG_DONTWAIT), waiting in event_wait in between.
+; With -EAGAIN the VMM puts the socket's SO_RCVTIMEO or SO_SNDTIMEO in HcNet.a1
+; (ns, 0 for none): past it the call answers -EAGAIN, as Linux's does.
 ;  IN:  RDI = block (handle filled), RSI = File (a reference held)
-;  OUT: RAX = result, or what interrupted the wait (-ERESTARTSYS)
+;  OUT: RAX = result, or what interrupted the wait (-ERESTARTSYS, -EINTR)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_wait_call:
 	push rbx
 	push r12
 	push r13
+	push r14
 	mov rbx, rdi
 	mov r12, rsi
+	xor r14d, r14d                     ; the deadline: DEADLINE_NONE until a timeout sets one
 .again:	mov r13, [event_seq]
 	mov rdi, rbx
 	call net_hc
@@ -68,12 +72,23 @@ net_wait_call:
 	jnz .out
 	test dword [rbx + HcNet.flags], MSG_DONTWAIT
 	jnz .out
-	mov rdi, r13
-	mov esi, DEADLINE_NONE
+	test r14, r14
+	jnz .wait
+	mov rdi, [rbx + HcNet.a1]
+	test rdi, rdi
+	jz .wait
+	call deadline_after_ns
+	mov r14, rax
+.wait:	mov rdi, r13
+	mov rsi, r14
 	call event_wait
 	test rax, rax
 	jz .again
-.out:	pop r13
+	cmp rax, -ETIMEDOUT
+	jne .out
+	mov rax, -EAGAIN                   ; the socket's timeout passed
+.out:	pop r14
+	pop r13
 	pop r12
 	pop rbx
 	ret
