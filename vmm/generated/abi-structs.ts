@@ -68,7 +68,7 @@ export const HcNet = {
   handle: 4,
   /** argument (per op); out: a second result (NET_PAIR) */
   a0: 8,
-  /** argument (per op) */
+  /** argument (per op); out with -EAGAIN (recv, accept, send): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none */
   a1: 16,
   /** argument (per op) */
   a2: 24,
