@@ -36,7 +36,7 @@ net_block_init:
 ; net_hc -- hand a filled block to the VMM; wake waiters when another socket changed
 ;  IN:  RDI = block
 ;  OUT: RAX = HcNet.ret
-;  Clobbers: RDX
+;  Clobbers: RDX (RAX is the result)
 net_hc:
 	mov byte [net_active], 1
 	mov dword [rdi + HcNet.notify], 0
@@ -172,7 +172,7 @@ net_state_new:
 ; -----------------------------------------------------------------------------
 ; net_forget -- release a VMM socket that never got a descriptor, and its state
 ;  IN:  EDI = handle, RSI = NetState
-;  Clobbers: RAX, RCX, RDX, RSI, RDI
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8
 net_forget:
 	push rsi
 	sub rsp, HcNet_size
@@ -228,7 +228,7 @@ net_install:
 ; -----------------------------------------------------------------------------
 ; net_release -- the last descriptor of a socket closed (fs_lock held; file_put)
 ;  IN:  RDI = File
-;  Clobbers: RAX, RCX, RDX, RSI, RDI
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8
 net_release:
 	mov rsi, [rdi + File.inode]
 	mov edi, [rdi + File.handle]
