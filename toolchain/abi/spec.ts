@@ -153,6 +153,8 @@ export const MISC: Constant[] = [
     value: 14,
     doc: 'HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second',
   },
+  { name: 'NET_QUICK_RECV', value: 1, doc: 'NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set' },
+  { name: 'NET_QUICK_ACCEPT', value: 2, doc: 'NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set' },
   { name: 'NET_NONBLOCK', value: 0x40000000, doc: 'HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS)' },
   { name: 'PRELOAD_MAGIC', value: 0x31444c50564b55n, doc: 'first 8 bytes of a --preload archive ("UKVPLD1\\0")' },
 ];

@@ -76,7 +76,11 @@ export const STRUCTS: StructSpec[] = [
       { name: 'in_gen', type: 'u64', doc: 'moves when the reading side may have become ready' },
       { name: 'out_gen', type: 'u64', doc: 'moves when the writing side may have become ready' },
       { name: 'events', type: 'u32', doc: 'POLL* bits ready now' },
-      { name: 'reserved', type: 'u32', doc: '0' },
+      {
+        name: 'quick',
+        type: 'u32',
+        doc: 'NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them',
+      },
     ],
   },
   {

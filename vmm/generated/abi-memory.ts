@@ -120,6 +120,10 @@ export const MISC = {
   NET_PENDING: 0xd,
   /** HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
   NET_PAIR: 0xe,
+  /** NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
+  NET_QUICK_RECV: 0x1,
+  /** NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
+  NET_QUICK_ACCEPT: 0x2,
   /** HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS) */
   NET_NONBLOCK: 0x40000000,
   /** first 8 bytes of a --preload archive ("UKVPLD1\0") */

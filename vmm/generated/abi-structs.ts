@@ -101,8 +101,8 @@ export const NetState = {
   out_gen: 8,
   /** POLL* bits ready now */
   events: 16,
-  /** 0 */
-  reserved: 20,
+  /** NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them */
+  quick: 20,
   SIZE: 24,
 } as const;
 

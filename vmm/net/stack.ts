@@ -737,6 +737,14 @@ export class SocketTable implements NetStack {
     return s.opts.get(`${level}:${name}`) ?? intValue(0);
   }
 
+  quick(h: number): number {
+    const s = this.socks.get(h);
+    if (!s || s.type !== SOCK_STREAM) return 0;
+    // recv answers -EAGAIN exactly when readiness() shows neither POLLIN nor POLLERR
+    // (connected), accept exactly when it shows no POLLIN (listening).
+    return s.state === 'connected' ? MISC.NET_QUICK_RECV : s.state === 'listening' ? MISC.NET_QUICK_ACCEPT : 0;
+  }
+
   timeout(h: number, receiving: boolean): number {
     const v = this.socks.get(h)?.opts.get(`${SOL_SOCKET}:${receiving ? SO_RCVTIMEO : SO_SNDTIMEO}`);
     if (!v || v.length < 16) return 0;

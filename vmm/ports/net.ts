@@ -46,6 +46,8 @@ export interface NetStack {
   pending(h: number): number;
   /** POLL* bits ready now. */
   readiness(h: number): number;
+  /** NET_QUICK_* bits: the calls whose -EAGAIN the kernel may tell from the POLL bits alone. */
+  quick(h: number): number;
   /** SO_RCVTIMEO (receiving) or SO_SNDTIMEO in nanoseconds; 0 for none. */
   timeout(h: number, receiving: boolean): number;
   /** Called with each socket whose readiness may have changed (reading side, writing side). */
@@ -161,6 +163,7 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
     if (input) mem.writeU64(at + NetState.in_gen, mem.readU64(at + NetState.in_gen) + 1n);
     if (output) mem.writeU64(at + NetState.out_gen, mem.readU64(at + NetState.out_gen) + 1n);
     mem.writeU32(at + NetState.events, stack.readiness(h));
+    mem.writeU32(at + NetState.quick, stack.quick(h));
   };
   stack.onChange((h, input, output) => {
     publish(h, input, output);

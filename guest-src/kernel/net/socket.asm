@@ -65,7 +65,13 @@ net_wait_call:
 	xor r14d, r14d                     ; the deadline: DEADLINE_NONE until a timeout sets one
 .again:	mov r13, [event_seq]
 	mov rdi, rbx
+	mov rsi, r12
+	call net_quick
+	test rax, rax
+	jnz .answered                      ; -EAGAIN without a VM exit
+	mov rdi, rbx
 	call net_hc
+.answered:
 	cmp rax, -EAGAIN
 	jne .out
 	test dword [r12 + File.flags], O_NONBLOCK
@@ -92,6 +98,39 @@ net_wait_call:
 	pop r12
 	pop rbx
 	ret
+
+; -----------------------------------------------------------------------------
+; net_quick -- answer a non-blocking recv or accept that would find nothing without
+; asking the VMM: NetState is current, and its quick bits say when the POLL bits
+; alone tell (a server's last read before epoll_wait, an accept loop's last accept)
+;  IN:  RDI = block, RSI = File
+;  OUT: RAX = -EAGAIN, or 0 (ask the VMM)
+;  Clobbers: RCX, RDX
+net_quick:
+	xor eax, eax
+	test dword [rsi + File.flags], O_NONBLOCK
+	jnz .nonblocking
+	test dword [rdi + HcNet.flags], MSG_DONTWAIT
+	jz .ask                            ; a blocking call asks: the answer carries its timeout
+.nonblocking:
+	mov rdx, [rsi + File.inode]
+	mov ecx, [rdi + HcNet.op]
+	cmp ecx, NET_RECV
+	je .recv
+	cmp ecx, NET_ACCEPT
+	jne .ask
+	test dword [rdx + NetState.quick], NET_QUICK_ACCEPT
+	jz .ask
+	test dword [rdx + NetState.events], POLLIN
+	jnz .ask
+	jmp .eagain
+.recv:	test dword [rdx + NetState.quick], NET_QUICK_RECV
+	jz .ask
+	test dword [rdx + NetState.events], POLLIN | POLLERR
+	jnz .ask
+.eagain:
+	mov rax, -EAGAIN
+.ask:	ret
 
 ; -----------------------------------------------------------------------------
 ; net_file -- the socket behind a descriptor, with a reference for the caller

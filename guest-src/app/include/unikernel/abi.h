@@ -95,6 +95,8 @@
 #define UK_NET_GETOPT 0xcULL /* HcNet.op: getsockopt (a0 level, a1 name, buf/len the room); ret = the length */
 #define UK_NET_PENDING 0xdULL /* HcNet.op: bytes waiting to be read (FIONREAD) */
 #define UK_NET_PAIR 0xeULL /* HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
+#define UK_NET_QUICK_RECV 0x1ULL /* NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
+#define UK_NET_QUICK_ACCEPT 0x2ULL /* NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
 #define UK_NET_NONBLOCK 0x40000000ULL /* HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS) */
 #define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */
 
@@ -336,7 +338,7 @@ struct __attribute__((packed)) uk_NetState {
   uint64_t in_gen; /* moves when the reading side may have become ready */
   uint64_t out_gen; /* moves when the writing side may have become ready */
   uint32_t events; /* POLL* bits ready now */
-  uint32_t reserved; /* 0 */
+  uint32_t quick; /* NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them */
 };
 _Static_assert(sizeof(struct uk_NetState) == 24, "uk_NetState layout");
 
