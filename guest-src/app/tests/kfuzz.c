@@ -299,6 +299,8 @@ static long t_getsockopt(uintptr_t p) { return S5(SYS_getsockopt, usock, SOL_SOC
 static long t_setsockopt(uintptr_t p) { return S5(SYS_setsockopt, usock, SOL_SOCKET, SO_REUSEADDR, p, sizeof optval); }
 static long t_sendmsg(uintptr_t p) { return S3(SYS_sendmsg, sp[0], p, MSG_DONTWAIT); }
 static long t_recvmsg(uintptr_t p) { return S3(SYS_recvmsg, sp[1], p, MSG_DONTWAIT | MSG_PEEK); }
+static long t_sendmmsg(uintptr_t p) { return S4(SYS_sendmmsg, sp[0], p, 1, MSG_DONTWAIT); }
+static long t_recvmmsg(uintptr_t p) { return S5(SYS_recvmmsg, sp[1], p, 1, MSG_DONTWAIT | MSG_PEEK, 0); }
 static long t_socketpair(uintptr_t p) { return S4(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, p); }
 static long t_msync(uintptr_t p) { return S3(SYS_msync, p & ~4095UL, 4096, MS_SYNC); }
 static long t_mremap(uintptr_t p) { return S4(SYS_mremap, p & ~4095UL, 4096, 8192, MREMAP_MAYMOVE); }
@@ -442,6 +444,8 @@ static const struct target targets[] = {
 	{ "sendmsg (msghdr)", IN, EFAULT_ONLY, t_sendmsg, 0 },
 	{ "recvmsg (msghdr)", OUT, EFAULT_ONLY, t_recvmsg, 0 },
 	{ "socketpair (sv)", OUT, EFAULT_ONLY, t_socketpair, 0 },
+	{ "sendmmsg (vector)", IN, EFAULT_ONLY, t_sendmmsg, 0 },
+	{ "recvmmsg (vector)", OUT, EFAULT_ONLY, t_recvmmsg, 0 },
 	{ "set_robust_list", OUT, HARMLESS, t_set_robust_list, 0 },
 };
 

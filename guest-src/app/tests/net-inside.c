@@ -216,6 +216,14 @@ static void udp_inside(void)
 	check("udp connect and send", connect(b, (struct sockaddr *)&aa, sizeof aa) == 0 && send(b, "pong", 4, 0) == 4);
 	check("udp reply arrives", recv(a, buf, sizeof buf, 0) == 4 && memcmp(buf, "pong", 4) == 0);
 	check("udp datagrams keep their edges", sendto(a, "12", 2, 0, (struct sockaddr *)&ba, sizeof ba) == 2 && sendto(a, "345", 3, 0, (struct sockaddr *)&ba, sizeof ba) == 3 && recv(b, buf, sizeof buf, 0) == 2 && recv(b, buf, sizeof buf, 0) == 3);
+	struct mmsghdr out[2] = { 0 }, in[2] = { 0 };
+	struct iovec o0 = { "one", 3 }, o1 = { "three", 5 }, i0 = { buf, 16 }, i1 = { buf + 16, 16 };
+	out[0].msg_hdr = (struct msghdr){ .msg_name = &ba, .msg_namelen = sizeof ba, .msg_iov = &o0, .msg_iovlen = 1 };
+	out[1].msg_hdr = (struct msghdr){ .msg_name = &ba, .msg_namelen = sizeof ba, .msg_iov = &o1, .msg_iovlen = 1 };
+	in[0].msg_hdr = (struct msghdr){ .msg_iov = &i0, .msg_iovlen = 1 };
+	in[1].msg_hdr = (struct msghdr){ .msg_iov = &i1, .msg_iovlen = 1 };
+	check("sendmmsg sends both", sendmmsg(a, out, 2, 0) == 2 && out[0].msg_len == 3 && out[1].msg_len == 5);
+	check("recvmmsg takes both", recvmmsg(b, in, 2, 0, NULL) == 2 && in[0].msg_len == 3 && in[1].msg_len == 5 && memcmp(buf + 16, "three", 5) == 0);
 	close(a);
 	close(b);
 }

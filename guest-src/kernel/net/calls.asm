@@ -828,3 +828,77 @@ net_msghdr_call:
 	pop r12
 	pop rbx
 	ret
+
+; -----------------------------------------------------------------------------
+; sys_sendmmsg -- sendmmsg(fd, vec, vlen, flags): sendmsg for each struct mmsghdr
+; in turn, its msg_len answered, until one fails
+; sys_recvmmsg -- recvmmsg(fd, vec, vlen, flags, timeout): recvmsg likewise; with
+; MSG_WAITFORONE only the first waits (the timeout is not applied)
+;  IN:  EDI = fd, RSI = struct mmsghdr *, EDX = vlen, ECX = flags
+;  OUT: RAX = messages moved, or the first one's -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+MMSGHDR_SIZE   equ 64                 ; struct msghdr, then unsigned msg_len (padded)
+MSG_WAITFORONE equ 0x10000
+sys_sendmmsg:
+	mov r8d, NET_SEND
+	jmp net_mmsg_call
+sys_recvmmsg:
+	mov r8d, NET_RECV
+net_mmsg_call:
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rbp
+	mov ebx, edi                       ; fd
+	mov r12, rsi                       ; the vector
+	mov r13d, edx                      ; its length
+	cmp r13d, IOV_MAX
+	jbe .counted
+	mov r13d, IOV_MAX                  ; (Linux's cap as well)
+.counted:
+	mov r14d, ecx                      ; flags
+	mov r15d, r8d                      ; op
+	xor ebp, ebp                       ; messages moved
+.next:	cmp ebp, r13d
+	jae .done
+	mov eax, ebp
+	shl rax, 6
+	lea rdi, [r12 + rax + MSGHDR_SIZE] ; msg_len is answered: it must be writable
+	mov esi, 4
+	call check_user_write
+	jc .efault
+	mov edx, r14d
+	test ebp, ebp
+	jz .call
+	test edx, MSG_WAITFORONE
+	jz .call
+	or edx, MSG_DONTWAIT               ; after the first, take only what is there
+.call:	and edx, ~MSG_WAITFORONE
+	mov eax, ebp
+	shl rax, 6
+	lea rsi, [r12 + rax]
+	mov edi, ebx
+	mov r8d, r15d
+	call net_msghdr_call
+	test rax, rax
+	js .failed
+	mov ecx, ebp
+	shl rcx, 6
+	mov [r12 + rcx + MSGHDR_SIZE], eax
+	inc ebp
+	jmp .next
+.efault:
+	mov rax, -EFAULT
+.failed:
+	test ebp, ebp
+	jz .out                            ; the first failed: its error
+.done:	mov eax, ebp
+.out:	pop rbp
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret

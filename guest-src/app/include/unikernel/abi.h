@@ -258,6 +258,8 @@
 #define UK_SYS_socketpair 53
 #define UK_SYS_setsockopt 54
 #define UK_SYS_getsockopt 55
+#define UK_SYS_recvmmsg 299
+#define UK_SYS_sendmmsg 307
 #define UK_SYS_accept4 288
 #define UK_SYS_pipe2 293
 #define UK_SYS_eventfd 284
