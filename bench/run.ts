@@ -8,11 +8,12 @@ import { kvBackendsBenchmark } from './kv-backends.js';
 import { runCommandLine } from './lib/cli.js';
 import { postmarkBenchmark } from './postmark.js';
 import { programsBenchmark } from './programs.js';
+import { netBenchmark } from './net.js';
 import { smpBenchmark } from './smp.js';
 import { straceBenchmark } from './strace.js';
 
 await runCommandLine(
-  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark, straceBenchmark],
+  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark, straceBenchmark, netBenchmark],
   process.argv.slice(2),
   'npm run bench --',
 );

@@ -1,7 +1,7 @@
 // The configuration file: `--config FILE` (or UNIKV_CONFIG=FILE), a JSON object whose
 // keys are the long option names, for set-ups that repeat the same flags (a course's
 // shares, memory, backend). Options on the command line win over the file, the file
-// wins over the UNIKV_* defaults; --share and --env add to the file's lists. Paths in
+// wins over the UNIKV_* defaults; --share, --env and --publish add to the file's lists. Paths in
 // the file are relative to the file's directory. Every problem is one line naming the
 // file and the key.
 import fs from 'node:fs';
@@ -25,6 +25,8 @@ export interface ConfigValues {
   'stats-file'?: string;
   trace?: boolean;
   strace?: boolean;
+  publish?: string[];
+  net?: string;
   'strace-file'?: string;
   'strict-abi'?: boolean;
 }
@@ -47,6 +49,8 @@ const KEYS: Record<keyof ConfigValues, Kind> = {
   'stats-file': 'path',
   trace: 'boolean',
   strace: 'boolean',
+  publish: 'strings',
+  net: 'string',
   'strace-file': 'path',
   'strict-abi': 'boolean',
 };

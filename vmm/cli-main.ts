@@ -11,6 +11,8 @@ import { endpointProblem } from './s3-endpoint-probe.js';
 import { OptionError, parseCpuCount, parseMemSize } from './options.js';
 import { mountsProblem, parseShare, ShareError, type ShareMount } from './host-share/mounts.js';
 import { ConfigError, type ConfigValues, loadConfig } from './cli-config.js';
+import { parsePublish } from './net/publish.js';
+import type { Publish } from '../channel/net-messages.js';
 import type { BackendName } from '../channel/proxy-control.js';
 
 const USAGE: Record<CliForm, string> = {
@@ -155,6 +157,15 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
     throw e;
   }
   const env = guestEnv([...(config.env ?? []), ...argv.env]);
+  let publish: Publish[];
+  try {
+    publish = [...(config.publish ?? []), ...(argv.publish ?? [])].map((spec) => parsePublish(String(spec)));
+  } catch (e) {
+    if (e instanceof OptionError) refuse(e.message);
+    throw e;
+  }
+  const net = pick('net', argv.net);
+  if (net.value !== undefined && net.value !== 'none' && net.value !== 'host') refuse(`${net.named}${net.value}: expected host or none`);
   const backendChoice = pick('backend', argv.backend);
   const backend = backendChoice.value ?? 's3';
   if (!(BACKENDS as readonly string[]).includes(backend)) refuse(`${backendChoice.named}${backend}: expected memory, fs or s3`);
@@ -206,6 +217,8 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       strictAbi: argv['strict-abi'] ?? config['strict-abi'] ?? false,
       shares,
       preload: resolved(argv.preload) ?? config.preload,
+      publish,
+      netNone: net.value === 'none',
       log,
       interrupted: catchInterrupt(),
       kv: {

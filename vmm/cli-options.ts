@@ -22,7 +22,7 @@ export type CliForm = 'vm' | 'run';
 export const BACKENDS = ['memory', 'fs', 's3'] as const;
 
 /** Short names and their long options (for messages). */
-const ALIASES: Record<string, string> = { c: 'cpus', m: 'mem', e: 'env' };
+const ALIASES: Record<string, string> = { c: 'cpus', m: 'mem', e: 'env', p: 'publish' };
 
 /** An option's name as the user types it: `--cpus`, `-q`. */
 export function dashed(name: string): string {
@@ -87,6 +87,20 @@ export function defineOptions(yargs: YargsFactory, form: CliForm = 'vm') {
       nargs: 1,
       default: [] as string[],
       describe: 'HOST[:GUEST][:ro]: host directory HOST at GUEST in the guest (default /host), confined to it; :ro refuses every change (EROFS); repeatable',
+    })
+    .option('publish', {
+      alias: 'p',
+      type: 'string',
+      array: true,
+      ...(form === 'run' ? { nargs: 1 } : {}),
+      default: [] as string[],
+      describe:
+        "[ADDR:]HOST_PORT:GUEST_PORT: the VMM listens on the host's ADDR:HOST_PORT (default 127.0.0.1) and hands each connection to the guest's listener on GUEST_PORT (repeatable)",
+    })
+    .option('net', {
+      type: 'string',
+      requiresArg: true,
+      describe: "outbound networking: host (default: the guest's connections go out through host sockets) or none",
     })
     .option('preload', { type: 'string', requiresArg: true, describe: 'host directory copied into the guest RAM file system at boot' })
     .option('backend', {

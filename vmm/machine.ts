@@ -35,6 +35,10 @@ import { type CodeImage, crashPlaces, type FaultContext } from './crash-places.j
 import { REG } from './engine/unicorn.js';
 import { kernelLayout } from './strace/kernel-layout.js';
 import { SyscallTracer } from './strace/tracer.js';
+import { netDevice } from './ports/net.js';
+import { SocketTable } from './net/stack.js';
+import { combineIo } from './net/io.js';
+import type { Publish } from '../channel/net-messages.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -66,6 +70,10 @@ export interface MachineConfig {
   kvFirstUse?: () => void;
   /** True once the user interrupted the run (Ctrl-C: interrupt-signal.ts); the guest then stops with status 130. */
   interrupted?: () => boolean;
+  /** --publish: host ports whose connections go to guest listeners. */
+  publish?: Publish[];
+  /** --net none: no outbound connections (ENETUNREACH). */
+  netNone?: boolean;
 }
 
 export interface MachineResult {
@@ -282,7 +290,15 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, places, interrupted: cfg.interrupted }));
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
-  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
+  const sockets = new SocketTable({ publish: cfg.publish ?? [], outbound: !cfg.netNone });
+  const refused = sockets.start();
+  if (refused) {
+    sockets.stop();
+    throw new RefusedError(refused);
+  }
+  const io = combineIo(transport, sockets);
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io });
+  bus.register(PORT.NET, 1, netDevice(ctx, sockets, loop));
   const kv: KvTransport = transport ?? { submit: (_request, done) => done(-1, new Uint8Array(0)) };
   bus.register(PORT.KV_PUT, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_PUT), loop, PORT.KV_PUT));
   bus.register(PORT.KV_GET, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_GET), loop, PORT.KV_GET));
@@ -302,6 +318,7 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     outcome = loop.run();
   } finally {
     if (cfg.interrupted) stopOnInterrupt([]);
+    sockets.stop();
   }
   summarize();
   for (const vcpu of vcpus) {

@@ -45,3 +45,4 @@ function snapshotFitsThisNode(): boolean {
 export const VMM_NODE_ARGS = snapshotFitsThisNode() ? ['--snapshot-blob', VMM_SNAPSHOT, VMM_CLI] : [VMM_CLI];
 /** The key-value proxy's thread entry (proxy/thread.ts as tsc built it). */
 export const PROXY_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'thread.js');
+export const NET_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'net', 'thread.js');

@@ -12,6 +12,7 @@ import { DEFAULT_GUEST_PATH, type ShareMount } from './host-share/mounts.js';
 import { processStreams } from './host-streams.js';
 import { KERNEL_ELF, PROXY_THREAD } from './paths.js';
 import type { HostStreams } from './ports/device.js';
+import type { Publish } from '../channel/net-messages.js';
 
 export interface VmOptions {
   /** The program: a static x86-64 Linux ELF. */
@@ -48,6 +49,10 @@ export interface VmOptions {
   kv?: BackendChoice | 'none';
   /** True once the user interrupted the run (interrupt-signal.ts); the guest stops with status 130. */
   interrupted?: () => boolean;
+  /** Host ports published to guest ports (--publish; parsePublish in net/publish.ts). */
+  publish?: Publish[];
+  /** No outbound connections (--net none). */
+  netNone?: boolean;
 }
 
 export interface VmResult extends MachineResult {
@@ -85,6 +90,8 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       kvChannel: proxy?.channel,
       kvFirstUse: proxy && (() => proxy.start()),
       interrupted: options.interrupted,
+      publish: options.publish,
+      netNone: options.netNone,
     });
     // Every acknowledged request is already stored; the backend closes cleanly.
     const peakInFlight = await proxy?.close();

@@ -88,6 +88,8 @@ kernel_entry:
 %include "fs/devices.asm"          ; null, zero, full, random, urandom
 %include "fs/fd_names.asm"         ; /proc/self/fd: open descriptors as links
 %include "fs/locks.asm"            ; flock and fcntl record locks
+%include "net/socket.asm"          ; sockets: File kind, NET hypercall, readiness, waiting
+%include "net/calls.asm"           ; socket, bind, listen, accept, connect, send, recv and kin
 %include "start.asm"               ; building the program's initial stack
 
 section .bss

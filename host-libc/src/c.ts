@@ -27,6 +27,21 @@ const libc = koffi.load('libc.so.6');
 // fixed `long` arguments is exact on x86-64 and much cheaper than a variadic call.
 export const syscall = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'long', 'long']);
 
+/**
+ * The socket calls (the VMM's direct network backend, vmm/net/direct-link.ts): syscall()
+ * typed by where the pointers go, number first. `buf` arguments take a Uint8Array.
+ */
+/** (nr, fd, buf, len, flags, addr, addrlen *): read, write, recvfrom */
+export const sys_io = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'void *', 'long', 'long', 'void *', 'void *']);
+/** (nr, fd, buf, len, flags, addr, addrlen): sendto; bind and connect (fd, addr, len); epoll_wait (epfd, events, max, timeout) */
+export const sys_to = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'void *', 'long', 'long', 'void *', 'long']);
+/** (nr, fd, addr, addrlen *, flags): accept4, getsockname, getpeername */
+export const sys_name = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'void *', 'void *', 'long', 'long', 'long']);
+/** (nr, fd, level, name, value, len): setsockopt; epoll_ctl (epfd, op, fd, event) */
+export const sys_opt = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'void *', 'long', 'long']);
+/** (nr, fd, level, name, value, len *): getsockopt */
+export const sys_getopt = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'void *', 'void *', 'long']);
+
 /** openat2(2) and getdents64(2), which glibc does not wrap: syscall() typed for each (number first). */
 export const syscall_openat2 = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'const char *', 'void *', 'long']);
 export const syscall_getdents64 = /* @__PURE__ */ libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']);

@@ -265,7 +265,7 @@ function tsStructs(): string {
   for (const s of STRUCTS) {
     const { offsets, size } = layout(s);
     out.push('', `/** ${s.name}: ${s.doc}. Byte offsets of its packed fields. */`, `export const ${s.name} = {`);
-    for (const f of s.fields) out.push(`  /** ${f.doc} */`, `  ${f.name}: ${offsets[f.name]},`);
+    for (const f of s.fields) out.push(`  /** ${f.doc} */ ${f.name}: ${offsets[f.name]},`);
     out.push(`  SIZE: ${size},`, '} as const;');
   }
   return `${out.join('\n')}\n`;

@@ -7,7 +7,7 @@ export const PROGRAMS_SRC = path.join(PROJECT_ROOT, 'guest-src', 'app', 'program
 export const PROGRAMS_DIR = path.join(BUILD_DIR, 'programs');
 
 /** The Go programs of guest-src/app/programs/go, one directory each. */
-export const GO_PROGRAMS = ['hello', 'goroutines', 'timers', 'files', 'jsonpanic', 'cpu'] as const;
+export const GO_PROGRAMS = ['hello', 'goroutines', 'timers', 'files', 'jsonpanic', 'cpu', 'httpserver', 'httpget'] as const;
 /**
  * Standard-library packages whose tests need neither a testdata directory nor the
  * network (`go test -c`; encoding/json's start an HTTP server, strconv's read testdata).

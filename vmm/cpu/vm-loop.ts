@@ -44,9 +44,11 @@ export interface VmLoopOptions {
   /**
    * I/O finishing on other threads (key-value requests): `poll` delivers what has
    * arrived (raising VEC_IO through raiseIo), `busy` says whether anything is still
-   * outstanding, `wait` sleeps until something arrives or `ms` pass.
+   * outstanding, `wait` sleeps until something arrives or `ms` pass. `open` says whether
+   * the host may still wake the guest without a request out (sockets): an idle loop
+   * then sleeps in `wait` instead of reporting the guest stuck.
    */
-  io?: { poll(): boolean; busy(): boolean; wait(ms: number | undefined): void };
+  io?: { poll(): boolean; busy(): boolean; wait(ms: number | undefined): void; open?(): boolean };
 }
 
 const now = () => process.hrtime.bigint();
@@ -213,7 +215,8 @@ export class VmLoop implements InterruptController {
         if (this.opts.io.poll()) return true;
       } while (now() < until);
       this.opts.io.wait(Math.min(ms ?? IDLE_LOOK_MS, IDLE_LOOK_MS));
-    } else if (ms === undefined) return false;
+    } else if (this.opts.io?.open?.()) this.opts.io.wait(Math.min(ms ?? IDLE_LOOK_MS, IDLE_LOOK_MS));
+    else if (ms === undefined) return false;
     else Atomics.wait(this.sleeper, 0, 0, Math.min(ms, IDLE_LOOK_MS));
     return true;
   }

@@ -98,6 +98,40 @@ export const MISC = {
   HOST_SYNC_DATA: 0x1,
   /** HcFsync.op: syncfs, the whole file system holding the handle */
   HOST_SYNC_FS: 0x2,
+  /** HcNet.op: a new socket (a0 domain, a1 type, a2 protocol, a3 state block); ret = handle */
+  NET_SOCKET: 0x1,
+  /** HcNet.op: bind to the sockaddr at addr */
+  NET_BIND: 0x2,
+  /** HcNet.op: listen (a0 backlog) */
+  NET_LISTEN: 0x3,
+  /** HcNet.op: take a connection (a0 the new socket's state block; addr out); ret = handle */
+  NET_ACCEPT: 0x4,
+  /** HcNet.op: connect to the sockaddr at addr (flags NET_NONBLOCK: EINPROGRESS) */
+  NET_CONNECT: 0x5,
+  /** HcNet.op: send the iovecs at buf (len of them); flags MSG_*; addr: destination or 0 */
+  NET_SEND: 0x6,
+  /** HcNet.op: receive into the iovecs at buf (len of them); flags MSG_*; addr out: the source */
+  NET_RECV: 0x7,
+  /** HcNet.op: shutdown (a0 how) */
+  NET_SHUTDOWN: 0x8,
+  /** HcNet.op: release the handle */
+  NET_CLOSE: 0x9,
+  /** HcNet.op: the local (a0 = 0) or peer (a0 = 1) address into addr */
+  NET_NAME: 0xa,
+  /** HcNet.op: setsockopt (a0 level, a1 name, buf/len the value) */
+  NET_SETOPT: 0xb,
+  /** HcNet.op: getsockopt (a0 level, a1 name, buf/len the room); ret = the length */
+  NET_GETOPT: 0xc,
+  /** HcNet.op: bytes waiting to be read (FIONREAD) */
+  NET_PENDING: 0xd,
+  /** HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
+  NET_PAIR: 0xe,
+  /** NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
+  NET_QUICK_RECV: 0x1,
+  /** NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
+  NET_QUICK_ACCEPT: 0x2,
+  /** HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS) */
+  NET_NONBLOCK: 0x40000000,
   /** first 8 bytes of a --preload archive ("UKVPLD1\0") */
   PRELOAD_MAGIC: 0x31444c50564b55n,
 } as const;

@@ -62,6 +62,8 @@ export const PORT = {
   CODE_CHANGED: 0xe00,
   /** would a read of the host's stdin return at once (input waiting, its end, or an error)? Never blocks {HcStdinReady} */
   STDIN_READY: 0xe80,
+  /** a socket operation on the network device (net/, vmm/ports/net.ts); answered before the out returns {HcNet} */
+  NET: 0xec0,
   /** the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there) */
   SWITCH: 0xe40,
 } as const;
@@ -97,5 +99,6 @@ export const PORT_NAMES: Record<number, string> = {
   0xd40: 'IPI',
   0xe00: 'CODE_CHANGED',
   0xe80: 'STDIN_READY',
+  0xec0: 'NET',
   0xe40: 'SWITCH',
 };

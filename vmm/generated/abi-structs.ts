@@ -2,360 +2,268 @@
 
 /** HcCodeRange: CODE_CHANGED: guest code in [start, start + len) may have been rewritten. Byte offsets of its packed fields. */
 export const HcCodeRange = {
-  /** guest-physical start */
-  start: 0,
-  /** byte count (clipped to guest RAM by the VMM) */
-  len: 8,
+  /** guest-physical start */ start: 0,
+  /** byte count (clipped to guest RAM by the VMM) */ len: 8,
   SIZE: 16,
 } as const;
 
 /** HcFill: FILL: the VMM sets len bytes at dst to value. Byte offsets of its packed fields. */
 export const HcFill = {
-  /** guest-physical destination */
-  dst: 0,
-  /** byte count */
-  len: 8,
-  /** the byte (low 8 bits) */
-  value: 16,
-  /** out: 0, or -EFAULT when the range is outside RAM (nothing written) */
-  ret: 24,
+  /** guest-physical destination */ dst: 0,
+  /** byte count */ len: 8,
+  /** the byte (low 8 bits) */ value: 16,
+  /** out: 0, or -EFAULT when the range is outside RAM (nothing written) */ ret: 24,
   SIZE: 32,
 } as const;
 
 /** HcCopy: COPY: the VMM moves len bytes from src to dst (the ranges may overlap). Byte offsets of its packed fields. */
 export const HcCopy = {
-  /** guest-physical destination */
-  dst: 0,
-  /** guest-physical source */
-  src: 8,
-  /** byte count */
-  len: 16,
-  /** out: 0, or -EFAULT when a range is outside RAM (nothing copied) */
-  ret: 24,
+  /** guest-physical destination */ dst: 0,
+  /** guest-physical source */ src: 8,
+  /** byte count */ len: 16,
+  /** out: 0, or -EFAULT when a range is outside RAM (nothing copied) */ ret: 24,
   SIZE: 32,
 } as const;
 
 /** HcKv: KV_PUT / KV_GET: one key-value request; the VMM answers later (done = 1, then VEC_IO). Byte offsets of its packed fields. */
 export const HcKv = {
-  /** guest-physical address of the key bytes (no NUL needed) */
-  key: 0,
-  /** 0 .. KV_KEY_MAX */
-  key_len: 8,
-  /** KV_OP_GET, KV_OP_PUT or KV_OP_DELETE */
-  op: 12,
-  /** put: the value; get: the buffer to fill */
-  value: 16,
-  /** put: bytes to store; get: the buffer's size */
-  value_len: 24,
-  /** out (get): the stored value's length */
-  result_len: 32,
-  /** out: KV_OK, KV_ABSENT (or failed), KV_TOO_SMALL */
-  status: 40,
-  /** out: the VMM sets 1 when status and result are final */
-  done: 44,
-  /** the vCPU to interrupt (VEC_IO) on completion */
-  cpu: 48,
-  /** 0 */
-  reserved: 52,
+  /** guest-physical address of the key bytes (no NUL needed) */ key: 0,
+  /** 0 .. KV_KEY_MAX */ key_len: 8,
+  /** KV_OP_GET, KV_OP_PUT or KV_OP_DELETE */ op: 12,
+  /** put: the value; get: the buffer to fill */ value: 16,
+  /** put: bytes to store; get: the buffer's size */ value_len: 24,
+  /** out (get): the stored value's length */ result_len: 32,
+  /** out: KV_OK, KV_ABSENT (or failed), KV_TOO_SMALL */ status: 40,
+  /** out: the VMM sets 1 when status and result are final */ done: 44,
+  /** the vCPU to interrupt (VEC_IO) on completion */ cpu: 48,
+  /** 0 */ reserved: 52,
   SIZE: 56,
+} as const;
+
+/** HcNet: NET: one socket operation, answered before the out returns (net/, vmm/ports/net.ts). Byte offsets of its packed fields. */
+export const HcNet = {
+  /** NET_* */ op: 0,
+  /** the socket's handle (from NET_SOCKET, NET_ACCEPT, NET_PAIR) */ handle: 4,
+  /** argument (per op); out: a second result (NET_PAIR) */ a0: 8,
+  /** argument (per op); out with -EAGAIN (recv, accept, send): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none */ a1: 16,
+  /** argument (per op) */ a2: 24,
+  /** argument (per op) */ a3: 32,
+  /** NET_SEND, NET_RECV: an array of checked iovecs; NET_SETOPT, NET_GETOPT: the value */ buf: 40,
+  /** iovecs in buf, or bytes at buf */ len: 48,
+  /** a checked sockaddr (in or out), or 0 */ addr: 56,
+  /** in: the sockaddr's bytes (or room); out: the whole address's length */ addr_len: 64,
+  /** MSG_* bits, NET_NONBLOCK */ flags: 68,
+  /** out: the result or -errno (-EAGAIN: would wait) */ ret: 72,
+  /** out: 1 when another socket's readiness changed (the kernel wakes waiters) */ notify: 80,
+  /** 0 */ reserved: 84,
+  SIZE: 88,
+} as const;
+
+/** NetState: a socket's readiness, written by the VMM whenever it changes (the kernel's poll reads it without a VM exit). Byte offsets of its packed fields. */
+export const NetState = {
+  /** moves when the reading side may have become ready */ in_gen: 0,
+  /** moves when the writing side may have become ready */ out_gen: 8,
+  /** POLL* bits ready now */ events: 16,
+  /** NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them */ quick: 20,
+  SIZE: 24,
 } as const;
 
 /** HcTimer: TIMER: one deadline per vCPU; a new write replaces the old one. Byte offsets of its packed fields. */
 export const HcTimer = {
-  /** CLOCK_MONOTONIC nanoseconds; 0 disarms */
-  deadline_ns: 0,
+  /** CLOCK_MONOTONIC nanoseconds; 0 disarms */ deadline_ns: 0,
   SIZE: 8,
 } as const;
 
 /** HcWrite: WRITE: host writes the byte count (or -errno) back into len. Byte offsets of its packed fields. */
 export const HcWrite = {
-  /** host stream: 1 stdout, 2 stderr */
-  fd: 0,
-  /** guest-physical address of the bytes */
-  buf: 4,
-  /** in: byte count; out: bytes written or -errno */
-  len: 12,
+  /** host stream: 1 stdout, 2 stderr */ fd: 0,
+  /** guest-physical address of the bytes */ buf: 4,
+  /** in: byte count; out: bytes written or -errno */ len: 12,
   SIZE: 20,
 } as const;
 
 /** HcRead: READ: host reads into buf and stores the count (or -errno) in ret. Byte offsets of its packed fields. */
 export const HcRead = {
-  /** host stream: 0 stdin */
-  fd: 0,
-  /** guest-physical destination */
-  buf: 4,
-  /** capacity of buf */
-  len: 12,
-  /** out: bytes read (0 at end of input) or -errno */
-  ret: 20,
+  /** host stream: 0 stdin */ fd: 0,
+  /** guest-physical destination */ buf: 4,
+  /** capacity of buf */ len: 12,
+  /** out: bytes read (0 at end of input) or -errno */ ret: 20,
   SIZE: 28,
 } as const;
 
 /** HcStdinReady: STDIN_READY: the VMM looks at its stdin without waiting. Byte offsets of its packed fields. */
 export const HcStdinReady = {
-  /** out: 1 when a READ of fd 0 would return at once, 0 when it would wait */
-  ready: 0,
-  /** 0 */
-  reserved: 4,
+  /** out: 1 when a READ of fd 0 would return at once, 0 when it would wait */ ready: 0,
+  /** 0 */ reserved: 4,
   SIZE: 8,
 } as const;
 
 /** HcClock: CLOCK: host fills both clocks. Byte offsets of its packed fields. */
 export const HcClock = {
-  /** out: CLOCK_MONOTONIC in nanoseconds */
-  monotonic_ns: 0,
-  /** out: CLOCK_REALTIME in nanoseconds since the epoch */
-  realtime_ns: 8,
+  /** out: CLOCK_MONOTONIC in nanoseconds */ monotonic_ns: 0,
+  /** out: CLOCK_REALTIME in nanoseconds since the epoch */ realtime_ns: 8,
   SIZE: 16,
 } as const;
 
 /** HcRandom: RANDOM: host fills buf with len random bytes; ret is len or -errno. Byte offsets of its packed fields. */
 export const HcRandom = {
-  /** guest-physical destination */
-  buf: 0,
-  /** byte count */
-  len: 8,
-  /** out: bytes written or -errno */
-  ret: 16,
+  /** guest-physical destination */ buf: 0,
+  /** byte count */ len: 8,
+  /** out: bytes written or -errno */ ret: 16,
   SIZE: 24,
 } as const;
 
 /** HcOpen: OPEN (uhyve layout): path relative to the share; ret is a handle (>= 3) or -errno. Byte offsets of its packed fields. */
 export const HcOpen = {
-  /** guest-physical address of the NUL-terminated path */
-  name: 0,
-  /** Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...) */
-  flags: 8,
-  /** permission bits for O_CREAT */
-  mode: 12,
-  /** out: handle or -errno */
-  ret: 16,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
-  share: 20,
+  /** guest-physical address of the NUL-terminated path */ name: 0,
+  /** Linux open flags (O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, ...) */ flags: 8,
+  /** permission bits for O_CREAT */ mode: 12,
+  /** out: handle or -errno */ ret: 16,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */ share: 20,
   SIZE: 24,
 } as const;
 
 /** HcClose: CLOSE (uhyve layout). Byte offsets of its packed fields. */
 export const HcClose = {
-  /** handle from OPEN */
-  fd: 0,
-  /** out: 0 or -errno */
-  ret: 4,
+  /** handle from OPEN */ fd: 0,
+  /** out: 0 or -errno */ ret: 4,
   SIZE: 8,
 } as const;
 
 /** HcLseek: LSEEK (uhyve layout): the host writes the new offset (or -errno) into offset. Byte offsets of its packed fields. */
 export const HcLseek = {
-  /** handle from OPEN */
-  fd: 0,
-  /** in: offset; out: resulting offset or -errno */
-  offset: 4,
-  /** SEEK_SET, SEEK_CUR or SEEK_END */
-  whence: 12,
+  /** handle from OPEN */ fd: 0,
+  /** in: offset; out: resulting offset or -errno */ offset: 4,
+  /** SEEK_SET, SEEK_CUR or SEEK_END */ whence: 12,
   SIZE: 16,
 } as const;
 
 /** HcUnlink: UNLINK (uhyve layout). Byte offsets of its packed fields. */
 export const HcUnlink = {
-  /** guest-physical address of the path */
-  name: 0,
-  /** out: 0 or -errno */
-  ret: 8,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
-  share: 12,
+  /** guest-physical address of the path */ name: 0,
+  /** out: 0 or -errno */ ret: 8,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */ share: 12,
   SIZE: 16,
 } as const;
 
 /** HcMkdir: HOST_MKDIR. Byte offsets of its packed fields. */
 export const HcMkdir = {
-  /** guest-physical address of the path */
-  name: 0,
-  /** permission bits */
-  mode: 8,
-  /** out: 0 or -errno */
-  ret: 12,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
-  share: 16,
+  /** guest-physical address of the path */ name: 0,
+  /** permission bits */ mode: 8,
+  /** out: 0 or -errno */ ret: 12,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */ share: 16,
   SIZE: 20,
 } as const;
 
 /** HcRmdir: HOST_RMDIR. Byte offsets of its packed fields. */
 export const HcRmdir = {
-  /** guest-physical address of the path */
-  name: 0,
-  /** out: 0 or -errno */
-  ret: 8,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */
-  share: 12,
+  /** guest-physical address of the path */ name: 0,
+  /** out: 0 or -errno */ ret: 8,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR) */ share: 12,
   SIZE: 16,
 } as const;
 
 /** HcRename: HOST_RENAME: both paths inside the share. Byte offsets of its packed fields. */
 export const HcRename = {
-  /** guest-physical address of the source path */
-  oldname: 0,
-  /** guest-physical address of the target path */
-  newname: 8,
-  /** out: 0 or -errno */
-  ret: 16,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); both paths lie in it */
-  share: 20,
+  /** guest-physical address of the source path */ oldname: 0,
+  /** guest-physical address of the target path */ newname: 8,
+  /** out: 0 or -errno */ ret: 16,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); both paths lie in it */ share: 20,
   SIZE: 24,
 } as const;
 
 /** HcStat: HOST_STAT: by path (name != 0) or by handle (name == 0); the host fills the fields. Byte offsets of its packed fields. */
 export const HcStat = {
-  /** guest-physical address of the path, or 0 to stat fd */
-  name: 0,
-  /** handle when name is 0 */
-  fd: 8,
-  /** 1: do not follow a final symbolic link (lstat) */
-  flags: 12,
-  /** out: 0 or -errno */
-  ret: 16,
-  /** out: st_mode */
-  mode: 20,
-  /** out: st_nlink */
-  nlink: 24,
-  /** out: st_size */
-  size: 28,
-  /** out: st_ino */
-  ino: 36,
-  /** out: st_blocks (512-byte units) */
-  blocks: 44,
-  /** out: access time, ns since the epoch */
-  atime_ns: 52,
-  /** out: modification time, ns since the epoch */
-  mtime_ns: 60,
-  /** out: status-change time, ns since the epoch */
-  ctime_ns: 68,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
-  share: 76,
+  /** guest-physical address of the path, or 0 to stat fd */ name: 0,
+  /** handle when name is 0 */ fd: 8,
+  /** 1: do not follow a final symbolic link (lstat) */ flags: 12,
+  /** out: 0 or -errno */ ret: 16,
+  /** out: st_mode */ mode: 20,
+  /** out: st_nlink */ nlink: 24,
+  /** out: st_size */ size: 28,
+  /** out: st_ino */ ino: 36,
+  /** out: st_blocks (512-byte units) */ blocks: 44,
+  /** out: access time, ns since the epoch */ atime_ns: 52,
+  /** out: modification time, ns since the epoch */ mtime_ns: 60,
+  /** out: status-change time, ns since the epoch */ ctime_ns: 68,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */ share: 76,
   SIZE: 80,
 } as const;
 
 /** HcGetdents: HOST_GETDENTS: the host writes linux_dirent64 records into buf. Byte offsets of its packed fields. */
 export const HcGetdents = {
-  /** handle of a directory opened with O_DIRECTORY */
-  fd: 0,
-  /** guest-physical destination */
-  buf: 4,
-  /** capacity of buf */
-  len: 12,
-  /** out: bytes written (0 at the end) or -errno */
-  ret: 20,
+  /** handle of a directory opened with O_DIRECTORY */ fd: 0,
+  /** guest-physical destination */ buf: 4,
+  /** capacity of buf */ len: 12,
+  /** out: bytes written (0 at the end) or -errno */ ret: 20,
   SIZE: 28,
 } as const;
 
 /** HcFtruncate: HOST_FTRUNCATE: by handle (name == 0) or by path. Byte offsets of its packed fields. */
 export const HcFtruncate = {
-  /** guest-physical address of the path, or 0 to use fd */
-  name: 0,
-  /** handle when name is 0 */
-  fd: 8,
-  /** new size */
-  length: 12,
-  /** out: 0 or -errno */
-  ret: 20,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
-  share: 24,
+  /** guest-physical address of the path, or 0 to use fd */ name: 0,
+  /** handle when name is 0 */ fd: 8,
+  /** new size */ length: 12,
+  /** out: 0 or -errno */ ret: 20,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */ share: 24,
   SIZE: 28,
 } as const;
 
 /** HcUtimens: HOST_UTIMENS: by path (name != 0) or by handle (name == 0). Byte offsets of its packed fields. */
 export const HcUtimens = {
-  /** guest-physical address of the path, or 0 to use fd */
-  name: 0,
-  /** handle when name is 0 */
-  fd: 8,
-  /** 1: do not follow a final symbolic link */
-  flags: 12,
-  /** access time, ns since the epoch; i64 minimum: leave it */
-  atime_ns: 16,
-  /** modification time, ns since the epoch; i64 minimum: leave it */
-  mtime_ns: 24,
-  /** out: 0 or -errno */
-  ret: 32,
-  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */
-  share: 36,
+  /** guest-physical address of the path, or 0 to use fd */ name: 0,
+  /** handle when name is 0 */ fd: 8,
+  /** 1: do not follow a final symbolic link */ flags: 12,
+  /** access time, ns since the epoch; i64 minimum: leave it */ atime_ns: 16,
+  /** modification time, ns since the epoch; i64 minimum: leave it */ mtime_ns: 24,
+  /** out: 0 or -errno */ ret: 32,
+  /** the share the path lies in: its index in the share table (SHARE_TABLE_ADDR); unused by handle */ share: 36,
   SIZE: 40,
 } as const;
 
 /** HcFsync: HOST_FSYNC: flush a handle to the host disk. Byte offsets of its packed fields. */
 export const HcFsync = {
-  /** handle */
-  fd: 0,
-  /** 0 fsync, HOST_SYNC_DATA fdatasync, HOST_SYNC_FS syncfs */
-  op: 4,
-  /** out: 0 or -errno */
-  ret: 8,
+  /** handle */ fd: 0,
+  /** 0 fsync, HOST_SYNC_DATA fdatasync, HOST_SYNC_FS syncfs */ op: 4,
+  /** out: 0 or -errno */ ret: 8,
   SIZE: 12,
 } as const;
 
 /** ShareMount: one --share in the share table at SHARE_TABLE_ADDR (VMM-written): where the kernel mounts it. Byte offsets of its packed fields. */
 export const ShareMount = {
-  /** SHARE_READ_ONLY: every change is refused with EROFS */
-  flags: 0,
-  /** bytes of path before its NUL */
-  path_len: 4,
-  /** the guest path: absolute, normalised, NUL-terminated (SHARE_PATH_MAX with the NUL) */
-  path: 8,
+  /** SHARE_READ_ONLY: every change is refused with EROFS */ flags: 0,
+  /** bytes of path before its NUL */ path_len: 4,
+  /** the guest path: absolute, normalised, NUL-terminated (SHARE_PATH_MAX with the NUL) */ path: 8,
   SIZE: 256,
 } as const;
 
 /** BootInfo: written by the VMM before the first instruction; its address arrives in RDI. Byte offsets of its packed fields. */
 export const BootInfo = {
-  /** BOOT_MAGIC */
-  magic: 0,
-  /** ABI_VERSION */
-  abi_version: 8,
-  /** number of vCPUs */
-  cpu_count: 12,
-  /** bytes of guest RAM, identity mapped from 0 */
-  ram_size: 16,
-  /** first byte after the kernel image (page aligned) */
-  kernel_end: 24,
-  /** lowest address of the application image */
-  app_start: 32,
-  /** first byte after the application image (page aligned) */
-  app_end: 40,
-  /** application entry point (AT_ENTRY) */
-  app_entry: 48,
-  /** address of the program headers in guest memory (AT_PHDR) */
-  app_phdr: 56,
-  /** number of program headers (AT_PHNUM) */
-  app_phnum: 64,
-  /** size of one program header (AT_PHENT) */
-  app_phent: 68,
-  /** number of arguments, program name included */
-  argc: 72,
-  /** address of argc string pointers */
-  argv: 80,
-  /** number of environment strings */
-  envc: 88,
-  /** address of envc string pointers */
-  envp: 96,
-  /** AT_RANDOM bytes */
-  random: 104,
-  /** guest-written: CPUs that have finished booting */
-  cpu_online: 120,
-  /** BOOT_FLAG_* bits */
-  flags: 124,
-  /** reserved (0) */
-  tsc_hz: 128,
-  /** guest-written: the address right after the idle loop's hlt (a vCPU stopped there is idle) */
-  idle_resume: 136,
-  /** guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0) */
-  ready_tasks: 144,
-  /** address of the --preload archive (0: none); its pages are the kernel's to free */
-  preload_addr: 152,
-  /** bytes of the --preload archive */
-  preload_size: 160,
-  /** VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */
-  switch_exit: 168,
-  /** first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv */
-  kernel_start: 176,
-  /** entries of the share table at SHARE_TABLE_ADDR (--share), at most MAX_SHARES */
-  share_count: 184,
+  /** BOOT_MAGIC */ magic: 0,
+  /** ABI_VERSION */ abi_version: 8,
+  /** number of vCPUs */ cpu_count: 12,
+  /** bytes of guest RAM, identity mapped from 0 */ ram_size: 16,
+  /** first byte after the kernel image (page aligned) */ kernel_end: 24,
+  /** lowest address of the application image */ app_start: 32,
+  /** first byte after the application image (page aligned) */ app_end: 40,
+  /** application entry point (AT_ENTRY) */ app_entry: 48,
+  /** address of the program headers in guest memory (AT_PHDR) */ app_phdr: 56,
+  /** number of program headers (AT_PHNUM) */ app_phnum: 64,
+  /** size of one program header (AT_PHENT) */ app_phent: 68,
+  /** number of arguments, program name included */ argc: 72,
+  /** address of argc string pointers */ argv: 80,
+  /** number of environment strings */ envc: 88,
+  /** address of envc string pointers */ envp: 96,
+  /** AT_RANDOM bytes */ random: 104,
+  /** guest-written: CPUs that have finished booting */ cpu_online: 120,
+  /** BOOT_FLAG_* bits */ flags: 124,
+  /** reserved (0) */ tsc_hz: 128,
+  /** guest-written: the address right after the idle loop's hlt (a vCPU stopped there is idle) */ idle_resume: 136,
+  /** guest-written: threads ready to run and waiting for a CPU (the VMM preempts exactly while > 0) */ ready_tasks: 144,
+  /** address of the --preload archive (0: none); its pages are the kernel's to free */ preload_addr: 152,
+  /** bytes of the --preload archive */ preload_size: 160,
+  /** VMM-written, changed between time slices: while not 0 the kernel announces a switch to another thread that leaves threads waiting for a CPU (PORT_SWITCH) */ switch_exit: 168,
+  /** first byte of the kernel image (page aligned; the VMM moves it to the top of RAM); the argument area lies just below it, from argv */ kernel_start: 176,
+  /** entries of the share table at SHARE_TABLE_ADDR (--share), at most MAX_SHARES */ share_count: 184,
   SIZE: 192,
 } as const;

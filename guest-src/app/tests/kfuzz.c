@@ -26,6 +26,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -280,6 +282,26 @@ static long t_times(uintptr_t p) { return S1(SYS_times, p); }
 static long t_getrusage(uintptr_t p) { return S2(SYS_getrusage, RUSAGE_SELF, p); }
 static long t_prctl_set_name(uintptr_t p) { return S2(SYS_prctl, PR_SET_NAME, p); }
 static long t_prctl_get_name(uintptr_t p) { return S2(SYS_prctl, PR_GET_NAME, p); }
+/* Sockets: a connected AF_UNIX pair with data waiting (sp[1] reads "x"), a UDP socket. */
+static int sp[2] = { -1, -1 }, usock = -1;
+static struct sockaddr_in uaddr = { .sin_family = AF_INET, .sin_port = 0x3930 };
+static socklen_t slen = sizeof uaddr;
+static int optval = 1;
+static long t_bind(uintptr_t p) { return S3(SYS_bind, usock, p, sizeof uaddr); }
+static long t_connect(uintptr_t p) { return S3(SYS_connect, usock, p, sizeof uaddr); }
+static long t_sendto_buf(uintptr_t p) { return S6(SYS_sendto, sp[0], p, 1, MSG_DONTWAIT, 0, 0); }
+static long t_sendto_addr(uintptr_t p) { return S6(SYS_sendto, usock, buf, 1, MSG_DONTWAIT, p, sizeof uaddr); }
+static long t_recvfrom_buf(uintptr_t p) { return S6(SYS_recvfrom, sp[1], p, 1, MSG_DONTWAIT | MSG_PEEK, 0, 0); }
+static long t_recvfrom_addr(uintptr_t p) { return S6(SYS_recvfrom, sp[1], buf, 1, MSG_DONTWAIT | MSG_PEEK, p, &slen); }
+static long t_recvfrom_len(uintptr_t p) { return S6(SYS_recvfrom, sp[1], buf, 1, MSG_DONTWAIT | MSG_PEEK, &uaddr, p); }
+static long t_getsockname(uintptr_t p) { return S3(SYS_getsockname, usock, p, &slen); }
+static long t_getsockopt(uintptr_t p) { return S5(SYS_getsockopt, usock, SOL_SOCKET, SO_TYPE, p, &slen); }
+static long t_setsockopt(uintptr_t p) { return S5(SYS_setsockopt, usock, SOL_SOCKET, SO_REUSEADDR, p, sizeof optval); }
+static long t_sendmsg(uintptr_t p) { return S3(SYS_sendmsg, sp[0], p, MSG_DONTWAIT); }
+static long t_recvmsg(uintptr_t p) { return S3(SYS_recvmsg, sp[1], p, MSG_DONTWAIT | MSG_PEEK); }
+static long t_sendmmsg(uintptr_t p) { return S4(SYS_sendmmsg, sp[0], p, 1, MSG_DONTWAIT); }
+static long t_recvmmsg(uintptr_t p) { return S5(SYS_recvmmsg, sp[1], p, 1, MSG_DONTWAIT | MSG_PEEK, 0); }
+static long t_socketpair(uintptr_t p) { return S4(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, p); }
 static long t_msync(uintptr_t p) { return S3(SYS_msync, p & ~4095UL, 4096, MS_SYNC); }
 static long t_mremap(uintptr_t p) { return S4(SYS_mremap, p & ~4095UL, 4096, 8192, MREMAP_MAYMOVE); }
 
@@ -409,6 +431,21 @@ static const struct target targets[] = {
 	{ "prctl PR_GET_NAME", OUT, EFAULT_ONLY, t_prctl_get_name, 0 },
 	{ "msync", OUT, HARMLESS, t_msync, 0 },
 	{ "mremap", OUT, ANY_ERROR, t_mremap, 0 },
+	{ "bind (address)", IN, EFAULT_ONLY, t_bind, 0 },
+	{ "connect (address)", IN, EFAULT_ONLY, t_connect, 0 },
+	{ "sendto (buffer)", IN, EFAULT_ONLY, t_sendto_buf, 0 },
+	{ "sendto (address)", IN, EFAULT_ONLY, t_sendto_addr, 1 },
+	{ "recvfrom (buffer)", OUT, EFAULT_ONLY, t_recvfrom_buf, 0 },
+	{ "recvfrom (address)", OUT, EFAULT_ONLY, t_recvfrom_addr, 1 },
+	{ "recvfrom (address length)", OUT, EFAULT_ONLY, t_recvfrom_len, 0 },
+	{ "getsockname (address)", OUT, EFAULT_ONLY, t_getsockname, 0 },
+	{ "getsockopt (value)", OUT, EFAULT_ONLY, t_getsockopt, 0 },
+	{ "setsockopt (value)", IN, EFAULT_ONLY, t_setsockopt, 0 },
+	{ "sendmsg (msghdr)", IN, EFAULT_ONLY, t_sendmsg, 0 },
+	{ "recvmsg (msghdr)", OUT, EFAULT_ONLY, t_recvmsg, 0 },
+	{ "socketpair (sv)", OUT, EFAULT_ONLY, t_socketpair, 0 },
+	{ "sendmmsg (vector)", IN, EFAULT_ONLY, t_sendmmsg, 0 },
+	{ "recvmmsg (vector)", OUT, EFAULT_ONLY, t_recvmmsg, 0 },
 	{ "set_robust_list", OUT, HARMLESS, t_set_robust_list, 0 },
 };
 
@@ -492,6 +529,9 @@ int main(int argc, char **argv)
 
 	pipe(pfd);
 	ep = epoll_create1(0);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	write(sp[0], "x", 1);
+	usock = socket(AF_INET, SOCK_DGRAM, 0);
 	fd = open("/kfuzz", O_CREAT | O_RDWR | O_TRUNC, 0644);
 	check("set up: a file, a spare, a link, a directory, a key",
 	      fd >= 0 && write(fd, "kfuzz data kfuzz data kfuzz data kfuzz data kfuzz data kfuzz data", 66) == 66 &&

@@ -50,6 +50,8 @@ file_poll:
 	je eventfd_poll
 	cmp eax, FILE_EPOLL
 	je epoll_poll
+	cmp eax, FILE_SOCKET
+	je net_poll
 	cmp eax, FILE_CONSOLE
 	je .console
 	; RAM and host files, directories too: always ready (Linux's default mask).
@@ -73,6 +75,8 @@ file_gen:
 	je .object
 	cmp eax, FILE_EVENTFD
 	je .object
+	cmp eax, FILE_SOCKET
+	je .object                         ; (NetState keeps them first too)
 	cmp eax, FILE_EPOLL
 	je .epoll
 	xor eax, eax
@@ -194,6 +198,21 @@ event_notify:
 	push r9
 	push rbx
 	SPIN_LOCK [sched_lock]
+	call event_notify_locked
+	SPIN_UNLOCK [sched_lock]
+	pop rbx
+	pop r9
+	pop r8
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	ret
+
+; -----------------------------------------------------------------------------
+; event_notify_locked -- event_notify with sched_lock already held (interrupts)
+;  Clobbers: RAX, RBX, RCX, RDX, RSI, RDI, R8, R9
+event_notify_locked:
 	inc qword [event_seq]
 .next:	mov rbx, [event_waiters]
 	test rbx, rbx
@@ -208,15 +227,7 @@ event_notify:
 	mov rdi, rbx
 	call wake_task
 	jmp .next
-.done:	SPIN_UNLOCK [sched_lock]
-	pop rbx
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	ret
+.done:	ret
 
 ; -----------------------------------------------------------------------------
 ; event_unqueue -- take a task off the waiter list if it is there (sched_lock held;

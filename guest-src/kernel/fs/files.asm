@@ -13,6 +13,7 @@ FILE_HOST    equ 2                     ; File.handle is a host-share handle
 FILE_PIPE    equ 3                     ; File.inode is a Pipe (fs/pipe.asm); O_RDONLY: the read end
 FILE_EVENTFD equ 4                     ; File.inode is an Eventfd (fs/eventfd.asm)
 FILE_EPOLL   equ 5                     ; File.inode is an Epoll (sys/epoll.asm)
+FILE_SOCKET  equ 6                     ; File.handle is the VMM's socket, File.inode its NetState (net/)
 FILE_DEV     equ 16                    ; File.inode is a character device (fs/devices.asm)
 
 O_ACCMODE   equ 3
@@ -135,6 +136,11 @@ file_put:
 	call epoll_release
 	jmp .free
 .not_epoll:
+	cmp eax, FILE_SOCKET
+	jne .not_socket
+	call net_release
+	jmp .free
+.not_socket:
 	cmp eax, FILE_RAM
 	je .inode
 	cmp eax, FILE_DEV

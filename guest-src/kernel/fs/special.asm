@@ -5,7 +5,9 @@
 ;   /proc   self -> 1; 1/exe -> the program; 1/fd (the open descriptors: each
 ;           name is a link to what the descriptor refers to); 1/maps; cpuinfo, meminfo
 ;   /tmp    mode 1777, empty
-;   /etc    hostname, passwd, group (a root user), unless --preload brought them
+;   /etc    hostname, passwd, group (a root user), hosts (localhost), resolv.conf
+;           (nameserver 10.0.2.3, which the VMM forwards to the host's resolver),
+;           each unless --preload brought it
 ;
 ; cpuinfo, meminfo and maps are made files (INODE_MADE): each open writes their contents
 ; into a fresh unnamed inode (make_opened), so a reader sees one consistent
@@ -252,7 +254,8 @@ exe_name:
 	ret
 
 ; -----------------------------------------------------------------------------
-; special_etc -- /etc/hostname, passwd and group, each unless --preload made it
+; special_etc -- /etc/hostname, passwd, group, hosts and resolv.conf, each unless
+; --preload made it
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 special_etc:
 	lea rsi, [n_hostname]
@@ -263,6 +266,12 @@ special_etc:
 	call etc_file
 	lea rsi, [n_group]
 	lea rdx, [c_group]
+	call etc_file
+	lea rsi, [n_hosts]
+	lea rdx, [c_hosts]
+	call etc_file
+	lea rsi, [n_resolv]
+	lea rdx, [c_resolv]
 	jmp etc_file
 
 ; -----------------------------------------------------------------------------
@@ -693,6 +702,8 @@ NAME n_maps, 'maps'
 NAME n_hostname, 'hostname'
 NAME n_passwd, 'passwd'
 NAME n_group, 'group'
+NAME n_hosts, 'hosts'
+NAME n_resolv, 'resolv.conf'
 t_fd:       db '/proc/self/fd', 0
 t_stdin:    db '/proc/self/fd/0', 0
 t_stdout:   db '/proc/self/fd/1', 0
@@ -701,6 +712,9 @@ t_self:     db '1', 0
 c_hostname: db 'unikv', 10, 0
 c_passwd:   db 'root:x:0:0:root:/:/bin/sh', 10, 0
 c_group:    db 'root:x:0:', 10, 0
+c_hosts:    db '127.0.0.1 localhost', 10, '::1 localhost ip6-localhost ip6-loopback', 10, '127.0.1.1 unikv', 10, 0
+c_resolv:   db '# the VMM forwards queries to this address to the host', 39, 's own resolver', 10
+            db 'nameserver 10.0.2.3', 10, 0
 s_memtotal: db 'MemTotal:       ', 0
 s_memfree:  db ' kB', 10, 'MemFree:        ', 0
 s_memavail: db ' kB', 10, 'MemAvailable:   ', 0

@@ -132,6 +132,9 @@ stat_fd:
 	mov eax, S_IFIFO | 0o600
 	cmp ecx, FILE_PIPE
 	je .mode
+	mov eax, 0o140777                  ; S_IFSOCK, as Linux shows a socket
+	cmp ecx, FILE_SOCKET
+	je .mode
 	mov eax, 0o600                     ; eventfds and epoll sets: anonymous inodes
 .mode:	mov [r12 + ST_MODE], eax
 	mov qword [r12 + ST_NLINK], 1

@@ -77,10 +77,12 @@ positioned:
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_fs_readv:
 	lea r8, [sys_fs_read]
-	jmp vector_io
+	xor ecx, ecx
+	jmp net_vector_io                  ; (a socket takes every iovec at once)
 sys_fs_writev:
 	lea r8, [sys_fs_write]
-	jmp vector_io
+	mov ecx, 1
+	jmp net_vector_io
 
 ; -----------------------------------------------------------------------------
 ; sys_fs_ioctl -- ioctl(fd, request, arg): terminals, and FIONREAD on a pipe (the
@@ -98,6 +100,11 @@ sys_fs_ioctl:
 	call fd_get
 	test rax, rax
 	jz .ebadf
+	cmp dword [rax + File.kind], FILE_SOCKET
+	jne .not_socket
+	call net_ioctl_locked
+	jmp .out
+.not_socket:
 	cmp esi, FIONREAD
 	jne .enotty
 	cmp dword [rax + File.kind], FILE_PIPE
@@ -243,6 +250,11 @@ file_transfer:
 	call pipe_rw
 	jmp .out
 .not_pipe:
+	cmp eax, FILE_SOCKET
+	jne .not_socket
+	call net_transfer_locked
+	jmp .out
+.not_socket:
 	cmp eax, FILE_EVENTFD
 	jne .einval                        ; an epoll set is neither read nor written
 	call eventfd_rw

@@ -109,6 +109,7 @@ handle_interrupt:
 	SPIN_LOCK [sched_lock]
 	call wake_sleepers
 	call io_complete_locked
+	call net_irq_locked                ; host-side socket changes: waiters look again
 	mov rax, [gs:Percpu.self]
 	cmp qword [rax + Percpu.rq_len], 0
 	je .stay

@@ -35,6 +35,7 @@
 #define UK_PORT_IPI 0xd40 /* send VEC_IPI to the vCPU whose number is the value written */
 #define UK_PORT_CODE_CHANGED 0xe00 /* code in a range may have changed (mprotect with PROT_EXEC): every vCPU drops its translations of it {HcCodeRange} */
 #define UK_PORT_STDIN_READY 0xe80 /* would a read of the host's stdin return at once (input waiting, its end, or an error)? Never blocks {HcStdinReady} */
+#define UK_PORT_NET 0xec0 /* a socket operation on the network device (net/, vmm/ports/net.ts); answered before the out returns {HcNet} */
 #define UK_PORT_SWITCH 0xe40 /* the kernel is about to give this vCPU to another thread, while BootInfo.switch_exit asks; the value written is where it continues (the VMM ends the time slice there) */
 
 #define UK_PAGE_SIZE 0x1000ULL /* bytes per page */
@@ -83,6 +84,23 @@
 #define UK_HOST_HANDLE_BASE 0x3ULL /* host-share handles start here (below: the console streams) */
 #define UK_HOST_SYNC_DATA 0x1ULL /* HcFsync.op: fdatasync (0: fsync) */
 #define UK_HOST_SYNC_FS 0x2ULL /* HcFsync.op: syncfs, the whole file system holding the handle */
+#define UK_NET_SOCKET 0x1ULL /* HcNet.op: a new socket (a0 domain, a1 type, a2 protocol, a3 state block); ret = handle */
+#define UK_NET_BIND 0x2ULL /* HcNet.op: bind to the sockaddr at addr */
+#define UK_NET_LISTEN 0x3ULL /* HcNet.op: listen (a0 backlog) */
+#define UK_NET_ACCEPT 0x4ULL /* HcNet.op: take a connection (a0 the new socket's state block; addr out); ret = handle */
+#define UK_NET_CONNECT 0x5ULL /* HcNet.op: connect to the sockaddr at addr (flags NET_NONBLOCK: EINPROGRESS) */
+#define UK_NET_SEND 0x6ULL /* HcNet.op: send the iovecs at buf (len of them); flags MSG_*; addr: destination or 0 */
+#define UK_NET_RECV 0x7ULL /* HcNet.op: receive into the iovecs at buf (len of them); flags MSG_*; addr out: the source */
+#define UK_NET_SHUTDOWN 0x8ULL /* HcNet.op: shutdown (a0 how) */
+#define UK_NET_CLOSE 0x9ULL /* HcNet.op: release the handle */
+#define UK_NET_NAME 0xaULL /* HcNet.op: the local (a0 = 0) or peer (a0 = 1) address into addr */
+#define UK_NET_SETOPT 0xbULL /* HcNet.op: setsockopt (a0 level, a1 name, buf/len the value) */
+#define UK_NET_GETOPT 0xcULL /* HcNet.op: getsockopt (a0 level, a1 name, buf/len the room); ret = the length */
+#define UK_NET_PENDING 0xdULL /* HcNet.op: bytes waiting to be read (FIONREAD) */
+#define UK_NET_PAIR 0xeULL /* HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
+#define UK_NET_QUICK_RECV 0x1ULL /* NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
+#define UK_NET_QUICK_ACCEPT 0x2ULL /* NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
+#define UK_NET_NONBLOCK 0x40000000ULL /* HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS) */
 #define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */
 
 #define UK_SYS_read 0
@@ -228,6 +246,24 @@
 #define UK_SYS_renameat2 316
 #define UK_SYS_faccessat2 439
 #define UK_SYS_pipe 22
+#define UK_SYS_socket 41
+#define UK_SYS_connect 42
+#define UK_SYS_accept 43
+#define UK_SYS_sendto 44
+#define UK_SYS_recvfrom 45
+#define UK_SYS_sendmsg 46
+#define UK_SYS_recvmsg 47
+#define UK_SYS_shutdown 48
+#define UK_SYS_bind 49
+#define UK_SYS_listen 50
+#define UK_SYS_getsockname 51
+#define UK_SYS_getpeername 52
+#define UK_SYS_socketpair 53
+#define UK_SYS_setsockopt 54
+#define UK_SYS_getsockopt 55
+#define UK_SYS_recvmmsg 299
+#define UK_SYS_sendmmsg 307
+#define UK_SYS_accept4 288
 #define UK_SYS_pipe2 293
 #define UK_SYS_eventfd 284
 #define UK_SYS_eventfd2 290
@@ -282,6 +318,34 @@ struct __attribute__((packed)) uk_HcKv {
   uint32_t reserved; /* 0 */
 };
 _Static_assert(sizeof(struct uk_HcKv) == 56, "uk_HcKv layout");
+
+/* NET: one socket operation, answered before the out returns (net/, vmm/ports/net.ts) */
+struct __attribute__((packed)) uk_HcNet {
+  uint32_t op; /* NET_* */
+  uint32_t handle; /* the socket's handle (from NET_SOCKET, NET_ACCEPT, NET_PAIR) */
+  uint64_t a0; /* argument (per op); out: a second result (NET_PAIR) */
+  uint64_t a1; /* argument (per op); out with -EAGAIN (recv, accept, send): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none */
+  uint64_t a2; /* argument (per op) */
+  uint64_t a3; /* argument (per op) */
+  uint64_t buf; /* NET_SEND, NET_RECV: an array of checked iovecs; NET_SETOPT, NET_GETOPT: the value */
+  uint64_t len; /* iovecs in buf, or bytes at buf */
+  uint64_t addr; /* a checked sockaddr (in or out), or 0 */
+  uint32_t addr_len; /* in: the sockaddr's bytes (or room); out: the whole address's length */
+  uint32_t flags; /* MSG_* bits, NET_NONBLOCK */
+  int64_t ret; /* out: the result or -errno (-EAGAIN: would wait) */
+  uint32_t notify; /* out: 1 when another socket's readiness changed (the kernel wakes waiters) */
+  uint32_t reserved; /* 0 */
+};
+_Static_assert(sizeof(struct uk_HcNet) == 88, "uk_HcNet layout");
+
+/* a socket's readiness, written by the VMM whenever it changes (the kernel's poll reads it without a VM exit) */
+struct __attribute__((packed)) uk_NetState {
+  uint64_t in_gen; /* moves when the reading side may have become ready */
+  uint64_t out_gen; /* moves when the writing side may have become ready */
+  uint32_t events; /* POLL* bits ready now */
+  uint32_t quick; /* NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them */
+};
+_Static_assert(sizeof(struct uk_NetState) == 24, "uk_NetState layout");
 
 /* TIMER: one deadline per vCPU; a new write replaces the old one */
 struct __attribute__((packed)) uk_HcTimer {

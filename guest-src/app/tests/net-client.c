@@ -1,0 +1,180 @@
+/* A guest client of servers on the host's loopback, each behaviour checked.
+ * usage: net-client echo ECHO_PORT CLOSED_PORT UDP_PORT -- TCP round trips with a host
+ *          echo server, blocking and non-blocking connects (EINPROGRESS, SO_ERROR),
+ *          ECONNREFUSED, UDP round trips with a host UDP echo server;
+ *        net-client reset PORT -- the host peer sends "doomed" and resets;
+ *        net-client stall PORT -- the host peer never reads: writes stop;
+ *        net-client blast PORT BYTES -- write BYTES and exit without closing. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int failures;
+
+static void check(const char *name, int ok)
+{
+	printf("%s: %s\n", name, ok ? "OK" : "FAILED");
+	if (!ok)
+		failures++;
+}
+
+static struct sockaddr_in host(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	return a;
+}
+
+static int read_fully(int fd, char *buf, int n)
+{
+	int got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r <= 0)
+			return got;
+		got += r;
+	}
+	return got;
+}
+
+static void echo(int port, int closed, int udp_port)
+{
+	struct sockaddr_in a = host(port);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	check("connect to a host server", connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	struct sockaddr_in peer;
+	socklen_t len = sizeof peer;
+	check("getpeername names the host server", getpeername(c, (struct sockaddr *)&peer, &len) == 0 && ntohs(peer.sin_port) == port);
+	int good = 1;
+	for (int i = 0; i < 100 && good; i++) {
+		char msg[64], back[64];
+		int n = snprintf(msg, sizeof msg, "round trip %d\n", i);
+		good = write(c, msg, n) == n && read_fully(c, back, n) == n && memcmp(msg, back, n) == 0;
+	}
+	check("100 round trips with the host server", good);
+	close(c);
+
+	int nb = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int r = connect(nb, (struct sockaddr *)&a, sizeof a);
+	check("non-blocking connect: EINPROGRESS", r == -1 && errno == EINPROGRESS);
+	struct pollfd p = { .fd = nb, .events = POLLOUT };
+	check("... then writable", poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT));
+	int err = -1;
+	len = sizeof err;
+	check("... and SO_ERROR 0", getsockopt(nb, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0);
+	check("connect again: EISCONN", connect(nb, (struct sockaddr *)&a, sizeof a) == -1 && errno == EISCONN);
+	close(nb);
+
+	struct sockaddr_in gone = host(closed);
+	int rc = socket(AF_INET, SOCK_STREAM, 0);
+	check("a closed host port: ECONNREFUSED", connect(rc, (struct sockaddr *)&gone, sizeof gone) == -1 && errno == ECONNREFUSED);
+	close(rc);
+	int nr = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	r = connect(nr, (struct sockaddr *)&gone, sizeof gone);
+	p.fd = nr;
+	p.events = POLLOUT;
+	int polled = poll(&p, 1, 5000);
+	len = sizeof err;
+	getsockopt(nr, SOL_SOCKET, SO_ERROR, &err, &len);
+	check("non-blocking: POLLERR and SO_ERROR ECONNREFUSED", r == -1 && errno == EINPROGRESS && polled == 1 && (p.revents & POLLERR) && err == ECONNREFUSED);
+	close(nr);
+
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in ua = host(udp_port);
+	good = 1;
+	for (int i = 0; i < 10 && good; i++) {
+		char msg[32], back[32];
+		int n = snprintf(msg, sizeof msg, "datagram %d", i);
+		struct sockaddr_in from;
+		len = sizeof from;
+		good = sendto(u, msg, n, 0, (struct sockaddr *)&ua, sizeof ua) == n && recvfrom(u, back, sizeof back, 0, (struct sockaddr *)&from, &len) == n &&
+		       memcmp(msg, back, n) == 0 && ntohs(from.sin_port) == udp_port;
+	}
+	check("UDP round trips with a host server", good);
+	close(u);
+}
+
+static void reset(int port)
+{
+	struct sockaddr_in a = host(port);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	check("connect", connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	char buf[16];
+	check("the data before the reset arrives", read_fully(c, buf, 6) == 6 && memcmp(buf, "doomed", 6) == 0);
+	ssize_t r = read(c, buf, sizeof buf);
+	check("then ECONNRESET", r == -1 && errno == ECONNRESET);
+	check("a write after it: EPIPE", send(c, "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE);
+	close(c);
+}
+
+static void stall(int port)
+{
+	struct sockaddr_in a = host(port);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	connect(c, (struct sockaddr *)&a, sizeof a);
+	struct pollfd p = { .fd = c, .events = POLLOUT };
+	check("connect", poll(&p, 1, 5000) == 1);
+	static char chunk[65536];
+	long total = 0;
+	int again = 0;
+	/* Write until the VMM's window and the host socket's buffers are full: the
+	 * writes then stop with EAGAIN for good (a reader that never reads). */
+	for (int i = 0; i < 4000 && !again; i++) {
+		ssize_t n = write(c, chunk, sizeof chunk);
+		if (n > 0) {
+			total += n;
+			continue;
+		}
+		if (errno != EAGAIN)
+			break;
+		again = poll(&p, 1, 300) == 0;
+	}
+	printf("stalled after %ld bytes\n", total);
+	check("writes stop with EAGAIN", again);
+	check("... after a bounded amount", total < 64L << 20);
+}
+
+/* Writes `total` bytes and exits at once: the VMM must still deliver them. */
+static void blast(int port, long total)
+{
+	struct sockaddr_in a = host(port);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	check("connect", connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	static char chunk[65536];
+	long sent = 0;
+	while (sent < total) {
+		for (int i = 0; i < (int)sizeof chunk; i++)
+			chunk[i] = (char)((sent + i) % 251);
+		ssize_t n = write(c, chunk, total - sent < (long)sizeof chunk ? total - sent : (long)sizeof chunk);
+		if (n <= 0)
+			break;
+		sent += n;
+	}
+	check("every byte written", sent == total);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 5 && strcmp(argv[1], "echo") == 0)
+		echo(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	else if (argc == 3 && strcmp(argv[1], "reset") == 0)
+		reset(atoi(argv[2]));
+	else if (argc == 3 && strcmp(argv[1], "stall") == 0)
+		stall(atoi(argv[2]));
+	else if (argc == 4 && strcmp(argv[1], "blast") == 0)
+		blast(atoi(argv[2]), atol(argv[3]));
+	else {
+		fprintf(stderr, "usage: net-client echo|reset|stall PORT...\n");
+		return 2;
+	}
+	return failures != 0;
+}

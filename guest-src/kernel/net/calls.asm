@@ -1,0 +1,904 @@
+; The socket system calls: each checks the program's pointers (sys/user.asm), fills
+; an HcNet block on its kernel stack and hands it to the VMM through net/socket.asm.
+; Addresses reach the VMM only after their check; values the VMM must not see change
+; (a length the program passes by pointer, an iovec array) are read once and passed
+; by value or as a kernel copy.
+
+section .text
+
+; -----------------------------------------------------------------------------
+; sys_socket -- socket(domain, type, protocol)
+;  IN:  EDI = domain, ESI = type | SOCK_NONBLOCK | SOCK_CLOEXEC, EDX = protocol
+;  OUT: RAX = fd, or -EAFNOSUPPORT, -EINVAL, -EPROTONOSUPPORT, -EMFILE, -ENOBUFS, -ENOMEM
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_socket:
+	push rbx
+	push r12
+	push r13
+	push r14
+	mov ebx, edi
+	mov r12d, esi
+	mov r13d, edx
+	call net_state_new
+	test rax, rax
+	jz .enomem
+	mov r14, rax
+	sub rsp, HcNet_size
+	mov rdi, rsp
+	mov esi, NET_SOCKET
+	call net_block_init
+	mov eax, ebx
+	mov [rdi + HcNet.a0], rax
+	mov eax, r12d
+	and eax, ~SOCK_FLAGS
+	mov [rdi + HcNet.a1], rax
+	mov eax, r13d
+	mov [rdi + HcNet.a2], rax
+	mov [rdi + HcNet.a3], r14
+	call net_hc
+	add rsp, HcNet_size
+	test rax, rax
+	js .fail
+	mov edi, eax
+	mov rsi, r14
+	mov edx, r12d
+	and edx, SOCK_FLAGS
+	call net_install
+	jmp .out
+.fail:	mov rbx, rax
+	mov rdi, r14
+	mov esi, NetState_size
+	call kfree
+	mov rax, rbx
+	jmp .out
+.enomem:
+	mov rax, -ENOMEM
+.out:	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_socketpair -- socketpair(domain, type, protocol, sv[2]): two connected sockets
+;  IN:  EDI = domain, ESI = type | flags, EDX = protocol, RCX = int sv[2]
+;  OUT: RAX = 0, or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_socketpair:
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rbp
+	sub rsp, HcNet_size + 8
+	mov ebx, edi
+	mov r12d, esi
+	mov r15, rcx
+	test edx, edx
+	jnz .eproto
+	mov rdi, rcx
+	mov esi, 8
+	call check_user_write
+	jc .efault
+	call net_state_new
+	test rax, rax
+	jz .enomem
+	mov r13, rax
+	call net_state_new
+	test rax, rax
+	jz .enomem_one
+	mov r14, rax
+	mov rdi, rsp
+	mov esi, NET_PAIR
+	call net_block_init
+	mov eax, ebx
+	mov [rdi + HcNet.a0], rax
+	mov eax, r12d
+	and eax, ~SOCK_FLAGS
+	mov [rdi + HcNet.a1], rax
+	mov [rdi + HcNet.a2], r13
+	mov [rdi + HcNet.a3], r14
+	call net_hc
+	test rax, rax
+	js .fail_both
+	mov rbp, [rsp + HcNet.a0]          ; the second handle
+	mov edi, eax
+	mov rsi, r13
+	mov edx, r12d
+	and edx, SOCK_FLAGS
+	call net_install
+	test rax, rax
+	js .fail_second
+	mov rbx, rax                       ; first fd
+	mov edi, ebp
+	mov rsi, r14
+	mov edx, r12d
+	and edx, SOCK_FLAGS
+	call net_install
+	test rax, rax
+	js .close_first
+	mov [r15], ebx
+	mov [r15 + 4], eax
+	xor eax, eax
+	jmp .out
+.close_first:
+	mov rbp, rax
+	mov edi, ebx
+	call sys_fs_close
+	mov rax, rbp
+	jmp .out
+.fail_second:
+	mov rbx, rax
+	mov edi, ebp
+	mov rsi, r14
+	call net_forget
+	mov rax, rbx
+	jmp .out
+.fail_both:
+	mov rbx, rax
+	mov rdi, r14
+	mov esi, NetState_size
+	call kfree
+	mov rdi, r13
+	mov esi, NetState_size
+	call kfree
+	mov rax, rbx
+	jmp .out
+.enomem_one:
+	mov rdi, r13
+	mov esi, NetState_size
+	call kfree
+.enomem:
+	mov rax, -ENOMEM
+	jmp .out
+.eproto:
+	mov rax, -EPROTONOSUPPORT
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+.out:	add rsp, HcNet_size + 8
+	pop rbp
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_bind -- bind(fd, addr, len)
+; sys_connect -- connect(fd, addr, len): waits for the connection unless O_NONBLOCK
+; (then -EINPROGRESS, and SO_ERROR tells the outcome)
+;  IN:  EDI = fd, RSI = sockaddr, EDX = its length
+;  OUT: RAX = 0 or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_bind:
+	mov ecx, NET_BIND
+	xor r8d, r8d
+	jmp net_addr_call
+sys_connect:
+	mov ecx, NET_CONNECT
+	mov r8d, 1
+net_addr_call:                         ; ECX = op, R8D = wait
+	cmp edx, SOCKADDR_MAX
+	ja .einval
+	push rdi
+	mov rdi, rsi
+	mov esi, edx
+	call check_user_read
+	mov rsi, rdi
+	pop rdi
+	jc .efault
+	sub rsp, HcNet_size + 8
+	push rdi
+	push rsi
+	push rdx
+	push r8
+	lea rdi, [rsp + 32]
+	mov esi, ecx
+	call net_block_init
+	pop r8
+	pop rdx
+	pop rsi
+	mov [rdi + HcNet.addr], rsi
+	mov [rdi + HcNet.addr_len], edx
+	mov rsi, rdi
+	pop rdi
+	mov edx, r8d
+	call net_do
+	add rsp, HcNet_size + 8
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_listen -- listen(fd, backlog)
+; sys_shutdown -- shutdown(fd, how)
+;  IN:  EDI = fd, ESI = the number
+;  OUT: RAX = 0 or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_listen:
+	mov ecx, NET_LISTEN
+	jmp net_value_call
+sys_shutdown:
+	mov ecx, NET_SHUTDOWN
+net_value_call:                        ; ECX = op
+	sub rsp, HcNet_size + 8
+	push rdi
+	push rsi
+	lea rdi, [rsp + 16]
+	mov esi, ecx
+	call net_block_init
+	pop rsi
+	movsxd rsi, esi
+	mov [rdi + HcNet.a0], rsi
+	mov rsi, rdi
+	pop rdi
+	xor edx, edx
+	call net_do
+	add rsp, HcNet_size + 8
+	ret
+
+; -----------------------------------------------------------------------------
+; net_room -- the room of an output sockaddr (or option value) passed with a
+; length by pointer: both checked, the length read once
+;  IN:  RDI = buffer (0: none), RSI = int *length
+;  OUT: RAX = the room (0 without a buffer), or -EFAULT, -EINVAL
+;  Clobbers: RCX
+net_room:
+	test rdi, rdi
+	jz .none
+	push rdi
+	mov rdi, rsi
+	mov esi, 4
+	call check_user_write
+	mov rsi, rdi
+	pop rdi
+	jc .efault
+	movsxd rcx, dword [rsi]
+	test rcx, rcx
+	js .einval
+	push rsi
+	mov rsi, rcx
+	call check_user_write
+	pop rsi
+	jc .efault
+	mov rax, rcx
+	ret
+.none:	xor eax, eax
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_net_accept -- accept(fd, addr, len)
+; sys_net_accept4 -- accept4(fd, addr, len, flags): waits for a connection unless
+; O_NONBLOCK; the peer's address into addr (cut to *len), its length into *len
+;  IN:  EDI = fd, RSI = sockaddr or 0, RDX = int *len, ECX = SOCK_NONBLOCK | SOCK_CLOEXEC
+;  OUT: RAX = the new fd, or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_net_accept:
+	xor ecx, ecx
+sys_net_accept4:
+	test ecx, ~SOCK_FLAGS
+	jnz .einval
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rbp
+	sub rsp, HcNet_size + 8
+	mov ebx, edi
+	mov r12, rsi
+	mov r13, rdx
+	mov r14d, ecx
+	mov rdi, rsi
+	mov rsi, rdx
+	call net_room
+	test rax, rax
+	js .out
+	mov rbp, rax
+	call net_state_new
+	test rax, rax
+	jz .enomem
+	mov r15, rax
+	mov rdi, rsp
+	mov esi, NET_ACCEPT
+	call net_block_init
+	mov [rdi + HcNet.a0], r15
+	mov [rdi + HcNet.addr], r12
+	mov [rdi + HcNet.addr_len], ebp
+	mov rsi, rdi
+	mov edi, ebx
+	mov edx, 1
+	call net_do
+	test rax, rax
+	js .free
+	test r12, r12
+	jz .install
+	mov ecx, [rsp + HcNet.addr_len]
+	mov [r13], ecx
+.install:
+	mov edi, eax
+	mov rsi, r15
+	mov edx, r14d
+	call net_install
+	jmp .out
+.free:	mov rbx, rax
+	mov rdi, r15
+	mov esi, NetState_size
+	call kfree
+	mov rax, rbx
+	jmp .out
+.enomem:
+	mov rax, -ENOMEM
+.out:	add rsp, HcNet_size + 8
+	pop rbp
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_getsockname -- getsockname(fd, addr, len)
+; sys_getpeername -- getpeername(fd, addr, len)
+;  IN:  EDI = fd, RSI = sockaddr, RDX = int *len
+;  OUT: RAX = 0 or -errno (-ENOTCONN without a peer)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_getsockname:
+	xor ecx, ecx
+	jmp net_name_call
+sys_getpeername:
+	mov ecx, 1
+net_name_call:                         ; ECX = 0 local, 1 peer
+	test rsi, rsi
+	jz .efault
+	push rbx
+	push r12
+	push r13
+	push r14
+	sub rsp, HcNet_size + 8
+	mov ebx, edi
+	mov r12, rsi
+	mov r13, rdx
+	mov r14d, ecx
+	mov rdi, rsi
+	mov rsi, rdx
+	call net_room
+	test rax, rax
+	js .out
+	push rax
+	lea rdi, [rsp + 8]
+	mov esi, NET_NAME
+	call net_block_init
+	pop rax
+	mov [rdi + HcNet.addr_len], eax
+	mov [rdi + HcNet.addr], r12
+	mov [rdi + HcNet.a0], r14
+	mov rsi, rdi
+	mov edi, ebx
+	xor edx, edx
+	call net_do
+	test rax, rax
+	js .out
+	mov ecx, [rsp + HcNet.addr_len]
+	mov [r13], ecx
+	xor eax, eax
+.out:	add rsp, HcNet_size + 8
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_setsockopt -- setsockopt(fd, level, name, value, len)
+;  IN:  EDI = fd, ESI = level, EDX = name, RCX = value, R8D = its length
+;  OUT: RAX = 0 or -errno (-ENOPROTOOPT for options the VMM does not know)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_setsockopt:
+	test r8d, r8d
+	js .einval
+	push rdi
+	push rsi
+	mov rdi, rcx
+	mov esi, r8d
+	call check_user_read
+	pop rsi
+	pop rdi
+	jc .efault
+	sub rsp, HcNet_size + 8
+	push rdi
+	push rsi
+	push rdx
+	push rcx
+	push r8
+	lea rdi, [rsp + 40]
+	mov esi, NET_SETOPT
+	call net_block_init
+	pop r8
+	pop rcx
+	pop rdx
+	pop rsi
+	mov [rdi + HcNet.a0], esi          ; (the upper halves are zero)
+	mov [rdi + HcNet.a1], edx
+	mov [rdi + HcNet.buf], rcx
+	mov [rdi + HcNet.len], r8d
+	mov rsi, rdi
+	pop rdi
+	xor edx, edx
+	call net_do
+	add rsp, HcNet_size + 8
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_getsockopt -- getsockopt(fd, level, name, value, len)
+;  IN:  EDI = fd, ESI = level, EDX = name, RCX = value, R8 = int *len
+;  OUT: RAX = 0 or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_getsockopt:
+	test rcx, rcx
+	jz .efault
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	sub rsp, HcNet_size
+	mov ebx, edi
+	mov r12d, esi
+	mov r13d, edx
+	mov r14, rcx
+	mov r15, r8
+	mov rdi, rcx
+	mov rsi, r8
+	call net_room
+	test rax, rax
+	js .out
+	push rax
+	lea rdi, [rsp + 8]
+	mov esi, NET_GETOPT
+	call net_block_init
+	pop rax
+	mov [rdi + HcNet.len], rax
+	mov [rdi + HcNet.buf], r14
+	mov [rdi + HcNet.a0], r12
+	mov [rdi + HcNet.a1], r13
+	mov rsi, rdi
+	mov edi, ebx
+	xor edx, edx
+	call net_do
+	test rax, rax
+	js .out
+	mov [r15], eax
+	xor eax, eax
+.out:	add rsp, HcNet_size
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; net_msg_call -- send or receive through checked iovecs in kernel memory; a send
+; that finds the connection closed raises SIGPIPE unless MSG_NOSIGNAL
+;  IN:  EDI = fd, RSI = iovecs (kernel copy, each checked), RDX = count, R8D = NET_SEND
+;       or NET_RECV, ECX = MSG_* flags, R9 = checked sockaddr or 0, R10D = its length
+;       (send) or room (receive)
+;  OUT: RAX = bytes or -errno, RDX = the address's whole length (receive)
+;  Clobbers: RCX, RSI, RDI, R8-R11
+net_msg_call:
+	push rbx
+	push r12
+	sub rsp, HcNet_size
+	mov ebx, ecx
+	mov r12d, r8d
+	push rdi
+	push rsi
+	push rdx
+	mov rdi, rsp
+	add rdi, 24
+	mov esi, r8d
+	call net_block_init
+	pop rdx
+	pop rsi
+	mov [rdi + HcNet.buf], rsi
+	mov [rdi + HcNet.len], rdx
+	mov [rdi + HcNet.flags], ebx
+	mov [rdi + HcNet.addr], r9
+	mov [rdi + HcNet.addr_len], r10d
+	mov rsi, rdi
+	pop rdi
+	mov edx, 1
+	call net_do
+	cmp rax, -EPIPE
+	jne .done
+	cmp r12d, NET_SEND
+	jne .done
+	test ebx, MSG_NOSIGNAL
+	jnz .done
+	call net_sigpipe
+.done:	mov edx, [rsp + HcNet.addr_len]
+	add rsp, HcNet_size
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_iov_call -- net_msg_call with the program's iovec array: copied into the
+; kernel, each buffer checked for the direction
+;  IN:  EDI = fd, RSI = iovec array, RDX = count, R8D = NET_SEND or NET_RECV,
+;       ECX = MSG_* flags, R9 = checked sockaddr or 0, R10D = its length or room
+;  OUT: RAX = bytes or -errno, RDX = the address's whole length
+;  Clobbers: RCX, RSI, RDI, R8-R11
+net_iov_call:
+	cmp rdx, IOV_MAX
+	ja .einval
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rbp
+	sub rsp, 40
+	mov [rsp], edi
+	mov [rsp + 4], r8d
+	mov [rsp + 8], ecx
+	mov [rsp + 16], r9
+	mov [rsp + 24], r10
+	mov r12, rsi                       ; program's array
+	mov r13, rdx                       ; count
+	mov r14, rdx
+	shl r14, 4                         ; bytes
+	mov rdi, rsi
+	mov rsi, r14
+	call check_user_read
+	jc .efault
+	xor r15d, r15d                     ; kernel copy (none for 0 iovecs)
+	test r13, r13
+	jz .call
+	mov rdi, r14
+	call kmalloc
+	test rax, rax
+	jz .enomem
+	mov r15, rax
+	mov rdi, r15
+	mov rsi, r12
+	mov rdx, r14
+	call copy_from_user
+	test rax, rax
+	jnz .free
+	xor ebx, ebx
+.check:	cmp rbx, r13
+	jae .call
+	mov rbp, rbx
+	shl rbp, 4
+	mov rdi, [r15 + rbp]
+	mov rsi, [r15 + rbp + 8]
+	test rsi, rsi
+	js .einval_free                    ; (Linux: a length above SSIZE_MAX)
+	cmp dword [rsp + 4], NET_SEND
+	je .source
+	call check_user_write
+	jmp .checked
+.source:
+	call check_user_read
+.checked:
+	jc .efault_free
+	inc rbx
+	jmp .check
+.call:	mov edi, [rsp]
+	mov rsi, r15
+	mov rdx, r13
+	mov r8d, [rsp + 4]
+	mov ecx, [rsp + 8]
+	mov r9, [rsp + 16]
+	mov r10, [rsp + 24]
+	call net_msg_call
+	mov [rsp + 32], rdx
+	jmp .free
+.einval_free:
+	mov rax, -EINVAL
+	jmp .free
+.efault_free:
+	mov rax, -EFAULT
+.free:	test r15, r15
+	jz .out
+	mov rbx, rax
+	mov rdi, r15
+	mov rsi, r14
+	call kfree
+	mov rax, rbx
+	jmp .out
+.enomem:
+	mov rax, -ENOMEM
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+.out:	mov rdx, [rsp + 32]
+	add rsp, 40
+	pop rbp
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_sendto -- sendto(fd, buf, len, flags, addr, addrlen)
+;  IN:  EDI = fd, RSI = buffer, RDX = length, ECX = flags, R8 = sockaddr or 0, R9D = its length
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_sendto:
+	push rdi
+	mov rdi, rsi
+	mov rsi, rdx
+	call check_user_read
+	mov rdx, rsi
+	mov rsi, rdi
+	pop rdi
+	jc .efault
+	xor r10d, r10d
+	test r8, r8
+	jz .send
+	cmp r9d, SOCKADDR_MAX
+	ja .einval
+	push rdi
+	push rsi
+	mov rdi, r8
+	mov esi, r9d
+	call check_user_read
+	pop rsi
+	pop rdi
+	jc .efault
+	mov r10d, r9d
+.send:	sub rsp, 24
+	mov [rsp], rsi
+	mov [rsp + 8], rdx
+	mov rsi, rsp
+	mov edx, 1
+	mov r9, r8
+	mov r8d, NET_SEND
+	call net_msg_call
+	add rsp, 24
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_recvfrom -- recvfrom(fd, buf, len, flags, addr, addrlen)
+;  IN:  EDI = fd, RSI = buffer, RDX = length, ECX = flags, R8 = sockaddr or 0, R9 = int *len
+;  OUT: RAX = bytes (0 at the end of the stream) or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+sys_recvfrom:
+	push rbx
+	push r12
+	push r13
+	sub rsp, 16
+	mov r12, r8
+	mov r13, r9
+	mov [rsp], rsi
+	mov [rsp + 8], rdx
+	mov ebx, ecx
+	push rdi
+	mov rdi, rsi
+	mov rsi, rdx
+	call check_user_write
+	pop rdi
+	jc .efault
+	push rdi
+	mov rdi, r12
+	mov rsi, r13
+	call net_room
+	pop rdi
+	test rax, rax
+	js .out
+	mov r10, rax
+	mov rsi, rsp
+	mov edx, 1
+	mov ecx, ebx
+	mov r8d, NET_RECV
+	mov r9, r12
+	call net_msg_call
+	test rax, rax
+	js .out
+	test r12, r12
+	jz .out
+	mov [r13], edx
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+.out:	add rsp, 16
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_sendmsg -- sendmsg(fd, msg, flags): msg_name and msg_iov (ancillary data is
+; ignored)
+; sys_recvmsg -- recvmsg(fd, msg, flags): msg_namelen, msg_controllen (0) and
+; msg_flags (0) are answered
+;  IN:  EDI = fd, RSI = struct msghdr *, EDX = flags
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+MSGHDR_SIZE equ 56
+sys_sendmsg:
+	mov r8d, NET_SEND
+	jmp net_msghdr_call
+sys_recvmsg:
+	mov r8d, NET_RECV
+net_msghdr_call:
+	push rbx
+	push r12
+	push r13
+	mov ebx, edi
+	mov r12, rsi
+	mov r13d, r8d
+	mov rdi, rsi
+	mov esi, MSGHDR_SIZE
+	cmp r13d, NET_SEND
+	je .in
+	call check_user_write              ; recvmsg answers in it
+	jmp .checked
+.in:	call check_user_read
+.checked:
+	jc .efault
+	mov rdi, [r12]                     ; msg_name
+	xor r10d, r10d
+	test rdi, rdi
+	jz .named
+	mov r10d, [r12 + 8]                ; msg_namelen
+	cmp r10d, SOCKADDR_MAX
+	jbe .fits
+	cmp r13d, NET_SEND
+	je .einval
+	mov r10d, SOCKADDR_MAX             ; (receive: more room than any address needs)
+.fits:	mov esi, r10d
+	cmp r13d, NET_SEND
+	je .name_in
+	call check_user_write
+	jmp .name_checked
+.name_in:
+	call check_user_read
+.name_checked:
+	jc .efault
+.named:	mov r9, rdi
+	mov ecx, edx
+	mov edi, ebx
+	mov rsi, [r12 + 16]                ; msg_iov
+	mov rdx, [r12 + 24]                ; msg_iovlen
+	mov r8d, r13d
+	push r9
+	call net_iov_call
+	pop r9
+	test rax, rax
+	js .out
+	cmp r13d, NET_RECV
+	jne .out
+	test r9, r9
+	jz .nameless
+	mov [r12 + 8], edx
+.nameless:
+	mov qword [r12 + 40], 0            ; msg_controllen
+	mov dword [r12 + 48], 0            ; msg_flags
+	jmp .out
+.einval:
+	mov rax, -EINVAL
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+.out:	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; sys_sendmmsg -- sendmmsg(fd, vec, vlen, flags): sendmsg for each struct mmsghdr
+; in turn, its msg_len answered, until one fails
+; sys_recvmmsg -- recvmmsg(fd, vec, vlen, flags, timeout): recvmsg likewise; with
+; MSG_WAITFORONE only the first waits (the timeout is not applied)
+;  IN:  EDI = fd, RSI = struct mmsghdr *, EDX = vlen, ECX = flags
+;  OUT: RAX = messages moved, or the first one's -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+MMSGHDR_SIZE   equ 64                 ; struct msghdr, then unsigned msg_len (padded)
+MSG_WAITFORONE equ 0x10000
+sys_sendmmsg:
+	mov r8d, NET_SEND
+	jmp net_mmsg_call
+sys_recvmmsg:
+	mov r8d, NET_RECV
+net_mmsg_call:
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rbp
+	mov ebx, edi                       ; fd
+	mov r12, rsi                       ; the vector
+	mov r13d, edx                      ; its length
+	cmp r13d, IOV_MAX
+	jbe .counted
+	mov r13d, IOV_MAX                  ; (Linux's cap as well)
+.counted:
+	mov r14d, ecx                      ; flags
+	mov r15d, r8d                      ; op
+	xor ebp, ebp                       ; messages moved
+.next:	cmp ebp, r13d
+	jae .done
+	mov eax, ebp
+	shl rax, 6
+	lea rdi, [r12 + rax + MSGHDR_SIZE] ; msg_len is answered: it must be writable
+	mov esi, 4
+	call check_user_write
+	jc .efault
+	mov edx, r14d
+	test ebp, ebp
+	jz .call
+	test edx, MSG_WAITFORONE
+	jz .call
+	or edx, MSG_DONTWAIT               ; after the first, take only what is there
+.call:	and edx, ~MSG_WAITFORONE
+	mov eax, ebp
+	shl rax, 6
+	lea rsi, [r12 + rax]
+	mov edi, ebx
+	mov r8d, r15d
+	call net_msghdr_call
+	test rax, rax
+	js .failed
+	mov ecx, ebp
+	shl rcx, 6
+	mov [r12 + rcx + MSGHDR_SIZE], eax
+	inc ebp
+	jmp .next
+.efault:
+	mov rax, -EFAULT
+.failed:
+	test ebp, ebp
+	jz .out                            ; the first failed: its error
+.done:	mov eax, ebp
+.out:	pop rbp
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret

@@ -1,0 +1,437 @@
+; Sockets: the kernel's half of the split network driver (docs/networking.md). A
+; socket is a File of kind FILE_SOCKET whose File.handle names the VMM's socket
+; (vmm/ports/net.ts) and whose File.inode is a NetState block the VMM keeps current:
+; the POLL* bits ready now and two change counters, so poll, select and epoll read a
+; socket's readiness without a VM exit. Every operation is one NET hypercall that
+; the VMM answers before the `out` returns; one that would wait answers -EAGAIN and
+; the thread waits in event_wait until an announcement: from another socket's
+; operation (HcNet.notify) or from the host (VEC_IO, net_irq_locked).
+
+ENOTSOCK     equ 88
+EPROTONOSUPPORT equ 93
+MSG_PEEK     equ 0x2
+MSG_DONTWAIT equ 0x40
+MSG_WAITALL  equ 0x100
+MSG_NOSIGNAL equ 0x4000
+SOCK_FLAGS   equ O_NONBLOCK | O_CLOEXEC   ; SOCK_NONBLOCK, SOCK_CLOEXEC
+SOCKADDR_MAX equ 128                      ; sizeof(struct sockaddr_storage)
+FIONBIO      equ 0x5421
+
+section .text
+
+; -----------------------------------------------------------------------------
+; net_block_init -- a zeroed HcNet block for one operation
+;  IN:  RDI = block, ESI = op
+;  Clobbers: RAX, RCX
+net_block_init:
+	push rdi
+	xor eax, eax
+	mov ecx, HcNet_size / 8
+	rep stosq
+	pop rdi
+	mov [rdi + HcNet.op], esi
+	ret
+
+; -----------------------------------------------------------------------------
+; net_hc -- hand a filled block to the VMM; wake waiters when another socket changed
+;  IN:  RDI = block
+;  OUT: RAX = HcNet.ret
+;  Clobbers: RDX (RAX is the result)
+net_hc:
+	mov byte [net_active], 1
+	mov dword [rdi + HcNet.notify], 0
+	HYPERCALL PORT_NET, edi
+	cmp dword [rdi + HcNet.notify], 0
+	je .done
+	call event_notify
+.done:	mov rax, [rdi + HcNet.ret]
+	ret
+
+; -----------------------------------------------------------------------------
+; net_wait_call -- net_hc again and again while it answers -EAGAIN and the socket
+; may wait (neither O_NONBLOCK nor MSG_DONTWAIT), waiting in event_wait in between.
+; With -EAGAIN the VMM puts the socket's SO_RCVTIMEO or SO_SNDTIMEO in HcNet.a1
+; (ns, 0 for none): past it the call answers -EAGAIN, as Linux's does.
+;  IN:  RDI = block (handle filled), RSI = File (a reference held)
+;  OUT: RAX = result, or what interrupted the wait (-ERESTARTSYS, -EINTR)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_wait_call:
+	push rbx
+	push r12
+	push r13
+	push r14
+	mov rbx, rdi
+	mov r12, rsi
+	xor r14d, r14d                     ; the deadline: DEADLINE_NONE until a timeout sets one
+.again:	mov r13, [event_seq]
+	mov rdi, rbx
+	mov rsi, r12
+	call net_quick
+	test rax, rax
+	jnz .answered                      ; -EAGAIN without a VM exit
+	mov rdi, rbx
+	call net_hc
+.answered:
+	cmp rax, -EAGAIN
+	jne .out
+	test dword [r12 + File.flags], O_NONBLOCK
+	jnz .out
+	test dword [rbx + HcNet.flags], MSG_DONTWAIT
+	jnz .out
+	test r14, r14
+	jnz .wait
+	mov rdi, [rbx + HcNet.a1]
+	test rdi, rdi
+	jz .wait
+	call deadline_after_ns
+	mov r14, rax
+.wait:	mov rdi, r13
+	mov rsi, r14
+	call event_wait
+	test rax, rax
+	jz .again
+	cmp rax, -ETIMEDOUT
+	jne .out
+	mov rax, -EAGAIN                   ; the socket's timeout passed
+.out:	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_quick -- answer a non-blocking recv or accept that would find nothing without
+; asking the VMM: NetState is current, and its quick bits say when the POLL bits
+; alone tell (a server's last read before epoll_wait, an accept loop's last accept)
+;  IN:  RDI = block, RSI = File
+;  OUT: RAX = -EAGAIN, or 0 (ask the VMM)
+;  Clobbers: RCX, RDX
+net_quick:
+	xor eax, eax
+	test dword [rsi + File.flags], O_NONBLOCK
+	jnz .nonblocking
+	test dword [rdi + HcNet.flags], MSG_DONTWAIT
+	jz .ask                            ; a blocking call asks: the answer carries its timeout
+.nonblocking:
+	mov rdx, [rsi + File.inode]
+	mov ecx, [rdi + HcNet.op]
+	cmp ecx, NET_RECV
+	je .recv
+	cmp ecx, NET_ACCEPT
+	jne .ask
+	test dword [rdx + NetState.quick], NET_QUICK_ACCEPT
+	jz .ask
+	test dword [rdx + NetState.events], POLLIN
+	jnz .ask
+	jmp .eagain
+.recv:	test dword [rdx + NetState.quick], NET_QUICK_RECV
+	jz .ask
+	test dword [rdx + NetState.events], POLLIN | POLLERR
+	jnz .ask
+.eagain:
+	mov rax, -EAGAIN
+.ask:	ret
+
+; -----------------------------------------------------------------------------
+; net_file -- the socket behind a descriptor, with a reference for the caller
+;  IN:  EDI = fd
+;  OUT: RAX = File, or -EBADF, -ENOTSOCK
+;  Clobbers: RCX
+net_file:
+	SPIN_LOCK [fs_lock]
+	call fd_get
+	test rax, rax
+	jz .ebadf
+	cmp dword [rax + File.kind], FILE_SOCKET
+	jne .enotsock
+	inc qword [rax + File.refs]
+	jmp .out
+.ebadf:	mov rax, -EBADF
+	jmp .out
+.enotsock:
+	mov rax, -ENOTSOCK
+.out:	SPIN_UNLOCK [fs_lock]
+	ret
+
+; -----------------------------------------------------------------------------
+; net_put -- drop the reference net_file gave
+;  IN:  RDI = File
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+net_put:
+	push rax
+	SPIN_LOCK [fs_lock]
+	call file_put
+	SPIN_UNLOCK [fs_lock]
+	pop rax
+	ret
+
+; -----------------------------------------------------------------------------
+; net_do -- one operation on the socket behind a descriptor
+;  IN:  EDI = fd, RSI = block (op and arguments filled), EDX = 1 to wait while the
+;       answer is -EAGAIN (net_wait_call), 0 not to
+;  OUT: RAX = result or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_do:
+	push rbx
+	push r12
+	push r13
+	mov r12, rsi
+	mov r13d, edx
+	call net_file
+	test rax, rax
+	js .out
+	mov rbx, rax
+	mov rax, [rbx + File.handle]
+	mov [r12 + HcNet.handle], eax
+	test dword [rbx + File.flags], O_NONBLOCK
+	jz .call
+	or dword [r12 + HcNet.flags], NET_NONBLOCK
+.call:	mov rdi, r12
+	test r13d, r13d
+	jz .once
+	mov rsi, rbx
+	call net_wait_call
+	jmp .done
+.once:	call net_hc
+.done:	mov rdi, rbx
+	call net_put
+.out:	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_state_new -- a zeroed NetState block for a socket about to be made
+;  OUT: RAX = block, or 0
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+net_state_new:
+	mov edi, NetState_size
+	jmp kmalloc
+
+; -----------------------------------------------------------------------------
+; net_forget -- release a VMM socket that never got a descriptor, and its state
+;  IN:  EDI = handle, RSI = NetState
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8
+net_forget:
+	push rsi
+	sub rsp, HcNet_size
+	mov r8d, edi
+	mov rdi, rsp
+	mov esi, NET_CLOSE
+	call net_block_init
+	mov [rdi + HcNet.handle], r8d
+	call net_hc
+	add rsp, HcNet_size
+	pop rdi
+	mov esi, NetState_size
+	jmp kfree
+
+; -----------------------------------------------------------------------------
+; net_install -- a descriptor for a new VMM socket; on failure the socket is closed
+;  IN:  EDI = handle, RSI = NetState, EDX = SOCK_NONBLOCK | SOCK_CLOEXEC
+;  OUT: RAX = fd, or -ENOMEM, -EMFILE
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_install:
+	push rbx
+	push r12
+	push r13
+	mov ebx, edi
+	mov r12, rsi
+	mov r13d, edx
+	SPIN_LOCK [fs_lock]
+	mov edi, FILE_SOCKET
+	mov esi, r13d
+	and esi, O_NONBLOCK
+	or esi, O_RDWR
+	call file_new
+	test rax, rax
+	jz .enomem
+	mov [rax + File.handle], rbx
+	mov [rax + File.inode], r12
+	mov rdi, rax
+	mov esi, r13d
+	call install_file                  ; (on -EMFILE the File goes: net_release)
+	SPIN_UNLOCK [fs_lock]
+	jmp .out
+.enomem:
+	SPIN_UNLOCK [fs_lock]
+	mov edi, ebx
+	mov rsi, r12
+	call net_forget
+	mov rax, -ENOMEM
+.out:	pop r13
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_release -- the last descriptor of a socket closed (fs_lock held; file_put)
+;  IN:  RDI = File
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8
+net_release:
+	mov rsi, [rdi + File.inode]
+	mov edi, [rdi + File.handle]
+	jmp net_forget
+
+; -----------------------------------------------------------------------------
+; net_poll -- a socket's readiness, as the VMM last wrote it
+;  IN:  RDI = File
+;  OUT: EAX = POLL* bits
+;  Clobbers: RDX
+net_poll:
+	mov rdx, [rdi + File.inode]
+	mov eax, [rdx + NetState.events]
+	ret
+
+; -----------------------------------------------------------------------------
+; net_irq_locked -- VEC_IO arrived: the host side may have changed any socket, so
+; every waiter looks again (sched_lock held; handle_interrupt)
+;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8, R9
+net_irq_locked:
+	cmp byte [net_active], 0
+	je .done
+	push rbx
+	call event_notify_locked
+	pop rbx
+.done:	ret
+
+; -----------------------------------------------------------------------------
+; net_sigpipe -- SIGPIPE for the calling thread (a send on a closed connection)
+;  Clobbers: nothing
+net_sigpipe:
+	push rax
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push r8
+	push r9
+	SPIN_LOCK [sched_lock]
+	mov rdi, [gs:Percpu.current]
+	mov esi, SIGPIPE
+	xor edx, edx                       ; SI_USER, as Linux's send_sig
+	call signal_send_thread
+	SPIN_UNLOCK [sched_lock]
+	pop r9
+	pop r8
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rax
+	ret
+
+; -----------------------------------------------------------------------------
+; net_transfer_locked -- read or write on a socket (file_transfer, fs_lock held on
+; entry and exit, released while the call waits): one iovec, no flags
+;  IN:  RDI = File, RSI = checked buffer, RDX = length, ECX = 0 read, 1 write
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_transfer_locked:
+	push rbx
+	push r12
+	sub rsp, HcNet_size + 16
+	mov rbx, rdi
+	mov [rsp + HcNet_size], rsi        ; the iovec, after the block
+	mov [rsp + HcNet_size + 8], rdx
+	mov r12d, ecx
+	inc qword [rbx + File.refs]
+	SPIN_UNLOCK [fs_lock]
+	mov rdi, rsp
+	mov esi, NET_RECV
+	test r12d, r12d
+	jz .op
+	mov esi, NET_SEND
+.op:	call net_block_init
+	lea rax, [rsp + HcNet_size]
+	mov [rdi + HcNet.buf], rax
+	mov qword [rdi + HcNet.len], 1
+	mov rax, [rbx + File.handle]
+	mov [rdi + HcNet.handle], eax
+	mov rsi, rbx
+	call net_wait_call
+	cmp rax, -EPIPE
+	jne .put
+	call net_sigpipe
+.put:	mov r12, rax
+	SPIN_LOCK [fs_lock]
+	mov rdi, rbx
+	call file_put
+	mov rax, r12
+	add rsp, HcNet_size + 16
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_vector_io -- readv and writev: a socket takes every iovec in one operation
+; (sys_fs_readv, sys_fs_writev); anything else goes to vector_io
+;  IN:  EDI = fd, RSI = iovecs, RDX = count, R8 = vector_io's op, ECX = 0 readv,
+;       1 writev
+;  OUT: RAX = bytes or -errno
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_vector_io:
+	call fd_get                        ; (a glance: net_iov_call takes the reference)
+	test rax, rax
+	jz vector_io
+	cmp dword [rax + File.kind], FILE_SOCKET
+	jne vector_io
+	mov r8d, NET_RECV
+	test ecx, ecx
+	jz .call
+	mov r8d, NET_SEND
+.call:	xor ecx, ecx                       ; no flags
+	xor r9d, r9d                       ; no address
+	xor r10d, r10d
+	jmp net_iov_call
+
+; -----------------------------------------------------------------------------
+; net_ioctl_locked -- FIONREAD and FIONBIO on a socket (sys_fs_ioctl, fs_lock held)
+;  IN:  RAX = File, ESI = request, RDX = arg
+;  OUT: RAX = 0, or -ENOTTY, -EFAULT
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_ioctl_locked:
+	push rbx
+	push r12
+	mov rbx, rax
+	mov r12, rdx
+	mov rdi, rdx
+	cmp esi, FIONBIO
+	je .nbio
+	cmp esi, FIONREAD
+	jne .enotty
+	mov esi, 4
+	call check_user_write
+	jc .efault
+	sub rsp, HcNet_size
+	mov rdi, rsp
+	mov esi, NET_PENDING
+	call net_block_init
+	mov rax, [rbx + File.handle]
+	mov [rdi + HcNet.handle], eax
+	call net_hc
+	add rsp, HcNet_size
+	mov [r12], eax
+	xor eax, eax
+	jmp .out
+.nbio:	mov esi, 4
+	call check_user_read
+	jc .efault
+	and dword [rbx + File.flags], ~O_NONBLOCK
+	cmp dword [r12], 0
+	je .done
+	or dword [rbx + File.flags], O_NONBLOCK
+.done:	xor eax, eax
+	jmp .out
+.enotty:
+	mov rax, -ENOTTY
+	jmp .out
+.efault:
+	mov rax, -EFAULT
+.out:	pop r12
+	pop rbx
+	ret
+
+section .bss
+net_active: resb 1     ; 1 once a socket call has been made: VEC_IO then wakes waiters
+section .text

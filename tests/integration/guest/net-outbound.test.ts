@@ -1,0 +1,97 @@
+// A guest client of servers the test starts on the host's loopback, with each host
+// backend: TCP round trips,
+// non-blocking connects, refused connections, UDP; a host peer that resets in the
+// middle of a transfer; and one that never reads (the guest's writes stop).
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../helpers/net.js';
+import { checks, guestBin, runVmAsync } from '../../helpers/run-vm.js';
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+const allOk = (stdout: Buffer) => Object.entries(checks(stdout)).filter(([, ok]) => !ok);
+
+// Both host backends: the C library's sockets on the emulation thread (the default)
+// and the network thread (UNIKV_NET=thread).
+describe.each(['direct', 'thread'])('connections from the guest to the host (%s)', (backend) => {
+  const env = { ...process.env, UNIKV_NET: backend };
+  it('talk TCP and UDP with host servers, and see refusals as Linux reports them', async () => {
+    const tcp = net.createServer((s) => s.pipe(s));
+    const udp = dgram.createSocket('udp4');
+    udp.on('message', (msg, from) => udp.send(msg, from.port, from.address));
+    const tcpPort = await listen(tcp);
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const closed = await freePort();
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'echo', String(tcpPort), String(closed), String(udp.address().port)], { env });
+      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(10);
+      expect(allOk(r.stdout)).toEqual([]);
+      expect(r.status).toBe(0);
+    } finally {
+      tcp.close();
+      udp.close();
+    }
+  });
+
+  it('a host peer that resets mid-transfer: the data before it, then ECONNRESET', async () => {
+    const server = net.createServer((s) => {
+      s.write('doomed', () => setTimeout(() => s.resetAndDestroy(), 100));
+    });
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'reset', String(port)], { env });
+      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(4);
+      expect(allOk(r.stdout)).toEqual([]);
+      expect(r.status).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('bytes written just before the program exits still reach the host peer', async () => {
+    const total = 3 << 20;
+    let received = 0;
+    let intact = true;
+    const server = net.createServer();
+    const done = new Promise<void>((resolve) => {
+      server.on('connection', (s: net.Socket) => {
+        s.on('data', (d: Buffer) => {
+          for (let i = 0; i < d.length; i++) if (d[i] !== (received + i) % 251) intact = false;
+          received += d.length;
+        });
+        s.on('close', () => resolve());
+      });
+    });
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'blast', String(port), String(total)], { env });
+      expect(r.status, r.stdout.toString()).toBe(0);
+      await done;
+      expect(received).toBe(total);
+      expect(intact).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a host peer that never reads holds the guest writer back', async () => {
+    const held: net.Socket[] = [];
+    const server = net.createServer((s) => {
+      s.pause();
+      held.push(s);
+    });
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'stall', String(port)], { env });
+      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(3);
+      expect(allOk(r.stdout)).toEqual([]);
+      expect(r.status).toBe(0);
+    } finally {
+      for (const s of held) s.destroy();
+      server.close();
+    }
+  });
+});
