@@ -8,7 +8,7 @@ import { preloadLibunicorn } from './engine/preload.js';
 import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js';
 import { KERNEL_ELF } from './paths.js';
 import { endpointProblem } from './s3-endpoint-probe.js';
-import { OptionError, parseCpuCount, parseMemSize } from './options.js';
+import { OptionError, parseCpuCount, parseMemSize, parsePort } from './options.js';
 import type { BackendName } from '../channel/proxy-control.js';
 
 const USAGE: Record<CliForm, string> = {
@@ -82,7 +82,9 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   if (image === undefined) refuse(`no image given (usage: ${USAGE[form]})`);
   let memBytes: number;
   let cpus: number;
+  let gdbPort: number | undefined;
   try {
+    gdbPort = argv.gdb === undefined ? undefined : parsePort(argv.gdb);
     memBytes = argv.mem !== undefined ? parseMemSize(argv.mem) : parseMemSize(fromEnv('UNIKV_MEM') ?? '256M', 'UNIKV_MEM=');
     cpus = argv.cpus !== undefined ? parseCpuCount(argv.cpus) : parseCpuCount(fromEnv('UNIKV_CPUS') ?? '1', 'UNIKV_CPUS=');
   } catch (e) {
@@ -123,6 +125,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       preload: resolved(argv.preload),
       log,
       interrupted: catchInterrupt(),
+      gdbPort,
       kv: {
         backend: backend as BackendName,
         dir: resolved(argv['kv-dir']),

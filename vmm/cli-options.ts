@@ -74,6 +74,11 @@ export function defineOptions(yargs: YargsFactory, form: CliForm = 'vm') {
       default: false,
       describe: 'also name the system calls the kernel refuses without a report (rseq), once each',
     })
+    .option('gdb', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'stop before the first instruction and wait for gdb on 127.0.0.1:PORT (docs/debugging.md)',
+    })
     .option('share', { type: 'string', requiresArg: true, describe: 'host directory shown at /host in the guest, confined to it' })
     .option('preload', { type: 'string', requiresArg: true, describe: 'host directory copied into the guest RAM file system at boot' })
     .option('backend', {

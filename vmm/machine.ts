@@ -29,6 +29,7 @@ import { copyDevice } from './ports/copy.js';
 import { fillDevice } from './ports/fill.js';
 import { codeChangedDevice } from './ports/code-changed.js';
 import { STATUS_INTERRUPTED, stopOnInterrupt } from './interrupt-signal.js';
+import { DebugPortError, GdbStub, STATUS_KILLED, type StubOptions } from './debug/stub.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -58,6 +59,8 @@ export interface MachineConfig {
   kvFirstUse?: () => void;
   /** True once the user interrupted the run (Ctrl-C: interrupt-signal.ts); the guest then stops with status 130. */
   interrupted?: () => boolean;
+  /** Stop before the first instruction and serve gdb on 127.0.0.1:gdbPort (0: any free port). */
+  gdbPort?: number;
 }
 
 export interface MachineResult {
@@ -242,9 +245,11 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
+  const stub = cfg.gdbPort === undefined ? undefined : listenForDebugger(cfg, { vcpus, mem, loadBias: app.entry - parsedApp.entry, interrupted }, delta);
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
-  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io: transport });
+  const finished = () => status !== undefined || interrupted() || stub?.killed === true;
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished, io: transport, debug: stub });
   const kv = transport ?? { submit: (_request: unknown, done: (status: number, value: Uint8Array) => void) => done(-1, new Uint8Array(0)) };
   bus.register(PORT.KV_PUT, 1, kvDevice(ctx, kv, loop, PORT.KV_PUT));
   bus.register(PORT.KV_GET, 1, kvDevice(ctx, kv, loop, PORT.KV_GET));
@@ -266,12 +271,37 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     if (cfg.interrupted) stopOnInterrupt([]);
   }
   summarize();
-  if (status !== undefined) return { status, stats };
-  if (interrupted()) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
+  const result = ending(cfg, outcome, status, interrupted(), stub?.killed === true);
+  stub?.exited(result.status);
+  return { ...result, stats };
+}
+
+/** How the run ended, with the line that explains an ending the guest did not choose. */
+function ending(cfg: MachineConfig, outcome: ReturnType<VmLoop['run']>, status: number | undefined, interrupted: boolean, killed: boolean): MachineResult {
+  if (status !== undefined) return { status };
+  if (interrupted) return { status: STATUS_INTERRUPTED, interrupted: true };
+  if (killed) {
+    cfg.log('unikv: the debugger killed the guest');
+    return { status: STATUS_KILLED };
+  }
   if (outcome.kind === 'crashed') {
     cfg.log(outcome.report.trimEnd());
-    return { status: STATUS_GUEST_CRASH, stats };
+    return { status: STATUS_GUEST_CRASH };
   }
   cfg.log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
-  return { status: STATUS_GUEST_CRASH, stats };
+  return { status: STATUS_GUEST_CRASH };
+}
+
+/** --gdb: the stub listens before the guest runs; a port it cannot use refuses the start. */
+function listenForDebugger(cfg: MachineConfig, machine: Omit<StubOptions, 'port'>, kernelOffset: bigint): GdbStub {
+  let stub: GdbStub;
+  try {
+    stub = GdbStub.listen({ ...machine, port: cfg.gdbPort ?? 0 });
+  } catch (e) {
+    if (e instanceof DebugPortError) throw new RefusedError(e.message);
+    throw e;
+  }
+  cfg.log(`unikv: gdb: waiting for a debugger on 127.0.0.1:${stub.port} (target remote :${stub.port})`);
+  cfg.log(`unikv: gdb: the kernel's symbols: add-symbol-file ${cfg.kernelPath} -o ${hex(kernelOffset)}`);
+  return stub;
 }

@@ -43,6 +43,8 @@ export interface VmOptions {
   kv?: BackendChoice | 'none';
   /** True once the user interrupted the run (interrupt-signal.ts); the guest stops with status 130. */
   interrupted?: () => boolean;
+  /** Stop before the first instruction and serve gdb on 127.0.0.1:gdbPort (vmm/debug/stub.ts). */
+  gdbPort?: number;
 }
 
 export interface VmResult extends MachineResult {
@@ -79,6 +81,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       kvChannel: proxy?.channel,
       kvFirstUse: proxy && (() => proxy.start()),
       interrupted: options.interrupted,
+      gdbPort: options.gdbPort,
     });
     // Every acknowledged request is already stored; the backend closes cleanly.
     const peakInFlight = await proxy?.close();
