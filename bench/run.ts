@@ -6,6 +6,7 @@ import { benchPostmark } from './postmark.js';
 import { benchKv } from './kv.js';
 import { benchSmp } from './smp.js';
 import { benchPrograms } from './programs.js';
+import { benchGdb } from './gdb.js';
 
 await benchBoot();
 await benchFrontDoor();
@@ -13,3 +14,4 @@ await benchSmp();
 await benchPostmark();
 await benchKv();
 await benchPrograms();
+await benchGdb();

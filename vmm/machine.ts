@@ -245,7 +245,16 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
   const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
-  const stub = cfg.gdbPort === undefined ? undefined : listenForDebugger(cfg, { vcpus, mem, loadBias: app.entry - parsedApp.entry, interrupted }, delta);
+  const stub =
+    cfg.gdbPort === undefined
+      ? undefined
+      : listenForDebugger(cfg, {
+          vcpus,
+          mem,
+          loadBias: app.entry - parsedApp.entry,
+          kernel: { path: path.resolve(cfg.kernelPath), offset: delta },
+          interrupted,
+        });
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   const finished = () => status !== undefined || interrupted() || stub?.killed === true;
@@ -293,7 +302,7 @@ function ending(cfg: MachineConfig, outcome: ReturnType<VmLoop['run']>, status: 
 }
 
 /** --gdb: the stub listens before the guest runs; a port it cannot use refuses the start. */
-function listenForDebugger(cfg: MachineConfig, machine: Omit<StubOptions, 'port'>, kernelOffset: bigint): GdbStub {
+function listenForDebugger(cfg: MachineConfig, machine: Omit<StubOptions, 'port'>): GdbStub {
   let stub: GdbStub;
   try {
     stub = GdbStub.listen({ ...machine, port: cfg.gdbPort ?? 0 });
@@ -302,6 +311,6 @@ function listenForDebugger(cfg: MachineConfig, machine: Omit<StubOptions, 'port'
     throw e;
   }
   cfg.log(`unikv: gdb: waiting for a debugger on 127.0.0.1:${stub.port} (target remote :${stub.port})`);
-  cfg.log(`unikv: gdb: the kernel's symbols: add-symbol-file ${cfg.kernelPath} -o ${hex(kernelOffset)}`);
+  cfg.log(`unikv: gdb: the kernel's symbols: add-symbol-file ${machine.kernel.path} -o ${hex(machine.kernel.offset)}`);
   return stub;
 }

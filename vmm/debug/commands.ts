@@ -136,7 +136,8 @@ export class CommandSet {
       return text(`PacketSize=${MAX_PACKET.toString(16)};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+;QStartNoAckMode+`);
     }
     if (p === 'QStartNoAckMode') return { reply: bytesOf('OK'), noAck: true };
-    if (p.startsWith('qXfer:features:read:')) return this.features(p.slice('qXfer:features:read:'.length));
+    if (p.startsWith('qXfer:features:read:target.xml:')) return this.document(TARGET_XML, p.slice('qXfer:features:read:target.xml:'.length));
+    if (p.startsWith('qXfer:features:read:')) return text('E00');
     if (p === 'qfThreadInfo') return text(`m${Array.from({ length: this.target.cpuCount() }, (_, i) => (i + 1).toString(16)).join(',')}`);
     if (p === 'qsThreadInfo') return text('l');
     if (p === 'qC') return text(`QC${(this.registerCpu + 1).toString(16)}`);
@@ -153,21 +154,17 @@ export class CommandSet {
     return text('');
   }
 
-  private features(args: string): Answer {
-    const colon = args.indexOf(':');
-    const annex = args.slice(0, colon);
-    const r = colon < 0 ? undefined : range(args.slice(colon + 1), 0xffff_ffff);
-    if (annex !== 'target.xml') return text('E00');
+  /** A part of a document for qXfer: `offset,length` in hex; `m` when more follows, `l` for the last part. */
+  private document(content: string, args: string): Answer {
+    const r = range(args, 0xffff_ffff);
     if (!r) return text(ERR_BAD_ARGS);
-    const doc = bytesOf(TARGET_XML);
-    const length = Math.min(r.length, MAX_READ);
+    const doc = bytesOf(content);
     if (r.address >= BigInt(doc.length)) return text('l');
     const start = Number(r.address);
-    const chunk = doc.subarray(start, start + length);
-    const last = start + chunk.length >= doc.length;
+    const chunk = doc.subarray(start, start + Math.min(r.length, MAX_READ));
     const body = escapeBinary(chunk);
     const reply = new Uint8Array(body.length + 1);
-    reply[0] = (last ? 'l' : 'm').charCodeAt(0);
+    reply[0] = (start + chunk.length >= doc.length ? 'l' : 'm').charCodeAt(0);
     reply.set(body, 1);
     return { reply };
   }

@@ -16,7 +16,7 @@ import { HOOK, REG } from '../engine/unicorn.js';
 import type { GuestMemory } from '../guest-memory.js';
 import { CommandSet, type DebugTarget, type PointKind, type Resume } from './commands.js';
 import { translate } from './guest-pages.js';
-import { bytesOf, framePacket, PacketReader } from './packets.js';
+import { bytesOf, framePacket, PacketReader, type PacketEvent } from './packets.js';
 import { readRegister, writeRegister } from './registers.js';
 import { type Connection, LoopbackListener } from './socket.js';
 
@@ -61,6 +61,8 @@ export interface StubOptions {
   mem: GuestMemory;
   /** The program's load bias (qOffsets). */
   loadBias: bigint;
+  /** The kernel's ELF file and the distance it was moved from its link address (for add-symbol-file). */
+  kernel: { path: string; offset: bigint };
   /** True once the user interrupted the VMM (its own Ctrl-C): the stub stops waiting. */
   interrupted: () => boolean;
 }
@@ -107,7 +109,7 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     if (this.firstWait) {
       this.firstWait = false;
       if (!this.waitForDebugger()) return { instructions: 0 };
-    } else if (!this.connection) return { instructions: 0 };
+    } else if (!this.connection && !this.attach(lastCpu)) return { instructions: 0 };
     this.look(lastCpu);
     if (this.watchHit) this.finishWatchHit(this.watchHit);
     if (!this.stop || !this.connection) return this.running();
@@ -198,7 +200,21 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     return false;
   }
 
-  /** Reads what the debugger sent while the guest ran: Ctrl-C stops it. */
+  /** A debugger that connects while the guest runs (after another one left) stops it. */
+  private attach(lastCpu: number): boolean {
+    const connection = this.listener.accept(0);
+    if (!connection) return false;
+    this.connection = connection;
+    this.stop = { cpu: lastCpu, signal: SIGTRAP };
+    this.firstStopPending = true;
+    return true;
+  }
+
+  /**
+   * Reads what the debugger sent while the guest ran: Ctrl-C stops it; packets wait
+   * for the stop (in all-stop mode gdb sends none while the guest runs, but a client
+   * may send its first command before the stub has looked).
+   */
   private look(lastCpu: number): void {
     const bytes = this.connection?.read(0);
     if (bytes === undefined) {
@@ -207,9 +223,12 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     }
     for (const event of this.reader.feed(bytes)) {
       if (event.kind === 'interrupt') this.stop ??= { cpu: lastCpu, signal: SIGINT };
-      else if (event.kind === 'packet') this.handle(event.payload); // a query while running: answered, never resumed
+      else this.queued.push(event);
     }
   }
+
+  /** Events read while the guest ran, served at the next stop. */
+  private queued: PacketEvent[] = [];
 
   /** Serves the debugger while the guest is stopped, until a command resumes it. */
   private serve(): DebugPlan {
@@ -220,14 +239,19 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     if (!this.firstStopPending) this.send(this.stopReply);
     this.firstStopPending = false;
     while (this.connection && !this.opts.interrupted()) {
-      const bytes = this.connection.read(LOOK_MS);
+      const bytes = this.queued.length > 0 ? new Uint8Array(0) : this.connection.read(LOOK_MS);
       if (bytes === undefined) break;
-      for (const event of this.reader.feed(bytes)) {
+      const events = [...this.queued, ...this.reader.feed(bytes)];
+      this.queued = [];
+      for (const [i, event] of events.entries()) {
         if (event.kind === 'bad-checksum') this.ack('-');
         else if (event.kind === 'too-long') this.send('E01');
         else if (event.kind === 'packet') {
           const resume = this.handle(event.payload);
-          if (resume) return this.resume(resume);
+          if (resume) {
+            this.queued = events.slice(i + 1);
+            return this.resume(resume);
+          }
         }
       }
     }
@@ -279,6 +303,7 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     this.stop = undefined;
     this.watchHit = undefined;
     this.reader = new PacketReader();
+    this.queued = [];
     this.acks = true;
   }
 

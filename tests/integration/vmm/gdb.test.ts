@@ -202,6 +202,22 @@ describe('--gdb', () => {
     expect(result.stdout).toBe('answer 42 sum 55 counter 1\n');
   });
 
+  it('takes a second debugger after the first one left, stopping the guest where it is', async () => {
+    const vm = await startVm([TARGET, 'spin']);
+    const first = await RspClient.connect(vm.port);
+    expect(await first.ask('?')).toMatch(/^T05/);
+    first.send('c');
+    first.close();
+    const second = await RspClient.connect(vm.port);
+    expect(await second.ask('?')).toMatch(/^T05thread:1;/);
+    expect(await second.ask(`M${symbol('spinning')},4:00000000`)).toBe('OK');
+    second.send('c');
+    expect(await second.reply()).toBe('W00');
+    second.close();
+    const result = await vm.done;
+    expect(result.stdout).toBe('spun\n');
+  });
+
   it('kills the guest on kill', async () => {
     const { vm } = await session([TARGET], () => ['break add_up', 'continue', 'kill']);
     expect(vm.status).toBe(137);
