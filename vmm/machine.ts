@@ -244,8 +244,11 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: cfg.interrupted }));
-  const stub =
+  // With --gdb a vCPU's run also ends when the debugger sends something (debug/attention.ts).
+  let stub: GdbStub | undefined;
+  const stopRun = cfg.gdbPort === undefined ? cfg.interrupted : () => cfg.interrupted?.() === true || stub?.wantsAttention === true;
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, interrupted: stopRun }));
+  stub =
     cfg.gdbPort === undefined
       ? undefined
       : listenForDebugger(cfg, {

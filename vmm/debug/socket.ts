@@ -60,6 +60,11 @@ export class LoopbackListener {
     return new LoopbackListener(fd, (addr[2] << 8) | addr[3]);
   }
 
+  /** The socket's file descriptor (attention.ts makes it raise SIGIO). */
+  get descriptor(): number {
+    return this.fd;
+  }
+
   /** A debugger's connection if one comes within `timeoutMs` (-1: wait for one). */
   accept(timeoutMs: number): Connection | undefined {
     if (this.fd < 0 || !ready(this.fd, POLLIN, timeoutMs)) return undefined;
@@ -80,6 +85,16 @@ export class Connection {
   private readonly buffer = new Uint8Array(65536);
 
   constructor(private fd: number) {}
+
+  /** The socket's file descriptor (attention.ts makes it raise SIGIO). */
+  get descriptor(): number {
+    return this.fd;
+  }
+
+  /** Whether input (or the end of the connection) waits to be read. */
+  pending(): boolean {
+    return this.fd >= 0 && ready(this.fd, POLLIN, 0);
+  }
 
   get open(): boolean {
     return this.fd >= 0;

@@ -15,6 +15,7 @@ import type { DebugPlan, LoopDebugger } from '../cpu/vm-loop.js';
 import { HOOK, REG } from '../engine/unicorn.js';
 import type { GuestMemory } from '../guest-memory.js';
 import { CommandSet, type DebugTarget, type PointKind, type Resume } from './commands.js';
+import { Attention } from './attention.js';
 import { translate } from './guest-pages.js';
 import { bytesOf, framePacket, PacketReader, type PacketEvent } from './packets.js';
 import { readRegister, writeRegister } from './registers.js';
@@ -22,8 +23,8 @@ import { type Connection, LoopbackListener } from './socket.js';
 
 export { DebugPortError } from './socket.js';
 
-/** Instructions in a slice while a debugger is attached: how soon Ctrl-C is seen in a spinning guest. */
-const ATTACHED_SLICE = 200_000;
+/** Instructions in a slice while watchpoints are set (counted runs make their stops exact). */
+const WATCHED_SLICE = 200_000;
 /** How long one wait for the debugger lasts before the stub looks at the VMM's own Ctrl-C. */
 const LOOK_MS = 250;
 const SIGINT = 2;
@@ -86,11 +87,21 @@ export class GdbStub implements LoopDebugger, DebugTarget {
   /** The debugger killed the guest (`k`): the loop ends and the VMM exits with STATUS_KILLED. */
   killed = false;
 
+  /** Raised by input on the stub's sockets; stops the engines at their next block. */
+  private readonly attention = new Attention();
+
   private constructor(
     private readonly listener: LoopbackListener,
     private readonly opts: StubOptions,
   ) {
     this.skipAt = opts.vcpus.map(() => undefined);
+    for (const vcpu of opts.vcpus) this.attention.watch(vcpu.engine);
+    this.attention.signalOnInput(listener.descriptor);
+  }
+
+  /** True while input from the debugger waits: the vCPU's run ends (Vcpu's `interrupted`) and the loop comes here. */
+  get wantsAttention(): boolean {
+    return this.attention.raised;
   }
 
   /** Listens on 127.0.0.1:port; a port that cannot be used throws DebugPortError. */
@@ -106,11 +117,13 @@ export class GdbStub implements LoopDebugger, DebugTarget {
   // --- LoopDebugger ------------------------------------------------------------------
 
   between(lastCpu: number): DebugPlan {
+    this.attention.clear();
     if (this.firstWait) {
       this.firstWait = false;
       if (!this.waitForDebugger()) return { instructions: 0 };
-    } else if (!this.connection && !this.attach(lastCpu)) return { instructions: 0 };
-    this.look(lastCpu);
+    }
+    if (this.connection) this.look(lastCpu);
+    if (!this.connection && !this.attach(lastCpu)) return { instructions: 0 };
     if (this.watchHit) this.finishWatchHit(this.watchHit);
     if (!this.stop || !this.connection) return this.running();
     return this.serve();
@@ -193,18 +206,23 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     while (!this.opts.interrupted()) {
       const connection = this.listener.accept(LOOK_MS);
       if (connection) {
-        this.connection = connection;
+        this.connect(connection);
         return true;
       }
     }
     return false;
   }
 
+  private connect(connection: Connection): void {
+    this.connection = connection;
+    this.attention.signalOnInput(connection.descriptor);
+  }
+
   /** A debugger that connects while the guest runs (after another one left) stops it. */
   private attach(lastCpu: number): boolean {
     const connection = this.listener.accept(0);
     if (!connection) return false;
-    this.connection = connection;
+    this.connect(connection);
     this.stop = { cpu: lastCpu, signal: SIGTRAP };
     this.firstStopPending = true;
     return true;
@@ -216,6 +234,7 @@ export class GdbStub implements LoopDebugger, DebugTarget {
    * may send its first command before the stub has looked).
    */
   private look(lastCpu: number): void {
+    this.attention.clear(); // before reading: bytes arriving after the read raise it again
     const bytes = this.connection?.read(0);
     if (bytes === undefined) {
       this.letGo();
@@ -272,6 +291,10 @@ export class GdbStub implements LoopDebugger, DebugTarget {
 
   private resume(resume: Resume): DebugPlan {
     this.stop = undefined;
+    // The packets just read raised attention; left set, it would stop the run before its first instruction.
+    this.attention.clear();
+    // Input that came with the command (a debugger that continues and closes) keeps it raised.
+    if (this.connection?.pending()) this.attention.raise();
     if (resume.kind === 'kill') {
       this.killed = true;
       this.letGo();
@@ -286,12 +309,16 @@ export class GdbStub implements LoopDebugger, DebugTarget {
       const rip = vcpu.engine.read(REG.RIP);
       this.skipAt[cpu] = this.breakpoints.has(rip) ? rip : undefined;
     });
-    if (resume.kind === 'step') return { instructions: 1, step: resume.cpu };
+    if (resume.kind === 'step') {
+      this.opts.vcpus[resume.cpu].engine.dropTranslations(); // blocks translated uncounted would run past the count
+      return { instructions: 1, step: resume.cpu };
+    }
     return this.running();
   }
 
+  /** Uncounted (Ctrl-C comes through attention), unless watchpoints need exact stops. */
   private running(): DebugPlan {
-    return { instructions: this.connection ? ATTACHED_SLICE : 0 };
+    return { instructions: this.connection && this.watchpoints.size > 0 ? WATCHED_SLICE : 0 };
   }
 
   /** The debugger is gone (detach, kill, or a closed connection): every point goes, the guest runs on at full speed. */
@@ -358,6 +385,8 @@ export class GdbStub implements LoopDebugger, DebugTarget {
     const end = address + BigInt(length) - 1n;
     if (end < address || end > 0xffff_ffff_ffff_ffffn) return false;
     const type = kind === 2 ? HOOK.MEM_WRITE : kind === 3 ? HOOK.MEM_READ : HOOK.MEM_READ | HOOK.MEM_WRITE;
+    // Watched runs are counted: blocks translated uncounted would make the hooks' stops inexact.
+    for (const vcpu of this.opts.vcpus) vcpu.engine.dropTranslations();
     const remove = this.opts.vcpus.map((vcpu, cpu) =>
       vcpu.engine.onMemoryAccess(type, address, end, (access, at, size) => this.watchpointHit(cpu, kind, access, at, size)),
     );

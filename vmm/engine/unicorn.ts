@@ -16,6 +16,7 @@ export const HOOK = {
   INTR: 1,
   INSN: 2,
   CODE: 4,
+  BLOCK: 8,
   MEM_READ: 1024,
   MEM_WRITE: 2048,
   MEM_UNMAPPED: 112,
@@ -116,6 +117,8 @@ const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
  */
 const uc_hook_add = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
 
+/** UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0): drop every translated block. */
+const UC_CTL_TB_FLUSH_WRITE = 10 | (1 << 30);
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
 
@@ -216,6 +219,15 @@ export class Engine {
     check(uc_ctl(this.handle, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', start, 'uint64_t', end), 'uc_ctl(TB_REMOVE_CACHE)');
   }
 
+  /**
+   * Drops every translated block. A counted run (an instruction count) that follows
+   * uncounted ones would otherwise run blocks translated without the count's checks
+   * and overshoot its count.
+   */
+  dropTranslations(): void {
+    check(uc_ctl(this.handle, UC_CTL_TB_FLUSH_WRITE), 'uc_ctl(TB_FLUSH)');
+  }
+
   onOut(handler: OutHandler): void {
     this.addHook(HOOK.INSN, outCallback(handler), INSN.OUT);
   }
@@ -304,6 +316,15 @@ export class Engine {
     this.copyPath?.dispose();
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.length = 0;
+  }
+
+  /**
+   * Runs the VMM's own machine code at the start of every translated block (the
+   * library's block-hook signature: uc, address, size, user). A stop it requests
+   * takes effect before the block's first instruction.
+   */
+  onBlockNative(callback: bigint, user = 0n): void {
+    check(uc_hook_add(this.handle, [0], HOOK.BLOCK, callback, user, 1n, 0n), 'uc_hook_add');
   }
 
   /** Hooks instruction `insn` with the VMM's own machine code (copy-fast-path.ts, syscall-fast-path.ts). */
