@@ -148,7 +148,8 @@ export class GdbStub implements LoopDebugger, DebugTarget {
   }
 
   describe(cpu: number): string {
-    return `vCPU ${cpu}`;
+    // The VMM starts an application processor when the kernel asks (sched/smp.asm); until then it has no state.
+    return this.opts.vcpus[cpu].engine.read(REG.CR0) === 0n ? `vCPU ${cpu}, not started` : `vCPU ${cpu}`;
   }
 
   readRegister(cpu: number, regnum: number): Uint8Array {
