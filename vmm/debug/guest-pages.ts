@@ -26,25 +26,35 @@ export function translate(mem: GuestMemory, cr3: bigint, virt: bigint): bigint |
   return undefined;
 }
 
-/**
- * Copies `length` bytes at virtual `virt` out of (or, with `data`, into) the guest, a
- * page at a time; false, with nothing written, when any byte is unmapped or outside RAM.
- */
-export function accessVirtual(mem: GuestMemory, cr3: bigint, virt: bigint, length: number, data?: Uint8Array): Uint8Array | undefined {
-  const pieces: { phys: bigint; len: number; at: number }[] = [];
+/** The bytes at virtual `virt`, up to `length`: fewer where a page is not mapped, undefined when the first is not. */
+export function readVirtual(mem: GuestMemory, cr3: bigint, virt: bigint, length: number): Uint8Array | undefined {
+  const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const here = virt + BigInt(done);
     const phys = translate(mem, cr3, here);
     const len = Math.min(length - done, 0x1000 - Number(here & 0xfffn));
-    if (phys === undefined || !mem.contains(phys, len)) return undefined;
-    pieces.push({ phys, len, at: done });
+    if (phys === undefined || !mem.contains(phys, len)) break;
+    out.set(mem.view(phys, len), done);
     done += len;
   }
-  const out = data ?? new Uint8Array(length);
-  for (const p of pieces) {
-    if (data) mem.copyIn(p.phys, data.subarray(p.at, p.at + p.len));
-    else out.set(mem.view(p.phys, p.len), p.at);
+  return done === 0 ? undefined : out.subarray(0, done);
+}
+
+/**
+ * Writes `data` at virtual `virt`, all of it or (where any page is not mapped) none;
+ * the guest-physical ranges written, or undefined.
+ */
+export function writeVirtual(mem: GuestMemory, cr3: bigint, virt: bigint, data: Uint8Array): { phys: bigint; length: number }[] | undefined {
+  const pieces: { phys: bigint; at: number; length: number }[] = [];
+  for (let at = 0; at < data.length; ) {
+    const here = virt + BigInt(at);
+    const phys = translate(mem, cr3, here);
+    const length = Math.min(data.length - at, 0x1000 - Number(here & 0xfffn));
+    if (phys === undefined || !mem.contains(phys, length)) return undefined;
+    pieces.push({ phys, at, length });
+    at += length;
   }
-  return out;
+  for (const p of pieces) mem.copyIn(p.phys, data.subarray(p.at, p.at + p.length));
+  return pieces.map(({ phys, length }) => ({ phys, length }));
 }

@@ -16,7 +16,7 @@ import { HOOK, REG } from '../engine/unicorn.js';
 import type { GuestMemory } from '../guest-memory.js';
 import { CommandSet, type DebugTarget, type PointKind, type Resume } from './commands.js';
 import { Attention } from './attention.js';
-import { translate } from './guest-pages.js';
+import { readVirtual, translate, writeVirtual } from './guest-pages.js';
 import { bytesOf, framePacket, PacketReader, type PacketEvent } from './packets.js';
 import { readRegister, writeRegister } from './registers.js';
 import { type Connection, LoopbackListener } from './socket.js';
@@ -161,35 +161,16 @@ export class GdbStub implements LoopDebugger, DebugTarget {
   }
 
   readMemory(cpu: number, address: bigint, length: number): Uint8Array | undefined {
-    const cr3 = this.pageTables(cpu);
-    const out: number[] = [];
-    while (out.length < length) {
-      const here = address + BigInt(out.length);
-      const phys = translate(this.opts.mem, cr3, here);
-      const chunk = Math.min(length - out.length, 0x1000 - Number(here & 0xfffn));
-      if (phys === undefined || !this.opts.mem.contains(phys, chunk)) break;
-      out.push(...this.opts.mem.view(phys, chunk));
-    }
-    return out.length === 0 ? undefined : Uint8Array.from(out);
+    return readVirtual(this.opts.mem, this.pageTables(cpu), address, length);
   }
 
   writeMemory(cpu: number, address: bigint, data: Uint8Array): boolean {
-    const cr3 = this.pageTables(cpu);
-    const pieces: { phys: bigint; at: number; len: number }[] = [];
-    for (let at = 0; at < data.length; ) {
-      const here = address + BigInt(at);
-      const phys = translate(this.opts.mem, cr3, here);
-      const len = Math.min(data.length - at, 0x1000 - Number(here & 0xfffn));
-      if (phys === undefined || !this.opts.mem.contains(phys, len)) return false;
-      pieces.push({ phys, at, len });
-      at += len;
+    const written = writeVirtual(this.opts.mem, this.pageTables(cpu), address, data);
+    // The bytes may be code the engines translated already.
+    for (const { phys, length } of written ?? []) {
+      for (const vcpu of this.opts.vcpus) vcpu.engine.invalidateTranslations(phys, phys + BigInt(length));
     }
-    for (const p of pieces) {
-      this.opts.mem.copyIn(p.phys, data.subarray(p.at, p.at + p.len));
-      // The bytes may be code the engines translated already.
-      for (const vcpu of this.opts.vcpus) vcpu.engine.invalidateTranslations(p.phys, p.phys + BigInt(p.len));
-    }
-    return true;
+    return written !== undefined;
   }
 
   setPoint(kind: PointKind, address: bigint, length: number, insert: boolean): boolean {
