@@ -161,6 +161,25 @@ describe('--gdb', () => {
     expect(vm.status).toBe(3);
   });
 
+  it('steps over a line with next, into a function with step, and stops on a read watchpoint', async () => {
+    const { gdb, vm } = await session([TARGET], () => [
+      'break main',
+      'continue',
+      'next',
+      'next',
+      'next',
+      'step',
+      'rwatch answer',
+      'continue',
+      'delete',
+      'continue',
+    ]);
+    expect(gdb).toMatch(/\n41\s+int sum = add_up\(10\);/);
+    expect(gdb).toMatch(/add_up \(n=10\) at .*gdbtarget\.c:15/);
+    expect(gdb).toMatch(/Hardware read watchpoint 2: answer\s+Value = 42/);
+    expect(vm.status).toBe(3);
+  });
+
   it('steps through a syscall instruction into the kernel, whose symbols load at the printed offset', async () => {
     const { gdb, vm } = await session([TARGET], (v) => [
       `add-symbol-file ${path.join(ROOT, 'build', 'kernel', 'kernel.elf')} -o ${v.kernelOffset}`,
@@ -251,6 +270,19 @@ describe('--gdb', () => {
     const result = await vm.done;
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('spun\n');
+  });
+
+  it('ends with status 130 when the VMM is interrupted while it waits for a debugger', async () => {
+    const child = spawn(process.execPath, [...VMM_NODE_ARGS, '--gdb', '0', TARGET], { cwd: ROOT });
+    let stderr = '';
+    const status = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (/127\.0\.0\.1:\d+/.test(stderr)) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    expect(status).toBe(130);
   });
 
   it('refuses a port in use or malformed with one line and status 125', async () => {
