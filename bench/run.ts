@@ -3,6 +3,7 @@
 // `npm run bench -- --help` lists them).
 import { bootBenchmark } from './boot.js';
 import { frontDoorBenchmark } from './front-door.js';
+import { gdbBenchmark } from './gdb.js';
 import { kvBenchmark } from './kv.js';
 import { kvBackendsBenchmark } from './kv-backends.js';
 import { runCommandLine } from './lib/cli.js';
@@ -13,7 +14,18 @@ import { smpBenchmark } from './smp.js';
 import { straceBenchmark } from './strace.js';
 
 await runCommandLine(
-  [bootBenchmark, frontDoorBenchmark, smpBenchmark, postmarkBenchmark, kvBenchmark, kvBackendsBenchmark, programsBenchmark, straceBenchmark, netBenchmark],
+  [
+    bootBenchmark,
+    frontDoorBenchmark,
+    smpBenchmark,
+    postmarkBenchmark,
+    kvBenchmark,
+    kvBackendsBenchmark,
+    programsBenchmark,
+    straceBenchmark,
+    netBenchmark,
+    gdbBenchmark,
+  ],
   process.argv.slice(2),
   'npm run bench --',
 );

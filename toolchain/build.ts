@@ -17,6 +17,8 @@ import { buildRealPrograms } from './programs/build.js';
 const KERNEL_SRC = path.join(PROJECT_ROOT, 'guest-src', 'kernel');
 /** Guest programs built into build/guest/<group>/NAME.elf. */
 const PROGRAM_GROUPS = ['examples', 'tests', 'bench', 'postmark'];
+/** Programs built with debugging information and without optimisation, for the gdb tests. */
+const DEBUG_INFO = new Set(['tests/gdbtarget']);
 
 const step = (what: string) => process.stderr.write(`build: ${what}\n`);
 
@@ -121,7 +123,7 @@ function buildPrograms(): void {
       if (sources.length === 0) continue;
       const name = entry.replace(/\.c$/, '');
       step(`guest ${group}/${name}`);
-      compileGuest(['-O2', '-Wall', '-Wextra', ...sources, '-o', path.join(out, `${name}.elf`)]);
+      compileGuest(['-O2', '-Wall', '-Wextra', ...(DEBUG_INFO.has(`${group}/${name}`) ? ['-g', '-O0'] : []), ...sources, '-o', path.join(out, `${name}.elf`)]);
     }
   }
 }

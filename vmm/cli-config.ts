@@ -27,6 +27,7 @@ export interface ConfigValues {
   strace?: boolean;
   publish?: string[];
   net?: string;
+  gdb?: string;
   'strace-file'?: string;
   'strict-abi'?: boolean;
 }
@@ -51,6 +52,7 @@ const KEYS: Record<keyof ConfigValues, Kind> = {
   strace: 'boolean',
   publish: 'strings',
   net: 'string',
+  gdb: 'string',
   'strace-file': 'path',
   'strict-abi': 'boolean',
 };

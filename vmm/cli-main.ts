@@ -8,7 +8,7 @@ import { preloadLibunicorn } from './engine/preload.js';
 import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js';
 import { KERNEL_ELF } from './paths.js';
 import { endpointProblem } from './s3-endpoint-probe.js';
-import { OptionError, parseCpuCount, parseMemSize } from './options.js';
+import { OptionError, parseCpuCount, parseMemSize, parsePort } from './options.js';
 import { mountsProblem, parseShare, ShareError, type ShareMount } from './host-share/mounts.js';
 import { ConfigError, type ConfigValues, loadConfig } from './cli-config.js';
 import { parsePublish } from './net/publish.js';
@@ -149,7 +149,10 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const cpuCount = pick('cpus', argv.cpus);
   let memBytes: number;
   let cpus: number;
+  let gdbPort: number | undefined;
   try {
+    const gdb = pick('gdb', argv.gdb);
+    gdbPort = gdb.value === undefined ? undefined : parsePort(String(gdb.value), gdb.named);
     memBytes = mem.value !== undefined ? parseMemSize(mem.value, mem.named) : parseMemSize(fromEnv('UNIKV_MEM') ?? '256M', 'UNIKV_MEM=');
     cpus = cpuCount.value !== undefined ? parseCpuCount(cpuCount.value, cpuCount.named) : parseCpuCount(fromEnv('UNIKV_CPUS') ?? '1', 'UNIKV_CPUS=');
   } catch (e) {
@@ -221,6 +224,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
       netNone: net.value === 'none',
       log,
       interrupted: catchInterrupt(),
+      gdbPort,
       kv: {
         backend: backend as BackendName,
         dir: resolved(argv['kv-dir']) ?? config['kv-dir'],

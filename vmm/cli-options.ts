@@ -81,6 +81,11 @@ export function defineOptions(yargs: YargsFactory, form: CliForm = 'vm') {
       type: 'boolean',
       describe: 'also name the system calls the kernel refuses without a report (rseq), once each',
     })
+    .option('gdb', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'stop before the first instruction and wait for gdb on 127.0.0.1:PORT (docs/debugging.md)',
+    })
     .option('share', {
       type: 'string',
       array: true,

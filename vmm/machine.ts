@@ -39,6 +39,7 @@ import { netDevice } from './ports/net.js';
 import { SocketTable } from './net/stack.js';
 import { combineIo } from './net/io.js';
 import type { Publish } from '../channel/net-messages.js';
+import { DebugPortError, GdbStub, STATUS_KILLED, type StubOptions } from './debug/stub.js';
 
 /** The program's environment when the user gives none (no --env): a home and a search path, as a login shell would set. */
 export const DEFAULT_ENV = ['HOME=/', 'PATH=/usr/local/bin:/usr/bin:/bin'];
@@ -74,6 +75,8 @@ export interface MachineConfig {
   publish?: Publish[];
   /** --net none: no outbound connections (ENETUNREACH). */
   netNone?: boolean;
+  /** Stop before the first instruction and serve gdb on 127.0.0.1:gdbPort (0: any free port). */
+  gdbPort?: number;
 }
 
 export interface MachineResult {
@@ -287,7 +290,20 @@ export function runMachine(cfg: MachineConfig): MachineResult {
   const engineFixes = applyEngineFixes(cfg.log);
   stats?.setEngine(engineFixes);
   // Every vCPU maps the same RAM; they take turns on this thread (see cpu/vm-loop.ts).
-  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, places, interrupted: cfg.interrupted }));
+  // With --gdb a vCPU's run also ends when the debugger sends something (debug/attention.ts).
+  let stub: GdbStub | undefined;
+  const stopRun = cfg.gdbPort === undefined ? cfg.interrupted : () => cfg.interrupted?.() === true || stub?.wantsAttention === true;
+  const vcpus = Array.from({ length: cfg.cpus }, (_, id) => new Vcpu(id, { mem, bus, stats, trace: cfg.trace, strace, places, interrupted: stopRun }));
+  stub =
+    cfg.gdbPort === undefined
+      ? undefined
+      : listenForDebugger(cfg, {
+          vcpus,
+          mem,
+          loadBias: app.entry - parsedApp.entry,
+          kernel: { path: path.resolve(cfg.kernelPath), offset: delta },
+          interrupted,
+        });
   if (cfg.interrupted) stopOnInterrupt(vcpus.map((vcpu) => vcpu.engine.handle));
   const transport = cfg.kvChannel ? new ChannelTransport(cfg.kvChannel, cfg.kvFirstUse) : undefined;
   const sockets = new SocketTable({ publish: cfg.publish ?? [], outbound: !cfg.netNone });
@@ -297,7 +313,8 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     throw new RefusedError(refused);
   }
   const io = combineIo(transport, sockets);
-  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished: () => status !== undefined || interrupted(), io });
+  const finished = () => status !== undefined || interrupted() || stub?.killed === true;
+  loop = new VmLoop({ vcpus, mem, kernelEntry: kernel.entry, stats, finished, io, debug: stub });
   bus.register(PORT.NET, 1, netDevice(ctx, sockets, loop));
   const kv: KvTransport = transport ?? { submit: (_request, done) => done(-1, new Uint8Array(0)) };
   bus.register(PORT.KV_PUT, 1, kvDevice(ctx, timedKv(kv, stats, PORT.KV_PUT), loop, PORT.KV_PUT));
@@ -325,8 +342,9 @@ export function runMachine(cfg: MachineConfig): MachineResult {
     const counts = vcpu.syscallsByNumber;
     if (counts) stats?.countSyscalls(counts);
   }
-  const result = ending(outcome, status, interrupted(), stats, cfg.log);
+  const result = ending(outcome, status, interrupted(), stub?.killed === true, stats, cfg.log);
   strace?.tracer.finish(result.status);
+  stub?.exited(result.status);
   return result;
 }
 
@@ -368,15 +386,34 @@ function ending(
   outcome: ReturnType<VmLoop['run']>,
   status: number | undefined,
   interrupted: boolean,
+  killed: boolean,
   stats: ExitStats | undefined,
   log: (line: string) => void,
 ): MachineResult {
   if (status !== undefined) return { status, stats };
   if (interrupted) return { status: STATUS_INTERRUPTED, stats, interrupted: true };
+  if (killed) {
+    log('unikv: the debugger killed the guest');
+    return { status: STATUS_KILLED, stats };
+  }
   if (outcome.kind === 'crashed') {
     log(outcome.report.trimEnd());
     return { status: STATUS_GUEST_CRASH, stats };
   }
   log('unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)');
   return { status: STATUS_GUEST_CRASH, stats };
+}
+
+/** --gdb: the stub listens before the guest runs; a port it cannot use refuses the start. */
+function listenForDebugger(cfg: MachineConfig, machine: Omit<StubOptions, 'port'>): GdbStub {
+  let stub: GdbStub;
+  try {
+    stub = GdbStub.listen({ ...machine, port: cfg.gdbPort ?? 0 });
+  } catch (e) {
+    if (e instanceof DebugPortError) throw new RefusedError(e.message);
+    throw e;
+  }
+  cfg.log(`unikv: gdb: waiting for a debugger on 127.0.0.1:${stub.port} (target remote :${stub.port})`);
+  cfg.log(`unikv: gdb: the kernel's symbols: add-symbol-file ${machine.kernel.path} -o ${hex(machine.kernel.offset)}`);
+  return stub;
 }

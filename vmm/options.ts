@@ -19,6 +19,13 @@ export function parseMemSize(text: string, label = '--mem '): number {
   return bytes;
 }
 
+/** A TCP port for --gdb: 0 (any free port, which the VMM prints) to 65535. */
+export function parsePort(text: unknown, label = '--gdb '): number {
+  const s = String(text).trim();
+  if (!/^\d{1,5}$/.test(s) || Number(s) > 65535) throw new OptionError(`${label}${s}: not a TCP port (0 to 65535)`);
+  return Number(s);
+}
+
 /** A vCPU count: an integer from 1 to MAX_CPUS; `label` as for parseMemSize. */
 export function parseCpuCount(text: unknown, label = '--cpus '): number {
   const s = String(text).trim();

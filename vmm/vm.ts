@@ -53,6 +53,8 @@ export interface VmOptions {
   publish?: Publish[];
   /** No outbound connections (--net none). */
   netNone?: boolean;
+  /** Stop before the first instruction and serve gdb on 127.0.0.1:gdbPort (vmm/debug/stub.ts). */
+  gdbPort?: number;
 }
 
 export interface VmResult extends MachineResult {
@@ -92,6 +94,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       interrupted: options.interrupted,
       publish: options.publish,
       netNone: options.netNone,
+      gdbPort: options.gdbPort,
     });
     // Every acknowledged request is already stored; the backend closes cleanly.
     const peakInFlight = await proxy?.close();

@@ -1,7 +1,8 @@
 // Every C library function the project calls, declared once, as koffi binds it: the
 // VMM's engine (dlopen, dlsym, mprotect, mmap and munmap of its machine-code pages,
 // peek and poke), its guest memory (memmove, memset, addressOf), its host share
-// (openat2, getdents64, mkdirat, unlinkat, renameat, lseek, close) and the sector
+// (openat2, getdents64, mkdirat, unlinkat, renameat, lseek, close), its gdb stub's
+// socket (socket, bind, listen, accept4, recv, send, poll) and the sector
 // exercise's shared memory (shm_open, mmap, futex through syscall, poll, ...).
 //
 // These are the raw functions: no checks, no conversions, C's results as koffi returns
@@ -57,6 +58,17 @@ export const renameat = /* @__PURE__ */ libc.func('int renameat(int olddirfd, co
 export const utimensat = /* @__PURE__ */ libc.func('int utimensat(int dirfd, const char *path, const uint8_t *times, int flags)');
 export const syncfs = /* @__PURE__ */ libc.func('int syncfs(int fd)');
 export const poll = /* @__PURE__ */ libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
+
+// TCP on loopback for the VMM's gdb stub (vmm/debug/socket.ts): synchronous calls, since
+// the emulation loop runs where Node's event loop does not.
+export const socket = /* @__PURE__ */ libc.func('int socket(int domain, int type, int protocol)');
+export const setsockopt = /* @__PURE__ */ libc.func('int setsockopt(int fd, int level, int name, const int *value, uint32_t len)');
+export const bind = /* @__PURE__ */ libc.func('int bind(int fd, const uint8_t *addr, uint32_t len)');
+export const getsockname = /* @__PURE__ */ libc.func('int getsockname(int fd, _Inout_ uint8_t *addr, _Inout_ uint32_t *len)');
+export const listen = /* @__PURE__ */ libc.func('int listen(int fd, int backlog)');
+export const accept4 = /* @__PURE__ */ libc.func('int accept4(int fd, void *addr, void *len, int flags)');
+export const recv = /* @__PURE__ */ libc.func('intptr_t recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)');
+export const send = /* @__PURE__ */ libc.func('intptr_t send(int fd, const uint8_t *buf, size_t len, int flags)');
 
 export const mmap = /* @__PURE__ */ libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t offset)');
 export const munmap = /* @__PURE__ */ libc.func('int munmap(uintptr_t addr, size_t len)');

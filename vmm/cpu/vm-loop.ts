@@ -32,6 +32,22 @@ interface Slot extends SliceState {
   pending: number;
 }
 
+/** How a debugger has the loop go on after its turn (vmm/debug/stub.ts). */
+export interface DebugPlan {
+  /** Instructions per slice (0: the slice policy decides alone); counted slices bring the loop back to the debugger. */
+  instructions: number;
+  /** Run only this vCPU, one instruction, without delivering interrupts; then `stepped`. */
+  step?: number;
+}
+
+/** A debugger's hold on the loop: it is asked at every turn, and serves while the guest is stopped. */
+export interface LoopDebugger {
+  /** Called before every turn with the vCPU that ran last. */
+  between(lastCpu: number): DebugPlan;
+  /** The vCPU a plan asked to step has run its instruction. */
+  stepped(cpu: number): void;
+}
+
 export type LoopResult = { kind: 'finished' } | { kind: 'crashed'; report: string } | { kind: 'stuck' };
 
 export interface VmLoopOptions {
@@ -49,6 +65,8 @@ export interface VmLoopOptions {
    * then sleeps in `wait` instead of reporting the guest stuck.
    */
   io?: { poll(): boolean; busy(): boolean; wait(ms: number | undefined): void; open?(): boolean };
+  /** A debugger (--gdb): asked before every turn, before the first instruction too. */
+  debug?: LoopDebugger;
 }
 
 const now = () => process.hrtime.bigint();
@@ -103,6 +121,14 @@ export class VmLoop implements InterruptController {
       let next = 0;
       for (;;) {
         if (this.opts.finished()) return { kind: 'finished' };
+        const plan = this.opts.debug?.between(this.current);
+        if (plan && this.opts.finished()) return { kind: 'finished' };
+        if (plan?.step !== undefined) {
+          const result = this.stepOne(plan.step);
+          if (result) return result;
+          continue;
+        }
+        this.debugInstructions = plan?.instructions ?? 0;
         this.opts.io?.poll();
         this.startWaitingProcessors();
         const t = now();
@@ -190,7 +216,10 @@ export class VmLoop implements InterruptController {
     const slot = this.slots[index];
     this.policy.plan(slot, this.slots, t);
     this.current = index;
-    const outcome = slot.vcpu.run(this.policy.end, this.policy.instructions);
+    const counted = this.policy.instructions;
+    const forced = this.debugInstructions;
+    const instructions = forced > 0 && (counted === 0 || forced < counted) ? forced : counted;
+    const outcome = slot.vcpu.run(this.policy.end, instructions);
     if (this.policy.charge(slot, now() - t)) slot.pending |= IRQ_TIMER;
     if (outcome.kind === 'crashed') return { kind: 'crashed', report: outcome.report };
     if (outcome.kind === 'returned') {
@@ -198,6 +227,22 @@ export class VmLoop implements InterruptController {
       slot.booted = true;
       this.opts.stats?.count('halt');
     }
+    return undefined;
+  }
+
+  /** Instructions per slice a debugger asks for (0: none). */
+  private debugInstructions = 0;
+
+  /** Runs one instruction on vCPU `cpu` for the debugger (a vCPU not started yet stays as it is). */
+  private stepOne(cpu: number): LoopResult | undefined {
+    const slot = this.slots[cpu];
+    if (slot && (slot.state === 'running' || slot.state === 'halted')) {
+      this.current = cpu;
+      const outcome = slot.vcpu.run(undefined, 1);
+      if (outcome.kind === 'crashed') return { kind: 'crashed', report: outcome.report };
+      slot.state = outcome.kind === 'returned' ? 'halted' : 'running';
+    }
+    this.opts.debug?.stepped(cpu);
     return undefined;
   }
 

@@ -16,6 +16,9 @@ export const HOOK = {
   INTR: 1,
   INSN: 2,
   CODE: 4,
+  BLOCK: 8,
+  MEM_READ: 1024,
+  MEM_WRITE: 2048,
   MEM_UNMAPPED: 112,
   MEM_PROT: 896,
   INSN_INVALID: 16384,
@@ -58,6 +61,19 @@ export const REG = {
   MSR: 248,
   FS_BASE: 250,
   GS_BASE: 251,
+  FPSW: 31,
+  FPCW: 246,
+  FPTAG: 247,
+  MXCSR: 249,
+  /** FP0..FP7 (x87 physical registers: 80 bits as uc_x86_float80) follow. */
+  FP0: 82,
+  /** XMM0..XMM15 (128 bits each) follow. */
+  XMM0: 122,
+  FIP: 254,
+  FCS: 255,
+  FDP: 256,
+  FDS: 257,
+  FOP: 258,
 } as const;
 
 /** The general registers in the order the exception report prints them. */
@@ -92,6 +108,7 @@ const uc_reg_read = lib.func('int uc_reg_read(void *uc, int regid, void *value)'
 const uc_reg_write = lib.func('int uc_reg_write(void *uc, int regid, void *value)');
 const uc_emu_start = lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)');
 const uc_emu_stop = lib.func('int uc_emu_stop(void *uc)');
+const uc_hook_del = lib.func('int uc_hook_del(void *uc, size_t hh)');
 const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
 /**
  * Callback and user data as native addresses: koffi.register's callbacks and the
@@ -100,6 +117,8 @@ const uc_ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
  */
 const uc_hook_add = lib.func('uc_hook_add', 'int', ['void *', '_Out_ size_t *', 'int', 'uintptr_t', 'uintptr_t', 'uint64_t', 'uint64_t', '...']);
 
+/** UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0): drop every translated block. */
+const UC_CTL_TB_FLUSH_WRITE = 10 | (1 << 30);
 /** UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop the translated blocks of a range. */
 const UC_CTL_TB_REMOVE_CACHE_WRITE = 9 | (2 << 26) | (1 << 30);
 
@@ -145,6 +164,20 @@ export class Engine {
     check(uc_reg_write(this.handle, reg, this.scratch), 'uc_reg_write');
   }
 
+  /** Reads a register wider than 64 bits (XMM, x87) as `length` bytes, as the library lays it out. */
+  readBytes(reg: number, length: number): Uint8Array {
+    const buf = new Uint8Array(Math.max(16, length));
+    check(uc_reg_read(this.handle, reg, buf), 'uc_reg_read');
+    return buf.subarray(0, length);
+  }
+
+  /** Writes a register wider than 64 bits from its bytes (readBytes' layout). */
+  writeBytes(reg: number, bytes: Uint8Array): void {
+    const buf = new Uint8Array(Math.max(16, bytes.length));
+    buf.set(bytes);
+    check(uc_reg_write(this.handle, reg, buf), 'uc_reg_write');
+  }
+
   /** Reads a descriptor-table register (GDTR, IDTR, TR): {base, limit, selector}. */
   readTable(reg: number): { selector: number; base: bigint; limit: number } {
     const buf = new BigUint64Array(3); // uc_x86_mmr: u16 selector, u64 base, u32 limit, u32 flags
@@ -184,6 +217,15 @@ export class Engine {
    */
   invalidateTranslations(start: bigint, end: bigint): void {
     check(uc_ctl(this.handle, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', start, 'uint64_t', end), 'uc_ctl(TB_REMOVE_CACHE)');
+  }
+
+  /**
+   * Drops every translated block. A counted run (an instruction count) that follows
+   * uncounted ones would otherwise run blocks translated without the count's checks
+   * and overshoot its count.
+   */
+  dropTranslations(): void {
+    check(uc_ctl(this.handle, UC_CTL_TB_FLUSH_WRITE), 'uc_ctl(TB_FLUSH)');
   }
 
   onOut(handler: OutHandler): void {
@@ -261,6 +303,30 @@ export class Engine {
     this.addHook(HOOK.MEM_UNMAPPED, cb);
   }
 
+  /**
+   * Calls `handler` before each instruction in [begin, end] (inclusive) runs; the
+   * result removes the hook. Translations of the range made before are dropped, so
+   * the hook sees code already translated too.
+   */
+  onCode(begin: bigint, end: bigint, handler: (address: bigint) => void): () => void {
+    const cb = koffi.register((_uc: unknown, address: bigint | number) => handler(BigInt(address)), koffi.pointer(CodeHook));
+    const remove = this.addRangeHook(HOOK.CODE, cb, begin, end);
+    this.invalidateTranslations(begin, end + 1n);
+    return () => {
+      remove();
+      this.invalidateTranslations(begin, end + 1n);
+    };
+  }
+
+  /** Calls `handler` for each guest read (`HOOK.MEM_READ`) or write (`HOOK.MEM_WRITE`) touching [begin, end]; the result removes the hook. */
+  onMemoryAccess(type: number, begin: bigint, end: bigint, handler: (type: number, address: bigint, size: number) => void): () => void {
+    const cb = koffi.register((_uc: unknown, kind: number, address: bigint | number, size: number) => {
+      handler(kind, BigInt(address), size);
+      return true;
+    }, koffi.pointer(MemHook));
+    return this.addRangeHook(type, cb, begin, end);
+  }
+
   close(): void {
     check(uc_close(this.handle), 'uc_close');
     this.fastPath?.dispose();
@@ -269,9 +335,30 @@ export class Engine {
     this.callbacks.length = 0;
   }
 
+  /**
+   * Runs the VMM's own machine code at the start of every translated block (the
+   * library's block-hook signature: uc, address, size, user). A stop it requests
+   * takes effect before the block's first instruction.
+   */
+  onBlockNative(callback: bigint, user = 0n): void {
+    check(uc_hook_add(this.handle, [0], HOOK.BLOCK, callback, user, 1n, 0n), 'uc_hook_add');
+  }
+
   /** Hooks instruction `insn` with the VMM's own machine code (copy-fast-path.ts, syscall-fast-path.ts). */
   private addMachineCodeHook(insn: number, hook: { readonly callback: bigint; readonly user: bigint }): void {
     check(uc_hook_add(this.handle, [0], HOOK.INSN, hook.callback, hook.user, 1n, 0n, 'int', insn), 'uc_hook_add');
+  }
+
+  /** A hook on [begin, end] that the result removes (and unregisters). */
+  private addRangeHook(type: number, cb: bigint, begin: bigint, end: bigint): () => void {
+    const hh = [0];
+    const code = uc_hook_add(this.handle, hh, type, BigInt(koffi.address(cb)), 0n, begin, end);
+    if (code !== 0) koffi.unregister(cb);
+    check(code, 'uc_hook_add');
+    return () => {
+      check(uc_hook_del(this.handle, hh[0]), 'uc_hook_del');
+      koffi.unregister(cb);
+    };
   }
 
   private addHook(type: number, cb: bigint, insn?: number): void {
