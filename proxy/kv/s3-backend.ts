@@ -52,6 +52,8 @@ export interface S3BackendOptions {
   /** After a request timed out, new requests fail at once for this long (default 5000 ms). */
   failFastMs?: number;
   failureLog?: FailureLog;
+  /** Where the server keeps an object, for failure lines (the embedded server's file). */
+  objectFile?: (objectName: string) => string;
   /** Words appended to describe(), e.g. "(embedded s3rver, data in ...)". */
   note?: string;
   /** Runs after the client is closed, e.g. to stop an embedded server. */
@@ -200,7 +202,11 @@ export class S3Backend extends BackendBase {
         if (!(error instanceof CorruptRecordError)) throw error;
         const pauseMs = CORRUPT_READ_RETRY_PAUSES_MS[attempt];
         if (pauseMs === undefined) {
-          throw new KvError('corrupt-record', `s3 backend at ${this.place.endpoint} holds a damaged object ${this.place.bucket}/${name} (${error.message})`);
+          const file = this.options.objectFile ? `file ${this.options.objectFile(name)}: ` : '';
+          throw new KvError(
+            'corrupt-record',
+            `s3 backend at ${this.place.endpoint} holds a damaged object ${this.place.bucket}/${name} (${file}${error.message})`,
+          );
         }
         await pause(pauseMs, deadline);
       }

@@ -10,6 +10,13 @@ export interface S3Place {
   operationTimeoutMs: number;
 }
 
+/**
+ * The error code the embedded server (proxy/s3/checked-store.ts) answers a GET with
+ * when one of the object's own files is damaged; its message names the store and
+ * the file.
+ */
+export const DAMAGED_OBJECT_CODE = 'UnikvDamagedObject';
+
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
 const ACCESS_NAMES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
@@ -57,6 +64,9 @@ function classify(error: unknown, place: S3Place): { kind: FailureKind; descript
       kind: 'access-denied',
       description: `s3 backend at ${at} has no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)`,
     };
+  }
+  if (name === DAMAGED_OBJECT_CODE) {
+    return { kind: 'corrupt-record', description: `s3 backend at ${at} holds a damaged object ${(error as Error).message}` };
   }
   if (name === 'NoSuchBucket') {
     return { kind: 'no-such-bucket', description: `s3 bucket "${place.bucket}" does not exist at ${at}` };

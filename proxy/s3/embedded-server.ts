@@ -9,6 +9,7 @@
 
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import type { S3Credentials } from '../kv/s3-client.js';
@@ -34,6 +35,8 @@ export interface EmbeddedS3 {
   /** s3rver's fixed account; it checks signatures made with these. */
   credentials: S3Credentials;
   directory: string;
+  /** The file that holds an object's body (s3rver's layout), for failure lines. */
+  objectFile(objectName: string): string;
   /** Closes the listener and every connection and ends the thread. */
   stop(): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     region: 'us-east-1',
     credentials: { ...S3RVER_ACCOUNT },
     directory: options.directory,
+    objectFile: (objectName) => join(options.directory, bucket, `${objectName}._S3rver_object`),
     stop: () => (stopping ??= stopThread(worker)),
   };
 }
