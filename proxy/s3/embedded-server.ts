@@ -65,13 +65,14 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     crashed = true;
     options.onCrash?.(reason);
   };
-  worker.on('error', (error) => reportCrash(`embedded s3rver failed (${shorten(error.message)})`));
-  worker.on('exit', (code) => reportCrash(`embedded s3rver stopped unexpectedly (exit code ${code})`));
+  const endpoint = `http://127.0.0.1:${port}`;
+  worker.on('error', (error) => reportCrash(`embedded s3rver at ${endpoint} failed (${shorten(error.message)})`));
+  worker.on('exit', (code) => reportCrash(`embedded s3rver at ${endpoint} stopped unexpectedly (exit code ${code})`));
   // A VMM that forgets to close its backend must still exit when the guest does.
   worker.unref();
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     bucket,
     region: 'us-east-1',
     credentials: { ...S3RVER_ACCOUNT },
