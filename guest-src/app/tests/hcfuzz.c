@@ -4,7 +4,13 @@
  * buffer, page 0, beyond the guest-physical space, wrapping values; lengths small,
  * huge or wrapping; random numbers. The VMM must answer or ignore every one, never crash or
  * hang. Ports that end the VM or redirect the vCPU by design (EXIT, PANIC, SWITCH,
- * PREEMPT) are left out, and CODE_CHANGED (below). Usage: hcfuzz SEED COUNT [PORT]. Prints hypercalls=N at the end. */
+ * PREEMPT) are left out, and CODE_CHANGED (below). Usage: hcfuzz SEED COUNT [PORT [trace]]
+ * (PORT -1: every port); with `trace`, "call I PORT VALUE" before each hypercall (the
+ * block's words depend only on the seed). Prints "progress 0 I" every 1,000 turns and
+ * hypercalls=N at the end. A block may also lie above RAM (the top of the 32-bit range),
+ * where its words are whatever earlier hypercalls left: pointers that may reach the
+ * program or the kernel, which a ring-0 program could write itself anyway. The program
+ * may then die of what it did; the VMM must not. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +76,7 @@ int main(int argc, char **argv)
 	state = argc > 1 ? strtoull(argv[1], 0, 0) | 1 : 1;
 	long count = argc > 2 ? atol(argv[2]) : 10000;
 	long only = argc > 3 ? strtol(argv[3], 0, 0) : -1; /* one port only (to narrow a failure down) */
+	int trace = argc > 4 && strcmp(argv[4], "trace") == 0;
 	uint64_t ram = ((volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR)->ram_size;
 	size_t area = 0xe0000000UL; /* 3.5 GiB: with --mem 64M it ends above 3.5 GiB */
 	uint8_t *reserved = mmap(0, area, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -92,6 +99,10 @@ int main(int argc, char **argv)
 		/* The value is the block's address, or one the VMM must refuse: the boot area
 		 * (BootInfo, GDT, page tables) or the top of the 32-bit range. */
 		uint32_t value = next() % 8 ? (uint32_t)(uintptr_t)block : next() % 2 ? (uint32_t)(next() % 0x10000) : (uint32_t)(0xfffff000u + next() % 0x1000);
+		if (i % 1000 == 0)
+			printf("progress 0 %ld\n", i);
+		if (trace)
+			printf("call %ld %#x %#x\n", i, port, value);
 		__asm__ volatile("outl %0, %w1" : : "a"(value), "Nd"(port) : "memory");
 		done++;
 	}

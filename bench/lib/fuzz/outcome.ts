@@ -1,0 +1,82 @@
+// What one fuzzing VM's run came to, read from its exit status and output.
+//
+// A seed ends one way: finished (every call made), the guest killed cleanly by a signal
+// (the kernel's own report: a default action or a CPU exception the program did not
+// handle), or a failure: the VMM crashed, the run hung, the kernel's memory changed
+// (scfuzz's checksums), or the fuzzer faulted itself. Failures must never happen.
+
+export type FuzzerName = 'syscalls' | 'hypercalls';
+
+export const FAILURES = ['vmm-crash', 'hang', 'kernel-corruption', 'fuzzer-fault'] as const;
+export type Failure = (typeof FAILURES)[number];
+export type SeedEnd = 'finished' | 'killed-by-signal' | Failure;
+
+export interface SeedOutcome {
+  end: SeedEnd;
+  /** Calls (or hypercalls) made. */
+  calls: number;
+  /** Calls that returned a value that is not an error. */
+  ok: number;
+  /** errno number -> calls that returned it. */
+  errnos: Map<number, number>;
+  /** One line saying why, for anything but a finished run. */
+  detail: string;
+}
+
+export interface VmExit {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The runner killed it: no output for too long. */
+  timedOut: boolean;
+}
+
+const KILLED_CLEANLY = /^kernel: (terminated by signal|CPU exception)/m;
+const VMM_FAILURE = /internal error|triple fault|the guest is stuck|every vCPU halted/;
+
+export function classify(fuzzer: FuzzerName, exit: VmExit): SeedOutcome {
+  const outcome: SeedOutcome = { end: 'finished', calls: 0, ok: 0, errnos: new Map(), detail: '' };
+  const progress = new Map<string, number>();
+  for (const line of exit.stdout.split('\n')) {
+    let m: RegExpExecArray | null;
+    if ((m = /^result ok (\d+)$/.exec(line))) outcome.ok = Number(m[1]);
+    else if ((m = /^result errno (\d+) (\d+)$/.exec(line))) outcome.errnos.set(Number(m[1]), Number(m[2]));
+    else if ((m = /^calls (\d+)$/.exec(line))) outcome.calls = Number(m[1]);
+    else if ((m = /^hypercalls=(\d+)$/.exec(line))) outcome.calls = outcome.ok = Number(m[1]);
+    else if ((m = /^progress (\d+) (\d+)$/.exec(line))) progress.set(m[1], Number(m[2]));
+  }
+  // A run that did not finish says how far each thread got.
+  if (outcome.calls === 0) outcome.calls = [...progress.values()].reduce((a, b) => a + b, 0);
+
+  const failureLine = (pattern: RegExp) => exit.stdout.split('\n').find((l) => pattern.test(l));
+  const stderrTail = exit.stderr
+    .split('\n')
+    .filter((l) => l && !/unknown system call|\(reported once\)/.test(l))
+    .slice(-3)
+    .join(' | ');
+  const finishedLine = fuzzer === 'syscalls' ? /^calls \d+$/m : /^hypercalls=\d+$/m;
+
+  if (exit.timedOut) return { ...outcome, end: 'hang', detail: 'no output for too long; the runner killed the VM' };
+  const corrupt = failureLine(/^CORRUPT /);
+  if (corrupt) return { ...outcome, end: 'kernel-corruption', detail: corrupt };
+  const stuck = failureLine(/^STUCK /);
+  if (stuck) return { ...outcome, end: 'hang', detail: stuck };
+  const fault = failureLine(/^FUZZER FAULT /);
+  if (fault) return { ...outcome, end: 'fuzzer-fault', detail: fault };
+  if (VMM_FAILURE.test(exit.stderr)) return { ...outcome, end: 'vmm-crash', detail: `status ${exit.status}: ${stderrTail}` };
+  if (exit.status === 0 && finishedLine.test(exit.stdout)) return outcome;
+  if (exit.status !== null && exit.status > 128 && KILLED_CLEANLY.test(exit.stderr)) {
+    return { ...outcome, end: 'killed-by-signal', detail: `status ${exit.status}: ${stderrTail}` };
+  }
+  return { ...outcome, end: 'vmm-crash', detail: `status ${exit.status}: ${stderrTail || 'no message'}` };
+}
+
+/** The last call a traced run printed before it ended (for each thread), as printed. */
+export function lastCalls(stdout: string): string[] {
+  const last = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const m = /^call (\d+) /.exec(line);
+    if (m) last.set(m[1], line);
+  }
+  return [...last.values()];
+}
