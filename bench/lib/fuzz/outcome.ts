@@ -38,12 +38,12 @@ export function classify(fuzzer: FuzzerName, exit: VmExit): SeedOutcome {
   const outcome: SeedOutcome = { end: 'finished', calls: 0, ok: 0, errnos: new Map(), detail: '' };
   const progress = new Map<string, number>();
   for (const line of exit.stdout.split('\n')) {
-    let m: RegExpExecArray | null;
-    if ((m = /^result ok (\d+)$/.exec(line))) outcome.ok = Number(m[1]);
-    else if ((m = /^result errno (\d+) (\d+)$/.exec(line))) outcome.errnos.set(Number(m[1]), Number(m[2]));
-    else if ((m = /^calls (\d+)$/.exec(line))) outcome.calls = Number(m[1]);
-    else if ((m = /^hypercalls=(\d+)$/.exec(line))) outcome.calls = outcome.ok = Number(m[1]);
-    else if ((m = /^progress (\d+) (\d+)$/.exec(line))) progress.set(m[1], Number(m[2]));
+    const [word, a, b] = line.split(' ');
+    if (word === 'result' && a === 'ok') outcome.ok = Number(b);
+    else if (word === 'result' && a === 'errno') outcome.errnos.set(Number(b), Number(line.split(' ')[3]));
+    else if (word === 'calls') outcome.calls = Number(a);
+    else if (word === 'progress') progress.set(a, Number(b));
+    else if (word.startsWith('hypercalls=')) outcome.calls = outcome.ok = Number(word.slice('hypercalls='.length));
   }
   // A run that did not finish says how far each thread got.
   if (outcome.calls === 0) outcome.calls = [...progress.values()].reduce((a, b) => a + b, 0);
