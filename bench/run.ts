@@ -6,6 +6,7 @@ import { benchPostmark } from './postmark.js';
 import { benchKv } from './kv.js';
 import { benchSmp } from './smp.js';
 import { benchPrograms } from './programs.js';
+import { benchS3Hang } from './s3-hang.js';
 
 await benchBoot();
 await benchFrontDoor();
@@ -13,3 +14,4 @@ await benchSmp();
 await benchPostmark();
 await benchKv();
 await benchPrograms();
+await benchS3Hang();
