@@ -2,7 +2,7 @@
 // [--cpus N] [hypercalls|syscalls]`: the hypercall fuzzer (guest-src/app/tests/hcfuzz.c)
 // and the system-call fuzzer (scfuzz.c), seed after seed, each seed in a VM of its own;
 // then a table of outcomes by class. A failure (VMM crash, hang, kernel corruption,
-// fuzzer fault) prints the seed, the last call and the command that replays it, and
+// kernel crash, fuzzer fault) prints the seed, the last call and the command that replays it, and
 // the status is 1. docs/reference.md, "Fuzzing".
 import os from 'node:os';
 import yargs from 'yargs';
@@ -71,6 +71,7 @@ function report(s: FuzzSummary): void {
     row('VMM crash', (f) => s.totals[f].ends['vmm-crash']),
     row('hang', (f) => s.totals[f].ends.hang),
     row('kernel corruption', (f) => s.totals[f].ends['kernel-corruption']),
+    row('kernel crash', (f) => s.totals[f].ends['kernel-crash']),
     row('fuzzer fault', (f) => s.totals[f].ends['fuzzer-fault']),
   ];
   const first = options.seed;

@@ -3,11 +3,13 @@
 // A seed ends one way: finished (every call made), the guest killed cleanly by a signal
 // (the kernel's own report: a default action or a CPU exception the program did not
 // handle), or a failure: the VMM crashed, the run hung, the kernel's memory changed
-// (scfuzz's checksums), or the fuzzer faulted itself. Failures must never happen.
+// (scfuzz's checksums), the kernel faulted in its own code (the CPU exception report's
+// RIP lies in the kernel image, which both fuzzers print at start as "kernel START-END"),
+// or the fuzzer faulted itself. Failures must never happen.
 
 export type FuzzerName = 'syscalls' | 'hypercalls';
 
-export const FAILURES = ['vmm-crash', 'hang', 'kernel-corruption', 'fuzzer-fault'] as const;
+export const FAILURES = ['vmm-crash', 'hang', 'kernel-corruption', 'kernel-crash', 'fuzzer-fault'] as const;
 export type Failure = (typeof FAILURES)[number];
 export type SeedEnd = 'finished' | 'killed-by-signal' | Failure;
 
@@ -65,8 +67,14 @@ export function classify(fuzzer: FuzzerName, exit: VmExit): SeedOutcome {
   if (fault) return { ...outcome, end: 'fuzzer-fault', detail: fault };
   if (VMM_FAILURE.test(exit.stderr)) return { ...outcome, end: 'vmm-crash', detail: `status ${exit.status}: ${stderrTail}` };
   if (exit.status === 0 && finishedLine.test(exit.stdout)) return outcome;
+  const kernel = /^kernel (0x[0-9a-f]+)-(0x[0-9a-f]+)$/m.exec(exit.stdout);
+  const rip = /^kernel: CPU exception[^\n]*\n[^\n]*RIP (0x[0-9a-f]+)/m.exec(exit.stderr);
+  if (kernel && rip && BigInt(rip[1]) >= BigInt(kernel[1]) && BigInt(rip[1]) < BigInt(kernel[2])) {
+    return { ...outcome, end: 'kernel-crash', detail: `a CPU exception at RIP ${rip[1]}, inside the kernel: ${stderrTail}` };
+  }
   if (exit.status !== null && exit.status > 128 && KILLED_CLEANLY.test(exit.stderr)) {
-    return { ...outcome, end: 'killed-by-signal', detail: `status ${exit.status}: ${stderrTail}` };
+    const why = exit.stderr.split('\n').find((l) => KILLED_CLEANLY.test(l)) ?? '';
+    return { ...outcome, end: 'killed-by-signal', detail: `status ${exit.status}: ${why}${rip ? `, RIP ${rip[1]}` : ''}` };
   }
   return { ...outcome, end: 'vmm-crash', detail: `status ${exit.status}: ${stderrTail || 'no message'}` };
 }

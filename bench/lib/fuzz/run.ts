@@ -58,7 +58,7 @@ const emptyTotals = (): FuzzTotals => ({
   calls: 0,
   ok: 0,
   errnos: new Map(),
-  ends: { finished: 0, 'killed-by-signal': 0, 'vmm-crash': 0, hang: 0, 'kernel-corruption': 0, 'fuzzer-fault': 0 },
+  ends: { finished: 0, 'killed-by-signal': 0, 'vmm-crash': 0, hang: 0, 'kernel-corruption': 0, 'kernel-crash': 0, 'fuzzer-fault': 0 },
 });
 
 function vmArgs(fuzzer: FuzzerName, seed: number, options: FuzzOptions, share: string, trace: boolean, kernel: string[]): string[] {

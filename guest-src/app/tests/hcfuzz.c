@@ -6,7 +6,8 @@
  * hang. Ports that end the VM or redirect the vCPU by design (EXIT, PANIC, SWITCH,
  * PREEMPT) are left out, and CODE_CHANGED (below). Usage: hcfuzz SEED COUNT [PORT [trace]]
  * (PORT -1: every port); with `trace`, "call I PORT VALUE" before each hypercall (the
- * block's words depend only on the seed). Prints "progress 0 I" every 1,000 turns and
+ * block's words depend only on the seed). Prints "kernel START-END" (the kernel image),
+ * "progress 0 I" every 1,000 turns and
  * hypercalls=N at the end. A block may also lie above RAM (the top of the 32-bit range),
  * where its words are whatever earlier hypercalls left: pointers that may reach the
  * program or the kernel, which a ring-0 program could write itself anyway. The program
@@ -77,7 +78,10 @@ int main(int argc, char **argv)
 	long count = argc > 2 ? atol(argv[2]) : 10000;
 	long only = argc > 3 ? strtol(argv[3], 0, 0) : -1; /* one port only (to narrow a failure down) */
 	int trace = argc > 4 && strcmp(argv[4], "trace") == 0;
-	uint64_t ram = ((volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR)->ram_size;
+	volatile struct uk_BootInfo *boot = (volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR;
+	uint64_t ram = boot->ram_size;
+	/* The kernel image, for the runner: a CPU exception there is the kernel's fault. */
+	printf("kernel %#lx-%#lx\n", (unsigned long)boot->kernel_start, (unsigned long)boot->kernel_end);
 	size_t area = 0xe0000000UL; /* 3.5 GiB: with --mem 64M it ends above 3.5 GiB */
 	uint8_t *reserved = mmap(0, area, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (reserved == MAP_FAILED || (uint64_t)(uintptr_t)reserved + area < 0xe0000000UL) {

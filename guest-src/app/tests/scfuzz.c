@@ -9,13 +9,15 @@
  *
  * Usage: scfuzz SEED CALLS THREADS MODE NAME=0xVALUE... ro=0xADDRESS:0xLENGTH...
  * MODE: quiet, or trace (every call printed before it is made), plus "corrupt" for a
- * self-test (a byte of the kernel's ELF header in memory changes after call 100).
+ * self-test (a byte of the kernel's ELF header in memory changes after call 100), plus
+ * "focus=NR,NR,..." to call only those numbers (to narrow a failure down).
  * (the kernel's symbols, tests/helpers/kernel-symbols.ts); `npm run fuzz` runs it. The
  * sequence of calls depends only on the seed (and the thread), so a run replays; with
  * `trace` every call is printed before it is made.
  *
  * Output goes to descriptor OUT_FD, a copy of the console: fds 0, 1 and 2 are /dev/null,
- * so random writes to them do not reach the output. Lines: "progress T N", "call T I NR
+ * so random writes to them do not reach the output. Lines: "kernel START-END" (the
+ * kernel image, from the BootInfo), "progress T N", "call T I NR
  * A0..A5" (trace), "result ok N", "result errno E N", "calls N", and on a failure one of
  * "CORRUPT ...", "STUCK ...", "FUZZER FAULT ...".
  *
@@ -201,6 +203,7 @@ static int kernel_pointer_count;
 static atomic_int finished;
 static long implemented[461];
 static int implemented_count;
+static int focused;
 static atomic_long fault_streak;
 static uint64_t fs_base_of[MAX_THREADS];
 static int fodder_pipe[2] = { -1, -1 }, fodder_event = -1;
@@ -574,7 +577,7 @@ static void *fuzz(void *p)
 		}
 		if (f->done % 1000 == 0)
 			out("progress %d %ld", f->index, f->done);
-		long nr = next(f) % 4 ? implemented[next(f) % implemented_count] : (long)(next(f) % 461), a[6];
+		long nr = next(f) % 4 || focused ? implemented[next(f) % implemented_count] : (long)(next(f) % 461), a[6];
 		int kind[6];
 		for (int i = 0; i < 6; i++)
 			a[i] = (long)arg(f, &kind[i]);
@@ -690,6 +693,18 @@ int main(int argc, char **argv)
 		if (table[i] != unknown)
 			implemented[implemented_count++] = i;
 	out("implemented %d of 461", implemented_count);
+	/* "focus=NR,NR,...": only these numbers (to narrow a failure down). */
+	const char *focus = strstr(argv[4], "focus=");
+	if (focus) {
+		implemented_count = 0;
+		for (char *p = (char *)focus + 6; *p && implemented_count < 461;) {
+			implemented[implemented_count++] = strtol(p, &p, 10);
+			if (*p != ',')
+				break;
+			p++;
+		}
+		focused = 1;
+	}
 
 	install_all();
 	for (int t = 0; t < thread_count; t++) {
@@ -702,6 +717,8 @@ int main(int argc, char **argv)
 					      .template_fd = TEMPLATE_FD0 + t };
 	}
 	make_fodder();
+	volatile struct uk_BootInfo *boot = (volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR;
+	out("kernel %#lx-%#lx", (unsigned long)boot->kernel_start, (unsigned long)boot->kernel_end);
 	out("scfuzz seed %llu calls %ld threads %d", (unsigned long long)seed, calls, thread_count);
 
 	pthread_t th;

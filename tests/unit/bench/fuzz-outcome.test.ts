@@ -21,10 +21,10 @@ describe('a fuzzing run ends', () => {
     const killed = classify('syscalls', exit({ status: 143, stdout: 'progress 0 1000\n', stderr: 'kernel: terminated by signal SIGTERM (15)\n' }));
     expect(killed).toMatchObject({ end: 'killed-by-signal', calls: 1000 });
     const fault = classify('hypercalls', exit({ status: 139, stderr: '\nkernel: CPU exception 14 (#PF page fault) on cpu 0\n' }));
-    expect(fault.end).toBe('killed-by-signal');
+    expect(fault).toMatchObject({ end: 'killed-by-signal', detail: 'status 139: kernel: CPU exception 14 (#PF page fault) on cpu 0' });
   });
 
-  it('in a failure: the VMM crashed, the run hung, the kernel changed, the fuzzer faulted', () => {
+  it('in a failure: the VMM crashed, the run hung, the kernel changed or faulted, the fuzzer faulted', () => {
     expect(classify('syscalls', exit({ status: 134, stderr: 'unikv: internal error in the VMM: TypeError\n' })).end).toBe('vmm-crash');
     expect(
       classify('syscalls', exit({ status: 134, stderr: 'unikv: every vCPU halted with nothing left that could wake one (the guest is stuck)\n' })).end,
@@ -35,6 +35,13 @@ describe('a fuzzing run ends', () => {
     const corrupt = classify('syscalls', exit({ status: 5, stdout: 'CORRUPT IDT at 0x1000 changed after call 9\n' }));
     expect(corrupt).toMatchObject({ end: 'kernel-corruption', detail: 'CORRUPT IDT at 0x1000 changed after call 9' });
     expect(classify('syscalls', exit({ status: 3, stdout: 'FUZZER FAULT signal 11\n' })).end).toBe('fuzzer-fault');
+    const report = (rip: string) => `\nkernel: CPU exception 14 (#PF page fault) on cpu 0\n  error code 0x0000000000000002  RIP ${rip}  CR2 0x0\n`;
+    const inKernel = classify('hypercalls', exit({ status: 139, stdout: 'kernel 0x3e80000-0x3fb6000\n', stderr: report('0x0000000003e81234') }));
+    expect(inKernel).toMatchObject({ end: 'kernel-crash' });
+    expect(inKernel.detail).toMatch(/^a CPU exception at RIP 0x0000000003e81234, inside the kernel/);
+    expect(classify('hypercalls', exit({ status: 139, stdout: 'kernel 0x3e80000-0x3fb6000\n', stderr: report('0x0000000000401000') })).end).toBe(
+      'killed-by-signal',
+    );
   });
 });
 
