@@ -5,13 +5,9 @@
  * huge or wrapping; random numbers. The VMM must answer or ignore every one, never crash or
  * hang. Ports that end the VM or redirect the vCPU by design (EXIT, PANIC, SWITCH,
  * PREEMPT) are left out, and CODE_CHANGED (below). Usage: hcfuzz SEED COUNT [PORT [trace]]
- * (PORT -1: every port); with `trace`, "call I PORT VALUE" before each hypercall (the
+ * (PORT -1: every port); with `trace`, "call 0 I PORT VALUE" before each hypercall (the
  * block's words depend only on the seed). Prints "kernel START-END" (the kernel image),
- * "progress 0 I" every 1,000 turns and
- * hypercalls=N at the end. A block may also lie above RAM (the top of the 32-bit range),
- * where its words are whatever earlier hypercalls left: pointers that may reach the
- * program or the kernel, which a ring-0 program could write itself anyway. The program
- * may then die of what it did; the VMM must not. */
+ * "progress 0 I" every 1,000 turns and hypercalls=N at the end. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,12 +97,15 @@ int main(int argc, char **argv)
 		if (port == UK_PORT_EXIT || port == UK_PORT_PANIC || port == UK_PORT_SWITCH || port == UK_PORT_PREEMPT)
 			continue;
 		/* The value is the block's address, or one the VMM must refuse: the boot area
-		 * (BootInfo, GDT, page tables) or the top of the 32-bit range. */
-		uint32_t value = next() % 8 ? (uint32_t)(uintptr_t)block : next() % 2 ? (uint32_t)(next() % 0x10000) : (uint32_t)(0xfffff000u + next() % 0x1000);
+		 * (BootInfo, GDT, page tables), or a block that runs past the end of the
+		 * guest-physical space (4 GiB). Not a block elsewhere above RAM: the VMM backs
+		 * that space (the kernel's reservation area), so its words would be whatever
+		 * earlier hypercalls left there, pointers into the program or the kernel. */
+		uint32_t value = next() % 8 ? (uint32_t)(uintptr_t)block : next() % 2 ? (uint32_t)(next() % 0x10000) : (uint32_t)(0xffffffffu - next() % 8);
 		if (i % 1000 == 0)
 			printf("progress 0 %ld\n", i);
 		if (trace)
-			printf("call %ld %#x %#x\n", i, port, value);
+			printf("call 0 %ld %#x %#x\n", i, port, value);
 		__asm__ volatile("outl %0, %w1" : : "a"(value), "Nd"(port) : "memory");
 		done++;
 	}
