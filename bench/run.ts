@@ -9,6 +9,7 @@ import { kvBackendsBenchmark } from './kv-backends.js';
 import { runCommandLine } from './lib/cli.js';
 import { postmarkBenchmark } from './postmark.js';
 import { programsBenchmark } from './programs.js';
+import { s3HangBenchmark } from './s3-hang.js';
 import { netBenchmark } from './net.js';
 import { smpBenchmark } from './smp.js';
 import { straceBenchmark } from './strace.js';
@@ -25,6 +26,7 @@ await runCommandLine(
     straceBenchmark,
     netBenchmark,
     gdbBenchmark,
+    s3HangBenchmark,
   ],
   process.argv.slice(2),
   'npm run bench --',

@@ -21,7 +21,7 @@ export class LatencyHistogram {
   private maxNs = 0;
 
   record(ns: number): void {
-    const value = ns < 1 ? 1 : ns;
+    const value = Math.max(1, ns);
     const index = Math.min(BUCKETS - 1, Math.floor(Math.log2(value) * PER_DOUBLING));
     this.buckets[index]++;
     this.count++;

@@ -26,7 +26,7 @@ export interface OpenBackendOptions {
   region?: string;
   /** s3: requests on the wire at once (default 64). */
   concurrency?: number;
-  /** s3: create the bucket if missing (default: only for the embedded server). */
+  /** s3: create the bucket if missing (default false; the embedded server makes its own). */
   createBucket?: boolean;
   /** s3: hard limit on one request in ms (default 10000). */
   operationTimeoutMs?: number;
@@ -86,9 +86,11 @@ async function openEmbeddedS3(options: OpenBackendOptions, cwd: string, failureL
       credentials: server.credentials,
       prefix: options.prefix,
       concurrency: options.concurrency,
-      createBucket: options.createBucket ?? true,
+      // s3rver makes the bucket as it starts (configureBuckets); a check would list it.
+      createBucket: options.createBucket ?? false,
       operationTimeoutMs: options.operationTimeoutMs,
       failureLog,
+      objectFile: server.objectFile,
       note: `(embedded s3rver, data in ${directory})`,
       onClose: () => server.stop(),
     });

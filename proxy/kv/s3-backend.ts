@@ -25,7 +25,8 @@ import { objectNameForKey } from './key-mapping.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { MAX_RECORD_BYTES, encodeRecord, valueForKey } from './record.js';
 import { createS3Client, type S3Credentials } from './s3-client.js';
-import { httpStatusOf, isMissingObject, s3Failure, type S3Place } from './s3-errors.js';
+import { probeEndpoint } from './endpoint-probe.js';
+import { httpStatusOf, isMissingCredentials, isMissingObject, missingCredentialsFailure, s3Failure, type S3Place } from './s3-errors.js';
 
 export interface S3BackendOptions {
   bucket: string;
@@ -52,6 +53,8 @@ export interface S3BackendOptions {
   /** After a request timed out, new requests fail at once for this long (default 5000 ms). */
   failFastMs?: number;
   failureLog?: FailureLog;
+  /** Where the server keeps an object, for failure lines (the embedded server's file). */
+  objectFile?: (objectName: string) => string;
   /** Words appended to describe(), e.g. "(embedded s3rver, data in ...)". */
   note?: string;
   /** Runs after the client is closed, e.g. to stop an embedded server. */
@@ -114,7 +117,7 @@ export class S3Backend extends BackendBase {
         await backend.ensureBucket();
       } catch (error) {
         await backend.close();
-        throw s3Failure(error, backend.place);
+        throw await backend.failureOf(error);
       }
     }
     return backend;
@@ -184,10 +187,17 @@ export class S3Backend extends BackendBase {
         deadline,
       );
     } catch (error) {
-      const failure = s3Failure(error, this.place);
+      const failure = await this.failureOf(error);
       if (failure.kind === 'timeout' && failFastMs > 0) this.failingUntil = Date.now() + failFastMs;
       throw failure;
     }
+  }
+
+  /** The KvError for a failed request; one that never reached the network asks the endpoint whether it answers. */
+  private async failureOf(error: unknown): Promise<KvError> {
+    if (!isMissingCredentials(error)) return s3Failure(error, this.place);
+    const probeMs = Math.min(this.options.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs, this.place.operationTimeoutMs);
+    return missingCredentialsFailure(error, this.place, await probeEndpoint(this.place.endpoint, probeMs));
   }
 
   private async readRecord(name: string, key: Buffer, deadline: AbortSignal): Promise<Buffer | undefined> {
@@ -200,7 +210,11 @@ export class S3Backend extends BackendBase {
         if (!(error instanceof CorruptRecordError)) throw error;
         const pauseMs = CORRUPT_READ_RETRY_PAUSES_MS[attempt];
         if (pauseMs === undefined) {
-          throw new KvError('corrupt-record', `s3 backend at ${this.place.endpoint} holds a damaged object ${this.place.bucket}/${name} (${error.message})`);
+          const file = this.options.objectFile ? `file ${this.options.objectFile(name)}: ` : '';
+          throw new KvError(
+            'corrupt-record',
+            `s3 backend at ${this.place.endpoint} holds a damaged object ${this.place.bucket}/${name} (${file}${error.message})`,
+          );
         }
         await pause(pauseMs, deadline);
       }

@@ -9,6 +9,7 @@
 
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import type { S3Credentials } from '../kv/s3-client.js';
@@ -34,6 +35,8 @@ export interface EmbeddedS3 {
   /** s3rver's fixed account; it checks signatures made with these. */
   credentials: S3Credentials;
   directory: string;
+  /** The file that holds an object's body (s3rver's layout), for failure lines. */
+  objectFile(objectName: string): string;
   /** Closes the listener and every connection and ends the thread. */
   stop(): Promise<void>;
 }
@@ -62,17 +65,19 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     crashed = true;
     options.onCrash?.(reason);
   };
-  worker.on('error', (error) => reportCrash(`embedded s3rver failed (${shorten(error.message)})`));
-  worker.on('exit', (code) => reportCrash(`embedded s3rver stopped unexpectedly (exit code ${code})`));
+  const endpoint = `http://127.0.0.1:${port}`;
+  worker.on('error', (error) => reportCrash(`embedded s3rver at ${endpoint} failed (${shorten(error.message)})`));
+  worker.on('exit', (code) => reportCrash(`embedded s3rver at ${endpoint} stopped unexpectedly (exit code ${code})`));
   // A VMM that forgets to close its backend must still exit when the guest does.
   worker.unref();
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     bucket,
     region: 'us-east-1',
     credentials: { ...S3RVER_ACCOUNT },
     directory: options.directory,
+    objectFile: (objectName) => join(options.directory, bucket, `${objectName}._S3rver_object`),
     stop: () => (stopping ??= stopThread(worker)),
   };
 }

@@ -6,6 +6,10 @@
 // thread, not the VMM. The thread's few lines travel as a string (Worker's `eval`)
 // because a worker needs JavaScript on disk or in memory, and this project's
 // sources run both compiled and through the test runner's TypeScript transform.
+// The thread serves objects through CheckedStore (checked-store.ts), not s3rver's
+// own file store, so that one damaged object fails only its own key.
+
+import { CHECKED_STORE_SOURCE } from './checked-store.js';
 
 /** What the thread receives as workerData. */
 export interface S3rverThreadData {
@@ -26,6 +30,7 @@ export const S3RVER_THREAD_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const S3rver = require(workerData.s3rverPath);
+${CHECKED_STORE_SOURCE}
 
 const server = new S3rver({
   address: '127.0.0.1',
@@ -35,6 +40,8 @@ const server = new S3rver({
   configureBuckets: [{ name: workerData.bucket }],
   vhostBuckets: false, // path-style only: the host is 127.0.0.1, not a bucket
 });
+// Request handlers reach the store through the shared context.
+server.store = server.context.store = new CheckedStore(workerData.directory);
 
 parentPort.on('message', async (command) => {
   if (command.type !== 'stop') return;

@@ -1,44 +1,10 @@
-// Addresses inside the built kernel, for guest programs that hand them to system
-// calls (guest-src/app/tests/kernel-symbols.h reads them back from argv and moves them
-// to where the VMM put the kernel), and the kernel's read-only segments with the
-// checksum the guest must find in memory.
-import { execFileSync } from 'node:child_process';
+// The kernel's read-only segments as the VMM moves them, with the checksum the guest
+// must find in memory; the symbols and arguments themselves are toolchain/kernel-symbols.ts's.
 import fs from 'node:fs';
 import { KERNEL_ELF } from '../../vmm/paths.js';
+import { readOnlySegments, type Segment } from '../../toolchain/kernel-symbols.js';
 import { loadElf, parseElf, rebaseElf, relocateElf } from '../../vmm/elf.js';
 import { GuestMemory } from '../../vmm/guest-memory.js';
-
-/** Every symbol of the built kernel: name -> value (absolute ones are struct offsets). */
-export function kernelSymbols(): Map<string, bigint> {
-  const symbols = new Map<string, bigint>();
-  for (const line of execFileSync('nm', [KERNEL_ELF], { encoding: 'utf8' }).split('\n')) {
-    const [value, , name] = line.split(' ');
-    if (name) symbols.set(name, BigInt(`0x${value}`));
-  }
-  return symbols;
-}
-
-export interface Segment {
-  address: bigint;
-  bytes: Buffer;
-}
-
-/** The kernel's loadable segments that are not writable: text and read-only data. */
-export function readOnlySegments(): Segment[] {
-  const elf = fs.readFileSync(KERNEL_ELF);
-  const phoff = Number(elf.readBigUInt64LE(32));
-  const segments: Segment[] = [];
-  for (let i = 0; i < elf.readUInt16LE(56); i++) {
-    const at = phoff + 56 * i;
-    const PT_LOAD = 1;
-    const PF_W = 2;
-    if (elf.readUInt32LE(at) !== PT_LOAD || elf.readUInt32LE(at + 4) & PF_W) continue;
-    const offset = Number(elf.readBigUInt64LE(at + 8));
-    const filesz = Number(elf.readBigUInt64LE(at + 32));
-    segments.push({ address: elf.readBigUInt64LE(at + 16), bytes: elf.subarray(offset, offset + filesz) });
-  }
-  return segments;
-}
 
 /**
  * The read-only segments as they lie in guest memory once the VMM has moved the kernel
@@ -61,29 +27,4 @@ export function fnv1a64(bytes: Buffer): bigint {
   return h;
 }
 
-/** Symbols a guest test asks for, passed as NAME=0xVALUE arguments (those the kernel has). */
-const WANTED = [
-  'kernel_entry',
-  'syscall_table',
-  'idt',
-  'gdt',
-  'percpu',
-  'page_bitmap',
-  'user_bitmap',
-  'ram_size',
-  'heap_start',
-  'vdso_image',
-  '_end',
-  'Percpu.current',
-];
-
-/**
- * The guest's arguments: NAME=0xVALUE for each wanted symbol, then ro=0xADDRESS:0xLENGTH
- * for each read-only segment.
- */
-export function kernelArgs(): string[] {
-  const symbols = kernelSymbols();
-  const args = WANTED.filter((name) => symbols.has(name)).map((name) => `${name}=0x${symbols.get(name)!.toString(16)}`);
-  for (const s of readOnlySegments()) args.push(`ro=0x${s.address.toString(16)}:0x${s.bytes.length.toString(16)}`);
-  return args;
-}
+export { kernelArgs, kernelSymbols, readOnlySegments, type Segment } from '../../toolchain/kernel-symbols.js';

@@ -4,7 +4,10 @@
  * buffer, page 0, beyond the guest-physical space, wrapping values; lengths small,
  * huge or wrapping; random numbers. The VMM must answer or ignore every one, never crash or
  * hang. Ports that end the VM or redirect the vCPU by design (EXIT, PANIC, SWITCH,
- * PREEMPT) are left out, and CODE_CHANGED (below). Usage: hcfuzz SEED COUNT [PORT]. Prints hypercalls=N at the end. */
+ * PREEMPT) are left out, and CODE_CHANGED (below). Usage: hcfuzz SEED COUNT [PORT [trace]]
+ * (PORT -1: every port); with `trace`, "call 0 I PORT VALUE" before each hypercall (the
+ * block's words depend only on the seed). Prints "kernel START-END" (the kernel image),
+ * "progress 0 I" every 1,000 turns and hypercalls=N at the end. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +47,7 @@ static uint64_t next(void)
  * VMM must refuse: the program runs in ring 0 beside the kernel, so a hypercall the
  * VMM accepts may write wherever the kernel could, and a fuzz that aimed there would
  * only be testing the kernel's luck. */
-static uint64_t word(uint64_t ram)
+static uint64_t word(void)
 {
 	uint64_t s = (uint64_t)(uintptr_t)scratch;
 	switch (next() % 13) {
@@ -70,7 +73,10 @@ int main(int argc, char **argv)
 	state = argc > 1 ? strtoull(argv[1], 0, 0) | 1 : 1;
 	long count = argc > 2 ? atol(argv[2]) : 10000;
 	long only = argc > 3 ? strtol(argv[3], 0, 0) : -1; /* one port only (to narrow a failure down) */
-	uint64_t ram = ((volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR)->ram_size;
+	int trace = argc > 4 && strcmp(argv[4], "trace") == 0;
+	volatile struct uk_BootInfo *boot = (volatile struct uk_BootInfo *)UK_BOOT_INFO_ADDR;
+	/* The kernel image, for the runner: a CPU exception there is the kernel's fault. */
+	printf("kernel %#lx-%#lx\n", (unsigned long)boot->kernel_start, (unsigned long)boot->kernel_end);
 	size_t area = 0xe0000000UL; /* 3.5 GiB: with --mem 64M it ends above 3.5 GiB */
 	uint8_t *reserved = mmap(0, area, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (reserved == MAP_FAILED || (uint64_t)(uintptr_t)reserved + area < 0xe0000000UL) {
@@ -83,15 +89,22 @@ int main(int argc, char **argv)
 	long done = 0;
 	for (long i = 0; i < count; i++) {
 		for (size_t w = 0; w < sizeof block / sizeof block[0]; w++)
-			block[w] = word(ram);
+			block[w] = word();
 		uint16_t port = next() % 4 ? ports[next() % (sizeof ports / sizeof ports[0])] : (uint16_t)next();
 		if (only >= 0)
 			port = (uint16_t)only;
 		if (port == UK_PORT_EXIT || port == UK_PORT_PANIC || port == UK_PORT_SWITCH || port == UK_PORT_PREEMPT)
 			continue;
 		/* The value is the block's address, or one the VMM must refuse: the boot area
-		 * (BootInfo, GDT, page tables) or the top of the 32-bit range. */
-		uint32_t value = next() % 8 ? (uint32_t)(uintptr_t)block : next() % 2 ? (uint32_t)(next() % 0x10000) : (uint32_t)(0xfffff000u + next() % 0x1000);
+		 * (BootInfo, GDT, page tables), or a block that runs past the end of the
+		 * guest-physical space (4 GiB). Not a block elsewhere above RAM: the VMM backs
+		 * that space (the kernel's reservation area), so its words would be whatever
+		 * earlier hypercalls left there, pointers into the program or the kernel. */
+		uint32_t value = next() % 8 ? (uint32_t)(uintptr_t)block : next() % 2 ? (uint32_t)(next() % 0x10000) : (uint32_t)(0xffffffffu - next() % 8);
+		if (i % 1000 == 0)
+			printf("progress 0 %ld\n", i);
+		if (trace)
+			printf("call 0 %ld %#x %#x\n", i, port, value);
 		__asm__ volatile("outl %0, %w1" : : "a"(value), "Nd"(port) : "memory");
 		done++;
 	}

@@ -1,10 +1,16 @@
 /* Code written at run time, the way a JIT does it: write machine code into a
  * mapping, mprotect it executable, call it; rewrite it, mprotect again, call again.
  * The second call must run the new code, not a stale translation of the old one
- * (the kernel's mprotect tells the VMM that code changed). Prints one line per check. */
+ * (the kernel's mprotect tells the VMM that code changed). mprotect refuses what Linux
+ * refuses, and a range outside the program's memory never reaches the VMM (the system-call
+ * fuzzer's mprotect(0xf70, 0x59a, PROT_EXEC|...) faulted in the kernel). Prints one line
+ * per check. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 typedef int (*fn)(void);
 
@@ -50,5 +56,16 @@ int main(void)
 		ok &= ((fn)code)() == v;
 	}
 	failed |= check("17 rewrites", ok);
+
+	errno = 0;
+	/* musl rounds the start down to its page, so the system call itself (the fuzzer's). */
+	int refused = syscall(SYS_mprotect, 0xf70, 0x59a, PROT_READ | PROT_EXEC) == -1 && errno == EINVAL;
+	refused &= mprotect((void *)0xf70, 0x59a, PROT_READ | PROT_EXEC) == -1 && errno == ENOMEM;
+	refused &= mprotect(0, 4096, PROT_READ | PROT_EXEC) == -1 && errno == ENOMEM;
+	refused &= mprotect((void *)0x1000, 8192, PROT_EXEC) == -1 && errno == ENOMEM;
+	refused &= mprotect(code, (size_t)-4096, PROT_EXEC) == -1 && errno == ENOMEM;
+	refused &= mprotect(code, 4096, PROT_READ | 0x100) == -1 && errno == EINVAL;
+	refused &= mprotect(code, 0, PROT_EXEC) == 0 && mprotect(code, 100, PROT_READ | PROT_EXEC) == 0;
+	failed |= check("mprotect refuses a bad start, bad bits and memory not the program's", refused && ((fn)code)() == 19);
 	return failed;
 }

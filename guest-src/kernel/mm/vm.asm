@@ -133,11 +133,27 @@ sys_munmap:
 ; program that makes memory executable has usually just written code there (a JIT),
 ; and the engine does not watch stores into code it has translated
 ; (vmm/engine/libunicorn-fixes.ts): ask every vCPU to drop its translations of
-; the range.
+; the range. The arguments are checked as Linux checks them, and only the program's
+; own memory reaches the VMM: the engine cannot drop translations of a page the page
+; tables do not map (page 0, a free reservation chunk) without faulting at the `out`.
 ;  IN:  RDI = start, RSI = length, RDX = prot
-;  OUT: RAX = 0
-;  Clobbers: RCX, RDX
+;  OUT: RAX = 0; -EINVAL (start not page aligned, unknown prot bits), -ENOMEM (the
+;       range wraps or is not all the program's memory)
+;  Clobbers: RCX, RDX, RSI
+PROT_KNOWN equ 0x7 | 0x8 | 0x01000000 | 0x02000000  ; READ WRITE EXEC, SEM, GROWSDOWN, GROWSUP
 sys_mprotect:
+	test edi, 0xfff
+	jnz .einval
+	mov rax, ~PROT_KNOWN
+	test rdx, rax
+	jnz .einval
+	test rsi, rsi
+	jz sys_accept                      ; an empty range: nothing to do
+	add rsi, 0xfff                     ; whole pages
+	jc .enomem
+	and rsi, ~0xfff
+	call check_user_read               ; the program's memory (clobbers RAX)
+	jc .enomem
 	test edx, PROT_EXEC
 	jz sys_accept
 	mov rcx, [gs:Percpu.self]
@@ -145,6 +161,13 @@ sys_mprotect:
 	mov [rcx + HcCodeRange.start], rdi
 	mov [rcx + HcCodeRange.len], rsi
 	HYPERCALL PORT_CODE_CHANGED, ecx   ; then return 0, below
+	jmp sys_accept
+.einval:
+	mov rax, -EINVAL
+	ret
+.enomem:
+	mov rax, -ENOMEM
+	ret
 
 ; sys_accept -- accepted, no effect
 ;  OUT: RAX = 0

@@ -156,7 +156,7 @@ describe('embedded s3rver', () => {
     });
     await expect(put).rejects.toBeDefined();
     await vi.waitFor(() => expect(crashes).toHaveLength(1));
-    expect(crashes[0]).toMatch(/^embedded s3rver failed \(ENAMETOOLONG/);
+    expect(crashes[0]).toMatch(/^embedded s3rver at http:\/\/127\.0\.0\.1:\d+ failed \(ENAMETOOLONG/);
     client.destroy();
     await server.stop();
     expect(crashes).toHaveLength(1);

@@ -1,6 +1,7 @@
 // A down or stalled S3 server must turn into rejected promises within a bounded
 // time, with one line on stderr per kind of failure.
 
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -72,7 +73,7 @@ describe('s3 backend failures', () => {
       expect(outcome.status).toBe('rejected');
       expect(kindOf((outcome as PromiseRejectedResult).reason)).toBe('unreachable');
     }
-    expect(writes).toEqual([`kv: s3 backend unreachable at http://127.0.0.1:${port} (ECONNREFUSED); requests fail with -1\n`]);
+    expect(writes).toEqual([`kv: s3 backend unreachable at http://127.0.0.1:${port}: it refused the connection (ECONNREFUSED); requests fail with -1\n`]);
     expect(kv.stats().failures).toEqual({ unreachable: 30 });
   });
 
@@ -158,26 +159,62 @@ describe('s3 backend failures', () => {
     expect(kindOf(error)).toBe('unreachable');
   });
 
-  it('says so when no credentials can be found', async () => {
-    const port = await closedPort();
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
-      vi.stubEnv(name, undefined);
-    }
-    // No shared config files and no instance metadata lookups either.
-    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/credentials');
-    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/config');
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-    const lines: string[] = [];
-    const kv = await openBackend({
-      backend: 's3',
-      s3Endpoint: `http://127.0.0.1:${port}`,
-      failureLog: new FailureLog((line) => lines.push(line)),
+  // Without credentials the SDK fails a request before it reaches the network; the
+  // backend then asks the endpoint whether it answers at all, so that a dead endpoint
+  // is not hidden behind a line about credentials.
+  describe('without AWS credentials', () => {
+    beforeEach(() => {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+        vi.stubEnv(name, undefined);
+      }
+      // No shared config files and no instance metadata lookups either.
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/credentials');
+      vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/config');
+      vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
     });
-    const error = await kv.get(key('k')).catch((e: unknown) => e);
-    await kv.close();
-    expect(kindOf(error)).toBe('access-denied');
-    expect(lines).toEqual([
-      `kv: s3 backend at http://127.0.0.1:${port} has no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE); requests fail with -1\n`,
-    ]);
+
+    async function firstFailure(endpoint: string): Promise<{ error: unknown; lines: string[] }> {
+      const lines: string[] = [];
+      const kv = await openBackend({
+        backend: 's3',
+        s3Endpoint: endpoint,
+        operationTimeoutMs: 1_000,
+        failureLog: new FailureLog((line) => lines.push(line)),
+      });
+      const error = await kv.get(key('k')).catch((e: unknown) => e);
+      await kv.close();
+      return { error, lines };
+    }
+
+    const credentialsHint = 'no AWS credentials are set either (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)';
+
+    it('blames the credentials when the endpoint answers', async () => {
+      const server = createHttpServer((_request, response) => response.writeHead(403).end());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as { port: number };
+      const { error, lines } = await firstFailure(`http://127.0.0.1:${port}`);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      expect(kindOf(error)).toBe('access-denied');
+      expect(lines).toEqual([
+        `kv: s3 backend at http://127.0.0.1:${port} has no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE); requests fail with -1\n`,
+      ]);
+    });
+
+    it('says that a closed port refused the connection', async () => {
+      const port = await closedPort();
+      const { error, lines } = await firstFailure(`http://127.0.0.1:${port}`);
+      expect(kindOf(error)).toBe('unreachable');
+      expect(lines).toEqual([
+        `kv: s3 backend unreachable at http://127.0.0.1:${port}: it refused the connection (ECONNREFUSED); ${credentialsHint}; requests fail with -1\n`,
+      ]);
+    });
+
+    it('says that an endpoint which accepts and never answers did not answer', async () => {
+      const silent = await silentServer();
+      const { error, lines } = await firstFailure(`http://127.0.0.1:${silent.port}`);
+      await silent.stop();
+      expect(kindOf(error)).toBe('timeout');
+      expect(lines).toEqual([`kv: s3 backend at http://127.0.0.1:${silent.port} did not answer within 1000 ms; ${credentialsHint}; requests fail with -1\n`]);
+    });
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const BENCHMARKS = ['boot', 'front-door', 'smp', 'postmark', 'kv', 'kv-backends', 'programs', 'strace', 'net', 'gdb'];
+const BENCHMARKS = ['boot', 'front-door', 'smp', 'postmark', 'kv', 'kv-backends', 'programs', 'strace', 'net', 'gdb', 's3-hang'];
 
 describe('npm run bench', () => {
   it('--help lists the benchmarks and options, starts nothing, and exits 0', () => {

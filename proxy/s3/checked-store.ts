@@ -1,0 +1,98 @@
+// s3rver's file store, with every object's side files checked before it uses them.
+//
+// s3rver keeps an object as three files: NAME._S3rver_object (the body),
+// NAME._S3rver_object.md5 (its ETag) and NAME._S3rver_metadata.json (content type and
+// such). It parses the metadata with a bare JSON.parse on every GET, and for every key
+// of a listing; a HEAD of the bucket is a listing (Koa answers HEAD with the GET
+// route). So one empty, cut-short or garbage metadata file made the S3 backend's
+// bucket check at open fail with "500 Unknown", and with it every key.
+//
+// This store, which the s3rver thread puts in place of s3rver's own, checks an
+// object's side files when it is read: a damaged one fails that object's GET with
+// DAMAGED_OBJECT_CODE and a message naming the store's directory and the file, and
+// leaves a listing out of it (a listing only needs the body's size). A PUT rewrites
+// both side files, so writing the key again repairs it. A damaged body is the S3
+// backend's to find: its records carry their own checks.
+//
+// Like the thread's own code this is JavaScript in a string (see s3rver-thread.ts).
+
+import { DAMAGED_OBJECT_CODE } from '../kv/s3-errors.js';
+
+export const CHECKED_STORE_SOURCE = `
+const nodePath = require('node:path');
+const fsp = require('node:fs/promises');
+const s3rverLib = nodePath.dirname(workerData.s3rverPath);
+const FilesystemStore = require(nodePath.join(s3rverLib, 'stores', 'filesystem.js'));
+const S3Error = require(nodePath.join(s3rverLib, 'models', 'error.js'));
+
+/** A header value s3rver may send back as it is: printable ASCII. */
+const HEADER_SAFE = /^[\\x20-\\x7e\\t]*$/;
+
+/** Why the metadata file's text is not what s3rver writes, or undefined when it is. */
+function metadataProblem(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return text.length === 0 ? 'empty' : 'not JSON: ' + error.message;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'not a JSON object';
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string' || !HEADER_SAFE.test(value)) return 'field "' + name.slice(0, 40) + '" is not a header value';
+  }
+  return undefined;
+}
+
+/** Why the .md5 file's text is not an MD5 digest, or undefined when it is. */
+function md5Problem(text) {
+  if (text.length === 0) return 'empty';
+  return /^[0-9a-f]{32}$/.test(text) ? undefined : 'not 32 hex digits';
+}
+
+class CheckedStore extends FilesystemStore {
+  /** Throws a named S3Error when one of the object's side files is damaged. */
+  async checkSideFiles(bucket, key) {
+    const sideFiles = [
+      [this.getResourcePath(bucket, key, 'metadata.json'), metadataProblem],
+      [this.getResourcePath(bucket, key, 'object.md5'), md5Problem],
+    ];
+    for (const [file, problemOf] of sideFiles) {
+      let problem;
+      try {
+        problem = problemOf((await fsp.readFile(file)).toString('latin1'));
+      } catch (error) {
+        if (error.code === 'ENOENT') continue; // s3rver does without either file
+        problem = 'unreadable: ' + (error.code || error.message);
+      }
+      if (problem !== undefined) {
+        throw new S3Error(
+          '${DAMAGED_OBJECT_CODE}',
+          'in store ' + this.rootDirectory + ': file ' + file + ' (' + problem + ')',
+        );
+      }
+    }
+  }
+
+  async getMetadata(bucket, key) {
+    // A missing body means a missing object (404), whatever lies beside it.
+    await fsp.stat(this.getResourcePath(bucket, key, 'object'));
+    await this.checkSideFiles(bucket, key);
+    return super.getMetadata(bucket, key);
+  }
+
+  async listObjects(bucket, options) {
+    // s3rver's listing fails as a whole when one object's metadata does; here a
+    // damaged object is only left out of it.
+    const lenient = Object.create(this, {
+      getMetadata: {
+        value: (b, k) =>
+          this.getMetadata(b, k).catch((error) => {
+            if (error instanceof S3Error && error.code === '${DAMAGED_OBJECT_CODE}') return undefined;
+            throw error;
+          }),
+      },
+    });
+    return FilesystemStore.prototype.listObjects.call(lenient, bucket, options);
+  }
+}
+`;
