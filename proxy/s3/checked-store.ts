@@ -14,6 +14,12 @@
 // both side files, so writing the key again repairs it. A damaged body is the S3
 // backend's to find: its records carry their own checks.
 //
+// A PUT is answered only once its body is whole on disk: s3rver's own putObject
+// answers as soon as it has handed a buffer to a write stream that rewrites the body
+// in place, so a GET right after the answer could read the old body's length with
+// the new body's first bytes. Here the body goes to a file of its own, is renamed
+// over the old one when it is complete, and only then is the PUT answered.
+//
 // Like the thread's own code this is JavaScript in a string (see s3rver-thread.ts).
 
 import { DAMAGED_OBJECT_CODE } from '../kv/s3-errors.js';
@@ -21,6 +27,7 @@ import { DAMAGED_OBJECT_CODE } from '../kv/s3-errors.js';
 export const CHECKED_STORE_SOURCE = `
 const nodePath = require('node:path');
 const fsp = require('node:fs/promises');
+const crypto = require('node:crypto');
 const s3rverLib = nodePath.dirname(workerData.s3rverPath);
 const FilesystemStore = require(nodePath.join(s3rverLib, 'stores', 'filesystem.js'));
 const S3Error = require(nodePath.join(s3rverLib, 'models', 'error.js'));
@@ -49,7 +56,35 @@ function md5Problem(text) {
   return /^[0-9a-f]{32}$/.test(text) ? undefined : 'not 32 hex digits';
 }
 
+/** Every byte of a body s3rver hands over as a buffer or a stream. */
+async function wholeBody(content) {
+  if (Buffer.isBuffer(content)) return content;
+  const chunks = [];
+  for await (const chunk of content) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+let partialFiles = 0;
+
 class CheckedStore extends FilesystemStore {
+  /** The body written beside the object and renamed over it when complete; then the side files. */
+  async putObject(object) {
+    const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+    await fsp.mkdir(nodePath.dirname(objectPath), { recursive: true });
+    const body = await wholeBody(object.content);
+    const md5 = crypto.createHash('md5').update(body).digest('hex');
+    const partial = objectPath + '.' + process.pid + '-' + partialFiles++ + '.partial';
+    try {
+      await fsp.writeFile(partial, body);
+      await fsp.rename(partial, objectPath);
+    } catch (error) {
+      await fsp.rm(partial, { force: true });
+      throw error;
+    }
+    await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: body.length, md5 };
+  }
+
   /** Throws a named S3Error when one of the object's side files is damaged. */
   async checkSideFiles(bucket, key) {
     const sideFiles = [
