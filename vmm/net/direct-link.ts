@@ -87,6 +87,8 @@ export class DirectLink implements HostSockets {
   private readonly epfd: number;
   private readonly byFd = new Map<number, Conn>();
   private readonly byId = new Map<number, Conn>();
+  /** Connections the guest closed whose unsent bytes still drain (dropped after LINGER_MS). */
+  private readonly lingering = new Set<Conn>();
   private events: NetEvent[] = [];
   private readonly eventBuf = new Uint8Array(MAX_EVENTS * 12);
   private readonly readBuf = new Uint8Array(READ_CHUNK);
@@ -223,6 +225,7 @@ export class DirectLink implements HostSockets {
         }
         conn.ending = true;
         conn.closing = Date.now();
+        this.lingering.add(conn);
         this.flushOut(conn);
         return;
       case 'ack':
@@ -304,6 +307,7 @@ export class DirectLink implements HostSockets {
   }
 
   private drop(conn: Conn): void {
+    this.lingering.delete(conn);
     this.watch(conn, 0);
     syscall(SYS.close, conn.fd);
     this.byFd.delete(conn.fd);
@@ -416,17 +420,12 @@ export class DirectLink implements HostSockets {
       const conn = this.byFd.get(dv.getUint32(i * 12 + 4, true));
       if (conn) this.onReady(conn, bits);
     }
-    if (this.lingering()) this.dropStale();
-  }
-
-  private lingering(): boolean {
-    for (const conn of this.byFd.values()) if (conn.closing) return true;
-    return false;
+    if (this.lingering.size > 0) this.dropStale();
   }
 
   private dropStale(): void {
     const now = Date.now();
-    for (const conn of [...this.byFd.values()]) if (conn.closing && now - conn.closing > LINGER_MS) this.drop(conn);
+    for (const conn of [...this.lingering]) if (now - conn.closing > LINGER_MS) this.drop(conn);
   }
 
   poll(on: (event: NetEvent) => void): boolean {
