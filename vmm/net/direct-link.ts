@@ -22,6 +22,7 @@ const SYS = {
   shutdown: 48,
   bind: 49,
   listen: 50,
+  getsockname: 51,
   getpeername: 52,
   setsockopt: 54,
   getsockopt: 55,
@@ -198,7 +199,7 @@ export class DirectLink implements HostSockets {
           return;
         }
         c2.connecting = r < 0;
-        if (!c2.connecting) this.events.push({ ev: 'connected', id: command.id, localAddress: '', localPort: 0 });
+        if (!c2.connecting) this.events.push({ ev: 'connected', id: command.id, ...this.localName(fd) });
         this.rewatch(c2);
         return;
       }
@@ -261,6 +262,15 @@ export class DirectLink implements HostSockets {
         if (conn) this.drop(conn);
         return;
     }
+  }
+
+  /** The host socket's own address (getsockname): what its peer sees. */
+  private localName(fd: number): { localAddress: string; localPort: number } {
+    const addr = new Uint8Array(128);
+    const len = int32(128);
+    if (Number(c.sys_name(SYS.getsockname, fd, addr, len, 0, 0, 0)) < 0) return { localAddress: '', localPort: 0 };
+    const name = decodeSockAddr(addr.subarray(0, new DataView(len.buffer).getInt32(0, true)));
+    return typeof name === 'number' ? { localAddress: '', localPort: 0 } : { localAddress: name.address, localPort: name.port };
   }
 
   /** Writes what the host socket takes now; the rest waits for EPOLLOUT. */
@@ -333,7 +343,7 @@ export class DirectLink implements HostSockets {
         return;
       }
       conn.connecting = false;
-      this.events.push({ ev: 'connected', id: conn.id, localAddress: '', localPort: 0 });
+      this.events.push({ ev: 'connected', id: conn.id, ...this.localName(conn.fd) });
       this.rewatch(conn);
       return;
     }

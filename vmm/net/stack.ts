@@ -105,6 +105,8 @@ interface Sock {
   type: number;
   state: State;
   local?: SockAddr;
+  /** An outbound connection's host socket address, which its peer sees (getsockname answers it). */
+  hostLocal?: SockAddr;
   peer?: SockAddr;
   /** Bytes waiting to be read (stream), the first chunk from rxOffset. */
   rx: Uint8Array[];
@@ -685,6 +687,7 @@ export class SocketTable implements NetStack {
     const s = this.socks.get(h);
     if (!s) return -E.EBADF;
     if (peer) return s.peer && (s.state === 'connected' || s.type === SOCK_DGRAM) ? s.peer : -E.ENOTCONN;
+    if (s.hostLocal) return s.hostLocal;
     if (s.local) return s.local;
     if (s.domain === AF_UNIX) return { family: AF_UNIX, address: '', port: 0, path: '' };
     return { family: s.domain, address: s.domain === AF_INET6 ? '::' : '0.0.0.0', port: 0 };
@@ -796,6 +799,7 @@ export class SocketTable implements NetStack {
         const s = this.byHost.get(e.id);
         if (!s) return;
         s.state = 'connected';
+        if (e.localPort > 0 && e.localAddress) s.hostLocal = { family: s.domain, address: e.localAddress, port: e.localPort };
         this.changed(s.h, false, true);
         return;
       }
