@@ -1,7 +1,7 @@
 /* Sockets that stay inside the guest, each behaviour checked: TCP to the guest's own
  * listener on 127.0.0.1 and ::1, errors as Linux gives them, readiness through poll
  * and epoll, flow control, UDP between guest sockets, AF_UNIX (socketpair, paths,
- * the abstract namespace). usage: net-inside [none] -- "none": run under --net none,
+ * the abstract namespace), connect's SO_SNDTIMEO. usage: net-inside [none] -- "none": run under --net none,
  * where a connection beyond the guest fails with ENETUNREACH. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -267,6 +267,43 @@ static void unix_inside(void)
 	close(e);
 }
 
+/* Blocking connects that give up after SO_SNDTIMEO: to a listener whose queue is full
+ * and never accepted from, TCP answers EINPROGRESS, AF_UNIX EAGAIN (as Linux). */
+static int connect_until_refused(int domain, const struct sockaddr *to, socklen_t len, int *err)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	int fds[16], n = 0, r = 0;
+	while (n < 16) {
+		int c = socket(domain, SOCK_STREAM, 0);
+		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		fds[n++] = c;
+		r = connect(c, to, len);
+		*err = errno;
+		if (r != 0)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return r;
+}
+
+static void connect_timeouts(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = loopback(5600);
+	int err = 0;
+	check("connect timeout: a listener with a queue of 1", bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0);
+	check("connect to a full queue with SO_SNDTIMEO: EINPROGRESS",
+	      connect_until_refused(AF_INET, (struct sockaddr *)&a, sizeof a, &err) == -1 && err == EINPROGRESS);
+	close(l);
+	struct sockaddr_un path = { .sun_family = AF_UNIX, .sun_path = "/tmp/full.sock" };
+	int u = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("AF_UNIX connect to a full queue with SO_SNDTIMEO: EAGAIN",
+	      bind(u, (struct sockaddr *)&path, sizeof path) == 0 && listen(u, 1) == 0 &&
+	              connect_until_refused(AF_UNIX, (struct sockaddr *)&path, sizeof path, &err) == -1 && err == EAGAIN);
+	close(u);
+}
+
 static void refusals(void)
 {
 	check("unknown family: EAFNOSUPPORT", socket(12345, SOCK_STREAM, 0) == -1 && errno == EAFNOSUPPORT);
@@ -299,6 +336,7 @@ int main(int argc, char **argv)
 	tcp_inside();
 	udp_inside();
 	unix_inside();
+	connect_timeouts();
 	refusals();
 	return failures != 0;
 }
