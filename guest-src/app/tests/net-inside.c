@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -224,6 +225,16 @@ static void udp_inside(void)
 	in[1].msg_hdr = (struct msghdr){ .msg_iov = &i1, .msg_iovlen = 1 };
 	check("sendmmsg sends both", sendmmsg(a, out, 2, 0) == 2 && out[0].msg_len == 3 && out[1].msg_len == 5);
 	check("recvmmsg takes both", recvmmsg(b, in, 2, 0, NULL) == 2 && in[0].msg_len == 3 && in[1].msg_len == 5 && memcmp(buf + 16, "three", 5) == 0);
+	/* recvmmsg's timeout is looked at after each message (Linux's rule): a zero one
+	 * stops after the first, a long one lets both through and says what is left. */
+	struct timespec zero = { 0, 0 }, ample = { 60, 0 }, bad = { 0, 1000000000 };
+	check("sendmmsg again", sendmmsg(a, out, 2, 0) == 2);
+	check("recvmmsg with a zero timeout: one message", recvmmsg(b, in, 2, 0, &zero) == 1 && in[0].msg_len == 3);
+	check("... the other is still there", recv(b, buf, sizeof buf, 0) == 5);
+	check("recvmmsg with a timeout not reached: both, and the time left written back",
+	      sendmmsg(a, out, 2, 0) == 2 && recvmmsg(b, in, 2, 0, &ample) == 2 && ample.tv_sec <= 60 && ample.tv_sec >= 50 && ample.tv_nsec < 1000000000);
+	check("recvmmsg with tv_nsec out of range: EINVAL", recvmmsg(b, in, 2, 0, &bad) == -1 && errno == EINVAL);
+	check("recvmmsg with an unreadable timeout: EFAULT", recvmmsg(b, in, 2, 0, (struct timespec *)8) == -1 && errno == EFAULT);
 	close(a);
 	close(b);
 }
