@@ -447,7 +447,9 @@ export class SocketTable implements NetStack {
     if (addr.family !== s.domain && !(s.domain === AF_INET6 && addr.family === AF_INET)) return -E.EAFNOSUPPORT;
     if (s.domain === AF_UNIX) {
       const target = this.unixNames.get(addr.path ?? '');
-      if (!target) return -E.ENOENT;
+      // (A path the RAM file system does not hold the kernel has answered ENOENT; a
+      // socket file whose socket is closed, or an abstract name nobody holds: refused.)
+      if (!target) return -E.ECONNREFUSED;
       if (target.state !== 'listening') return -E.ECONNREFUSED;
       return this.connectInside(s, target);
     }

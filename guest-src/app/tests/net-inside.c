@@ -261,6 +261,12 @@ static void unix_inside(void)
 	struct sockaddr_un got;
 	socklen_t len = sizeof got;
 	check("AF_UNIX getsockname", getsockname(l, (struct sockaddr *)&got, &len) == 0 && strcmp(got.sun_path, "/tmp/net.sock") == 0);
+	struct stat st;
+	check("AF_UNIX bind makes a socket file", stat("/tmp/net.sock", &st) == 0 && S_ISSOCK(st.st_mode));
+	check("... which open refuses: ENXIO", open("/tmp/net.sock", O_RDONLY) == -1 && errno == ENXIO);
+	int twice = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("... and a second bind: EADDRINUSE", bind(twice, (struct sockaddr *)&path, sizeof path) == -1 && errno == EADDRINUSE);
+	close(twice);
 	struct sockaddr_un missing = { .sun_family = AF_UNIX, .sun_path = "/tmp/none.sock" };
 	int m = socket(AF_UNIX, SOCK_STREAM, 0);
 	check("AF_UNIX connect to no such path: ENOENT", connect(m, (struct sockaddr *)&missing, sizeof missing) == -1 && errno == ENOENT);
@@ -268,6 +274,15 @@ static void unix_inside(void)
 	close(s);
 	close(c);
 	close(l);
+	int late = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("a closed listener's file stays: connect ECONNREFUSED", connect(late, (struct sockaddr *)&path, sizeof path) == -1 && errno == ECONNREFUSED);
+	close(late);
+	int again = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("binding over a stale socket file: EADDRINUSE", bind(again, (struct sockaddr *)&path, sizeof path) == -1 && errno == EADDRINUSE);
+	check("unlink removes the socket file", unlink("/tmp/net.sock") == 0 && stat("/tmp/net.sock", &st) == -1 && errno == ENOENT);
+	check("... and the path can be bound again", bind(again, (struct sockaddr *)&path, sizeof path) == 0 && stat("/tmp/net.sock", &st) == 0 && S_ISSOCK(st.st_mode));
+	close(again);
+	unlink("/tmp/net.sock");
 
 	struct sockaddr_un abstract = { .sun_family = AF_UNIX };
 	memcpy(abstract.sun_path, "\0unikv-test", 11);

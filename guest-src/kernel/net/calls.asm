@@ -167,9 +167,10 @@ sys_socketpair:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_bind -- bind(fd, addr, len)
+; sys_bind -- bind(fd, addr, len); an AF_UNIX path becomes a socket file
 ; sys_connect -- connect(fd, addr, len): waits for the connection unless O_NONBLOCK
-; (then -EINPROGRESS, and SO_ERROR tells the outcome)
+; (then -EINPROGRESS, and SO_ERROR tells the outcome); an AF_UNIX path must name a
+; socket file (net/unix_files.asm)
 ;  IN:  EDI = fd, RSI = sockaddr, EDX = its length
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -183,37 +184,61 @@ sys_connect:
 net_addr_call:                         ; ECX = op, R8D = wait
 	cmp edx, SOCKADDR_MAX
 	ja .einval
-	push rdi
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov ebx, edi                       ; fd
+	mov r12, rsi                       ; the sockaddr
+	mov r13d, edx                      ; its length
+	mov r14d, ecx                      ; op
+	mov r15d, r8d                      ; wait
 	mov rdi, rsi
 	mov esi, edx
 	call check_user_read
-	mov rsi, rdi
-	pop rdi
 	jc .efault
-	sub rsp, HcNet_size + 8
-	push rdi
-	push rsi
-	push rdx
-	push r8
-	lea rdi, [rsp + 32]
-	mov esi, ecx
+	mov rdi, r12
+	mov esi, r13d
+	cmp r14d, NET_BIND
+	jne .connecting
+	call unix_bind_check
+	jmp .checked
+.connecting:
+	call unix_connect_check
+.checked:
+	test rax, rax
+	jnz .out
+	sub rsp, HcNet_size
+	mov rdi, rsp
+	mov esi, r14d
 	call net_block_init
-	pop r8
-	pop rdx
-	pop rsi
-	mov [rdi + HcNet.addr], rsi
-	mov [rdi + HcNet.addr_len], edx
+	mov [rdi + HcNet.addr], r12
+	mov [rdi + HcNet.addr_len], r13d
 	mov rsi, rdi
-	pop rdi
-	mov edx, r8d
+	mov edi, ebx
+	mov edx, r15d
 	call net_do
-	add rsp, HcNet_size + 8
-	ret
-.einval:
-	mov rax, -EINVAL
+	add rsp, HcNet_size
+	test rax, rax
+	jnz .out
+	cmp r14d, NET_BIND
+	jne .out
+	mov rdi, r12
+	mov esi, r13d
+	call unix_bind_file
+	xor eax, eax
+.out:	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
 	ret
 .efault:
 	mov rax, -EFAULT
+	jmp .out
+.einval:
+	mov rax, -EINVAL
 	ret
 
 ; -----------------------------------------------------------------------------
