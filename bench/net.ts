@@ -1,12 +1,13 @@
 // The networking issue's benchmark: the C echo server (guest-src/app/tests/net-echo.c,
 // epoll, non-blocking) in the guest behind --publish against the same source built
-// with the host's gcc and run natively, both driven by the same client in this process
-// in the same run: round trips per second and p50/p99 latency with 1, 16 and 64
+// with the host's gcc (static) and run natively and under qemu-user (Debian's
+// qemu-x86_64, the same binary), all driven by the same client in this process in the
+// same run: round trips per second and p50/p99 latency with 1, 16 and 64
 // connections (and with 1 and 64 through the other host backend, the network thread),
 // connections per second, and the VM exits (hypercalls) each request costs, from
 // --stats-file. Then the Go net/http server (the same binary natively and
 // in the guest): requests per second with 16 keep-alive connections.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -158,17 +159,21 @@ async function quit(port: number): Promise<void> {
   await new Promise<void>((resolve) => http.get({ host: '127.0.0.1', port, path: '/quit' }, (res) => res.resume().on('end', resolve)));
 }
 
-/** One measure of a round: the guest's and the native rate, and the guest's VM exits per request. */
+/** One measure of a round: the guest's, the native and the qemu-user rate, and the guest's VM exits per request. */
 interface Measure {
   name: string;
   guest: number;
   native?: number;
+  qemu?: number;
   detail?: string;
   exits?: string;
 }
 
 export async function benchNet(options: BenchOptions = {}): Promise<BenchReport> {
   const rounds = options.rounds ?? 1;
+  if (spawnSync('qemu-x86_64', ['--version']).status !== 0) {
+    throw new Error('net: qemu-x86_64 not found (Debian qemu-user; toolchain/install.sh --with-tests installs it)');
+  }
   const byName = new Map<string, Measure[]>();
   for (let round = 0; round < rounds; round++) {
     if (rounds > 1) progress(`net: round ${round + 1}/${rounds}`);
@@ -178,18 +183,22 @@ export async function benchNet(options: BenchOptions = {}): Promise<BenchReport>
     const guest = median(ms.map((m) => m.guest));
     const natives = ms.flatMap((m) => (m.native === undefined ? [] : [m.native]));
     const native = natives.length ? median(natives) : undefined;
+    const qemus = ms.flatMap((m) => (m.qemu === undefined ? [] : [m.qemu]));
+    const qemu = qemus.length ? median(qemus) : undefined;
     const last = ms[ms.length - 1];
     return [
       last.name,
       `${guest.toFixed(0)} /s${rounds === 1 && last.detail ? ` ${last.detail}` : ''}`,
       native === undefined ? '' : `${native.toFixed(0)} /s`,
+      qemu === undefined ? '' : `${qemu.toFixed(0)} /s`,
       native === undefined ? '' : (guest / native).toFixed(2),
+      qemu === undefined ? '' : (guest / qemu).toFixed(2),
       last.exits ?? '',
     ];
   });
   printTable(
-    `Networking: guest behind --publish vs the same server native, same client, ${SECONDS} s each, ${rounds === 1 ? 'one round' : `medians of ${rounds} rounds`} (goal: echo at 64 connections >= 0.5 of native)`,
-    ['measure', 'guest', 'native', 'guest/native', 'VM exits per request (guest)'],
+    `Networking: guest behind --publish vs the same server native and under qemu-user, same client, ${SECONDS} s each, ${rounds === 1 ? 'one round' : `medians of ${rounds} rounds`} (goal: echo at 64 connections >= 0.5 of native)`,
+    ['measure', 'guest', 'native', 'qemu-user', 'guest/native', 'guest/qemu', 'VM exits per request (guest)'],
     rows,
   );
   const figures: Figure[] = [];
@@ -204,12 +213,14 @@ export async function benchNet(options: BenchOptions = {}): Promise<BenchReport>
     );
     const natives = ms.flatMap((m) => (m.native === undefined ? [] : [m.native]));
     if (natives.length) figures.push(figure(`${ms[0].name}, native`, 'per s', 'higher', natives));
+    const qemus = ms.flatMap((m) => (m.qemu === undefined ? [] : [m.qemu]));
+    if (qemus.length) figures.push(figure(`${ms[0].name}, qemu-user`, 'per s', 'higher', qemus));
   }
   return { name: 'net', title: 'Networking: a guest server behind --publish against the same server native', figures };
 }
 
 async function oneRound(): Promise<Measure[]> {
-  const native = buildNative(ECHO_SOURCE);
+  const native = buildNative(ECHO_SOURCE, ['-static']);
   const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unikv-net-bench-'));
   try {
     const guestEchoWith =
@@ -224,11 +235,13 @@ async function oneRound(): Promise<Measure[]> {
         );
     const guestEcho = guestEchoWith('direct');
     const nativeEcho: Launch = (port, n) => start(native.bin, [String(port), String(n)], /listening/, port);
+    const qemuEcho: Launch = (port, n) => start('qemu-x86_64', [native.bin, String(port), String(n)], /listening/, port);
     const rows: Measure[] = [];
     let exitsPerRequest = 0;
     for (const c of CONCURRENCY) {
-      progress(`net: echo with ${c} connection${c > 1 ? 's' : ''}, native then guest`);
+      progress(`net: echo with ${c} connection${c > 1 ? 's' : ''}, native, qemu-user, then guest`);
       const n = await echoRun(nativeEcho, c);
+      const q = await echoRun(qemuEcho, c);
       const statsFile = path.join(statsDir, `echo-${c}.json`);
       const g = await echoRun(guestEcho, c, statsFile);
       const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as { exits: Record<string, number>; hypercalls: { name: string | null; count: number }[] };
@@ -240,7 +253,8 @@ async function oneRound(): Promise<Measure[]> {
         name: `echo, ${c} conn.`,
         guest: g.perSecond,
         native: n.perSecond,
-        detail: `(p50 ${g.p50.toFixed(0)} us, p99 ${g.p99.toFixed(0)} us; native p50 ${n.p50.toFixed(0)} us, p99 ${n.p99.toFixed(0)} us)`,
+        qemu: q.perSecond,
+        detail: `(p50 ${g.p50.toFixed(0)} us, p99 ${g.p99.toFixed(0)} us; native p50 ${n.p50.toFixed(0)} us, p99 ${n.p99.toFixed(0)} us; qemu-user p50 ${q.p50.toFixed(0)} us, p99 ${q.p99.toFixed(0)} us)`,
         exits: `${(net / requests).toFixed(1)} NET, ${(all / requests).toFixed(1)} all`,
       });
     }

@@ -90,6 +90,7 @@ kernel_entry:
 %include "fs/locks.asm"            ; flock and fcntl record locks
 %include "net/socket.asm"          ; sockets: File kind, NET hypercall, readiness, waiting
 %include "net/calls.asm"           ; socket, bind, listen, accept, connect, send, recv and kin
+%include "net/unix_files.asm"      ; AF_UNIX paths as socket files in the RAM file system
 %include "start.asm"               ; building the program's initial stack
 
 section .bss

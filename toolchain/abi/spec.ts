@@ -378,7 +378,12 @@ export const SYSCALLS: Syscall[] = [
   { name: 'socketpair', value: 53, handler: 'sys_socketpair', doc: 'network (net/): AF_UNIX' },
   { name: 'setsockopt', value: 54, handler: 'sys_setsockopt', doc: 'network (net/): accepted and remembered' },
   { name: 'getsockopt', value: 55, handler: 'sys_getsockopt', doc: 'network (net/)' },
-  { name: 'recvmmsg', value: 299, handler: 'sys_recvmmsg', doc: 'network (net/): recvmsg per message; MSG_WAITFORONE; no timeout' },
+  {
+    name: 'recvmmsg',
+    value: 299,
+    handler: 'sys_recvmmsg',
+    doc: 'network (net/): recvmsg per message; MSG_WAITFORONE; the timeout looked at after each message, as Linux',
+  },
   { name: 'sendmmsg', value: 307, handler: 'sys_sendmmsg', doc: 'network (net/): sendmsg per message' },
   { name: 'accept4', value: 288, handler: 'sys_net_accept4', doc: 'network (net/): SOCK_NONBLOCK, SOCK_CLOEXEC' },
   { name: 'pipe2', value: 293, handler: 'sys_pipe2', doc: 'events: O_CLOEXEC, O_NONBLOCK' },

@@ -56,8 +56,16 @@ export const STRUCTS: StructSpec[] = [
       { name: 'op', type: 'u32', doc: 'NET_*' },
       { name: 'handle', type: 'u32', doc: "the socket's handle (from NET_SOCKET, NET_ACCEPT, NET_PAIR)" },
       { name: 'a0', type: 'u64', doc: 'argument (per op); out: a second result (NET_PAIR)' },
-      { name: 'a1', type: 'u64', doc: "argument (per op); out with -EAGAIN (recv, accept, send): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none" },
-      { name: 'a2', type: 'u64', doc: 'argument (per op)' },
+      {
+        name: 'a1',
+        type: 'u64',
+        doc: "argument (per op); out with -EAGAIN (recv, accept, send, connect): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none",
+      },
+      {
+        name: 'a2',
+        type: 'u64',
+        doc: 'argument (per op); out with -EAGAIN: the errno a wait past that timeout answers (EAGAIN; EINPROGRESS for a TCP connect)',
+      },
       { name: 'a3', type: 'u64', doc: 'argument (per op)' },
       { name: 'buf', type: 'u64', doc: 'NET_SEND, NET_RECV: an array of checked iovecs; NET_SETOPT, NET_GETOPT: the value' },
       { name: 'len', type: 'u64', doc: 'iovecs in buf, or bytes at buf' },

@@ -22,6 +22,7 @@ const SYS = {
   shutdown: 48,
   bind: 49,
   listen: 50,
+  getsockname: 51,
   getpeername: 52,
   setsockopt: 54,
   getsockopt: 55,
@@ -87,6 +88,8 @@ export class DirectLink implements HostSockets {
   private readonly epfd: number;
   private readonly byFd = new Map<number, Conn>();
   private readonly byId = new Map<number, Conn>();
+  /** Connections the guest closed whose unsent bytes still drain (dropped after LINGER_MS). */
+  private readonly lingering = new Set<Conn>();
   private events: NetEvent[] = [];
   private readonly eventBuf = new Uint8Array(MAX_EVENTS * 12);
   private readonly readBuf = new Uint8Array(READ_CHUNK);
@@ -196,7 +199,7 @@ export class DirectLink implements HostSockets {
           return;
         }
         c2.connecting = r < 0;
-        if (!c2.connecting) this.events.push({ ev: 'connected', id: command.id, localAddress: '', localPort: 0 });
+        if (!c2.connecting) this.events.push({ ev: 'connected', id: command.id, ...this.localName(fd) });
         this.rewatch(c2);
         return;
       }
@@ -223,6 +226,7 @@ export class DirectLink implements HostSockets {
         }
         conn.ending = true;
         conn.closing = Date.now();
+        this.lingering.add(conn);
         this.flushOut(conn);
         return;
       case 'ack':
@@ -258,6 +262,15 @@ export class DirectLink implements HostSockets {
         if (conn) this.drop(conn);
         return;
     }
+  }
+
+  /** The host socket's own address (getsockname): what its peer sees. */
+  private localName(fd: number): { localAddress: string; localPort: number } {
+    const addr = new Uint8Array(128);
+    const len = int32(128);
+    if (Number(c.sys_name(SYS.getsockname, fd, addr, len, 0, 0, 0)) < 0) return { localAddress: '', localPort: 0 };
+    const name = decodeSockAddr(addr.subarray(0, new DataView(len.buffer).getInt32(0, true)));
+    return typeof name === 'number' ? { localAddress: '', localPort: 0 } : { localAddress: name.address, localPort: name.port };
   }
 
   /** Writes what the host socket takes now; the rest waits for EPOLLOUT. */
@@ -304,6 +317,7 @@ export class DirectLink implements HostSockets {
   }
 
   private drop(conn: Conn): void {
+    this.lingering.delete(conn);
     this.watch(conn, 0);
     syscall(SYS.close, conn.fd);
     this.byFd.delete(conn.fd);
@@ -329,7 +343,7 @@ export class DirectLink implements HostSockets {
         return;
       }
       conn.connecting = false;
-      this.events.push({ ev: 'connected', id: conn.id, localAddress: '', localPort: 0 });
+      this.events.push({ ev: 'connected', id: conn.id, ...this.localName(conn.fd) });
       this.rewatch(conn);
       return;
     }
@@ -416,17 +430,12 @@ export class DirectLink implements HostSockets {
       const conn = this.byFd.get(dv.getUint32(i * 12 + 4, true));
       if (conn) this.onReady(conn, bits);
     }
-    if (this.lingering()) this.dropStale();
-  }
-
-  private lingering(): boolean {
-    for (const conn of this.byFd.values()) if (conn.closing) return true;
-    return false;
+    if (this.lingering.size > 0) this.dropStale();
   }
 
   private dropStale(): void {
     const now = Date.now();
-    for (const conn of [...this.byFd.values()]) if (conn.closing && now - conn.closing > LINGER_MS) this.drop(conn);
+    for (const conn of [...this.lingering]) if (now - conn.closing > LINGER_MS) this.drop(conn);
   }
 
   poll(on: (event: NetEvent) => void): boolean {

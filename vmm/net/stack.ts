@@ -105,6 +105,8 @@ interface Sock {
   type: number;
   state: State;
   local?: SockAddr;
+  /** An outbound connection's host socket address, which its peer sees (getsockname answers it). */
+  hostLocal?: SockAddr;
   peer?: SockAddr;
   /** Bytes waiting to be read (stream), the first chunk from rxOffset. */
   rx: Uint8Array[];
@@ -445,7 +447,9 @@ export class SocketTable implements NetStack {
     if (addr.family !== s.domain && !(s.domain === AF_INET6 && addr.family === AF_INET)) return -E.EAFNOSUPPORT;
     if (s.domain === AF_UNIX) {
       const target = this.unixNames.get(addr.path ?? '');
-      if (!target) return -E.ENOENT;
+      // (A path the RAM file system does not hold the kernel has answered ENOENT; a
+      // socket file whose socket is closed, or an abstract name nobody holds: refused.)
+      if (!target) return -E.ECONNREFUSED;
       if (target.state !== 'listening') return -E.ECONNREFUSED;
       return this.connectInside(s, target);
     }
@@ -685,6 +689,7 @@ export class SocketTable implements NetStack {
     const s = this.socks.get(h);
     if (!s) return -E.EBADF;
     if (peer) return s.peer && (s.state === 'connected' || s.type === SOCK_DGRAM) ? s.peer : -E.ENOTCONN;
+    if (s.hostLocal) return s.hostLocal;
     if (s.local) return s.local;
     if (s.domain === AF_UNIX) return { family: AF_UNIX, address: '', port: 0, path: '' };
     return { family: s.domain, address: s.domain === AF_INET6 ? '::' : '0.0.0.0', port: 0 };
@@ -796,6 +801,7 @@ export class SocketTable implements NetStack {
         const s = this.byHost.get(e.id);
         if (!s) return;
         s.state = 'connected';
+        if (e.localPort > 0 && e.localAddress) s.hostLocal = { family: s.domain, address: e.localAddress, port: e.localPort };
         this.changed(s.h, false, true);
         return;
       }

@@ -59,6 +59,9 @@ export interface NetIrq {
 }
 
 const EAGAIN = 11;
+const EINPROGRESS = 115;
+const SOL_SOCKET = 1;
+const SO_DOMAIN = 39;
 const EFAULT = 14;
 const EINVAL = 22;
 const EAFNOSUPPORT = 97;
@@ -333,11 +336,16 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
         inCall = false;
       }
       if (result === -EAGAIN) {
-        // How long a blocking call may wait (the kernel's deadline): SO_RCVTIMEO, SO_SNDTIMEO.
+        // How long a blocking call may wait (the kernel's deadline): SO_RCVTIMEO, SO_SNDTIMEO;
+        // and what it answers past that: EAGAIN, or EINPROGRESS for a TCP connect (as Linux).
         const op = mem.readU32(block + HcNet.op);
         const h = mem.readU32(block + HcNet.handle);
-        const waits = op === MISC.NET_RECV || op === MISC.NET_ACCEPT || op === MISC.NET_SEND;
-        mem.writeU64Number(block + HcNet.a1, waits ? stack.timeout(h, op !== MISC.NET_SEND) : 0);
+        const connect = op === MISC.NET_CONNECT;
+        const waits = op === MISC.NET_RECV || op === MISC.NET_ACCEPT || op === MISC.NET_SEND || connect;
+        mem.writeU64Number(block + HcNet.a1, waits ? stack.timeout(h, op === MISC.NET_RECV || op === MISC.NET_ACCEPT) : 0);
+        const domain = connect ? stack.getopt(h, SOL_SOCKET, SO_DOMAIN) : undefined;
+        const tcp = domain instanceof Uint8Array && domain[0] !== AF_UNIX;
+        mem.writeU64Number(block + HcNet.a2, tcp ? EINPROGRESS : EAGAIN);
       }
       mem.writeI64(block + HcNet.ret, BigInt(result));
       mem.writeU32(block + HcNet.notify, notify ? 1 : 0);

@@ -1,6 +1,6 @@
 /* A guest client of servers on the host's loopback, each behaviour checked.
  * usage: net-client echo ECHO_PORT CLOSED_PORT UDP_PORT -- TCP round trips with a host
- *          echo server, blocking and non-blocking connects (EINPROGRESS, SO_ERROR),
+ *          echo server (printing getsockname's port: "local port N"), blocking and non-blocking connects (EINPROGRESS, SO_ERROR),
  *          ECONNREFUSED, UDP round trips with a host UDP echo server;
  *        net-client reset PORT -- the host peer sends "doomed" and resets;
  *        net-client stall PORT -- the host peer never reads: writes stop;
@@ -53,6 +53,12 @@ static void echo(int port, int closed, int udp_port)
 	struct sockaddr_in peer;
 	socklen_t len = sizeof peer;
 	check("getpeername names the host server", getpeername(c, (struct sockaddr *)&peer, &len) == 0 && ntohs(peer.sin_port) == port);
+	struct sockaddr_in mine;
+	len = sizeof mine;
+	check("getsockname names a loopback address and a port",
+	      getsockname(c, (struct sockaddr *)&mine, &len) == 0 && mine.sin_family == AF_INET && ntohl(mine.sin_addr.s_addr) == INADDR_LOOPBACK &&
+	              mine.sin_port != 0);
+	printf("local port %d\n", ntohs(mine.sin_port)); /* the test compares it with the port the server saw */
 	int good = 1;
 	for (int i = 0; i < 100 && good; i++) {
 		char msg[64], back[64];

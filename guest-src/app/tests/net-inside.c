@@ -1,7 +1,7 @@
 /* Sockets that stay inside the guest, each behaviour checked: TCP to the guest's own
  * listener on 127.0.0.1 and ::1, errors as Linux gives them, readiness through poll
  * and epoll, flow control, UDP between guest sockets, AF_UNIX (socketpair, paths,
- * the abstract namespace). usage: net-inside [none] -- "none": run under --net none,
+ * the abstract namespace), connect's SO_SNDTIMEO. usage: net-inside [none] -- "none": run under --net none,
  * where a connection beyond the guest fails with ENETUNREACH. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -224,6 +225,16 @@ static void udp_inside(void)
 	in[1].msg_hdr = (struct msghdr){ .msg_iov = &i1, .msg_iovlen = 1 };
 	check("sendmmsg sends both", sendmmsg(a, out, 2, 0) == 2 && out[0].msg_len == 3 && out[1].msg_len == 5);
 	check("recvmmsg takes both", recvmmsg(b, in, 2, 0, NULL) == 2 && in[0].msg_len == 3 && in[1].msg_len == 5 && memcmp(buf + 16, "three", 5) == 0);
+	/* recvmmsg's timeout is looked at after each message (Linux's rule): a zero one
+	 * stops after the first, a long one lets both through and says what is left. */
+	struct timespec zero = { 0, 0 }, ample = { 60, 0 }, bad = { 0, 1000000000 };
+	check("sendmmsg again", sendmmsg(a, out, 2, 0) == 2);
+	check("recvmmsg with a zero timeout: one message", recvmmsg(b, in, 2, 0, &zero) == 1 && in[0].msg_len == 3);
+	check("... the other is still there", recv(b, buf, sizeof buf, 0) == 5);
+	check("recvmmsg with a timeout not reached: both, and the time left written back",
+	      sendmmsg(a, out, 2, 0) == 2 && recvmmsg(b, in, 2, 0, &ample) == 2 && ample.tv_sec <= 60 && ample.tv_sec >= 50 && ample.tv_nsec < 1000000000);
+	check("recvmmsg with tv_nsec out of range: EINVAL", recvmmsg(b, in, 2, 0, &bad) == -1 && errno == EINVAL);
+	check("recvmmsg with an unreadable timeout: EFAULT", recvmmsg(b, in, 2, 0, (struct timespec *)8) == -1 && errno == EFAULT);
 	close(a);
 	close(b);
 }
@@ -250,6 +261,12 @@ static void unix_inside(void)
 	struct sockaddr_un got;
 	socklen_t len = sizeof got;
 	check("AF_UNIX getsockname", getsockname(l, (struct sockaddr *)&got, &len) == 0 && strcmp(got.sun_path, "/tmp/net.sock") == 0);
+	struct stat st;
+	check("AF_UNIX bind makes a socket file", stat("/tmp/net.sock", &st) == 0 && S_ISSOCK(st.st_mode));
+	check("... which open refuses: ENXIO", open("/tmp/net.sock", O_RDONLY) == -1 && errno == ENXIO);
+	int twice = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("... and a second bind: EADDRINUSE", bind(twice, (struct sockaddr *)&path, sizeof path) == -1 && errno == EADDRINUSE);
+	close(twice);
 	struct sockaddr_un missing = { .sun_family = AF_UNIX, .sun_path = "/tmp/none.sock" };
 	int m = socket(AF_UNIX, SOCK_STREAM, 0);
 	check("AF_UNIX connect to no such path: ENOENT", connect(m, (struct sockaddr *)&missing, sizeof missing) == -1 && errno == ENOENT);
@@ -257,6 +274,15 @@ static void unix_inside(void)
 	close(s);
 	close(c);
 	close(l);
+	int late = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("a closed listener's file stays: connect ECONNREFUSED", connect(late, (struct sockaddr *)&path, sizeof path) == -1 && errno == ECONNREFUSED);
+	close(late);
+	int again = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("binding over a stale socket file: EADDRINUSE", bind(again, (struct sockaddr *)&path, sizeof path) == -1 && errno == EADDRINUSE);
+	check("unlink removes the socket file", unlink("/tmp/net.sock") == 0 && stat("/tmp/net.sock", &st) == -1 && errno == ENOENT);
+	check("... and the path can be bound again", bind(again, (struct sockaddr *)&path, sizeof path) == 0 && stat("/tmp/net.sock", &st) == 0 && S_ISSOCK(st.st_mode));
+	close(again);
+	unlink("/tmp/net.sock");
 
 	struct sockaddr_un abstract = { .sun_family = AF_UNIX };
 	memcpy(abstract.sun_path, "\0unikv-test", 11);
@@ -265,6 +291,43 @@ static void unix_inside(void)
 	check("AF_UNIX dgram on an abstract name", bind(d, (struct sockaddr *)&abstract, alen) == 0 && sendto(e, "abs", 3, 0, (struct sockaddr *)&abstract, alen) == 3 && recv(d, buf, sizeof buf, 0) == 3);
 	close(d);
 	close(e);
+}
+
+/* Blocking connects that give up after SO_SNDTIMEO: to a listener whose queue is full
+ * and never accepted from, TCP answers EINPROGRESS, AF_UNIX EAGAIN (as Linux). */
+static int connect_until_refused(int domain, const struct sockaddr *to, socklen_t len, int *err)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	int fds[16], n = 0, r = 0;
+	while (n < 16) {
+		int c = socket(domain, SOCK_STREAM, 0);
+		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		fds[n++] = c;
+		r = connect(c, to, len);
+		*err = errno;
+		if (r != 0)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return r;
+}
+
+static void connect_timeouts(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = loopback(5600);
+	int err = 0;
+	check("connect timeout: a listener with a queue of 1", bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0);
+	check("connect to a full queue with SO_SNDTIMEO: EINPROGRESS",
+	      connect_until_refused(AF_INET, (struct sockaddr *)&a, sizeof a, &err) == -1 && err == EINPROGRESS);
+	close(l);
+	struct sockaddr_un path = { .sun_family = AF_UNIX, .sun_path = "/tmp/full.sock" };
+	int u = socket(AF_UNIX, SOCK_STREAM, 0);
+	check("AF_UNIX connect to a full queue with SO_SNDTIMEO: EAGAIN",
+	      bind(u, (struct sockaddr *)&path, sizeof path) == 0 && listen(u, 1) == 0 &&
+	              connect_until_refused(AF_UNIX, (struct sockaddr *)&path, sizeof path, &err) == -1 && err == EAGAIN);
+	close(u);
 }
 
 static void refusals(void)
@@ -299,6 +362,7 @@ int main(int argc, char **argv)
 	tcp_inside();
 	udp_inside();
 	unix_inside();
+	connect_timeouts();
 	refusals();
 	return failures != 0;
 }

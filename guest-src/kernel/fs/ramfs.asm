@@ -231,8 +231,10 @@ inode_release:
 	call file_free_pages               ; every data page back to the allocator
 	jmp .free
 .not_file:
+	cmp eax, S_IFDIR
+	je .dir
 	cmp eax, S_IFLNK
-	jne .dir
+	jne .free                          ; a socket file or a device: nothing more
 	mov rdi, [rbx + Inode.target]
 	mov rsi, [rbx + Inode.size]
 	inc rsi

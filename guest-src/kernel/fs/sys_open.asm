@@ -165,7 +165,7 @@ openat_create:
 ;  IN:  RDI = inode (walk_a's), ESI = open flags
 ;  OUT: RAX = 0, or -EEXIST (O_CREAT | O_EXCL), -ELOOP (a link under O_NOFOLLOW),
 ;       -EISDIR (a directory to create or to write), -ENOTDIR (O_DIRECTORY or
-;       "name/" on a non-directory)
+;       "name/" on a non-directory), -ENXIO (a socket file)
 ;  Clobbers: nothing but RAX
 openat_check:
 	mov eax, esi
@@ -178,6 +178,8 @@ openat_check:
 	je .eloop                          ; O_NOFOLLOW on a link
 	cmp eax, S_IFDIR
 	je .dir
+	cmp eax, 0xc000                    ; S_IFSOCK: a socket file opens as on Linux, not at all
+	je .enxio
 	test esi, O_DIRECTORY
 	jnz .enotdir
 	test qword [walk_a + Walk.flags], WALK_TRAILING
@@ -194,6 +196,8 @@ openat_check:
 	mov rax, -EEXIST
 	ret
 .eloop:	mov rax, -ELOOP
+	ret
+.enxio:	mov rax, -ENXIO
 	ret
 .enotdir:
 	mov rax, -ENOTDIR

@@ -167,9 +167,10 @@ sys_socketpair:
 	ret
 
 ; -----------------------------------------------------------------------------
-; sys_bind -- bind(fd, addr, len)
+; sys_bind -- bind(fd, addr, len); an AF_UNIX path becomes a socket file
 ; sys_connect -- connect(fd, addr, len): waits for the connection unless O_NONBLOCK
-; (then -EINPROGRESS, and SO_ERROR tells the outcome)
+; (then -EINPROGRESS, and SO_ERROR tells the outcome); an AF_UNIX path must name a
+; socket file (net/unix_files.asm)
 ;  IN:  EDI = fd, RSI = sockaddr, EDX = its length
 ;  OUT: RAX = 0 or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -183,37 +184,61 @@ sys_connect:
 net_addr_call:                         ; ECX = op, R8D = wait
 	cmp edx, SOCKADDR_MAX
 	ja .einval
-	push rdi
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov ebx, edi                       ; fd
+	mov r12, rsi                       ; the sockaddr
+	mov r13d, edx                      ; its length
+	mov r14d, ecx                      ; op
+	mov r15d, r8d                      ; wait
 	mov rdi, rsi
 	mov esi, edx
 	call check_user_read
-	mov rsi, rdi
-	pop rdi
 	jc .efault
-	sub rsp, HcNet_size + 8
-	push rdi
-	push rsi
-	push rdx
-	push r8
-	lea rdi, [rsp + 32]
-	mov esi, ecx
+	mov rdi, r12
+	mov esi, r13d
+	cmp r14d, NET_BIND
+	jne .connecting
+	call unix_bind_check
+	jmp .checked
+.connecting:
+	call unix_connect_check
+.checked:
+	test rax, rax
+	jnz .out
+	sub rsp, HcNet_size
+	mov rdi, rsp
+	mov esi, r14d
 	call net_block_init
-	pop r8
-	pop rdx
-	pop rsi
-	mov [rdi + HcNet.addr], rsi
-	mov [rdi + HcNet.addr_len], edx
+	mov [rdi + HcNet.addr], r12
+	mov [rdi + HcNet.addr_len], r13d
 	mov rsi, rdi
-	pop rdi
-	mov edx, r8d
+	mov edi, ebx
+	mov edx, r15d
 	call net_do
-	add rsp, HcNet_size + 8
-	ret
-.einval:
-	mov rax, -EINVAL
+	add rsp, HcNet_size
+	test rax, rax
+	jnz .out
+	cmp r14d, NET_BIND
+	jne .out
+	mov rdi, r12
+	mov esi, r13d
+	call unix_bind_file
+	xor eax, eax
+.out:	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
 	ret
 .efault:
 	mov rax, -EFAULT
+	jmp .out
+.einval:
+	mov rax, -EINVAL
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -833,33 +858,50 @@ net_msghdr_call:
 ; sys_sendmmsg -- sendmmsg(fd, vec, vlen, flags): sendmsg for each struct mmsghdr
 ; in turn, its msg_len answered, until one fails
 ; sys_recvmmsg -- recvmmsg(fd, vec, vlen, flags, timeout): recvmsg likewise; with
-; MSG_WAITFORONE only the first waits (the timeout is not applied)
-;  IN:  EDI = fd, RSI = struct mmsghdr *, EDX = vlen, ECX = flags
-;  OUT: RAX = messages moved, or the first one's -errno
+; MSG_WAITFORONE only the first waits. A timeout is looked at after each message, as
+; Linux does (the first still waits as long as it takes): once it has passed, the
+; call answers what it has, and the time left is written back into *timeout.
+;  IN:  EDI = fd, RSI = struct mmsghdr *, EDX = vlen, ECX = flags, R8 = struct
+;       timespec * or 0 (recvmmsg)
+;  OUT: RAX = messages moved, or the first one's -errno (-EINVAL: a bad timeout)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 MMSGHDR_SIZE   equ 64                 ; struct msghdr, then unsigned msg_len (padded)
 MSG_WAITFORONE equ 0x10000
+NS_PER_SECOND  equ 1000000000
 sys_sendmmsg:
 	mov r8d, NET_SEND
+	xor r9d, r9d                       ; no timeout
 	jmp net_mmsg_call
 sys_recvmmsg:
+	mov r9, r8
 	mov r8d, NET_RECV
-net_mmsg_call:
+net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or 0
 	push rbx
 	push r12
 	push r13
 	push r14
 	push r15
 	push rbp
+	sub rsp, 16                        ; [rsp]: the deadline (DEADLINE_NONE), [rsp + 8]: the timeout
 	mov ebx, edi                       ; fd
 	mov r12, rsi                       ; the vector
 	mov r13d, edx                      ; its length
+	mov r14d, ecx                      ; flags
+	mov r15d, r8d                      ; op
+	mov qword [rsp], DEADLINE_NONE
+	mov [rsp + 8], r9
+	test r9, r9
+	jz .untimed
+	mov rdi, r9
+	call mmsg_deadline
+	test rax, rax
+	js .out
+	mov [rsp], rax
+.untimed:
 	cmp r13d, IOV_MAX
 	jbe .counted
 	mov r13d, IOV_MAX                  ; (Linux's cap as well)
 .counted:
-	mov r14d, ecx                      ; flags
-	mov r15d, r8d                      ; op
 	xor ebp, ebp                       ; messages moved
 .next:	cmp ebp, r13d
 	jae .done
@@ -888,17 +930,97 @@ net_mmsg_call:
 	shl rcx, 6
 	mov [r12 + rcx + MSGHDR_SIZE], eax
 	inc ebp
-	jmp .next
+	cmp qword [rsp], DEADLINE_NONE
+	je .next
+	call monotonic_now
+	cmp rax, [rsp]
+	jb .next                           ; the timeout has not passed yet
+	jmp .done
 .efault:
 	mov rax, -EFAULT
 .failed:
 	test ebp, ebp
 	jz .out                            ; the first failed: its error
 .done:	mov eax, ebp
-.out:	pop rbp
+	cmp qword [rsp + 8], 0
+	je .out
+	mov rdi, [rsp + 8]
+	mov rsi, [rsp]
+	call mmsg_time_left
+	test rax, rax
+	js .out
+	mov eax, ebp
+.out:	add rsp, 16
+	pop rbp
 	pop r15
 	pop r14
 	pop r13
 	pop r12
 	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; mmsg_deadline -- the deadline recvmmsg's timeout sets
+;  IN:  RDI = struct timespec * (the program's)
+;  OUT: RAX = deadline (DEADLINE_NONE beyond 2^64 ns), or -EFAULT, -EINVAL
+;  Clobbers: RCX, RDX, RSI, RDI
+mmsg_deadline:
+	mov esi, 16
+	call check_user_read
+	jc .efault
+	mov rax, [rdi]                     ; tv_sec
+	test rax, rax
+	js .einval
+	mov rcx, [rdi + 8]                 ; tv_nsec
+	cmp rcx, NS_PER_SECOND
+	jae .einval
+	mov edx, NS_PER_SECOND
+	mul rdx
+	jo .none
+	add rax, rcx
+	jc .none
+	mov rdi, rax
+	jmp deadline_after_ns
+.none:	mov eax, DEADLINE_NONE
+	ret
+.einval:
+	mov rax, -EINVAL
+	ret
+.efault:
+	mov rax, -EFAULT
+	ret
+
+; -----------------------------------------------------------------------------
+; mmsg_time_left -- write what is left of recvmmsg's timeout back into it (0 once
+; passed), as Linux does
+;  IN:  RDI = struct timespec * (the program's), RSI = deadline (DEADLINE_NONE: unchanged)
+;  OUT: RAX = 0, or -EFAULT
+;  Clobbers: RCX, RDX, RSI, RDI, R8
+mmsg_time_left:
+	xor eax, eax
+	cmp rsi, DEADLINE_NONE
+	je .out
+	mov r8, rdi
+	push rsi
+	mov esi, 16
+	call check_user_write
+	pop rsi
+	jc .efault
+	push rsi
+	call monotonic_now
+	pop rsi
+	mov rcx, rsi
+	sub rcx, rax
+	jae .left
+	xor ecx, ecx                       ; passed
+.left:	mov rax, rcx
+	xor edx, edx
+	mov ecx, NS_PER_SECOND
+	div rcx
+	mov [r8], rax                      ; tv_sec
+	mov [r8 + 8], rdx                  ; tv_nsec
+	xor eax, eax
+.out:	ret
+.efault:
+	mov rax, -EFAULT
 	ret

@@ -9,6 +9,7 @@
 
 ENOTSOCK     equ 88
 EPROTONOSUPPORT equ 93
+EINPROGRESS  equ 115
 MSG_PEEK     equ 0x2
 MSG_DONTWAIT equ 0x40
 MSG_WAITALL  equ 0x100
@@ -51,7 +52,8 @@ net_hc:
 ; net_wait_call -- net_hc again and again while it answers -EAGAIN and the socket
 ; may wait (neither O_NONBLOCK nor MSG_DONTWAIT), waiting in event_wait in between.
 ; With -EAGAIN the VMM puts the socket's SO_RCVTIMEO or SO_SNDTIMEO in HcNet.a1
-; (ns, 0 for none): past it the call answers -EAGAIN, as Linux's does.
+; (ns, 0 for none) and in HcNet.a2 the errno past it: EAGAIN, or EINPROGRESS for a
+; TCP connect, as Linux answers.
 ;  IN:  RDI = block (handle filled), RSI = File (a reference held)
 ;  OUT: RAX = result, or what interrupted the wait (-ERESTARTSYS, -EINTR)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
@@ -92,7 +94,11 @@ net_wait_call:
 	jz .again
 	cmp rax, -ETIMEDOUT
 	jne .out
-	mov rax, -EAGAIN                   ; the socket's timeout passed
+	mov rax, [rbx + HcNet.a2]          ; the socket's timeout passed: the VMM's errno
+	neg rax
+	cmp rax, -EINPROGRESS
+	je .out
+	mov rax, -EAGAIN
 .out:	pop r14
 	pop r13
 	pop r12

@@ -1,5 +1,5 @@
 // A guest client of servers the test starts on the host's loopback, with each host
-// backend: TCP round trips,
+// backend: TCP round trips, getsockname giving the port the host peer sees,
 // non-blocking connects, refused connections, UDP; a host peer that resets in the
 // middle of a transfer; and one that never reads (the guest's writes stop).
 import dgram from 'node:dgram';
@@ -19,7 +19,11 @@ const allOk = (stdout: Buffer) => Object.entries(checks(stdout)).filter(([, ok])
 describe.each(['direct', 'thread'])('connections from the guest to the host (%s)', (backend) => {
   const env = { ...process.env, UNIKV_NET: backend };
   it('talk TCP and UDP with host servers, and see refusals as Linux reports them', async () => {
-    const tcp = net.createServer((s) => s.pipe(s));
+    const seen: number[] = [];
+    const tcp = net.createServer((s) => {
+      seen.push(s.remotePort ?? 0);
+      s.pipe(s);
+    });
     const udp = dgram.createSocket('udp4');
     udp.on('message', (msg, from) => udp.send(msg, from.port, from.address));
     const tcpPort = await listen(tcp);
@@ -27,9 +31,12 @@ describe.each(['direct', 'thread'])('connections from the guest to the host (%s)
     const closed = await freePort();
     try {
       const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'echo', String(tcpPort), String(closed), String(udp.address().port)], { env });
-      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(10);
+      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(11);
       expect(allOk(r.stdout)).toEqual([]);
       expect(r.status).toBe(0);
+      // getsockname of an outbound connection: the port its peer sees
+      const local = Number(/^local port (\d+)$/m.exec(r.stdout.toString())?.[1]);
+      expect(seen[0]).toBe(local);
     } finally {
       tcp.close();
       udp.close();

@@ -324,8 +324,8 @@ struct __attribute__((packed)) uk_HcNet {
   uint32_t op; /* NET_* */
   uint32_t handle; /* the socket's handle (from NET_SOCKET, NET_ACCEPT, NET_PAIR) */
   uint64_t a0; /* argument (per op); out: a second result (NET_PAIR) */
-  uint64_t a1; /* argument (per op); out with -EAGAIN (recv, accept, send): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none */
-  uint64_t a2; /* argument (per op) */
+  uint64_t a1; /* argument (per op); out with -EAGAIN (recv, accept, send, connect): the socket's SO_RCVTIMEO or SO_SNDTIMEO in ns, 0 for none */
+  uint64_t a2; /* argument (per op); out with -EAGAIN: the errno a wait past that timeout answers (EAGAIN; EINPROGRESS for a TCP connect) */
   uint64_t a3; /* argument (per op) */
   uint64_t buf; /* NET_SEND, NET_RECV: an array of checked iovecs; NET_SETOPT, NET_GETOPT: the value */
   uint64_t len; /* iovecs in buf, or bytes at buf */
