@@ -23,15 +23,15 @@ const DEBUG_INFO = new Set(['tests/gdbtarget']);
 const step = (what: string) => process.stderr.write(`build: ${what}\n`);
 
 /**
- * dist/vmm/cli.js, as tsc wrote it, imports some forty modules; Node 20's ES-module
+ * dist/vmm/cli/main.js, as tsc wrote it, imports some forty modules; Node 20's ES-module
  * loader pays a cost for each, and people boot guests in loops. esbuild rewrites it
  * in place as one file (figures in docs/history.md). koffi (a native
  * addon) and yargs (loaded through its CommonJS build) stay outside; the proxy's
  * thread (dist/proxy/thread.js) is a separate entry that tsc's output already provides.
  */
 function bundleCli(): void {
-  step('vmm command line (esbuild: dist/vmm/cli.js as one file)');
-  const cli = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
+  step('vmm command line (esbuild: dist/vmm/cli/main.js as one file)');
+  const cli = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli', 'main.js');
   buildSync({
     entryPoints: [cli],
     outfile: cli,
@@ -47,7 +47,7 @@ function bundleCli(): void {
 }
 
 /**
- * build/vmm/cli.blob: a V8 start-up snapshot of the command line (cli-snapshot.ts),
+ * build/vmm/cli.blob: a V8 start-up snapshot of the command line (cli/snapshot.ts),
  * so that `npm run vm` neither finds, reads nor compiles a module, yargs included
  * (figures in docs/history.md). The snapshot builder runs one CommonJS file
  * that needs only Node's built-in modules, hence this second bundle; import.meta.url
@@ -55,8 +55,8 @@ function bundleCli(): void {
  */
 function buildCliSnapshot(): void {
   step('vmm start-up snapshot (build/vmm/cli.blob)');
-  const entry = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli-snapshot.js');
-  const bundle = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli-snapshot.cjs');
+  const entry = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli', 'snapshot.js');
+  const bundle = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli', 'snapshot.cjs');
   buildSync({
     entryPoints: [entry],
     outfile: bundle,

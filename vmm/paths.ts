@@ -18,8 +18,8 @@ export const BUILD_DIR = path.join(PROJECT_ROOT, 'build');
 export const KERNEL_ELF = path.join(BUILD_DIR, 'kernel', 'kernel.elf');
 export const GUEST_BIN_DIR = path.join(BUILD_DIR, 'guest');
 
-/** The VMM's command line, and the start-up snapshot `npm run vm` boots it from (cli-snapshot.ts). */
-export const VMM_CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli.js');
+/** The VMM's command line, and the start-up snapshot `npm run vm` boots it from (cli/snapshot.ts). */
+export const VMM_CLI = path.join(PROJECT_ROOT, 'dist', 'vmm', 'cli', 'main.js');
 export const VMM_SNAPSHOT = path.join(BUILD_DIR, 'vmm', 'cli.blob');
 /**
  * A link to the Node binary that built the snapshot: a snapshot loads only in the Node

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { outputDirectory, refuse, wholeNumber } from '@unikv/bench-kit/args';
-import { explainFailure } from '../../vmm/cli-options.js';
+import { explainFailure } from '../../vmm/cli/command-line.js';
 import type { BenchReport } from './figures.js';
 import { DEFAULT_OUT_DIR, saveReport, saveRun } from './output.js';
 import { provenance } from './provenance.js';

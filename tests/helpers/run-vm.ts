@@ -1,5 +1,5 @@
 // Runs the VMM the way a user does (the node command line `npm run vm` runs: the
-// start-up snapshot and dist/vmm/cli.js) and returns the guest's status and output.
+// start-up snapshot and dist/vmm/cli/main.js) and returns the guest's status and output.
 // `npm test` builds dist/ and the snapshot first.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -65,7 +65,7 @@ describe('unikv cc and unikv run from the user directory', () => {
 
   it('prints only the guest output on stdout, byte for byte', () => {
     const viaBin = unikv(['run', 'hello.elf']);
-    const direct = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'vmm', 'cli.js'), guestBin('examples', 'hello')], { cwd: ROOT });
+    const direct = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'vmm', 'cli', 'main.js'), guestBin('examples', 'hello')], { cwd: ROOT });
     expect(viaBin.status).toBe(0);
     expect(viaBin.stdout).toBe(direct.stdout.toString());
     expect(viaBin.stdout).not.toMatch(/^>/m);

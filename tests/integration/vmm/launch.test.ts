@@ -1,6 +1,6 @@
 // How the VMM starts: `npm run vm` boots Node from the start-up snapshot
 // (build/vmm/cli.blob); the tests and benchmarks start it with the same arguments
-// (VMM_NODE_ARGS); a plain `node dist/vmm/cli.js` is the same program without the
+// (VMM_NODE_ARGS); a plain `node dist/vmm/cli/main.js` is the same program without the
 // snapshot. These checks keep the three from drifting apart.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +25,7 @@ describe('starting the VMM', () => {
     expect(r.stderr).not.toMatch(/unikv|Error/);
   });
 
-  it('gives the same output and status from the snapshot and from plain dist/vmm/cli.js', () => {
+  it('gives the same output and status from the snapshot and from plain dist/vmm/cli/main.js', () => {
     const fromSnapshot = runVm([hello, '--', 'a b', 'c']);
     const plain = spawnSync(process.execPath, [VMM_CLI, hello, '--', 'a b', 'c'], { cwd: ROOT });
     expect(fromSnapshot.status).toBe(0);
@@ -35,7 +35,7 @@ describe('starting the VMM', () => {
   });
 
   it('carries nothing over from the parse made while the snapshot was built', () => {
-    // cli-snapshot.ts parses made-up arguments (an --env, a -- argument) once at build time.
+    // cli/snapshot.ts parses made-up arguments (an --env, a -- argument) once at build time.
     const args = guestBin('tests', 'args');
     // Without --env the program gets a default environment: HOME and PATH.
     expect(runVm([args]).stdout.toString()).toBe('argc=1\nargv[0]=args.elf\nenv=HOME=/\nenv=PATH=/usr/local/bin:/usr/bin:/bin\n');

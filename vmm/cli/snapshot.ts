@@ -3,17 +3,17 @@
 // in a snapshot) and runs it once under `node --build-snapshot`; `npm run vm` then
 // and bin/unikv start Node from the saved heap (build/vmm/cli.blob) with yargs
 // already loaded and no module to find, read or compile. The snapshot's main function
-// is front-door.ts, the same as `node dist/vmm/cli.js` runs. process.argv has the same
-// shape in both: [node, dist/vmm/cli.js (or unikv.js), ARG ...].
+// is front-door.ts, the same as `node dist/vmm/cli/main.js` runs. process.argv has the same
+// shape in both: [node, dist/vmm/cli/main.js (or unikv.js), ARG ...].
 //
-// Only yargs and the options' parsers (cli-options.ts, built over no arguments, then
+// Only yargs and the options' parsers (command-line.ts, built over no arguments, then
 // used once on made-up arguments) run while the snapshot is built: the VMM's own
 // modules initialise in the main function, in the process that boots the guest (they
 // create shared memory and read the environment, which must not be frozen into the
 // snapshot).
 import v8 from 'node:v8';
 import yargs from 'yargs/yargs';
-import { defineOptions } from './cli-options.js';
+import { defineOptions } from './command-line.js';
 
 const parsers = { vm: defineOptions(yargs, 'vm'), run: defineOptions(yargs, 'run') };
 // One parse while the snapshot is built, so that the snapshot holds yargs' parsing

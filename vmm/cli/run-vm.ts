@@ -1,19 +1,19 @@
-// The VMM's command line in either form (cli-options.ts): parse and check the options,
+// The VMM's command line in either form (command-line.ts): parse and check the options,
 // run the whole machine (vm.ts), report its statistics, exit with the guest's status.
 // The caller hands in the options' parser: cli.ts builds it, the start-up snapshot
-// (cli-snapshot.ts) holds it built; front-door.ts picks the form.
+// (snapshot.ts) holds it built; front-door.ts picks the form.
 import fs from 'node:fs';
 import path from 'node:path';
-import { preloadLibunicorn } from './engine/preload.js';
-import { BACKENDS, type CliForm, refuse, type VmParser } from './cli-options.js';
-import { KERNEL_ELF } from './paths.js';
+import { preloadLibunicorn } from '../engine/preload.js';
+import { BACKENDS, type CliForm, refuse, type VmParser } from './command-line.js';
+import { KERNEL_ELF } from '../paths.js';
 import { endpointProblem } from './s3-endpoint-probe.js';
-import { OptionError, parseCpuCount, parseMemSize, parsePort } from './options.js';
-import { mountsProblem, parseShare, ShareError, type ShareMount } from './host-share/mounts.js';
-import { ConfigError, type ConfigValues, loadConfig } from './cli-config.js';
-import { parsePublish } from './net/publish.js';
-import type { Publish } from '../channel/net-messages.js';
-import type { BackendName } from '../channel/proxy-control.js';
+import { OptionError, parseCpuCount, parseMemSize, parsePort } from '../options.js';
+import { mountsProblem, parseShare, ShareError, type ShareMount } from '../host-share/mounts.js';
+import { ConfigError, type ConfigValues, loadConfig } from './config-file.js';
+import { parsePublish } from '../net/publish.js';
+import type { Publish } from '../../channel/net-messages.js';
+import type { BackendName } from '../../channel/proxy-control.js';
 
 const USAGE: Record<CliForm, string> = {
   vm: 'npm run vm -- IMAGE.elf [options] [-- ARG ...]',
@@ -204,7 +204,7 @@ export async function runCli(parser: VmParser, args: string[], form: CliForm): P
   const printStats = argv.stats ?? config.stats ?? false;
 
   // Loaded once the options are known to be good: a refused start never compiles the machine.
-  const [{ runVm }, { RefusedError }, { catchInterrupt }] = await Promise.all([import('./vm.js'), import('./machine.js'), import('./interrupt-signal.js')]);
+  const [{ runVm }, { RefusedError }, { catchInterrupt }] = await Promise.all([import('../vm.js'), import('../machine.js'), import('../interrupt-signal.js')]);
   const log = (line: string) => fs.writeSync(2, `${line}\n`);
   try {
     const result = await runVm({

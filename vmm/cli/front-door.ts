@@ -1,16 +1,16 @@
 // The VMM's entry in both of its forms. `npm run vm -- ...` (the contract's form) runs
-// dist/vmm/cli.js; the package's command `unikv COMMAND ...` (bin/unikv) runs the same
-// program, from the same start-up snapshot, under the name dist/vmm/unikv.js, which is
+// dist/vmm/cli/main.js; the package's command `unikv COMMAND ...` (bin/unikv) runs the same
+// program, from the same start-up snapshot, under the name dist/vmm/cli/unikv.js, which is
 // how this file tells the two apart (the snapshot's main function sees the script's
 // name as given, in process.argv[1]).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CliForm, VmParser } from './cli-options.js';
-import { refuse } from './cli-options.js';
-import { runCli } from './cli-main.js';
-import { ABI_VERSION } from './generated/abi.js';
-import { PROJECT_ROOT } from './paths.js';
+import type { CliForm, VmParser } from './command-line.js';
+import { refuse } from './command-line.js';
+import { runCli } from './run-vm.js';
+import { ABI_VERSION } from '../generated/abi.js';
+import { PROJECT_ROOT } from '../paths.js';
 
 export type Parsers = Record<CliForm, VmParser>;
 

@@ -4,8 +4,8 @@
 // - 'run': `unikv run [options] IMAGE [ARG ...]` (options before the image belong to the
 //   VMM, everything after it goes to the guest untouched).
 // Both parsers are built over no arguments, so that the start-up snapshot
-// (cli-snapshot.ts) can hold them ready-made instead of every start building them;
-// cli-main.ts parses the command line with one of them.
+// (snapshot.ts) can hold them ready-made instead of every start building them;
+// run-vm.ts parses the command line with one of them.
 import type { Argv } from 'yargs';
 
 export const STATUS_REFUSED = 125;
