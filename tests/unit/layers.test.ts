@@ -10,6 +10,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Rule {
   from: string;
+  /** A folder under `from` the rule leaves out. */
+  except?: string;
   forbid: string[];
   why: string;
 }
@@ -18,6 +20,12 @@ const RULES: Rule[] = [
   { from: 'channel/', forbid: ['vmm/', 'proxy/'], why: 'the channel is neutral ground: both sides import it, it imports neither' },
   { from: 'proxy/', forbid: ['vmm/', 'toolchain/'], why: 'the proxy is the backend driver: it meets the VMM only through channel/' },
   { from: 'vmm/', forbid: ['proxy/'], why: 'the VMM meets the proxy only through channel/' },
+  {
+    from: 'vmm/',
+    except: 'vmm/cli/',
+    forbid: ['vmm/cli/'],
+    why: 'the command line is the top of the VMM: it calls runVm, and nothing in the machine knows it',
+  },
   { from: 'vmm/', forbid: ['toolchain/'], why: 'the toolchain builds for the VMM and lies above it (unikv cc runs its command instead)' },
   {
     from: 'sector/',
@@ -65,7 +73,7 @@ function target(file: string, spec: string): string | undefined {
 
 function violations(rule: Rule): string[] {
   const out: string[] = [];
-  for (const file of sourcesUnder(rule.from)) {
+  for (const file of sourcesUnder(rule.from).filter((f) => !(rule.except && f.startsWith(rule.except)))) {
     for (const { spec, line } of importsOf(fs.readFileSync(path.join(ROOT, file), 'utf8'))) {
       const to = target(file, spec);
       if (to === undefined) continue;
