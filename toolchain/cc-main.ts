@@ -1,5 +1,5 @@
 // The guest compiler's command line, shared by `npm run cc -- ...` (cc.ts) and
-// `unikv cc ...` (vmm/front-door.ts runs cc.ts): Debian's musl-gcc -static with the project's
+// `unikv cc ...` (vmm/cli/front-door.ts runs cc.ts): Debian's musl-gcc -static with the project's
 // guest headers (<kv.h>) on the include path and the guest library linked. Paths are
 // relative to the current directory.
 import { compileGuest, ToolError } from './guest-toolchain.js';

@@ -10,6 +10,7 @@
 #                                      programs), qemu-user (the programs benchmark),
 #                                      gdb (the debugger tests), and Ceph's radosgw
 #                                      (toolchain/rgw/rgw.sh install) for the S3 tests
+#                                      (--with-rgw is the same)
 #   toolchain/install.sh --help        this text
 #
 # Packages already present are left alone; apt-get runs as root or through sudo.
@@ -21,7 +22,7 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 with_tests=false
 for arg in "$@"; do
   case "$arg" in
-    --with-tests) with_tests=true ;;
+    --with-tests | --with-rgw) with_tests=true ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
