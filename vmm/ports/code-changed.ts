@@ -17,11 +17,16 @@ export function codeChangedDevice(ctx: DeviceContext, cache: TranslationCache): 
     name: 'code-changed',
     write(_offset, address) {
       if (!mem.contains(address, HcCodeRange.SIZE)) return;
-      const start = mem.readU64(address + HcCodeRange.start);
+      const named = mem.readU64(address + HcCodeRange.start);
       const len = mem.readU64(address + HcCodeRange.len);
       const ram = BigInt(mem.size);
-      if (start >= ram || len === 0n) return;
-      cache.invalidate(start, start + len > ram ? ram : start + len);
+      // No code lives below the devices' floor (page 0 and the boot area) or above RAM:
+      // the range is cut to what lies between.
+      const floor = BigInt(mem.floor);
+      const end = named + len > ram ? ram : named + len;
+      const start = named < floor ? floor : named;
+      if (len === 0n || start >= end) return;
+      cache.invalidate(start, end);
     },
   };
 }

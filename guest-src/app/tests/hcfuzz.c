@@ -20,9 +20,7 @@ static const uint16_t ports[] = {
 	UK_PORT_UNLINK, UK_PORT_KV_PUT, UK_PORT_KV_GET, UK_PORT_CLOCK, UK_PORT_RANDOM, UK_PORT_NOP, UK_PORT_HOST_MKDIR,
 	UK_PORT_HOST_RMDIR, UK_PORT_HOST_RENAME, UK_PORT_HOST_STAT, UK_PORT_HOST_GETDENTS, UK_PORT_HOST_FTRUNCATE,
 	UK_PORT_HOST_UTIMENS, UK_PORT_HOST_FSYNC, UK_PORT_COPY, UK_PORT_FILL, UK_PORT_TIMER, UK_PORT_IPI,
-	UK_PORT_STDIN_READY, UK_PORT_NET,
-	/* CODE_CHANGED is left out: a range it names from the program's own `out` can leave
-	 * the engine returning at once from every run (docs/architecture.md, known limits). */
+	UK_PORT_STDIN_READY, UK_PORT_NET, UK_PORT_CODE_CHANGED,
 };
 
 #define SCRATCH (64 * 1024)

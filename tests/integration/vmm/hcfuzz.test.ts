@@ -23,4 +23,10 @@ describe('random hypercalls', () => {
       expect(r.status).toBe(0);
     });
   }
+
+  it('to CODE_CHANGED alone, ranges in page 0, the boot area and beyond RAM included, leave the guest running (seed 1)', () => {
+    const r = runVm([guestBin('tests', 'hcfuzz'), '--mem', '64M', '--backend', 'memory', '--', '1', '3000', String(0xe00)], { input: '' });
+    expect(r.stdout.toString(), r.stderr).toMatch(/hypercalls=3000\n$/);
+    expect(r.status).toBe(0);
+  });
 });
