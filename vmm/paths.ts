@@ -46,5 +46,3 @@ export const VMM_NODE_ARGS = snapshotFitsThisNode() ? ['--snapshot-blob', VMM_SN
 /** The key-value proxy's thread entry (proxy/thread.ts as tsc built it). */
 export const PROXY_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'thread.js');
 export const NET_THREAD = path.join(PROJECT_ROOT, 'dist', 'proxy', 'net', 'thread.js');
-/** The direct network backend's write thread (vmm/net/write-thread.ts). */
-export const WRITE_THREAD = path.join(PROJECT_ROOT, 'dist', 'vmm', 'net', 'write-thread.js');

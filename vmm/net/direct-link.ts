@@ -6,17 +6,10 @@
 // posted, events are gathered at each look (epoll_wait with no timeout) and an idle
 // VM loop sleeps in epoll_wait. No thread hop, no message; every call is non-blocking,
 // so the emulation thread still never waits for a peer.
-import { createRequire } from 'node:module';
-import type { Worker } from 'node:worker_threads';
 import { c, errno, errnoName, syscall } from '@unikv/host-libc';
-import { Doorbell } from '../../channel/doorbell.js';
-import { BELL_WAITING } from '../../channel/layout.js';
 import type { NetCommand, NetEvent, Publish } from '../../channel/net-messages.js';
-import { WRITE_THREAD } from '../paths.js';
 import { AF_INET, AF_INET6, decodeSockAddr, encodeSockAddr } from '../ports/net.js';
 import { EXIT_DRAIN_MS, type HostSockets } from './host-link.js';
-import type { WriteThreadData } from './write-thread.js';
-import { SLOT_BYTES, SLOTS, W_STOP, W_WANT, WriteRing } from './write-ring.js';
 
 const SYS = {
   read: 0,
@@ -37,7 +30,6 @@ const SYS = {
   epoll_create1: 291,
   epoll_ctl: 233,
   epoll_wait: 232,
-  eventfd2: 290,
 };
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
@@ -57,7 +49,6 @@ const EPOLLIN = 0x1;
 const EPOLLOUT = 0x4;
 const EPOLLERR = 0x8;
 const EPOLLHUP = 0x10;
-const EPOLLET = 0x80000000;
 const EAGAIN = 11;
 const EINPROGRESS = 115;
 const EINTR = 4;
@@ -85,20 +76,6 @@ interface Conn {
   readEnded: boolean;
   interest: number;
   guestPort: number;
-  /** The write thread's slot holding this connection's write in flight, or -1. */
-  inflight: number;
-  /** The host socket was full at the last write: the next waits for EPOLLOUT. */
-  blocked: boolean;
-  /** Dropped while a write was in flight: the socket closes when it comes back. */
-  dropWhenWritten: boolean;
-}
-
-/** The write thread as the emulation thread holds it: its shared slots, its bell, its eventfd. */
-interface Writer {
-  ring: WriteRing;
-  bell: Doorbell;
-  worker: Worker;
-  eventFd: number;
 }
 
 const int32 = (v: number) => {
@@ -118,14 +95,6 @@ export class DirectLink implements HostSockets {
   private readonly readBuf = new Uint8Array(READ_CHUNK);
   private nextIncoming = 1;
   private refused: string | undefined;
-  /** The write thread (started at the first write): its shared slots, bell and eventfd. */
-  private writer: Writer | undefined;
-  private writerFailed = process.env.UNIKV_NET_WRITER === '0';
-  private readonly freeSlots: number[] = [];
-  private readonly slotOwner: (Conn | undefined)[] = [];
-  private inflight = 0;
-  /** Writes asked for since the last look at epoll. */
-  private writesThisTurn = 0;
 
   constructor(publish: Publish[]) {
     this.epfd = syscall(SYS.epoll_create1, SOCK_CLOEXEC);
@@ -177,9 +146,6 @@ export class DirectLink implements HostSockets {
       readEnded: false,
       interest: 0,
       guestPort: 0,
-      inflight: -1,
-      blocked: false,
-      dropWhenWritten: false,
     };
     this.byFd.set(fd, conn);
     if (id >= 0) this.byId.set(id, conn);
@@ -204,7 +170,7 @@ export class DirectLink implements HostSockets {
     else if (conn.connecting) interest = EPOLLOUT;
     else {
       if (conn.reading && !conn.readEnded && conn.closing === 0) interest |= EPOLLIN;
-      if (conn.out.length > 0 && conn.inflight < 0) interest |= EPOLLOUT;
+      if (conn.out.length > 0) interest |= EPOLLOUT;
     }
     this.watch(conn, interest);
   }
@@ -309,8 +275,6 @@ export class DirectLink implements HostSockets {
 
   /** Writes what the host socket takes now; the rest waits for EPOLLOUT. */
   private flushOut(conn: Conn): void {
-    if (conn.inflight >= 0) return; // its completion flushes again
-    if (conn.out.length > 0 && !conn.blocked && this.handToWriter(conn)) return;
     while (conn.out.length > 0) {
       const head = conn.out[0];
       const n = Number(c.sys_io(SYS.write, conn.fd, head, head.length, 0, null, null));
@@ -342,99 +306,6 @@ export class DirectLink implements HostSockets {
     this.rewatch(conn);
   }
 
-  /**
-   * Hands the connection's queued bytes (coalesced, up to one slot) to the write thread;
-   * false when it cannot take them now (no thread, no free slot).
-   */
-  private handToWriter(conn: Conn): boolean {
-    const writer = this.writer ?? this.startWriter();
-    if (!writer || this.freeSlots.length === 0) return false;
-    // A sleeping write thread is woken for a second write in one turn of the VM loop, not
-    // for a lone one: waking it costs more than the write (one connection's echo).
-    if (this.writesThisTurn++ === 0 && Atomics.load(writer.ring.words, BELL_WAITING >> 2) === 1) return false;
-    const slot = this.freeSlots.pop() as number;
-    const data = writer.ring.data(slot, SLOT_BYTES);
-    let length = 0;
-    while (conn.out.length > 0 && length < SLOT_BYTES) {
-      const head = conn.out[0];
-      const take = Math.min(head.length, SLOT_BYTES - length);
-      data.set(take === head.length ? head : head.subarray(0, take), length);
-      length += take;
-      if (take === head.length) conn.out.shift();
-      else conn.out[0] = head.subarray(take);
-    }
-    writer.ring.setRequest(slot, conn.fd, length);
-    conn.inflight = slot;
-    this.slotOwner[slot] = conn;
-    this.inflight++;
-    writer.ring.pushRequest(slot);
-    writer.bell.ringIfWaiting();
-    this.rewatch(conn);
-    return true;
-  }
-
-  private startWriter(): Writer | undefined {
-    if (this.writerFailed) return undefined;
-    const eventFd = syscall(SYS.eventfd2, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (eventFd < 0) {
-      this.writerFailed = true;
-      return undefined;
-    }
-    const ev = new Uint8Array(12);
-    const dv = new DataView(ev.buffer);
-    dv.setUint32(0, EPOLLIN | EPOLLET, true);
-    dv.setUint32(4, eventFd, true);
-    c.sys_opt(SYS.epoll_ctl, this.epfd, EPOLL_CTL_ADD, eventFd, ev, 0, 0);
-    // Loaded here, not at the top: most guests never write to a host socket.
-    const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
-    const ring = WriteRing.create();
-    const data: WriteThreadData = { shared: ring.buffer, eventFd };
-    const worker = new threads.Worker(WRITE_THREAD, { workerData: data });
-    worker.unref();
-    for (let slot = SLOTS - 1; slot >= 0; slot--) this.freeSlots.push(slot);
-    this.writer = { ring, bell: new Doorbell(ring.words, 0), worker, eventFd };
-    return this.writer;
-  }
-
-  private stopWriter(): void {
-    if (!this.writer) return;
-    Atomics.store(this.writer.ring.words, W_STOP, 1);
-    this.writer.bell.ring();
-    void this.writer.worker.terminate();
-    syscall(SYS.close, this.writer.eventFd);
-    this.writer = undefined;
-    this.writerFailed = true;
-  }
-
-  /** Takes the write thread's results: bytes written, the rest queued again, errors. */
-  private takeWritten(): void {
-    const ring = (this.writer as Writer).ring;
-    for (let slot = ring.takeResult(); slot >= 0; slot = ring.takeResult()) {
-      const conn = this.slotOwner[slot] as Conn;
-      this.slotOwner[slot] = undefined;
-      this.inflight--;
-      conn.inflight = -1;
-      const length = ring.length(slot);
-      const r = ring.result(slot);
-      const written = Math.max(r, 0);
-      if (written < length && (r >= 0 || r === -EAGAIN || r === -EINTR)) {
-        conn.out.unshift(ring.data(slot, length).slice(written));
-        conn.blocked = true;
-      }
-      this.freeSlots.push(slot);
-      if (conn.dropWhenWritten) {
-        this.drop(conn);
-        continue;
-      }
-      if (r < 0 && r !== -EAGAIN && r !== -EINTR) {
-        this.fail(conn, errnoName(-r));
-        continue;
-      }
-      conn.written += written;
-      this.flushOut(conn);
-    }
-  }
-
   private fail(conn: Conn, error: string | undefined): void {
     this.finish(conn, error);
   }
@@ -448,13 +319,6 @@ export class DirectLink implements HostSockets {
   private drop(conn: Conn): void {
     this.lingering.delete(conn);
     this.watch(conn, 0);
-    if (conn.inflight >= 0) {
-      // The fd stays open (so its number is not reused) until the write thread is done with it.
-      conn.dropWhenWritten = true;
-      if (conn.id >= 0) this.byId.delete(conn.id);
-      conn.id = -1;
-      return;
-    }
     syscall(SYS.close, conn.fd);
     this.byFd.delete(conn.fd);
     if (conn.id >= 0) this.byId.delete(conn.id);
@@ -484,10 +348,7 @@ export class DirectLink implements HostSockets {
       return;
     }
     if (bits & (EPOLLIN | EPOLLHUP | EPOLLERR) && conn.reading && !conn.readEnded) this.readSome(conn);
-    if (conn.fd >= 0 && this.byFd.get(conn.fd) === conn && bits & EPOLLOUT) {
-      conn.blocked = false;
-      this.flushOut(conn);
-    }
+    if (conn.fd >= 0 && this.byFd.get(conn.fd) === conn && bits & EPOLLOUT) this.flushOut(conn);
   }
 
   private readSome(conn: Conn): void {
@@ -502,7 +363,7 @@ export class DirectLink implements HostSockets {
       if (n === 0) {
         conn.readEnded = true;
         if (conn.id >= 0) this.events.push({ ev: 'end', id: conn.id });
-        if (conn.ending && conn.out.length === 0 && conn.inflight < 0) {
+        if (conn.ending && conn.out.length === 0) {
           this.finish(conn, undefined);
           return;
         }
@@ -562,7 +423,6 @@ export class DirectLink implements HostSockets {
 
   /** Gathers what epoll reports (waiting up to `ms`). */
   private pump(ms: number): void {
-    this.writesThisTurn = 0;
     const n = Number(c.sys_to(SYS.epoll_wait, this.epfd, this.eventBuf, MAX_EVENTS, ms, null, 0));
     const dv = new DataView(this.eventBuf.buffer);
     for (let i = 0; i < n; i++) {
@@ -570,7 +430,6 @@ export class DirectLink implements HostSockets {
       const conn = this.byFd.get(dv.getUint32(i * 12 + 4, true));
       if (conn) this.onReady(conn, bits);
     }
-    if (this.inflight > 0) this.takeWritten();
     if (this.lingering.size > 0) this.dropStale();
   }
 
@@ -589,41 +448,15 @@ export class DirectLink implements HostSockets {
   }
 
   wait(ms: number): void {
-    if (this.events.length > 0) return;
-    if (this.writer && this.inflight > 0 && this.needsResults()) {
-      // Raised before the last look, so a result posted after it rings the eventfd.
-      Atomics.store(this.writer.ring.words, W_WANT, 1);
-      this.takeWritten();
-      if (this.events.length > 0) return;
-    }
-    this.pump(Math.max(0, Math.floor(ms)));
-    if (this.writer) Atomics.store(this.writer.ring.words, W_WANT, 0);
-  }
-
-  /**
-   * Whether a write in flight holds something up: bytes queued behind it, an end or a
-   * close waiting for it, or a step of written bytes that reopens the guest's window.
-   * An echo's write holds nothing up: its result is taken at the next look.
-   */
-  private needsResults(): boolean {
-    for (const conn of this.slotOwner) {
-      if (!conn) continue;
-      if (conn.out.length > 0 || conn.ending || conn.dropWhenWritten) return true;
-      if (conn.written + (this.writer as Writer).ring.length(conn.inflight) >= WRITTEN_STEP) return true;
-    }
-    return false;
+    if (this.events.length === 0) this.pump(Math.max(0, Math.floor(ms)));
   }
 
   close(): void {
     // The guest is gone, so waiting here delays nothing but the VMM's exit.
     const deadline = Date.now() + EXIT_DRAIN_MS;
-    const unsent = () => [...this.byFd.values()].some((conn) => conn.out.length > 0 || conn.inflight >= 0);
+    const unsent = () => [...this.byFd.values()].some((conn) => conn.out.length > 0);
     while (unsent() && Date.now() < deadline) this.pump(Math.max(1, Math.min(50, deadline - Date.now())));
-    this.stopWriter();
-    for (const conn of [...this.byFd.values()]) {
-      conn.inflight = -1;
-      this.drop(conn);
-    }
+    for (const conn of [...this.byFd.values()]) this.drop(conn);
     syscall(SYS.close, this.epfd);
   }
 }
