@@ -610,9 +610,11 @@ export class SocketTable implements NetStack {
     const waitAll = (flags & MSG_WAITALL) !== 0 && (flags & MISC.NET_NONBLOCK) === 0 && !peek;
     if (waitAll && s.rxBytes < room && room <= RECEIVE_MAX && !s.rxEof && !s.shutRd && s.state === 'connected') return -E.EAGAIN;
     const n = Math.min(room, s.rxBytes);
-    const out = new Uint8Array(n);
-    let at = 0;
-    let index = 0;
+    // A whole chunk taken from its start (an echo's message) is handed over as it is.
+    const whole = !peek && s.rxOffset === 0 && s.rx[0].length === n;
+    const out = whole ? s.rx[0] : new Uint8Array(n);
+    let at = whole ? n : 0;
+    let index = whole ? 1 : 0;
     let offset = s.rxOffset;
     while (at < n) {
       const chunk = s.rx[index];

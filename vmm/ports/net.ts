@@ -160,11 +160,17 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
   let inCall = false;
   let notify = false;
 
+  /** Adds one to a 64-bit change counter, as two 32-bit words (no BigInt on the hot path). */
+  const bump = (at: number) => {
+    const low = (mem.readU32(at) + 1) >>> 0;
+    mem.writeU32(at, low);
+    if (low === 0) mem.writeU32(at + 4, (mem.readU32(at + 4) + 1) >>> 0);
+  };
   const publish = (h: number, input: boolean, output: boolean) => {
     const at = states.get(h);
     if (at === undefined) return;
-    if (input) mem.writeU64(at + NetState.in_gen, mem.readU64(at + NetState.in_gen) + 1n);
-    if (output) mem.writeU64(at + NetState.out_gen, mem.readU64(at + NetState.out_gen) + 1n);
+    if (input) bump(at + NetState.in_gen);
+    if (output) bump(at + NetState.out_gen);
     mem.writeU32(at + NetState.events, stack.readiness(h));
     mem.writeU32(at + NetState.quick, stack.quick(h));
   };
