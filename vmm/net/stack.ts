@@ -1,36 +1,29 @@
 // The guest's sockets, on the emulation thread: the socket table behind the network
-// device (vmm/ports/net.ts). The guest has a port space of its own: a connection to
-// a loopback address whose port a guest socket listens on stays inside the guest (a
-// pair of in-memory sockets), as do AF_UNIX sockets; every other connection goes out
-// through a real host socket that the host network thread owns (host-link.ts), and
+// device (vmm/ports/net.ts), which checks each call against a socket's state and
+// dispatches it. The guest has a port space of its own (port-space.ts): a connection
+// to a loopback address whose port a guest socket listens on stays inside the guest
+// (a pair of in-memory sockets joined here), as do AF_UNIX sockets; every other
+// connection goes out through a real host socket (host-connections.ts), and
 // connections accepted on a --publish port come in to the guest listener. Every
-// buffer is bounded: RECEIVE_MAX bytes waiting to be read per socket, SEND_WINDOW
-// bytes handed to the host and not yet taken by its socket; past either a send
-// answers -EAGAIN (the kernel then waits), so a peer that stops reading holds back
-// the writer instead of growing memory.
-import type { NetEvent, Publish } from '../../channel/net-messages.js';
-import { AF_INET, AF_INET6, AF_UNIX, type NetStack, type Received, type SockAddr } from '../ports/net.js';
+// buffer is bounded (socket.ts): past RECEIVE_MAX or SEND_WINDOW a send answers
+// -EAGAIN (the kernel then waits), so a peer that stops reading holds back the writer
+// instead of growing memory.
+import type { Publish } from '../../channel/net-messages.js';
 import { MISC } from '../generated/abi.js';
-import { DirectLink } from './direct-link.js';
+import { AF_INET, AF_INET6, AF_UNIX, type NetStack, type Received, type SockAddr } from '../ports/net.js';
 import { E } from './errno.js';
-import { DNS_ALIAS, hostResolver, hostText, isLoopback } from './host-addresses.js';
-import { HostLink, type HostSockets } from './host-link.js';
+import { isLoopback } from './host-addresses.js';
+import { HostConnections } from './host-connections.js';
 import { PortSpace } from './port-space.js';
 import { POLLERR, POLLHUP, readiness } from './readiness.js';
-import { IPPROTO_TCP, IPPROTO_UDP, optionOn, optionValue, SO_KEEPALIVE, SOL_SOCKET, storeOption, TCP_NODELAY, timeoutNs } from './socket-options.js';
-import { newSocket, RECEIVE_MAX, SEND_WINDOW, SOCK_DGRAM, SOCK_STREAM, type Sock, takeReceived } from './socket.js';
+import { IPPROTO_TCP, IPPROTO_UDP, optionValue, storeOption, timeoutNs } from './socket-options.js';
+import { RECEIVE_MAX, SOCK_DGRAM, SOCK_STREAM, type Sock, takeReceived } from './socket.js';
+import { type ChangeListener, Sockets } from './sockets.js';
 
 const MSG_PEEK = 0x2;
 const MSG_TRUNC = 0x20;
 const MSG_WAITALL = 0x100;
-
-/** Sockets at once (the guest's descriptor table, 1,024, usually ends it first). */
-const SOCKETS_MAX = 8192;
-/** Host connections that wait for room in a full accept queue; past them, a reset. */
-const OVERFLOW_MAX = 4096;
 const UDP_MAX = 65507;
-/** The receiver acknowledges host data in steps of this many bytes (host-link flow control). */
-const ACK_STEP = 32 * 1024;
 
 export interface StackOptions {
   publish: Publish[];
@@ -39,57 +32,46 @@ export interface StackOptions {
 }
 
 export class SocketTable implements NetStack {
-  private readonly socks = new Map<number, Sock>();
-  private readonly byHost = new Map<number, Sock>();
-  private readonly byUdp = new Map<number, Sock>();
+  private readonly sockets = new Sockets();
+  /** Every open socket by its handle (the sockets' own map: the hot path looks here). */
+  private readonly socks = this.sockets.byHandle;
   private readonly ports = new PortSpace();
-  private nextHandle = 1;
-  private nextHostId = 2;
-  private changed: (h: number, input: boolean, output: boolean) => void = () => {};
-  private link: HostSockets | undefined;
+  private readonly host: HostConnections;
 
-  constructor(private readonly options: StackOptions) {}
-
-  /** Starts the host network thread now when ports are published; the line why not, if one cannot be. */
-  start(): string | undefined {
-    if (this.options.publish.length === 0) return undefined;
-    return this.hostLink().awaitReady();
+  constructor(private readonly options: StackOptions) {
+    this.host = new HostConnections(this.sockets, this.ports, options.publish);
   }
 
-  /** Ends the host network thread (the VM is over). */
+  /** Starts the host backend now when ports are published; the line why not, if one cannot be. */
+  start(): string | undefined {
+    return this.host.start();
+  }
+
+  /** Ends the host backend (the VM is over). */
   stop(): void {
-    this.link?.close();
+    this.host.stop();
   }
 
   /** Takes the host's events; true if any arrived. */
   poll(): boolean {
-    return this.link?.poll((e) => this.onHostEvent(e)) ?? false;
+    return this.host.poll();
   }
 
   /** Whether the host side can still wake the guest (published ports, host connections). */
   open(): boolean {
-    return this.link !== undefined && (this.options.publish.length > 0 || this.byHost.size > 0 || this.byUdp.size > 0);
+    return this.host.open();
   }
 
   wait(ms: number): void {
-    this.link?.wait(ms);
+    this.host.wait(ms);
   }
 
-  onChange(listener: (h: number, input: boolean, output: boolean) => void): void {
-    this.changed = listener;
+  onChange(listener: ChangeListener): void {
+    this.sockets.changed = listener;
   }
 
-  private hostLink(): HostSockets {
-    // The host's sockets on this thread through the C library (direct-link.ts), or with
-    // UNIKV_NET=thread on a network thread of their own (docs/networking.md compares them).
-    this.link ??= process.env.UNIKV_NET === 'thread' ? new HostLink(this.options.publish) : new DirectLink(this.options.publish);
-    return this.link;
-  }
-
-  private make(domain: number, type: number): Sock {
-    const s = newSocket(this.nextHandle++, domain, type);
-    this.socks.set(s.h, s);
-    return s;
+  private changed(h: number, input: boolean, output: boolean): void {
+    this.sockets.changed(h, input, output);
   }
 
   // --- NetStack -----------------------------------------------------------------
@@ -99,16 +81,16 @@ export class SocketTable implements NetStack {
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return type & ~0xf ? -E.EINVAL : -E.ESOCKTNOSUPPORT;
     const expected = domain === AF_UNIX ? 0 : type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     if (protocol !== 0 && protocol !== expected) return -E.EPROTONOSUPPORT;
-    if (this.socks.size >= SOCKETS_MAX) return -E.ENOBUFS;
-    return this.make(domain, type).h;
+    if (this.sockets.full()) return -E.ENOBUFS;
+    return this.sockets.make(domain, type).h;
   }
 
   pair(domain: number, type: number): [number, number] | number {
     if (domain !== AF_UNIX) return domain === AF_INET || domain === AF_INET6 ? -E.EOPNOTSUPP : -E.EAFNOSUPPORT;
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return -E.EINVAL;
-    if (this.socks.size + 2 > SOCKETS_MAX) return -E.ENOBUFS;
-    const a = this.make(domain, type);
-    const b = this.make(domain, type);
+    if (this.sockets.full(2)) return -E.ENOBUFS;
+    const a = this.sockets.make(domain, type);
+    const b = this.sockets.make(domain, type);
     this.join(a, b);
     return [a.h, b.h];
   }
@@ -149,7 +131,7 @@ export class SocketTable implements NetStack {
     if (s.state !== 'listening') return -E.EINVAL;
     const next = s.queue.shift();
     if (!next) return -E.EAGAIN;
-    if (next.hostId !== undefined) this.hostLink().post({ op: 'ack', id: next.hostId, n: 0 }); // it may read now
+    this.host.accepted(next);
     const waiting = s.overflow.shift();
     if (waiting) s.queue.push(waiting);
     this.changed(h, false, false);
@@ -207,28 +189,18 @@ export class SocketTable implements NetStack {
     if (!this.options.outbound) return -E.ENETUNREACH;
     const bound = this.ports.autobind(s);
     if (bound < 0) return bound;
-    const id = this.nextHostId;
-    this.nextHostId += 2;
-    s.hostId = id;
-    this.byHost.set(id, s);
-    s.state = 'connecting';
-    s.peer = addr;
-    s.connectWaiter = !nonblock;
-    const { host, family } = hostText(addr);
-    this.hostLink().post({ op: 'connect', id, host, port: addr.port, family });
-    this.changed(h, false, false);
-    return nonblock ? -E.EINPROGRESS : -E.EAGAIN;
+    return this.host.connect(s, addr, nonblock);
   }
 
   /** A connection to a guest listener: a pair of in-memory sockets, one waiting in its queue. */
   private connectInside(s: Sock, listener: Sock): number {
     if (listener.queue.length >= listener.backlog) return -E.EAGAIN;
-    if (this.socks.size >= SOCKETS_MAX) return -E.ENOBUFS;
+    if (this.sockets.full()) return -E.ENOBUFS;
     const bound = this.ports.autobind(s);
     if (bound < 0) return bound;
     const local = s.local as SockAddr;
     if (local.address === '0.0.0.0' || local.address === '::') s.local = { ...local, address: local.family === AF_INET6 ? '::1' : '127.0.0.1' };
-    const server = this.make(listener.domain, SOCK_STREAM);
+    const server = this.sockets.make(listener.domain, SOCK_STREAM);
     server.local = listener.local;
     this.join(s, server);
     server.peer = s.local;
@@ -258,26 +230,11 @@ export class SocketTable implements NetStack {
       const space = RECEIVE_MAX - s.mate.rxBytes;
       if (space <= 0) return -E.EAGAIN;
       const bytes = take(Math.min(space, room));
-      this.deliver(s.mate, bytes);
+      this.sockets.deliver(s.mate, bytes);
       if (s.mate.rxBytes >= RECEIVE_MAX) this.changed(h, false, false);
       return bytes.length;
     }
-    if (s.hostId === undefined) return -E.ENOTCONN;
-    const space = SEND_WINDOW - s.txInFlight;
-    if (space <= 0) return -E.EAGAIN;
-    const n = Math.min(space, room);
-    const bytes = take(n);
-    s.txInFlight += n;
-    this.hostLink().post({ op: 'write', id: s.hostId, bytes }, [bytes.buffer as ArrayBuffer]); // (bytes is detached now)
-    if (s.txInFlight >= SEND_WINDOW) this.changed(h, false, false);
-    return n;
-  }
-
-  private deliver(s: Sock, bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    s.rx.push(bytes);
-    s.rxBytes += bytes.length;
-    this.changed(s.h, true, false);
+    return this.host.write(s, room, take);
   }
 
   private sendDatagram(s: Sock, room: number, take: (n: number) => Uint8Array, to: SockAddr | undefined): number {
@@ -291,39 +248,19 @@ export class SocketTable implements NetStack {
     if (s.domain === AF_UNIX) {
       const dest = this.ports.unixNamed(target.path);
       if (!dest || dest.type !== SOCK_DGRAM) return dest ? -E.ECONNREFUSED : -E.ENOENT;
-      return this.queueDatagram(dest, take(room), from);
+      return this.sockets.queueDatagram(dest, take(room), from);
     }
     const inside = isLoopback(target) ? this.ports.udpAt(target.port) : undefined;
-    if (inside) return this.queueDatagram(inside, take(room), from);
+    if (inside) return this.sockets.queueDatagram(inside, take(room), from);
     if (!this.options.outbound) return -E.ENETUNREACH;
-    const dns = target.port === 53 && target.address === DNS_ALIAS;
-    const { host, family } = dns ? hostResolver() : hostText(target);
-    if (s.udpId === undefined) {
-      s.udpId = this.nextHostId;
-      this.nextHostId += 2;
-      this.byUdp.set(s.udpId, s);
-      this.hostLink().post({ op: 'udp-open', id: s.udpId, family: s.domain === AF_INET6 ? 6 : 4 });
-    }
-    const bytes = take(room);
-    const to6 = s.domain === AF_INET6 && family === 4 ? `::ffff:${host}` : host;
-    this.hostLink().post({ op: 'udp-send', id: s.udpId, bytes, host: to6, port: target.port }, [bytes.buffer as ArrayBuffer]);
-    return room;
+    return this.host.sendDatagram(s, target, room, take);
   }
 
   private sendToMate(s: Sock, room: number, take: (n: number) => Uint8Array): number {
     const mate = s.mate as Sock;
     if (s.peerGone) return -E.ECONNREFUSED;
     if (mate.dgramBytes + room > RECEIVE_MAX) return -E.EAGAIN;
-    return this.queueDatagram(mate, take(room), s.local ?? { family: AF_UNIX, address: '', port: 0, path: '' });
-  }
-
-  /** A datagram for a guest socket; dropped (as UDP may) when its queue is full, unless from a socketpair mate. */
-  private queueDatagram(dest: Sock, bytes: Uint8Array, from: SockAddr): number {
-    if (dest.dgramBytes + bytes.length > RECEIVE_MAX) return dest.domain === AF_UNIX ? -E.EAGAIN : bytes.length;
-    dest.dgrams.push({ bytes, from });
-    dest.dgramBytes += bytes.length;
-    this.changed(dest.h, true, false);
-    return bytes.length;
+    return this.sockets.queueDatagram(mate, take(room), s.local ?? { family: AF_UNIX, address: '', port: 0, path: '' });
   }
 
   recv(h: number, room: number, flags: number): Received | number {
@@ -361,15 +298,7 @@ export class SocketTable implements NetStack {
     const out = takeReceived(s, n, peek);
     if (peek) return { bytes: out };
     if (s.mate) this.changed(s.mate.h, false, true);
-    if (s.hostId !== undefined) {
-      s.unacked += n;
-      // In steps: the host thread resumes reading below half its window, which the
-      // bytes left unacknowledged here (under one step) never keep it above.
-      if (s.unacked >= ACK_STEP) {
-        this.hostLink().post({ op: 'ack', id: s.hostId, n: s.unacked });
-        s.unacked = 0;
-      }
-    }
+    this.host.consumed(s, n);
     this.changed(h, false, false);
     return { bytes: out };
   }
@@ -385,7 +314,7 @@ export class SocketTable implements NetStack {
       if (s.mate) {
         s.mate.rxEof = true;
         this.changed(s.mate.h, true, false);
-      } else if (s.hostId !== undefined) this.hostLink().post({ op: 'end', id: s.hostId });
+      } else this.host.endWrite(s);
     }
     this.changed(h, true, true);
     return 0;
@@ -406,14 +335,7 @@ export class SocketTable implements NetStack {
       mate.peerGone = true;
       this.changed(mate.h, true, true);
     }
-    if (s.hostId !== undefined) {
-      this.byHost.delete(s.hostId);
-      this.link?.post({ op: 'close', id: s.hostId, reset: s.rxBytes > 0 });
-    }
-    if (s.udpId !== undefined) {
-      this.byUdp.delete(s.udpId);
-      this.link?.post({ op: 'udp-close', id: s.udpId });
-    }
+    this.host.closed(s);
   }
 
   name(h: number, peer: boolean): SockAddr | number {
@@ -430,10 +352,8 @@ export class SocketTable implements NetStack {
     const s = this.socks.get(h);
     if (!s) return -E.EBADF;
     const stored = storeOption(s, level, name, value);
-    if (stored < 0 || s.hostId === undefined) return stored;
-    if (level === IPPROTO_TCP && name === TCP_NODELAY) this.hostLink().post({ op: 'nodelay', id: s.hostId, on: optionOn(value) });
-    if (level === SOL_SOCKET && name === SO_KEEPALIVE) this.hostLink().post({ op: 'keepalive', id: s.hostId, on: optionOn(value) });
-    return 0;
+    if (stored === 0) this.host.option(s, level, name, value);
+    return stored;
   }
 
   getopt(h: number, level: number, name: number): Uint8Array | number {
@@ -463,88 +383,5 @@ export class SocketTable implements NetStack {
   readiness(h: number): number {
     const s = this.socks.get(h);
     return s ? readiness(s) : POLLERR | POLLHUP;
-  }
-
-  // --- the host's events ------------------------------------------------------------
-
-  private onHostEvent(e: NetEvent): void {
-    switch (e.ev) {
-      case 'connected': {
-        const s = this.byHost.get(e.id);
-        if (!s) return;
-        s.state = 'connected';
-        if (e.localPort > 0 && e.localAddress) s.hostLocal = { family: s.domain, address: e.localAddress, port: e.localPort };
-        this.changed(s.h, false, true);
-        return;
-      }
-      case 'incoming': {
-        const listener = this.ports.listenerFor({ family: AF_INET, address: '127.0.0.1', port: e.guestPort });
-        if (!listener || listener.overflow.length >= OVERFLOW_MAX || this.socks.size >= SOCKETS_MAX) {
-          this.hostLink().post({ op: 'close', id: e.id, reset: true });
-          return;
-        }
-        const s = this.make(listener.domain, SOCK_STREAM);
-        s.state = 'connected';
-        s.hostId = e.id;
-        this.byHost.set(e.id, s);
-        s.local = listener.local;
-        const mapped = listener.domain === AF_INET6 && e.family === 4 ? `::ffff:${e.remoteAddress}` : e.remoteAddress;
-        s.peer = { family: listener.domain, address: listener.domain === AF_INET && e.family === 6 ? '127.0.0.1' : mapped, port: e.remotePort };
-        if (listener.queue.length < listener.backlog) listener.queue.push(s);
-        else listener.overflow.push(s);
-        this.changed(listener.h, true, false);
-        return;
-      }
-      case 'data': {
-        const s = this.byHost.get(e.id);
-        if (s) this.deliver(s, e.bytes);
-        return;
-      }
-      case 'end': {
-        const s = this.byHost.get(e.id);
-        if (!s) return;
-        s.rxEof = true;
-        this.changed(s.h, true, false);
-        return;
-      }
-      case 'written': {
-        const s = this.byHost.get(e.id);
-        if (!s) return;
-        s.txInFlight -= e.n;
-        this.changed(s.h, false, true);
-        return;
-      }
-      case 'closed': {
-        const s = this.byHost.get(e.id);
-        if (!s) return;
-        this.byHost.delete(e.id);
-        const code = e.error ? (E[e.error as keyof typeof E] ?? E.ECONNRESET) : 0;
-        if (s.state === 'connecting') {
-          s.state = 'failed';
-          s.error = code || E.ECONNREFUSED;
-        } else {
-          s.rxEof = true;
-          s.peerGone = true;
-          if (code) s.error = code;
-        }
-        s.hostId = undefined;
-        s.txInFlight = 0;
-        this.changed(s.h, true, true);
-        return;
-      }
-      case 'udp-data': {
-        const s = this.byUdp.get(e.id);
-        if (!s) return;
-        const resolver = hostResolver();
-        const address = e.port === 53 && e.address === resolver.host ? DNS_ALIAS : e.address;
-        const from: SockAddr = { family: s.domain, address: s.domain === AF_INET6 && e.family === 4 ? `::ffff:${address}` : address, port: e.port };
-        this.queueDatagram(s, e.bytes, from);
-        return;
-      }
-      case 'ready':
-      case 'refused':
-      case 'drained':
-        return;
-    }
   }
 }
