@@ -23,20 +23,13 @@ sys_socket:
 	test rax, rax
 	jz .enomem
 	mov r14, rax
-	sub rsp, HcNet_size
-	mov rdi, rsp
-	mov esi, NET_SOCKET
-	call net_block_init
-	mov eax, ebx
-	mov [rdi + HcNet.a0], rax
-	mov eax, r12d
-	and eax, ~SOCK_FLAGS
-	mov [rdi + HcNet.a1], rax
-	mov eax, r13d
-	mov [rdi + HcNet.a2], rax
-	mov [rdi + HcNet.a3], r14
-	call net_hc
-	add rsp, HcNet_size
+	mov edi, NET_SOCKET
+	mov esi, ebx
+	mov edx, r12d
+	and edx, ~SOCK_FLAGS
+	mov ecx, r13d
+	mov r8, r14
+	call net_new_call
 	test rax, rax
 	js .fail
 	mov edi, eax
@@ -71,7 +64,6 @@ sys_socketpair:
 	push r14
 	push r15
 	push rbp
-	sub rsp, HcNet_size + 8
 	mov ebx, edi
 	mov r12d, esi
 	mov r15, rcx
@@ -89,20 +81,16 @@ sys_socketpair:
 	test rax, rax
 	jz .enomem_one
 	mov r14, rax
-	mov rdi, rsp
-	mov esi, NET_PAIR
-	call net_block_init
-	mov eax, ebx
-	mov [rdi + HcNet.a0], rax
-	mov eax, r12d
-	and eax, ~SOCK_FLAGS
-	mov [rdi + HcNet.a1], rax
-	mov [rdi + HcNet.a2], r13
-	mov [rdi + HcNet.a3], r14
-	call net_hc
+	mov edi, NET_PAIR
+	mov esi, ebx
+	mov edx, r12d
+	and edx, ~SOCK_FLAGS
+	mov rcx, r13
+	mov r8, r14
+	call net_new_call
 	test rax, rax
 	js .fail_both
-	mov rbp, [rsp + HcNet.a0]          ; the second handle
+	mov rbp, rdx                       ; the second handle
 	mov edi, eax
 	mov rsi, r13
 	mov edx, r12d
@@ -157,8 +145,7 @@ sys_socketpair:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	add rsp, HcNet_size + 8
-	pop rbp
+.out:	pop rbp
 	pop r15
 	pop r14
 	pop r13

@@ -17,6 +17,7 @@ MSG_NOSIGNAL equ 0x4000
 SOCK_FLAGS   equ O_NONBLOCK | O_CLOEXEC   ; SOCK_NONBLOCK, SOCK_CLOEXEC
 SOCKADDR_MAX equ 128                      ; sizeof(struct sockaddr_storage)
 FIONBIO      equ 0x5421
+NET_MAY_WAIT equ 0x80000000               ; or-ed into net_fd_call's op: wait while -EAGAIN
 
 section .text
 
@@ -204,6 +205,81 @@ net_do:
 .out:	pop r13
 	pop r12
 	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_fd_call -- net_do with a block of its own: zeroed, then filled from the
+; registers; the shorter entries zero the fields their calls leave out
+; net_fd_value_call -- without addr, addr_len and flags (R10, R11, EAX ignored)
+; net_fd_addr_call -- without a1, buf, len and flags (RCX, R8, R9, EAX ignored)
+;  IN:  EDI = fd, ESI = op (| NET_MAY_WAIT: wait while the answer is -EAGAIN),
+;       RDX = a0, RCX = a1, R8 = buf, R9 = len, R10 = addr, R11D = addr_len,
+;       EAX = flags (MSG_*)
+;  OUT: RAX = result or -errno, EDX = HcNet.addr_len as answered
+;  Clobbers: RCX, RSI, RDI, R8-R11
+net_fd_value_call:
+	xor r10d, r10d
+	xor r11d, r11d
+	xor eax, eax
+	jmp net_fd_call
+net_fd_addr_call:
+	xor ecx, ecx
+	xor r8d, r8d
+	xor r9d, r9d
+	xor eax, eax
+net_fd_call:
+	push rbx
+	push r12
+	sub rsp, HcNet_size
+	mov ebx, edi                       ; fd
+	mov r12d, esi                      ; op, NET_MAY_WAIT
+	push rax
+	push rcx
+	lea rdi, [rsp + 16]
+	btr esi, 31                        ; (NET_MAY_WAIT)
+	call net_block_init
+	pop rcx
+	pop rax
+	mov [rdi + HcNet.a0], rdx
+	mov [rdi + HcNet.a1], rcx
+	mov [rdi + HcNet.buf], r8
+	mov [rdi + HcNet.len], r9
+	mov [rdi + HcNet.addr], r10
+	mov [rdi + HcNet.addr_len], r11d
+	mov [rdi + HcNet.flags], eax
+	mov rsi, rdi
+	mov edi, ebx
+	mov edx, r12d
+	shr edx, 31                        ; 1: may wait
+	call net_do
+	mov edx, [rsp + HcNet.addr_len]
+	add rsp, HcNet_size
+	pop r12
+	pop rbx
+	ret
+
+; -----------------------------------------------------------------------------
+; net_new_call -- an operation that makes sockets (NET_SOCKET, NET_PAIR): no
+; descriptor yet, so the block goes straight to net_hc
+;  IN:  EDI = op, RSI = a0, RDX = a1, RCX = a2, R8 = a3
+;  OUT: RAX = HcNet.ret, RDX = HcNet.a0 as answered
+;  Clobbers: RCX, RSI, RDI
+net_new_call:
+	sub rsp, HcNet_size
+	push rsi
+	push rcx
+	mov esi, edi
+	lea rdi, [rsp + 16]
+	call net_block_init
+	pop rcx
+	pop rsi
+	mov [rdi + HcNet.a0], rsi
+	mov [rdi + HcNet.a1], rdx
+	mov [rdi + HcNet.a2], rcx
+	mov [rdi + HcNet.a3], r8
+	call net_hc
+	mov rdx, [rsp + HcNet.a0]
+	add rsp, HcNet_size
 	ret
 
 ; -----------------------------------------------------------------------------
