@@ -1,5 +1,6 @@
-; The socket system calls: each checks the program's pointers (sys/user.asm), fills
-; an HcNet block on its kernel stack and hands it to the VMM through net/socket.asm.
+; The socket system calls: each checks the program's pointers (sys/user.asm) and
+; passes the checked values to net_fd_call or net_new_call (net/socket.asm), which
+; fill an HcNet block on the kernel stack and hand it to the VMM.
 ; Addresses reach the VMM only after their check; values the VMM must not see change
 ; (a length the program passes by pointer, an iovec array) are read once and passed
 ; by value or as a kernel copy.
@@ -167,8 +168,8 @@ sys_bind:
 	jmp net_addr_call
 sys_connect:
 	mov ecx, NET_CONNECT
-	mov r8d, 1
-net_addr_call:                         ; ECX = op, R8D = wait
+	mov r8d, NET_MAY_WAIT
+net_addr_call:                         ; ECX = op, R8D = NET_MAY_WAIT or 0
 	cmp edx, SOCKADDR_MAX
 	ja .einval
 	push rbx
@@ -180,7 +181,7 @@ net_addr_call:                         ; ECX = op, R8D = wait
 	mov r12, rsi                       ; the sockaddr
 	mov r13d, edx                      ; its length
 	mov r14d, ecx                      ; op
-	mov r15d, r8d                      ; wait
+	mov r15d, r8d                      ; NET_MAY_WAIT or 0
 	mov rdi, rsi
 	mov esi, edx
 	call check_user_read
@@ -196,17 +197,13 @@ net_addr_call:                         ; ECX = op, R8D = wait
 .checked:
 	test rax, rax
 	jnz .out
-	sub rsp, HcNet_size
-	mov rdi, rsp
-	mov esi, r14d
-	call net_block_init
-	mov [rdi + HcNet.addr], r12
-	mov [rdi + HcNet.addr_len], r13d
-	mov rsi, rdi
 	mov edi, ebx
-	mov edx, r15d
-	call net_do
-	add rsp, HcNet_size
+	mov esi, r14d
+	or esi, r15d
+	xor edx, edx
+	mov r10, r12
+	mov r11d, r13d
+	call net_fd_addr_call
 	test rax, rax
 	jnz .out
 	cmp r14d, NET_BIND
@@ -240,21 +237,11 @@ sys_listen:
 sys_shutdown:
 	mov ecx, NET_SHUTDOWN
 net_value_call:                        ; ECX = op
-	sub rsp, HcNet_size + 8
-	push rdi
-	push rsi
-	lea rdi, [rsp + 16]
+	movsxd rdx, esi
 	mov esi, ecx
-	call net_block_init
-	pop rsi
-	movsxd rsi, esi
-	mov [rdi + HcNet.a0], rsi
-	mov rsi, rdi
-	pop rdi
-	xor edx, edx
-	call net_do
-	add rsp, HcNet_size + 8
-	ret
+	xor r10d, r10d
+	xor r11d, r11d
+	jmp net_fd_addr_call
 
 ; -----------------------------------------------------------------------------
 ; net_room -- the room of an output sockaddr (or option value) passed with a
@@ -309,7 +296,6 @@ sys_net_accept4:
 	push r14
 	push r15
 	push rbp
-	sub rsp, HcNet_size + 8
 	mov ebx, edi
 	mov r12, rsi
 	mov r13, rdx
@@ -324,22 +310,17 @@ sys_net_accept4:
 	test rax, rax
 	jz .enomem
 	mov r15, rax
-	mov rdi, rsp
-	mov esi, NET_ACCEPT
-	call net_block_init
-	mov [rdi + HcNet.a0], r15
-	mov [rdi + HcNet.addr], r12
-	mov [rdi + HcNet.addr_len], ebp
-	mov rsi, rdi
 	mov edi, ebx
-	mov edx, 1
-	call net_do
+	mov esi, NET_ACCEPT | NET_MAY_WAIT
+	mov rdx, r15
+	mov r10, r12
+	mov r11d, ebp
+	call net_fd_addr_call
 	test rax, rax
 	js .free
 	test r12, r12
 	jz .install
-	mov ecx, [rsp + HcNet.addr_len]
-	mov [r13], ecx
+	mov [r13], edx
 .install:
 	mov edi, eax
 	mov rsi, r15
@@ -354,8 +335,7 @@ sys_net_accept4:
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
-.out:	add rsp, HcNet_size + 8
-	pop rbp
+.out:	pop rbp
 	pop r15
 	pop r14
 	pop r13
@@ -384,7 +364,6 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 	push r12
 	push r13
 	push r14
-	sub rsp, HcNet_size + 8
 	mov ebx, edi
 	mov r12, rsi
 	mov r13, rdx
@@ -394,25 +373,17 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 	call net_room
 	test rax, rax
 	js .out
-	push rax
-	lea rdi, [rsp + 8]
-	mov esi, NET_NAME
-	call net_block_init
-	pop rax
-	mov [rdi + HcNet.addr_len], eax
-	mov [rdi + HcNet.addr], r12
-	mov [rdi + HcNet.a0], r14
-	mov rsi, rdi
 	mov edi, ebx
-	xor edx, edx
-	call net_do
+	mov esi, NET_NAME
+	mov rdx, r14
+	mov r10, r12
+	mov r11d, eax
+	call net_fd_addr_call
 	test rax, rax
 	js .out
-	mov ecx, [rsp + HcNet.addr_len]
-	mov [r13], ecx
+	mov [r13], edx
 	xor eax, eax
-.out:	add rsp, HcNet_size + 8
-	pop r14
+.out:	pop r14
 	pop r13
 	pop r12
 	pop rbx
@@ -437,29 +408,12 @@ sys_setsockopt:
 	pop rsi
 	pop rdi
 	jc .efault
-	sub rsp, HcNet_size + 8
-	push rdi
-	push rsi
-	push rdx
-	push rcx
-	push r8
-	lea rdi, [rsp + 40]
+	mov r9d, r8d                       ; len
+	mov r8, rcx                        ; buf: the value
+	mov ecx, edx                       ; a1: name
+	mov edx, esi                       ; a0: level
 	mov esi, NET_SETOPT
-	call net_block_init
-	pop r8
-	pop rcx
-	pop rdx
-	pop rsi
-	mov [rdi + HcNet.a0], esi          ; (the upper halves are zero)
-	mov [rdi + HcNet.a1], edx
-	mov [rdi + HcNet.buf], rcx
-	mov [rdi + HcNet.len], r8d
-	mov rsi, rdi
-	pop rdi
-	xor edx, edx
-	call net_do
-	add rsp, HcNet_size + 8
-	ret
+	jmp net_fd_value_call
 .einval:
 	mov rax, -EINVAL
 	ret
@@ -480,7 +434,6 @@ sys_getsockopt:
 	push r13
 	push r14
 	push r15
-	sub rsp, HcNet_size
 	mov ebx, edi
 	mov r12d, esi
 	mov r13d, edx
@@ -491,25 +444,18 @@ sys_getsockopt:
 	call net_room
 	test rax, rax
 	js .out
-	push rax
-	lea rdi, [rsp + 8]
-	mov esi, NET_GETOPT
-	call net_block_init
-	pop rax
-	mov [rdi + HcNet.len], rax
-	mov [rdi + HcNet.buf], r14
-	mov [rdi + HcNet.a0], r12
-	mov [rdi + HcNet.a1], r13
-	mov rsi, rdi
 	mov edi, ebx
-	xor edx, edx
-	call net_do
+	mov esi, NET_GETOPT
+	mov rdx, r12
+	mov rcx, r13
+	mov r8, r14
+	mov r9, rax
+	call net_fd_value_call
 	test rax, rax
 	js .out
 	mov [r15], eax
 	xor eax, eax
-.out:	add rsp, HcNet_size
-	pop r15
+.out:	pop r15
 	pop r14
 	pop r13
 	pop r12
@@ -530,27 +476,18 @@ sys_getsockopt:
 net_msg_call:
 	push rbx
 	push r12
-	sub rsp, HcNet_size
-	mov ebx, ecx
-	mov r12d, r8d
-	push rdi
-	push rsi
-	push rdx
-	mov rdi, rsp
-	add rdi, 24
-	mov esi, r8d
-	call net_block_init
-	pop rdx
-	pop rsi
-	mov [rdi + HcNet.buf], rsi
-	mov [rdi + HcNet.len], rdx
-	mov [rdi + HcNet.flags], ebx
-	mov [rdi + HcNet.addr], r9
-	mov [rdi + HcNet.addr_len], r10d
-	mov rsi, rdi
-	pop rdi
-	mov edx, 1
-	call net_do
+	mov ebx, ecx                       ; flags
+	mov r12d, r8d                      ; op
+	mov eax, ecx
+	mov r8, rsi                        ; buf: the iovecs
+	mov r11d, r10d
+	mov r10, r9
+	mov r9, rdx                        ; len: their count
+	mov esi, r12d
+	or esi, NET_MAY_WAIT
+	xor edx, edx
+	xor ecx, ecx
+	call net_fd_call
 	cmp rax, -EPIPE
 	jne .done
 	cmp r12d, NET_SEND
@@ -558,9 +495,7 @@ net_msg_call:
 	test ebx, MSG_NOSIGNAL
 	jnz .done
 	call net_sigpipe
-.done:	mov edx, [rsp + HcNet.addr_len]
-	add rsp, HcNet_size
-	pop r12
+.done:	pop r12
 	pop rbx
 	ret
 
