@@ -39,11 +39,8 @@ sys_socket:
 	and edx, SOCK_FLAGS
 	call net_install
 	jmp .out
-.fail:	mov rbx, rax
-	mov rdi, r14
-	mov esi, NetState_size
-	call kfree
-	mov rax, rbx
+.fail:	mov rdi, r14
+	call net_state_free
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
@@ -125,19 +122,14 @@ sys_socketpair:
 	mov rax, rbx
 	jmp .out
 .fail_both:
-	mov rbx, rax
 	mov rdi, r14
-	mov esi, NetState_size
-	call kfree
+	call net_state_free
 	mov rdi, r13
-	mov esi, NetState_size
-	call kfree
-	mov rax, rbx
+	call net_state_free
 	jmp .out
 .enomem_one:
 	mov rdi, r13
-	mov esi, NetState_size
-	call kfree
+	call net_state_free
 .enomem:
 	mov rax, -ENOMEM
 	jmp .out
@@ -327,11 +319,8 @@ sys_net_accept4:
 	mov edx, r14d
 	call net_install
 	jmp .out
-.free:	mov rbx, rax
-	mov rdi, r15
-	mov esi, NetState_size
-	call kfree
-	mov rax, rbx
+.free:	mov rdi, r15
+	call net_state_free
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
@@ -466,6 +455,17 @@ sys_getsockopt:
 	ret
 
 ; -----------------------------------------------------------------------------
+; net_check_user -- check a program's buffer for the way a transfer moves its bytes:
+; readable for a send, writable for a receive (sys/user.asm)
+;  IN:  RDI = address, RSI = length, ECX = NET_SEND or NET_RECV
+;  OUT: CF clear when allowed, set when not
+;  Clobbers: RAX
+net_check_user:
+	cmp ecx, NET_SEND
+	je check_user_read
+	jmp check_user_write
+
+; -----------------------------------------------------------------------------
 ; net_msg_call -- send or receive through checked iovecs in kernel memory; a send
 ; that finds the connection closed raises SIGPIPE unless MSG_NOSIGNAL
 ;  IN:  EDI = fd, RSI = iovecs (kernel copy, each checked), RDX = count, R8D = NET_SEND
@@ -552,13 +552,8 @@ net_iov_call:
 	mov rsi, [r15 + rbp + 8]
 	test rsi, rsi
 	js .einval_free                    ; (Linux: a length above SSIZE_MAX)
-	cmp dword [rsp + 4], NET_SEND
-	je .source
-	call check_user_write
-	jmp .checked
-.source:
-	call check_user_read
-.checked:
+	mov ecx, [rsp + 4]
+	call net_check_user
 	jc .efault_free
 	inc rbx
 	jmp .check
@@ -720,12 +715,8 @@ net_msghdr_call:
 	mov r13d, r8d
 	mov rdi, rsi
 	mov esi, MSGHDR_SIZE
-	cmp r13d, NET_SEND
-	je .in
-	call check_user_write              ; recvmsg answers in it
-	jmp .checked
-.in:	call check_user_read
-.checked:
+	mov ecx, r13d
+	call net_check_user                ; (recvmsg answers in it)
 	jc .efault
 	mov rdi, [r12]                     ; msg_name
 	xor r10d, r10d
@@ -738,13 +729,8 @@ net_msghdr_call:
 	je .einval
 	mov r10d, SOCKADDR_MAX             ; (receive: more room than any address needs)
 .fits:	mov esi, r10d
-	cmp r13d, NET_SEND
-	je .name_in
-	call check_user_write
-	jmp .name_checked
-.name_in:
-	call check_user_read
-.name_checked:
+	mov ecx, r13d
+	call net_check_user
 	jc .efault
 .named:	mov r9, rdi
 	mov ecx, edx

@@ -291,6 +291,18 @@ net_state_new:
 	jmp kmalloc
 
 ; -----------------------------------------------------------------------------
+; net_state_free -- give back a NetState block from net_state_new
+;  IN:  RDI = block
+;  OUT: RAX unchanged (the caller's result)
+;  Clobbers: RCX, RDX, RSI, RDI
+net_state_free:
+	push rax
+	mov esi, NetState_size
+	call kfree
+	pop rax
+	ret
+
+; -----------------------------------------------------------------------------
 ; net_forget -- release a VMM socket that never got a descriptor, and its state
 ;  IN:  EDI = handle, RSI = NetState
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8
@@ -305,8 +317,7 @@ net_forget:
 	call net_hc
 	add rsp, HcNet_size
 	pop rdi
-	mov esi, NetState_size
-	jmp kfree
+	jmp net_state_free
 
 ; -----------------------------------------------------------------------------
 ; net_install -- a descriptor for a new VMM socket; on failure the socket is closed
