@@ -24,13 +24,17 @@ section .text
 ; -----------------------------------------------------------------------------
 ; net_block_init -- a zeroed HcNet block for one operation
 ;  IN:  RDI = block, ESI = op
-;  Clobbers: RAX, RCX
+;  Clobbers: nothing
 net_block_init:
+	push rax
+	push rcx
 	push rdi
 	xor eax, eax
 	mov ecx, HcNet_size / 8
 	rep stosq
 	pop rdi
+	pop rcx
+	pop rax
 	mov [rdi + HcNet.op], esi
 	ret
 
@@ -233,13 +237,9 @@ net_fd_call:
 	sub rsp, HcNet_size
 	mov ebx, edi                       ; fd
 	mov r12d, esi                      ; op, NET_MAY_WAIT
-	push rax
-	push rcx
-	lea rdi, [rsp + 16]
+	mov rdi, rsp
 	btr esi, 31                        ; (NET_MAY_WAIT)
 	call net_block_init
-	pop rcx
-	pop rax
 	mov [rdi + HcNet.a0], rdx
 	mov [rdi + HcNet.a1], rcx
 	mov [rdi + HcNet.buf], r8
@@ -266,14 +266,11 @@ net_fd_call:
 ;  Clobbers: RCX, RSI, RDI
 net_new_call:
 	sub rsp, HcNet_size
-	push rsi
-	push rcx
+	mov rax, rsi
 	mov esi, edi
-	lea rdi, [rsp + 16]
+	mov rdi, rsp
 	call net_block_init
-	pop rcx
-	pop rsi
-	mov [rdi + HcNet.a0], rsi
+	mov [rdi + HcNet.a0], rax
 	mov [rdi + HcNet.a1], rdx
 	mov [rdi + HcNet.a2], rcx
 	mov [rdi + HcNet.a3], r8
