@@ -13,10 +13,7 @@ section .text
 ;  OUT: RAX = fd, or -EAFNOSUPPORT, -EINVAL, -EPROTONOSUPPORT, -EMFILE, -ENOBUFS, -ENOMEM
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_socket:
-	push rbx
-	push r12
-	push r13
-	push r14
+	SAVE_REGS rbx, r12, r13, r14
 	mov ebx, edi
 	mov r12d, esi
 	mov r13d, edx
@@ -44,10 +41,7 @@ sys_socket:
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
-.out:	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -56,12 +50,7 @@ sys_socket:
 ;  OUT: RAX = 0, or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_socketpair:
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	mov ebx, edi
 	mov r12d, esi
 	mov r15, rcx
@@ -138,12 +127,7 @@ sys_socketpair:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -164,11 +148,7 @@ sys_connect:
 net_addr_call:                         ; ECX = op, R8D = NET_MAY_WAIT or 0
 	cmp edx, SOCKADDR_MAX
 	ja .einval
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	SAVE_REGS rbx, r12, r13, r14, r15
 	mov ebx, edi                       ; fd
 	mov r12, rsi                       ; the sockaddr
 	mov r13d, edx                      ; its length
@@ -204,11 +184,7 @@ net_addr_call:                         ; ECX = op, R8D = NET_MAY_WAIT or 0
 	mov esi, r13d
 	call unix_bind_file
 	xor eax, eax
-.out:	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15
 	ret
 .efault:
 	mov rax, -EFAULT
@@ -282,12 +258,7 @@ sys_net_accept:
 sys_net_accept4:
 	test ecx, ~SOCK_FLAGS
 	jnz .einval
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	mov ebx, edi
 	mov r12, rsi
 	mov r13, rdx
@@ -324,12 +295,7 @@ sys_net_accept4:
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
-.out:	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 .einval:
 	mov rax, -EINVAL
@@ -349,10 +315,7 @@ sys_getpeername:
 net_name_call:                         ; ECX = 0 local, 1 peer
 	test rsi, rsi
 	jz .efault
-	push rbx
-	push r12
-	push r13
-	push r14
+	SAVE_REGS rbx, r12, r13, r14
 	mov ebx, edi
 	mov r12, rsi
 	mov r13, rdx
@@ -372,10 +335,7 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 	js .out
 	mov [r13], edx
 	xor eax, eax
-.out:	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
 .efault:
 	mov rax, -EFAULT
@@ -418,11 +378,7 @@ sys_setsockopt:
 sys_getsockopt:
 	test rcx, rcx
 	jz .efault
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	SAVE_REGS rbx, r12, r13, r14, r15
 	mov ebx, edi
 	mov r12d, esi
 	mov r13d, edx
@@ -444,11 +400,7 @@ sys_getsockopt:
 	js .out
 	mov [r15], eax
 	xor eax, eax
-.out:	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15
 	ret
 .efault:
 	mov rax, -EFAULT
@@ -474,8 +426,7 @@ net_check_user:
 ;  OUT: RAX = bytes or -errno, RDX = the address's whole length (receive)
 ;  Clobbers: RCX, RSI, RDI, R8-R11
 net_msg_call:
-	push rbx
-	push r12
+	SAVE_REGS rbx, r12
 	mov ebx, ecx                       ; flags
 	mov r12d, r8d                      ; op
 	mov eax, ecx
@@ -495,8 +446,7 @@ net_msg_call:
 	test ebx, MSG_NOSIGNAL
 	jnz .done
 	call net_sigpipe
-.done:	pop r12
-	pop rbx
+.done:	RESTORE_REGS rbx, r12
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -509,12 +459,7 @@ net_msg_call:
 net_iov_call:
 	cmp rdx, IOV_MAX
 	ja .einval
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	sub rsp, 40
 	mov [rsp], edi
 	mov [rsp + 4], r8d
@@ -587,12 +532,7 @@ net_iov_call:
 	mov rax, -EFAULT
 .out:	mov rdx, [rsp + 32]
 	add rsp, 40
-	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 .einval:
 	mov rax, -EINVAL
@@ -649,9 +589,7 @@ sys_sendto:
 ;  OUT: RAX = bytes (0 at the end of the stream) or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_recvfrom:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	sub rsp, 16
 	mov r12, r8
 	mov r13, r9
@@ -687,9 +625,7 @@ sys_recvfrom:
 .efault:
 	mov rax, -EFAULT
 .out:	add rsp, 16
-	pop r13
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -707,9 +643,7 @@ sys_sendmsg:
 sys_recvmsg:
 	mov r8d, NET_RECV
 net_msghdr_call:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	mov ebx, edi
 	mov r12, rsi
 	mov r13d, r8d
@@ -757,9 +691,7 @@ net_msghdr_call:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -784,12 +716,7 @@ sys_recvmmsg:
 	mov r9, r8
 	mov r8d, NET_RECV
 net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or 0
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	sub rsp, 16                        ; [rsp]: the deadline (DEADLINE_NONE), [rsp + 8]: the timeout
 	mov ebx, edi                       ; fd
 	mov r12, rsi                       ; the vector
@@ -859,12 +786,7 @@ net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or
 	js .out
 	mov eax, ebp
 .out:	add rsp, 16
-	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 
 ; -----------------------------------------------------------------------------
