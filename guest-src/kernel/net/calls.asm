@@ -445,7 +445,7 @@ net_msg_call:
 	jne .done
 	test ebx, MSG_NOSIGNAL
 	jnz .done
-	call net_sigpipe
+	call signal_sigpipe
 .done:	RESTORE_REGS rbx, r12
 	ret
 

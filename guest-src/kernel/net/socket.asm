@@ -386,32 +386,6 @@ net_irq_locked:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
-; net_sigpipe -- SIGPIPE for the calling thread (a send on a closed connection)
-;  Clobbers: nothing
-net_sigpipe:
-	push rax
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push r8
-	push r9
-	SPIN_LOCK [sched_lock]
-	mov rdi, [gs:Percpu.current]
-	mov esi, SIGPIPE
-	xor edx, edx                       ; SI_USER, as Linux's send_sig
-	call signal_send_thread
-	SPIN_UNLOCK [sched_lock]
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rax
-	ret
-
-; -----------------------------------------------------------------------------
 ; net_transfer_locked -- read or write on a socket (file_transfer, fs_lock held on
 ; entry and exit, released while the call waits): one iovec, no flags
 ;  IN:  RDI = File, RSI = checked buffer, RDX = length, ECX = 0 read, 1 write
@@ -442,7 +416,7 @@ net_transfer_locked:
 	call net_wait_call
 	cmp rax, -EPIPE
 	jne .put
-	call net_sigpipe
+	call signal_sigpipe
 .put:	mov r12, rax
 	SPIN_LOCK [fs_lock]
 	mov rdi, rbx
