@@ -147,7 +147,7 @@ sys_connect:
 	mov r8d, NET_MAY_WAIT
 net_addr_call:                         ; ECX = op, R8D = NET_MAY_WAIT or 0
 	cmp edx, SOCKADDR_MAX
-	ja .einval
+	ja sys_fail_einval
 	SAVE_REGS rbx, r12, r13, r14, r15
 	mov ebx, edi                       ; fd
 	mov r12, rsi                       ; the sockaddr
@@ -189,9 +189,6 @@ net_addr_call:                         ; ECX = op, R8D = NET_MAY_WAIT or 0
 .efault:
 	mov rax, -EFAULT
 	jmp .out
-.einval:
-	mov rax, -EINVAL
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_listen -- listen(fd, backlog)
@@ -226,24 +223,18 @@ net_room:
 	call check_user_write
 	mov rsi, rdi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	movsxd rcx, dword [rsi]
 	test rcx, rcx
-	js .einval
+	js sys_fail_einval
 	push rsi
 	mov rsi, rcx
 	call check_user_write
 	pop rsi
-	jc .efault
+	jc sys_fail_efault
 	mov rax, rcx
 	ret
 .none:	xor eax, eax
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
-.einval:
-	mov rax, -EINVAL
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -257,7 +248,7 @@ sys_net_accept:
 	xor ecx, ecx
 sys_net_accept4:
 	test ecx, ~SOCK_FLAGS
-	jnz .einval
+	jnz sys_fail_einval
 	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	mov ebx, edi
 	mov r12, rsi
@@ -297,9 +288,6 @@ sys_net_accept4:
 	mov rax, -ENOMEM
 .out:	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
-.einval:
-	mov rax, -EINVAL
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_getsockname -- getsockname(fd, addr, len)
@@ -314,7 +302,7 @@ sys_getpeername:
 	mov ecx, 1
 net_name_call:                         ; ECX = 0 local, 1 peer
 	test rsi, rsi
-	jz .efault
+	jz sys_fail_efault
 	SAVE_REGS rbx, r12, r13, r14
 	mov ebx, edi
 	mov r12, rsi
@@ -337,9 +325,6 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 	xor eax, eax
 .out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
-.efault:
-	mov rax, -EFAULT
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_setsockopt -- setsockopt(fd, level, name, value, len)
@@ -348,7 +333,7 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_setsockopt:
 	test r8d, r8d
-	js .einval
+	js sys_fail_einval
 	push rdi
 	push rsi
 	mov rdi, rcx
@@ -356,19 +341,13 @@ sys_setsockopt:
 	call check_user_read
 	pop rsi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	mov r9d, r8d                       ; len
 	mov r8, rcx                        ; buf: the value
 	mov ecx, edx                       ; a1: name
 	mov edx, esi                       ; a0: level
 	mov esi, NET_SETOPT
 	jmp net_fd_value_call
-.einval:
-	mov rax, -EINVAL
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_getsockopt -- getsockopt(fd, level, name, value, len)
@@ -377,7 +356,7 @@ sys_setsockopt:
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_getsockopt:
 	test rcx, rcx
-	jz .efault
+	jz sys_fail_efault
 	SAVE_REGS rbx, r12, r13, r14, r15
 	mov ebx, edi
 	mov r12d, esi
@@ -401,9 +380,6 @@ sys_getsockopt:
 	mov [r15], eax
 	xor eax, eax
 .out:	RESTORE_REGS rbx, r12, r13, r14, r15
-	ret
-.efault:
-	mov rax, -EFAULT
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -458,7 +434,7 @@ net_msg_call:
 ;  Clobbers: RCX, RSI, RDI, R8-R11
 net_iov_call:
 	cmp rdx, IOV_MAX
-	ja .einval
+	ja sys_fail_einval
 	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	sub rsp, 40
 	mov [rsp], edi
@@ -534,9 +510,6 @@ net_iov_call:
 	add rsp, 40
 	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
-.einval:
-	mov rax, -EINVAL
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_sendto -- sendto(fd, buf, len, flags, addr, addrlen)
@@ -551,12 +524,12 @@ sys_sendto:
 	mov rdx, rsi
 	mov rsi, rdi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	xor r10d, r10d
 	test r8, r8
 	jz .send
 	cmp r9d, SOCKADDR_MAX
-	ja .einval
+	ja sys_fail_einval
 	push rdi
 	push rsi
 	mov rdi, r8
@@ -564,7 +537,7 @@ sys_sendto:
 	call check_user_read
 	pop rsi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	mov r10d, r9d
 .send:	sub rsp, 24
 	mov [rsp], rsi
@@ -575,12 +548,6 @@ sys_sendto:
 	mov r8d, NET_SEND
 	call net_msg_call
 	add rsp, 24
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
-.einval:
-	mov rax, -EINVAL
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -797,13 +764,13 @@ net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or
 mmsg_deadline:
 	mov esi, 16
 	call check_user_read
-	jc .efault
+	jc sys_fail_efault
 	mov rax, [rdi]                     ; tv_sec
 	test rax, rax
-	js .einval
+	js sys_fail_einval
 	mov rcx, [rdi + 8]                 ; tv_nsec
 	cmp rcx, NS_PER_SECOND
-	jae .einval
+	jae sys_fail_einval
 	mov edx, NS_PER_SECOND
 	mul rdx
 	jo .none
@@ -812,12 +779,6 @@ mmsg_deadline:
 	mov rdi, rax
 	jmp deadline_after_ns
 .none:	mov eax, DEADLINE_NONE
-	ret
-.einval:
-	mov rax, -EINVAL
-	ret
-.efault:
-	mov rax, -EFAULT
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -835,7 +796,7 @@ mmsg_time_left:
 	mov esi, 16
 	call check_user_write
 	pop rsi
-	jc .efault
+	jc sys_fail_efault
 	push rsi
 	call monotonic_now
 	pop rsi
@@ -851,6 +812,3 @@ mmsg_time_left:
 	mov [r8 + 8], rdx                  ; tv_nsec
 	xor eax, eax
 .out:	ret
-.efault:
-	mov rax, -EFAULT
-	ret
