@@ -17,7 +17,8 @@ MSG_NOSIGNAL equ 0x4000
 SOCK_FLAGS   equ O_NONBLOCK | O_CLOEXEC   ; SOCK_NONBLOCK, SOCK_CLOEXEC
 SOCKADDR_MAX equ 128                      ; sizeof(struct sockaddr_storage)
 FIONBIO      equ 0x5421
-NET_MAY_WAIT equ 0x80000000               ; or-ed into net_fd_call's op: wait while -EAGAIN
+NET_MAY_WAIT_BIT equ 31
+NET_MAY_WAIT equ 1 << NET_MAY_WAIT_BIT     ; or-ed into net_fd_call's op: wait while -EAGAIN
 
 section .text
 
@@ -63,10 +64,7 @@ net_hc:
 ;  OUT: RAX = result, or what interrupted the wait (-ERESTARTSYS, -EINTR)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_wait_call:
-	push rbx
-	push r12
-	push r13
-	push r14
+	SAVE_REGS rbx, r12, r13, r14
 	mov rbx, rdi
 	mov r12, rsi
 	xor r14d, r14d                     ; the deadline: DEADLINE_NONE until a timeout sets one
@@ -104,10 +102,7 @@ net_wait_call:
 	cmp rax, -EINPROGRESS
 	je .out
 	mov rax, -EAGAIN
-.out:	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -183,9 +178,7 @@ net_put:
 ;  OUT: RAX = result or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_do:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	mov r12, rsi
 	mov r13d, edx
 	call net_file
@@ -206,9 +199,7 @@ net_do:
 .once:	call net_hc
 .done:	mov rdi, rbx
 	call net_put
-.out:	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -232,13 +223,12 @@ net_fd_addr_call:
 	xor r9d, r9d
 	xor eax, eax
 net_fd_call:
-	push rbx
-	push r12
+	SAVE_REGS rbx, r12
 	sub rsp, HcNet_size
 	mov ebx, edi                       ; fd
 	mov r12d, esi                      ; op, NET_MAY_WAIT
 	mov rdi, rsp
-	btr esi, 31                        ; (NET_MAY_WAIT)
+	btr esi, NET_MAY_WAIT_BIT
 	call net_block_init
 	mov [rdi + HcNet.a0], rdx
 	mov [rdi + HcNet.a1], rcx
@@ -250,12 +240,11 @@ net_fd_call:
 	mov rsi, rdi
 	mov edi, ebx
 	mov edx, r12d
-	shr edx, 31                        ; 1: may wait
+	shr edx, NET_MAY_WAIT_BIT          ; 1: may wait
 	call net_do
 	mov edx, [rsp + HcNet.addr_len]
 	add rsp, HcNet_size
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -322,9 +311,7 @@ net_forget:
 ;  OUT: RAX = fd, or -ENOMEM, -EMFILE
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_install:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	mov ebx, edi
 	mov r12, rsi
 	mov r13d, edx
@@ -349,9 +336,7 @@ net_install:
 	mov rsi, r12
 	call net_forget
 	mov rax, -ENOMEM
-.out:	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -392,8 +377,7 @@ net_irq_locked:
 ;  OUT: RAX = bytes or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_transfer_locked:
-	push rbx
-	push r12
+	SAVE_REGS rbx, r12
 	sub rsp, HcNet_size + 16
 	mov rbx, rdi
 	mov [rsp + HcNet_size], rsi        ; the iovec, after the block
@@ -423,8 +407,7 @@ net_transfer_locked:
 	call file_put
 	mov rax, r12
 	add rsp, HcNet_size + 16
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -455,8 +438,7 @@ net_vector_io:
 ;  OUT: RAX = 0, or -ENOTTY, -EFAULT
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_ioctl_locked:
-	push rbx
-	push r12
+	SAVE_REGS rbx, r12
 	mov rbx, rax
 	mov r12, rdx
 	mov rdi, rdx
@@ -492,8 +474,7 @@ net_ioctl_locked:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12
 	ret
 
 section .bss
