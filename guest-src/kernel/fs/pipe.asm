@@ -298,26 +298,7 @@ pipe_rw:
 	jnz .done
 	mov r14, rdx
 	jmp .done
-.epipe:	; No reader: SIGPIPE for the writing thread (its default action ends the
-	; program, as on Linux; a program that ignores it sees EPIPE).
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push r8
-	push r9
-	SPIN_LOCK [sched_lock]
-	mov rdi, [gs:Percpu.current]
-	mov esi, SIGPIPE
-	xor edx, edx                       ; SI_USER, as Linux's send_sig
-	call signal_send_thread
-	SPIN_UNLOCK [sched_lock]
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
+.epipe:	call signal_sigpipe                ; no reader
 	test r14, r14
 	jnz .done
 	mov r14, -EPIPE

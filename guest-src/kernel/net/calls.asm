@@ -1,5 +1,6 @@
-; The socket system calls: each checks the program's pointers (sys/user.asm), fills
-; an HcNet block on its kernel stack and hands it to the VMM through net/socket.asm.
+; The socket system calls: each checks the program's pointers (sys/user.asm) and
+; passes the checked values to net_fd_call or net_new_call (net/socket.asm), which
+; fill an HcNet block on the kernel stack and hand it to the VMM.
 ; Addresses reach the VMM only after their check; values the VMM must not see change
 ; (a length the program passes by pointer, an iovec array) are read once and passed
 ; by value or as a kernel copy.
@@ -12,10 +13,7 @@ section .text
 ;  OUT: RAX = fd, or -EAFNOSUPPORT, -EINVAL, -EPROTONOSUPPORT, -EMFILE, -ENOBUFS, -ENOMEM
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_socket:
-	push rbx
-	push r12
-	push r13
-	push r14
+	SAVE_REGS rbx, r12, r13, r14
 	mov ebx, edi
 	mov r12d, esi
 	mov r13d, edx
@@ -23,20 +21,13 @@ sys_socket:
 	test rax, rax
 	jz .enomem
 	mov r14, rax
-	sub rsp, HcNet_size
-	mov rdi, rsp
-	mov esi, NET_SOCKET
-	call net_block_init
-	mov eax, ebx
-	mov [rdi + HcNet.a0], rax
-	mov eax, r12d
-	and eax, ~SOCK_FLAGS
-	mov [rdi + HcNet.a1], rax
-	mov eax, r13d
-	mov [rdi + HcNet.a2], rax
-	mov [rdi + HcNet.a3], r14
-	call net_hc
-	add rsp, HcNet_size
+	mov edi, NET_SOCKET
+	mov esi, ebx
+	mov edx, r12d
+	and edx, ~SOCK_FLAGS
+	mov ecx, r13d
+	mov r8, r14
+	call net_new_call
 	test rax, rax
 	js .fail
 	mov edi, eax
@@ -45,18 +36,12 @@ sys_socket:
 	and edx, SOCK_FLAGS
 	call net_install
 	jmp .out
-.fail:	mov rbx, rax
-	mov rdi, r14
-	mov esi, NetState_size
-	call kfree
-	mov rax, rbx
+.fail:	mov rdi, r14
+	call net_state_free
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
-.out:	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -65,13 +50,7 @@ sys_socket:
 ;  OUT: RAX = 0, or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_socketpair:
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
-	sub rsp, HcNet_size + 8
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	mov ebx, edi
 	mov r12d, esi
 	mov r15, rcx
@@ -89,20 +68,16 @@ sys_socketpair:
 	test rax, rax
 	jz .enomem_one
 	mov r14, rax
-	mov rdi, rsp
-	mov esi, NET_PAIR
-	call net_block_init
-	mov eax, ebx
-	mov [rdi + HcNet.a0], rax
-	mov eax, r12d
-	and eax, ~SOCK_FLAGS
-	mov [rdi + HcNet.a1], rax
-	mov [rdi + HcNet.a2], r13
-	mov [rdi + HcNet.a3], r14
-	call net_hc
+	mov edi, NET_PAIR
+	mov esi, ebx
+	mov edx, r12d
+	and edx, ~SOCK_FLAGS
+	mov rcx, r13
+	mov r8, r14
+	call net_new_call
 	test rax, rax
 	js .fail_both
-	mov rbp, [rsp + HcNet.a0]          ; the second handle
+	mov rbp, rdx                       ; the second handle
 	mov edi, eax
 	mov rsi, r13
 	mov edx, r12d
@@ -136,19 +111,14 @@ sys_socketpair:
 	mov rax, rbx
 	jmp .out
 .fail_both:
-	mov rbx, rax
 	mov rdi, r14
-	mov esi, NetState_size
-	call kfree
+	call net_state_free
 	mov rdi, r13
-	mov esi, NetState_size
-	call kfree
-	mov rax, rbx
+	call net_state_free
 	jmp .out
 .enomem_one:
 	mov rdi, r13
-	mov esi, NetState_size
-	call kfree
+	call net_state_free
 .enomem:
 	mov rax, -ENOMEM
 	jmp .out
@@ -157,13 +127,7 @@ sys_socketpair:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	add rsp, HcNet_size + 8
-	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -180,20 +144,16 @@ sys_bind:
 	jmp net_addr_call
 sys_connect:
 	mov ecx, NET_CONNECT
-	mov r8d, 1
-net_addr_call:                         ; ECX = op, R8D = wait
+	mov r8d, NET_MAY_WAIT
+net_addr_call:                         ; ECX = op, R8D = NET_MAY_WAIT or 0
 	cmp edx, SOCKADDR_MAX
-	ja .einval
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	ja sys_fail_einval
+	SAVE_REGS rbx, r12, r13, r14, r15
 	mov ebx, edi                       ; fd
 	mov r12, rsi                       ; the sockaddr
 	mov r13d, edx                      ; its length
 	mov r14d, ecx                      ; op
-	mov r15d, r8d                      ; wait
+	mov r15d, r8d                      ; NET_MAY_WAIT or 0
 	mov rdi, rsi
 	mov esi, edx
 	call check_user_read
@@ -209,17 +169,13 @@ net_addr_call:                         ; ECX = op, R8D = wait
 .checked:
 	test rax, rax
 	jnz .out
-	sub rsp, HcNet_size
-	mov rdi, rsp
-	mov esi, r14d
-	call net_block_init
-	mov [rdi + HcNet.addr], r12
-	mov [rdi + HcNet.addr_len], r13d
-	mov rsi, rdi
 	mov edi, ebx
-	mov edx, r15d
-	call net_do
-	add rsp, HcNet_size
+	mov esi, r14d
+	or esi, r15d
+	xor edx, edx
+	mov r10, r12
+	mov r11d, r13d
+	call net_fd_addr_call
 	test rax, rax
 	jnz .out
 	cmp r14d, NET_BIND
@@ -228,18 +184,11 @@ net_addr_call:                         ; ECX = op, R8D = wait
 	mov esi, r13d
 	call unix_bind_file
 	xor eax, eax
-.out:	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15
 	ret
 .efault:
 	mov rax, -EFAULT
 	jmp .out
-.einval:
-	mov rax, -EINVAL
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_listen -- listen(fd, backlog)
@@ -253,21 +202,11 @@ sys_listen:
 sys_shutdown:
 	mov ecx, NET_SHUTDOWN
 net_value_call:                        ; ECX = op
-	sub rsp, HcNet_size + 8
-	push rdi
-	push rsi
-	lea rdi, [rsp + 16]
+	movsxd rdx, esi
 	mov esi, ecx
-	call net_block_init
-	pop rsi
-	movsxd rsi, esi
-	mov [rdi + HcNet.a0], rsi
-	mov rsi, rdi
-	pop rdi
-	xor edx, edx
-	call net_do
-	add rsp, HcNet_size + 8
-	ret
+	xor r10d, r10d
+	xor r11d, r11d
+	jmp net_fd_addr_call
 
 ; -----------------------------------------------------------------------------
 ; net_room -- the room of an output sockaddr (or option value) passed with a
@@ -284,24 +223,18 @@ net_room:
 	call check_user_write
 	mov rsi, rdi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	movsxd rcx, dword [rsi]
 	test rcx, rcx
-	js .einval
+	js sys_fail_einval
 	push rsi
 	mov rsi, rcx
 	call check_user_write
 	pop rsi
-	jc .efault
+	jc sys_fail_efault
 	mov rax, rcx
 	ret
 .none:	xor eax, eax
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
-.einval:
-	mov rax, -EINVAL
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -315,14 +248,8 @@ sys_net_accept:
 	xor ecx, ecx
 sys_net_accept4:
 	test ecx, ~SOCK_FLAGS
-	jnz .einval
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
-	sub rsp, HcNet_size + 8
+	jnz sys_fail_einval
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	mov ebx, edi
 	mov r12, rsi
 	mov r13, rdx
@@ -337,46 +264,29 @@ sys_net_accept4:
 	test rax, rax
 	jz .enomem
 	mov r15, rax
-	mov rdi, rsp
-	mov esi, NET_ACCEPT
-	call net_block_init
-	mov [rdi + HcNet.a0], r15
-	mov [rdi + HcNet.addr], r12
-	mov [rdi + HcNet.addr_len], ebp
-	mov rsi, rdi
 	mov edi, ebx
-	mov edx, 1
-	call net_do
+	mov esi, NET_ACCEPT | NET_MAY_WAIT
+	mov rdx, r15
+	mov r10, r12
+	mov r11d, ebp
+	call net_fd_addr_call
 	test rax, rax
 	js .free
 	test r12, r12
 	jz .install
-	mov ecx, [rsp + HcNet.addr_len]
-	mov [r13], ecx
+	mov [r13], edx
 .install:
 	mov edi, eax
 	mov rsi, r15
 	mov edx, r14d
 	call net_install
 	jmp .out
-.free:	mov rbx, rax
-	mov rdi, r15
-	mov esi, NetState_size
-	call kfree
-	mov rax, rbx
+.free:	mov rdi, r15
+	call net_state_free
 	jmp .out
 .enomem:
 	mov rax, -ENOMEM
-.out:	add rsp, HcNet_size + 8
-	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	ret
-.einval:
-	mov rax, -EINVAL
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -392,12 +302,8 @@ sys_getpeername:
 	mov ecx, 1
 net_name_call:                         ; ECX = 0 local, 1 peer
 	test rsi, rsi
-	jz .efault
-	push rbx
-	push r12
-	push r13
-	push r14
-	sub rsp, HcNet_size + 8
+	jz sys_fail_efault
+	SAVE_REGS rbx, r12, r13, r14
 	mov ebx, edi
 	mov r12, rsi
 	mov r13, rdx
@@ -407,31 +313,17 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 	call net_room
 	test rax, rax
 	js .out
-	push rax
-	lea rdi, [rsp + 8]
-	mov esi, NET_NAME
-	call net_block_init
-	pop rax
-	mov [rdi + HcNet.addr_len], eax
-	mov [rdi + HcNet.addr], r12
-	mov [rdi + HcNet.a0], r14
-	mov rsi, rdi
 	mov edi, ebx
-	xor edx, edx
-	call net_do
+	mov esi, NET_NAME
+	mov rdx, r14
+	mov r10, r12
+	mov r11d, eax
+	call net_fd_addr_call
 	test rax, rax
 	js .out
-	mov ecx, [rsp + HcNet.addr_len]
-	mov [r13], ecx
+	mov [r13], edx
 	xor eax, eax
-.out:	add rsp, HcNet_size + 8
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	ret
-.efault:
-	mov rax, -EFAULT
+.out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -441,7 +333,7 @@ net_name_call:                         ; ECX = 0 local, 1 peer
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_setsockopt:
 	test r8d, r8d
-	js .einval
+	js sys_fail_einval
 	push rdi
 	push rsi
 	mov rdi, rcx
@@ -449,36 +341,13 @@ sys_setsockopt:
 	call check_user_read
 	pop rsi
 	pop rdi
-	jc .efault
-	sub rsp, HcNet_size + 8
-	push rdi
-	push rsi
-	push rdx
-	push rcx
-	push r8
-	lea rdi, [rsp + 40]
+	jc sys_fail_efault
+	mov r9d, r8d                       ; len
+	mov r8, rcx                        ; buf: the value
+	mov ecx, edx                       ; a1: name
+	mov edx, esi                       ; a0: level
 	mov esi, NET_SETOPT
-	call net_block_init
-	pop r8
-	pop rcx
-	pop rdx
-	pop rsi
-	mov [rdi + HcNet.a0], esi          ; (the upper halves are zero)
-	mov [rdi + HcNet.a1], edx
-	mov [rdi + HcNet.buf], rcx
-	mov [rdi + HcNet.len], r8d
-	mov rsi, rdi
-	pop rdi
-	xor edx, edx
-	call net_do
-	add rsp, HcNet_size + 8
-	ret
-.einval:
-	mov rax, -EINVAL
-	ret
-.efault:
-	mov rax, -EFAULT
-	ret
+	jmp net_fd_value_call
 
 ; -----------------------------------------------------------------------------
 ; sys_getsockopt -- getsockopt(fd, level, name, value, len)
@@ -487,13 +356,8 @@ sys_setsockopt:
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_getsockopt:
 	test rcx, rcx
-	jz .efault
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	sub rsp, HcNet_size
+	jz sys_fail_efault
+	SAVE_REGS rbx, r12, r13, r14, r15
 	mov ebx, edi
 	mov r12d, esi
 	mov r13d, edx
@@ -504,33 +368,30 @@ sys_getsockopt:
 	call net_room
 	test rax, rax
 	js .out
-	push rax
-	lea rdi, [rsp + 8]
-	mov esi, NET_GETOPT
-	call net_block_init
-	pop rax
-	mov [rdi + HcNet.len], rax
-	mov [rdi + HcNet.buf], r14
-	mov [rdi + HcNet.a0], r12
-	mov [rdi + HcNet.a1], r13
-	mov rsi, rdi
 	mov edi, ebx
-	xor edx, edx
-	call net_do
+	mov esi, NET_GETOPT
+	mov rdx, r12
+	mov rcx, r13
+	mov r8, r14
+	mov r9, rax
+	call net_fd_value_call
 	test rax, rax
 	js .out
 	mov [r15], eax
 	xor eax, eax
-.out:	add rsp, HcNet_size
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14, r15
 	ret
-.efault:
-	mov rax, -EFAULT
-	ret
+
+; -----------------------------------------------------------------------------
+; net_check_user -- check a program's buffer for the way a transfer moves its bytes:
+; readable for a send, writable for a receive (sys/user.asm)
+;  IN:  RDI = address, RSI = length, ECX = NET_SEND or NET_RECV
+;  OUT: CF clear when allowed, set when not
+;  Clobbers: RAX
+net_check_user:
+	cmp ecx, NET_SEND
+	je check_user_read
+	jmp check_user_write
 
 ; -----------------------------------------------------------------------------
 ; net_msg_call -- send or receive through checked iovecs in kernel memory; a send
@@ -541,40 +402,27 @@ sys_getsockopt:
 ;  OUT: RAX = bytes or -errno, RDX = the address's whole length (receive)
 ;  Clobbers: RCX, RSI, RDI, R8-R11
 net_msg_call:
-	push rbx
-	push r12
-	sub rsp, HcNet_size
-	mov ebx, ecx
-	mov r12d, r8d
-	push rdi
-	push rsi
-	push rdx
-	mov rdi, rsp
-	add rdi, 24
-	mov esi, r8d
-	call net_block_init
-	pop rdx
-	pop rsi
-	mov [rdi + HcNet.buf], rsi
-	mov [rdi + HcNet.len], rdx
-	mov [rdi + HcNet.flags], ebx
-	mov [rdi + HcNet.addr], r9
-	mov [rdi + HcNet.addr_len], r10d
-	mov rsi, rdi
-	pop rdi
-	mov edx, 1
-	call net_do
+	SAVE_REGS rbx, r12
+	mov ebx, ecx                       ; flags
+	mov r12d, r8d                      ; op
+	mov eax, ecx
+	mov r8, rsi                        ; buf: the iovecs
+	mov r11d, r10d
+	mov r10, r9
+	mov r9, rdx                        ; len: their count
+	mov esi, r12d
+	or esi, NET_MAY_WAIT
+	xor edx, edx
+	xor ecx, ecx
+	call net_fd_call
 	cmp rax, -EPIPE
 	jne .done
 	cmp r12d, NET_SEND
 	jne .done
 	test ebx, MSG_NOSIGNAL
 	jnz .done
-	call net_sigpipe
-.done:	mov edx, [rsp + HcNet.addr_len]
-	add rsp, HcNet_size
-	pop r12
-	pop rbx
+	call signal_sigpipe
+.done:	RESTORE_REGS rbx, r12
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -586,13 +434,8 @@ net_msg_call:
 ;  Clobbers: RCX, RSI, RDI, R8-R11
 net_iov_call:
 	cmp rdx, IOV_MAX
-	ja .einval
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
+	ja sys_fail_einval
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	sub rsp, 40
 	mov [rsp], edi
 	mov [rsp + 4], r8d
@@ -630,13 +473,8 @@ net_iov_call:
 	mov rsi, [r15 + rbp + 8]
 	test rsi, rsi
 	js .einval_free                    ; (Linux: a length above SSIZE_MAX)
-	cmp dword [rsp + 4], NET_SEND
-	je .source
-	call check_user_write
-	jmp .checked
-.source:
-	call check_user_read
-.checked:
+	mov ecx, [rsp + 4]
+	call net_check_user
 	jc .efault_free
 	inc rbx
 	jmp .check
@@ -670,15 +508,7 @@ net_iov_call:
 	mov rax, -EFAULT
 .out:	mov rdx, [rsp + 32]
 	add rsp, 40
-	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	ret
-.einval:
-	mov rax, -EINVAL
+	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -694,12 +524,12 @@ sys_sendto:
 	mov rdx, rsi
 	mov rsi, rdi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	xor r10d, r10d
 	test r8, r8
 	jz .send
 	cmp r9d, SOCKADDR_MAX
-	ja .einval
+	ja sys_fail_einval
 	push rdi
 	push rsi
 	mov rdi, r8
@@ -707,7 +537,7 @@ sys_sendto:
 	call check_user_read
 	pop rsi
 	pop rdi
-	jc .efault
+	jc sys_fail_efault
 	mov r10d, r9d
 .send:	sub rsp, 24
 	mov [rsp], rsi
@@ -719,12 +549,6 @@ sys_sendto:
 	call net_msg_call
 	add rsp, 24
 	ret
-.efault:
-	mov rax, -EFAULT
-	ret
-.einval:
-	mov rax, -EINVAL
-	ret
 
 ; -----------------------------------------------------------------------------
 ; sys_recvfrom -- recvfrom(fd, buf, len, flags, addr, addrlen)
@@ -732,9 +556,7 @@ sys_sendto:
 ;  OUT: RAX = bytes (0 at the end of the stream) or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 sys_recvfrom:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	sub rsp, 16
 	mov r12, r8
 	mov r13, r9
@@ -770,9 +592,7 @@ sys_recvfrom:
 .efault:
 	mov rax, -EFAULT
 .out:	add rsp, 16
-	pop r13
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -790,20 +610,14 @@ sys_sendmsg:
 sys_recvmsg:
 	mov r8d, NET_RECV
 net_msghdr_call:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	mov ebx, edi
 	mov r12, rsi
 	mov r13d, r8d
 	mov rdi, rsi
 	mov esi, MSGHDR_SIZE
-	cmp r13d, NET_SEND
-	je .in
-	call check_user_write              ; recvmsg answers in it
-	jmp .checked
-.in:	call check_user_read
-.checked:
+	mov ecx, r13d
+	call net_check_user                ; (recvmsg answers in it)
 	jc .efault
 	mov rdi, [r12]                     ; msg_name
 	xor r10d, r10d
@@ -816,13 +630,8 @@ net_msghdr_call:
 	je .einval
 	mov r10d, SOCKADDR_MAX             ; (receive: more room than any address needs)
 .fits:	mov esi, r10d
-	cmp r13d, NET_SEND
-	je .name_in
-	call check_user_write
-	jmp .name_checked
-.name_in:
-	call check_user_read
-.name_checked:
+	mov ecx, r13d
+	call net_check_user
 	jc .efault
 .named:	mov r9, rdi
 	mov ecx, edx
@@ -849,9 +658,7 @@ net_msghdr_call:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -876,12 +683,7 @@ sys_recvmmsg:
 	mov r9, r8
 	mov r8d, NET_RECV
 net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or 0
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rbp
+	SAVE_REGS rbx, r12, r13, r14, r15, rbp
 	sub rsp, 16                        ; [rsp]: the deadline (DEADLINE_NONE), [rsp + 8]: the timeout
 	mov ebx, edi                       ; fd
 	mov r12, rsi                       ; the vector
@@ -951,12 +753,7 @@ net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or
 	js .out
 	mov eax, ebp
 .out:	add rsp, 16
-	pop rbp
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12, r13, r14, r15, rbp
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -967,13 +764,13 @@ net_mmsg_call:                         ; R8D = op, R9 = the program's timeout or
 mmsg_deadline:
 	mov esi, 16
 	call check_user_read
-	jc .efault
+	jc sys_fail_efault
 	mov rax, [rdi]                     ; tv_sec
 	test rax, rax
-	js .einval
+	js sys_fail_einval
 	mov rcx, [rdi + 8]                 ; tv_nsec
 	cmp rcx, NS_PER_SECOND
-	jae .einval
+	jae sys_fail_einval
 	mov edx, NS_PER_SECOND
 	mul rdx
 	jo .none
@@ -982,12 +779,6 @@ mmsg_deadline:
 	mov rdi, rax
 	jmp deadline_after_ns
 .none:	mov eax, DEADLINE_NONE
-	ret
-.einval:
-	mov rax, -EINVAL
-	ret
-.efault:
-	mov rax, -EFAULT
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -1005,7 +796,7 @@ mmsg_time_left:
 	mov esi, 16
 	call check_user_write
 	pop rsi
-	jc .efault
+	jc sys_fail_efault
 	push rsi
 	call monotonic_now
 	pop rsi
@@ -1021,6 +812,3 @@ mmsg_time_left:
 	mov [r8 + 8], rdx                  ; tv_nsec
 	xor eax, eax
 .out:	ret
-.efault:
-	mov rax, -EFAULT
-	ret

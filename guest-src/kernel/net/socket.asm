@@ -17,19 +17,25 @@ MSG_NOSIGNAL equ 0x4000
 SOCK_FLAGS   equ O_NONBLOCK | O_CLOEXEC   ; SOCK_NONBLOCK, SOCK_CLOEXEC
 SOCKADDR_MAX equ 128                      ; sizeof(struct sockaddr_storage)
 FIONBIO      equ 0x5421
+NET_MAY_WAIT_BIT equ 31
+NET_MAY_WAIT equ 1 << NET_MAY_WAIT_BIT     ; or-ed into net_fd_call's op: wait while -EAGAIN
 
 section .text
 
 ; -----------------------------------------------------------------------------
 ; net_block_init -- a zeroed HcNet block for one operation
 ;  IN:  RDI = block, ESI = op
-;  Clobbers: RAX, RCX
+;  Clobbers: nothing
 net_block_init:
+	push rax
+	push rcx
 	push rdi
 	xor eax, eax
 	mov ecx, HcNet_size / 8
 	rep stosq
 	pop rdi
+	pop rcx
+	pop rax
 	mov [rdi + HcNet.op], esi
 	ret
 
@@ -58,10 +64,7 @@ net_hc:
 ;  OUT: RAX = result, or what interrupted the wait (-ERESTARTSYS, -EINTR)
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_wait_call:
-	push rbx
-	push r12
-	push r13
-	push r14
+	SAVE_REGS rbx, r12, r13, r14
 	mov rbx, rdi
 	mov r12, rsi
 	xor r14d, r14d                     ; the deadline: DEADLINE_NONE until a timeout sets one
@@ -99,10 +102,7 @@ net_wait_call:
 	cmp rax, -EINPROGRESS
 	je .out
 	mov rax, -EAGAIN
-.out:	pop r14
-	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13, r14
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -178,9 +178,7 @@ net_put:
 ;  OUT: RAX = result or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_do:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	mov r12, rsi
 	mov r13d, edx
 	call net_file
@@ -201,9 +199,73 @@ net_do:
 .once:	call net_hc
 .done:	mov rdi, rbx
 	call net_put
-.out:	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13
+	ret
+
+; -----------------------------------------------------------------------------
+; net_fd_call -- net_do with a block of its own: zeroed, then filled from the
+; registers; the shorter entries zero the fields their calls leave out
+; net_fd_value_call -- without addr, addr_len and flags (R10, R11, EAX ignored)
+; net_fd_addr_call -- without a1, buf, len and flags (RCX, R8, R9, EAX ignored)
+;  IN:  EDI = fd, ESI = op (| NET_MAY_WAIT: wait while the answer is -EAGAIN),
+;       RDX = a0, RCX = a1, R8 = buf, R9 = len, R10 = addr, R11D = addr_len,
+;       EAX = flags (MSG_*)
+;  OUT: RAX = result or -errno, EDX = HcNet.addr_len as answered
+;  Clobbers: RCX, RSI, RDI, R8-R11
+net_fd_value_call:
+	xor r10d, r10d
+	xor r11d, r11d
+	xor eax, eax
+	jmp net_fd_call
+net_fd_addr_call:
+	xor ecx, ecx
+	xor r8d, r8d
+	xor r9d, r9d
+	xor eax, eax
+net_fd_call:
+	SAVE_REGS rbx, r12
+	sub rsp, HcNet_size
+	mov ebx, edi                       ; fd
+	mov r12d, esi                      ; op, NET_MAY_WAIT
+	mov rdi, rsp
+	btr esi, NET_MAY_WAIT_BIT
+	call net_block_init
+	mov [rdi + HcNet.a0], rdx
+	mov [rdi + HcNet.a1], rcx
+	mov [rdi + HcNet.buf], r8
+	mov [rdi + HcNet.len], r9
+	mov [rdi + HcNet.addr], r10
+	mov [rdi + HcNet.addr_len], r11d
+	mov [rdi + HcNet.flags], eax
+	mov rsi, rdi
+	mov edi, ebx
+	mov edx, r12d
+	shr edx, NET_MAY_WAIT_BIT          ; 1: may wait
+	call net_do
+	mov edx, [rsp + HcNet.addr_len]
+	add rsp, HcNet_size
+	RESTORE_REGS rbx, r12
+	ret
+
+; -----------------------------------------------------------------------------
+; net_new_call -- an operation that makes sockets (NET_SOCKET, NET_PAIR): no
+; descriptor yet, so the block goes straight to net_hc
+;  IN:  EDI = op, RSI = a0, RDX = a1, RCX = a2, R8 = a3
+;  OUT: RAX = HcNet.ret, RDX = HcNet.a0 as answered
+;  Clobbers: RCX, RSI, RDI
+net_new_call:
+	sub rsp, HcNet_size
+	mov rax, rsi
+	mov esi, edi
+	mov rdi, rsp
+	call net_block_init
+	mov [rdi + HcNet.a0], rax
+	mov [rdi + HcNet.a1], rdx
+	mov [rdi + HcNet.a2], rcx
+	mov [rdi + HcNet.a3], r8
+	call net_hc
+	mov rdx, [rsp + HcNet.a0]
+	add rsp, HcNet_size
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -213,6 +275,18 @@ net_do:
 net_state_new:
 	mov edi, NetState_size
 	jmp kmalloc
+
+; -----------------------------------------------------------------------------
+; net_state_free -- give back a NetState block from net_state_new
+;  IN:  RDI = block
+;  OUT: RAX unchanged (the caller's result)
+;  Clobbers: RCX, RDX, RSI, RDI
+net_state_free:
+	push rax
+	mov esi, NetState_size
+	call kfree
+	pop rax
+	ret
 
 ; -----------------------------------------------------------------------------
 ; net_forget -- release a VMM socket that never got a descriptor, and its state
@@ -229,8 +303,7 @@ net_forget:
 	call net_hc
 	add rsp, HcNet_size
 	pop rdi
-	mov esi, NetState_size
-	jmp kfree
+	jmp net_state_free
 
 ; -----------------------------------------------------------------------------
 ; net_install -- a descriptor for a new VMM socket; on failure the socket is closed
@@ -238,9 +311,7 @@ net_forget:
 ;  OUT: RAX = fd, or -ENOMEM, -EMFILE
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_install:
-	push rbx
-	push r12
-	push r13
+	SAVE_REGS rbx, r12, r13
 	mov ebx, edi
 	mov r12, rsi
 	mov r13d, edx
@@ -265,9 +336,7 @@ net_install:
 	mov rsi, r12
 	call net_forget
 	mov rax, -ENOMEM
-.out:	pop r13
-	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12, r13
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -302,40 +371,13 @@ net_irq_locked:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
-; net_sigpipe -- SIGPIPE for the calling thread (a send on a closed connection)
-;  Clobbers: nothing
-net_sigpipe:
-	push rax
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push r8
-	push r9
-	SPIN_LOCK [sched_lock]
-	mov rdi, [gs:Percpu.current]
-	mov esi, SIGPIPE
-	xor edx, edx                       ; SI_USER, as Linux's send_sig
-	call signal_send_thread
-	SPIN_UNLOCK [sched_lock]
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rax
-	ret
-
-; -----------------------------------------------------------------------------
 ; net_transfer_locked -- read or write on a socket (file_transfer, fs_lock held on
 ; entry and exit, released while the call waits): one iovec, no flags
 ;  IN:  RDI = File, RSI = checked buffer, RDX = length, ECX = 0 read, 1 write
 ;  OUT: RAX = bytes or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_transfer_locked:
-	push rbx
-	push r12
+	SAVE_REGS rbx, r12
 	sub rsp, HcNet_size + 16
 	mov rbx, rdi
 	mov [rsp + HcNet_size], rsi        ; the iovec, after the block
@@ -358,15 +400,14 @@ net_transfer_locked:
 	call net_wait_call
 	cmp rax, -EPIPE
 	jne .put
-	call net_sigpipe
+	call signal_sigpipe
 .put:	mov r12, rax
 	SPIN_LOCK [fs_lock]
 	mov rdi, rbx
 	call file_put
 	mov rax, r12
 	add rsp, HcNet_size + 16
-	pop r12
-	pop rbx
+	RESTORE_REGS rbx, r12
 	ret
 
 ; -----------------------------------------------------------------------------
@@ -397,8 +438,7 @@ net_vector_io:
 ;  OUT: RAX = 0, or -ENOTTY, -EFAULT
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_ioctl_locked:
-	push rbx
-	push r12
+	SAVE_REGS rbx, r12
 	mov rbx, rax
 	mov r12, rdx
 	mov rdi, rdx
@@ -434,8 +474,7 @@ net_ioctl_locked:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	pop r12
-	pop rbx
+.out:	RESTORE_REGS rbx, r12
 	ret
 
 section .bss

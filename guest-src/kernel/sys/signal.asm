@@ -290,6 +290,22 @@ signal_send_thread:
 .done:	ret
 
 ; -----------------------------------------------------------------------------
+; signal_sigpipe -- SIGPIPE for the calling thread: a write to a pipe without a
+; reader or a send on a closed connection (its default action ends the program, as
+; on Linux; a program that ignores it sees EPIPE)
+;  Clobbers: nothing
+signal_sigpipe:
+	SAVE_REGS rax, rcx, rdx, rsi, rdi, r8, r9
+	SPIN_LOCK [sched_lock]
+	mov rdi, [gs:Percpu.current]
+	mov esi, SIGPIPE
+	xor edx, edx                       ; SI_USER, as Linux's send_sig
+	call signal_send_thread
+	SPIN_UNLOCK [sched_lock]
+	RESTORE_REGS rax, rcx, rdx, rsi, rdi, r8, r9
+	ret
+
+; -----------------------------------------------------------------------------
 ; signal_send_process -- make a signal pending for the process (sched_lock held):
 ; any thread that does not block it takes it, the current thread first. A signal
 ; already pending keeps its first siginfo (one instance at a time).
