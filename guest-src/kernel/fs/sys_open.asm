@@ -64,7 +64,8 @@ fs_openat:
 	test r12d, O_CREAT
 	jz .enoent
 	mov edi, r13d
-	call openat_create
+	or edi, S_IFREG
+	call walk_create
 	test rax, rax
 	js .out
 	mov rdi, rax
@@ -120,19 +121,19 @@ fs_openat:
 	ret
 
 ; -----------------------------------------------------------------------------
-; openat_create -- create the regular file that openat's walk (walk_a) found missing
-;  IN:  EDI = permission bits (umask applied)
+; walk_create -- create the RAM object a walk (walk_a) found missing: openat's
+; regular file, bind's socket file
+;  IN:  EDI = mode: the type (S_IFREG, S_IFSOCK) and permission bits (umask applied)
 ;  OUT: RAX = the new inode (named, no reference held), or -EISDIR ("name/"),
 ;       -ENOENT (the directory was removed), -ENOSPC
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
-openat_create:
+walk_create:
 	push rbx
 	test qword [walk_a + Walk.flags], WALK_TRAILING
 	jnz .eisdir
 	mov rax, [walk_a + Walk.dir]
 	cmp dword [rax + Inode.nlink], 0
 	je .enoent                         ; the directory was removed
-	add edi, S_IFREG
 	call inode_new
 	test rax, rax
 	jz .enospc

@@ -83,7 +83,7 @@ unix_bind_check:
 ;  IN:  RDI = sockaddr (checked readable), ESI = its length
 ;  Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11
 unix_bind_file:
-	push rbx
+	push rbx                           ; keeps the stack 16-byte aligned for the calls
 	SPIN_LOCK [fs_lock]
 	xor edx, edx
 	call unix_walk
@@ -91,24 +91,8 @@ unix_bind_file:
 	jne .out
 	cmp qword [walk_a + Walk.inode], 0
 	jne .out
-	mov rax, [walk_a + Walk.dir]
-	cmp dword [rax + Inode.nlink], 0
-	je .out                            ; a removed directory takes no new names
 	mov edi, S_IFSOCK | 0o755
-	call inode_new
-	test rax, rax
-	jz .out
-	mov rbx, rax
-	mov rdi, [walk_a + Walk.dir]
-	mov rsi, [walk_a + Walk.name]
-	mov rdx, [walk_a + Walk.len]
-	mov rcx, rbx
-	call dir_insert
-	test rax, rax
-	jnz .out
-	mov dword [rbx + Inode.nlink], 0
-	mov rdi, rbx
-	call inode_release
+	call walk_create                   ; its failures leave the bind without a file
 .out:	SPIN_UNLOCK [fs_lock]
 	pop rbx
 	ret
