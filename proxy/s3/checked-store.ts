@@ -7,10 +7,10 @@
 // route). So one empty, cut-short or garbage metadata file made the S3 backend's
 // bucket check at open fail with "500 Unknown", and with it every key.
 //
-// This store, which the s3rver thread puts in place of s3rver's own, checks an
-// object's side files when it is read: a damaged one fails that object's GET with
-// DAMAGED_OBJECT_CODE and a message naming the store's directory and the file, and
-// leaves a listing out of it (a listing only needs the body's size). A PUT rewrites
+// This store, which the s3rver thread puts in place of s3rver's own, reads an
+// object's side files itself, once per GET, and checks them: a damaged one fails that
+// object's GET with DAMAGED_OBJECT_CODE and a message naming the store's directory and
+// the file, and leaves a listing out of it (a listing only needs the body's size). A PUT rewrites
 // both side files, so writing the key again repairs it. A damaged body is the S3
 // backend's to find: its records carry their own checks.
 //
@@ -85,34 +85,36 @@ class CheckedStore extends FilesystemStore {
     return { size: body.length, md5 };
   }
 
-  /** Throws a named S3Error when one of the object's side files is damaged. */
-  async checkSideFiles(bucket, key) {
-    const sideFiles = [
-      [this.getResourcePath(bucket, key, 'metadata.json'), metadataProblem],
-      [this.getResourcePath(bucket, key, 'object.md5'), md5Problem],
-    ];
-    for (const [file, problemOf] of sideFiles) {
-      let problem;
-      try {
-        problem = problemOf((await fsp.readFile(file)).toString('latin1'));
-      } catch (error) {
-        if (error.code === 'ENOENT') continue; // s3rver does without either file
-        problem = 'unreadable: ' + (error.code || error.message);
-      }
-      if (problem !== undefined) {
-        throw new S3Error(
-          '${DAMAGED_OBJECT_CODE}',
-          'in store ' + this.rootDirectory + ': file ' + file + ' (' + problem + ')',
-        );
-      }
+  /** A side file's text, undefined when there is none (s3rver does without either); a named S3Error when it is damaged. */
+  async sideFile(file, problemOf) {
+    let problem;
+    try {
+      const text = (await fsp.readFile(file)).toString('latin1');
+      problem = problemOf(text);
+      if (problem === undefined) return text;
+    } catch (error) {
+      if (error.code === 'ENOENT') return undefined;
+      problem = 'unreadable: ' + (error.code || error.message);
     }
+    throw new S3Error('${DAMAGED_OBJECT_CODE}', 'in store ' + this.rootDirectory + ': file ' + file + ' (' + problem + ')');
   }
 
+  /** s3rver's metadata of an object, from side files read and checked once. */
   async getMetadata(bucket, key) {
     // A missing body means a missing object (404), whatever lies beside it.
-    await fsp.stat(this.getResourcePath(bucket, key, 'object'));
-    await this.checkSideFiles(bucket, key);
-    return super.getMetadata(bucket, key);
+    const stat = await fsp.stat(this.getResourcePath(bucket, key, 'object'));
+    const [metadata, md5] = await Promise.all([
+      this.sideFile(this.getResourcePath(bucket, key, 'metadata.json'), metadataProblem),
+      this.sideFile(this.getResourcePath(bucket, key, 'object.md5'), md5Problem),
+    ]);
+    // Without a digest s3rver computes one from the body and stores it.
+    if (md5 === undefined) return super.getMetadata(bucket, key);
+    return {
+      ...(metadata === undefined ? {} : JSON.parse(metadata)),
+      etag: JSON.stringify(md5),
+      'last-modified': stat.mtime.toUTCString(),
+      'content-length': stat.size,
+    };
   }
 
   async listObjects(bucket, options) {
