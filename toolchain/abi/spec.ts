@@ -14,7 +14,7 @@ import type { Constant, Syscall } from './types.js';
  * toolchain/abi/version.json records it with a hash of the spec; a test fails when
  * the spec changes and the two are not updated together.
  */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -158,6 +158,7 @@ export const MISC: Constant[] = [
   },
   { name: 'NET_QUICK_RECV', value: 1, doc: 'NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set' },
   { name: 'NET_QUICK_ACCEPT', value: 2, doc: 'NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set' },
+  { name: 'NET_RX_RING', value: 4096, doc: "bytes in a socket's receive ring (NetState.rx_ring; a power of two)" },
   { name: 'NET_NONBLOCK', value: 0x40000000, doc: 'HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS)' },
   { name: 'PRELOAD_MAGIC', value: 0x31444c50564b55n, doc: 'first 8 bytes of a --preload archive ("UKVPLD1\\0")' },
 ];

@@ -89,6 +89,16 @@ export const STRUCTS: StructSpec[] = [
         type: 'u32',
         doc: 'NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them',
       },
+      {
+        name: 'rx_ring',
+        type: 'u64',
+        doc: "the receive ring (kernel memory, rx_size bytes): a connected stream's bytes the VMM put ahead of the reader, which a plain recv takes without a VM exit",
+      },
+      { name: 'rx_size', type: 'u32', doc: "the receive ring's bytes (NET_RX_RING), set by the kernel" },
+      { name: 'rx_prod', type: 'u32', doc: 'bytes ever put in the ring (the VMM writes it; the ring holds rx_prod - rx_cons, modulo 2^32)' },
+      { name: 'rx_cons', type: 'u32', doc: 'bytes ever taken from the ring (the kernel writes it; the VMM too, while a call on the socket holds lock)' },
+      { name: 'reserved', type: 'u32', doc: '0' },
+      { name: 'lock', type: 'u64', doc: "the kernel's lock for the ring's reader: held across a recv's ring copy and its hypercall" },
     ],
   },
   {

@@ -130,9 +130,13 @@ export class SlicePolicy {
     }
     if (runnable > 1 && SLICE_NS < length) length = SLICE_NS;
     if (length < MIN_SLICE_NS) length = MIN_SLICE_NS;
-    // Uncounted only when nothing could need the thread first (an interrupt just
-    // delivered counts: its handler may have made threads ready).
-    this.quiet = !competing && this.mem.readU64(READY_TASKS) === 0n && !slot.interrupted && !timers && !(this.io?.busy() ?? false);
+    // Uncounted only when nothing could need the thread first. An interrupt just
+    // delivered counts when there are other vCPUs: its handler may have woken a thread
+    // onto a halted one, which runs only when this slice ends. On a lone vCPU the
+    // handler either leaves no thread waiting or switches, and a switch that leaves
+    // threads waiting ends an uncounted slice itself (PORT.SWITCH).
+    const interrupted = slot.interrupted && slots.length > 1;
+    this.quiet = !competing && this.mem.readU64(READY_TASKS) === 0n && !interrupted && !timers && !(this.io?.busy() ?? false);
     // Staying counted a while spares bursts of contention the retranslation.
     if (!this.quiet) slot.countedUntil = t + COUNTED_HOLD_NS;
     slot.interrupted = false;

@@ -130,6 +130,8 @@ export const MISC = {
   NET_QUICK_RECV: 0x1,
   /** NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
   NET_QUICK_ACCEPT: 0x2,
+  /** bytes in a socket's receive ring (NetState.rx_ring; a power of two) */
+  NET_RX_RING: 0x1000,
   /** HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS) */
   NET_NONBLOCK: 0x40000000,
   /** first 8 bytes of a --preload archive ("UKVPLD1\0") */

@@ -65,7 +65,13 @@ export const NetState = {
   /** moves when the writing side may have become ready */ out_gen: 8,
   /** POLL* bits ready now */ events: 16,
   /** NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them */ quick: 20,
-  SIZE: 24,
+  /** the receive ring (kernel memory, rx_size bytes): a connected stream's bytes the VMM put ahead of the reader, which a plain recv takes without a VM exit */ rx_ring: 24,
+  /** the receive ring's bytes (NET_RX_RING), set by the kernel */ rx_size: 32,
+  /** bytes ever put in the ring (the VMM writes it; the ring holds rx_prod - rx_cons, modulo 2^32) */ rx_prod: 36,
+  /** bytes ever taken from the ring (the kernel writes it; the VMM too, while a call on the socket holds lock) */ rx_cons: 40,
+  /** 0 */ reserved: 44,
+  /** the kernel's lock for the ring's reader: held across a recv's ring copy and its hypercall */ lock: 48,
+  SIZE: 56,
 } as const;
 
 /** HcTimer: TIMER: one deadline per vCPU; a new write replaces the old one. Byte offsets of its packed fields. */

@@ -380,6 +380,35 @@ export class SocketTable implements NetStack {
     return s.type === SOCK_DGRAM ? (s.dgrams[0]?.bytes.length ?? 0) : s.rxBytes;
   }
 
+  ringable(h: number): boolean {
+    const s = this.socks.get(h);
+    return s !== undefined && s.type === SOCK_STREAM && s.state === 'connected' && s.hostId !== undefined && !s.shutRd;
+  }
+
+  takeForRing(h: number, n: number): Uint8Array {
+    const s = this.socks.get(h);
+    if (!s || s.type !== SOCK_STREAM || n > s.rxBytes) return new Uint8Array(0);
+    const out = takeReceived(s, n, false);
+    if (s.mate) this.changed(s.mate.h, false, true);
+    return out;
+  }
+
+  ringConsumed(h: number, n: number): void {
+    const s = this.socks.get(h);
+    if (s) this.host.consumed(s, n);
+  }
+
+  unread(h: number, bytes: Uint8Array): void {
+    const s = this.socks.get(h);
+    if (!s || bytes.length === 0) return;
+    if (s.rxOffset > 0) {
+      s.rx[0] = s.rx[0].subarray(s.rxOffset);
+      s.rxOffset = 0;
+    }
+    s.rx.unshift(bytes);
+    s.rxBytes += bytes.length;
+  }
+
   readiness(h: number): number {
     const s = this.socks.get(h);
     return s ? readiness(s) : POLLERR | POLLHUP;

@@ -5,11 +5,14 @@
 // that would wait answers -EAGAIN. Whenever a socket's readiness changes, the device
 // writes it into the socket's NetState block, so the kernel's poll needs no VM exit,
 // and wakes the guest's waiters: through HcNet.notify during a hypercall, through
-// VEC_IO when the change came from the host.
+// VEC_IO when the change came from the host. A connected stream's received bytes go
+// on into the socket's receive ring (receive-ring.ts), where a plain recv takes them
+// without a VM exit.
 import { HcNet, MISC, NetState } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
+import { ReceiveRings } from './receive-ring.js';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -44,6 +47,14 @@ export interface NetStack {
   setopt(h: number, level: number, name: number, value: Uint8Array): number;
   getopt(h: number, level: number, name: number): Uint8Array | number;
   pending(h: number): number;
+  /** Whether a socket's received bytes may wait in its receive ring: a connected stream to the host. */
+  ringable(h: number): boolean;
+  /** Takes the next `n` (<= pending) bytes of a stream for the receive ring: the host hears they are read when ringConsumed says so. */
+  takeForRing(h: number, n: number): Uint8Array;
+  /** The guest read `n` bytes that takeForRing gave. */
+  ringConsumed(h: number, n: number): void;
+  /** Puts bytes taken for the ring and not read back in front of the stream's received bytes. */
+  unread(h: number, bytes: Uint8Array): void;
   /** POLL* bits ready now. */
   readiness(h: number): number;
   /** NET_QUICK_* bits: the calls whose -EAGAIN the kernel may tell from the POLL bits alone. */
@@ -166,9 +177,11 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
     mem.writeU32(at, low);
     if (low === 0) mem.writeU32(at + 4, (mem.readU32(at + 4) + 1) >>> 0);
   };
+  const rings = new ReceiveRings(mem, stack);
   const publish = (h: number, input: boolean, output: boolean) => {
     const at = states.get(h);
     if (at === undefined) return;
+    if (rings.fill(h)) input = true;
     if (input) bump(at + NetState.in_gen);
     if (output) bump(at + NetState.out_gen);
     mem.writeU32(at + NetState.events, stack.readiness(h));
@@ -182,6 +195,7 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
   const adopt = (h: number, state: number) => {
     if (!mem.contains(state, NetState.SIZE)) return false;
     states.set(h, state);
+    rings.adopt(h, state);
     publish(h, false, false);
     return true;
   };
@@ -229,6 +243,7 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
         if (!adopt(r[0], mem.readU64Number(block + HcNet.a2)) || !adopt(r[1], mem.readU64Number(block + HcNet.a3))) {
           for (const x of r) {
             states.delete(x);
+            rings.forget(x);
             stack.close(x);
           }
           return -EFAULT;
@@ -280,6 +295,7 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
         if (typeof iov === 'number') return iov;
         let total = 0;
         for (const v of iov) total += v.len;
+        rings.takeBack(h); // the kernel asks only past the ring's bytes (flags, an empty ring): they come first
         const r = stack.recv(h, Math.min(total, MOVE_MAX), flags);
         if (typeof r === 'number') return r;
         let at = 0;
@@ -295,7 +311,9 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
       case MISC.NET_SHUTDOWN:
         return stack.shutdown(h, a0);
       case MISC.NET_CLOSE:
+        rings.takeBack(h); // (bytes left unread make the close a reset, as on Linux)
         states.delete(h);
+        rings.forget(h);
         stack.close(h);
         return 0;
       case MISC.NET_NAME: {
@@ -322,8 +340,10 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
         }
         return n;
       }
-      case MISC.NET_PENDING:
-        return stack.pending(h);
+      case MISC.NET_PENDING: {
+        const r = stack.pending(h);
+        return r < 0 ? r : r + rings.held(h);
+      }
       default:
         return -EINVAL;
     }

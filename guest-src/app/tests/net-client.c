@@ -4,7 +4,12 @@
  *          ECONNREFUSED, UDP round trips with a host UDP echo server;
  *        net-client reset PORT -- the host peer sends "doomed" and resets;
  *        net-client stall PORT -- the host peer never reads: writes stop;
- *        net-client blast PORT BYTES -- write BYTES and exit without closing. */
+ *        net-client blast PORT BYTES -- write BYTES and exit without closing;
+ *        net-client stream PORT BYTES -- the host peer sends BYTES bytes (byte i is
+ *          i % 251) and ends: read them in changing sizes with read, readv, recv and
+ *          MSG_PEEK (with FIONREAD), each byte checked, then the end;
+ *        net-client unread PORT -- the host peer sends 10 bytes: read 3 and close
+ *          (the peer sees a reset, as on Linux). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int failures;
@@ -167,6 +174,81 @@ static void blast(int port, long total)
 	check("every byte written", sent == total);
 }
 
+static int connected_to(int port)
+{
+	struct sockaddr_in a = host(port);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	return connect(c, (struct sockaddr *)&a, sizeof a) == 0 ? c : -1;
+}
+
+/* Reads the host's pattern in sizes that cross the receive ring's wrap in every way. */
+static void stream(int port, long total)
+{
+	static const int sizes[] = { 1, 7, 100, 4095, 4097, 13, 65536, 3, 2048, 4096, 5000, 1 };
+	static char buf[65536], peeked[65536];
+	int c = connected_to(port);
+	check("connect", c >= 0);
+	long got = 0;
+	int intact = 1, peeks_match = 1, pending_ok = 1, calls = 0;
+	for (;;) {
+		int want = sizes[calls % (sizeof sizes / sizeof sizes[0])];
+		ssize_t r;
+		switch (calls++ % 4) {
+		case 0:
+			r = read(c, buf, want);
+			break;
+		case 1: { /* three iovecs */
+			int a = want / 3, b = want / 3;
+			struct iovec v[3] = { { buf, a }, { buf + a, b }, { buf + a + b, want - a - b } };
+			r = readv(c, v, 3);
+			break;
+		}
+		case 2: { /* peek, then take the same bytes */
+			ssize_t p = recv(c, peeked, want, MSG_PEEK);
+			int n = 0;
+			if (p > 0 && (ioctl(c, FIONREAD, &n) != 0 || n < p))
+				pending_ok = 0;
+			r = p > 0 ? recv(c, buf, p, 0) : p;
+			if (p > 0 && (r != p || memcmp(peeked, buf, p) != 0))
+				peeks_match = 0;
+			break;
+		}
+		default:
+			r = recv(c, buf, want, 0);
+		}
+		if (r <= 0) {
+			check("the end after the last byte", r == 0);
+			break;
+		}
+		for (ssize_t i = 0; i < r; i++)
+			if (buf[i] != (char)((got + i) % 251))
+				intact = 0;
+		got += r;
+	}
+	check("every byte, in order", intact && got == total);
+	check("a peek shows the bytes the next recv takes", peeks_match);
+	check("FIONREAD counts at least what a peek saw", pending_ok);
+	printf("read %ld bytes in %d calls\n", got, calls);
+	close(c);
+}
+
+/* Reads part of what arrived and closes: the unread bytes make the close a reset. */
+static void unread(int port)
+{
+	int c = connected_to(port);
+	check("connect", c >= 0);
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	int n = 0;
+	for (int i = 0; i < 200 && n < 10; i++) {
+		poll(&p, 1, 10);
+		ioctl(c, FIONREAD, &n);
+	}
+	check("FIONREAD: 10 bytes waiting", n == 10);
+	char buf[3];
+	check("read 3 of them", read(c, buf, 3) == 3 && memcmp(buf, "unr", 3) == 0);
+	close(c);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -178,8 +260,12 @@ int main(int argc, char **argv)
 		stall(atoi(argv[2]));
 	else if (argc == 4 && strcmp(argv[1], "blast") == 0)
 		blast(atoi(argv[2]), atol(argv[3]));
+	else if (argc == 4 && strcmp(argv[1], "stream") == 0)
+		stream(atoi(argv[2]), atol(argv[3]));
+	else if (argc == 3 && strcmp(argv[1], "unread") == 0)
+		unread(atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: net-client echo|reset|stall PORT...\n");
+		fprintf(stderr, "usage: net-client echo|reset|stall|blast|stream|unread PORT...\n");
 		return 2;
 	}
 	return failures != 0;

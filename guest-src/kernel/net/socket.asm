@@ -2,10 +2,12 @@
 ; socket is a File of kind FILE_SOCKET whose File.handle names the VMM's socket
 ; (vmm/ports/net.ts) and whose File.inode is a NetState block the VMM keeps current:
 ; the POLL* bits ready now and two change counters, so poll, select and epoll read a
-; socket's readiness without a VM exit. Every operation is one NET hypercall that
-; the VMM answers before the `out` returns; one that would wait answers -EAGAIN and
-; the thread waits in event_wait until an announcement: from another socket's
-; operation (HcNet.notify) or from the host (VEC_IO, net_irq_locked).
+; socket's readiness without a VM exit. A connected stream's bytes wait in the
+; socket's receive ring, where the VMM puts them as they arrive, and a plain recv
+; takes them from there without a VM exit. Every other operation is one NET
+; hypercall that the VMM answers before the `out` returns; one that would wait
+; answers -EAGAIN and the thread waits in event_wait until an announcement: from
+; another socket's operation (HcNet.notify) or from the host (VEC_IO, net_irq_locked).
 
 ENOTSOCK     equ 88
 EPROTONOSUPPORT equ 93
@@ -69,6 +71,13 @@ net_wait_call:
 	mov r12, rsi
 	xor r14d, r14d                     ; the deadline: DEADLINE_NONE until a timeout sets one
 .again:	mov r13, [event_seq]
+	mov rdx, [r12 + File.inode]
+	SPIN_LOCK [rdx + NetState.lock]
+	mov rdi, rbx
+	mov rsi, r12
+	call net_ring_recv
+	test rax, rax
+	jnz .answered                      ; bytes from the receive ring: no VM exit
 	mov rdi, rbx
 	mov rsi, r12
 	call net_quick
@@ -77,6 +86,8 @@ net_wait_call:
 	mov rdi, rbx
 	call net_hc
 .answered:
+	mov rdx, [r12 + File.inode]
+	SPIN_UNLOCK [rdx + NetState.lock]
 	cmp rax, -EAGAIN
 	jne .out
 	test dword [r12 + File.flags], O_NONBLOCK
@@ -134,9 +145,69 @@ net_quick:
 	jz .ask
 	test dword [rdx + NetState.events], POLLIN | POLLERR
 	jnz .ask
+	mov ecx, [rdx + NetState.rx_prod]
+	cmp ecx, [rdx + NetState.rx_cons]
+	jne .ask                           ; the ring holds bytes (a recv net_ring_recv leaves)
 .eagain:
 	mov rax, -EAGAIN
 .ask:	ret
+
+; -----------------------------------------------------------------------------
+; net_ring_recv -- a plain recv answered from the socket's receive ring: no VM exit.
+; Plain: no MSG_* flag but MSG_DONTWAIT and MSG_NOSIGNAL, and no source address
+; asked for; anything else, or an empty ring, goes to the VMM, which takes the
+; ring's bytes back first (vmm/ports/net.ts), so the order of bytes holds.
+;  IN:  RDI = block (NET_RECV: its iovecs checked), RSI = File (NetState.lock held)
+;  OUT: RAX = bytes taken (> 0), or 0 (ask the VMM)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_ring_recv:
+	xor eax, eax
+	cmp dword [rdi + HcNet.op], NET_RECV
+	jne .out
+	test dword [rdi + HcNet.flags], ~(MSG_DONTWAIT | MSG_NOSIGNAL | NET_NONBLOCK)
+	jnz .out
+	cmp qword [rdi + HcNet.addr], 0
+	jne .out
+	mov r8, [rsi + File.inode]
+	mov r9d, [r8 + NetState.rx_prod]
+	sub r9d, [r8 + NetState.rx_cons]   ; R9 = bytes in the ring
+	jz .out
+	cmp r9d, [r8 + NetState.rx_size]
+	ja .out                            ; (more than it holds: let the VMM sort it out)
+	mov r10, [rdi + HcNet.buf]         ; the iovecs
+	mov r11, [rdi + HcNet.len]         ; how many
+.iov:	test r11, r11
+	jz .done
+	mov rcx, r9
+	sub rcx, rax                       ; RCX = ring bytes not yet taken
+	jz .done
+	mov rdi, [r10]                     ; this iovec's base
+	mov rdx, [r10 + 8]                 ; and length
+	add r10, 16
+	dec r11
+	cmp rdx, rcx
+	cmova rdx, rcx                     ; RDX = bytes into this iovec
+	test rdx, rdx
+	jz .iov
+	mov esi, [r8 + NetState.rx_cons]
+	add esi, eax
+	mov ecx, [r8 + NetState.rx_size]
+	dec ecx
+	and esi, ecx                       ; RSI = the next byte's offset in the ring
+	inc ecx
+	sub ecx, esi                       ; RCX = bytes before the ring wraps
+	cmp rcx, rdx
+	cmova rcx, rdx                     ; RCX = the first piece
+	add rax, rdx
+	sub rdx, rcx                       ; RDX = the piece from the ring's start
+	add rsi, [r8 + NetState.rx_ring]
+	rep movsb
+	mov rcx, rdx
+	mov rsi, [r8 + NetState.rx_ring]
+	rep movsb
+	jmp .iov
+.done:	add [r8 + NetState.rx_cons], eax
+.out:	ret
 
 ; -----------------------------------------------------------------------------
 ; net_file -- the socket behind a descriptor, with a reference for the caller
@@ -269,20 +340,43 @@ net_new_call:
 	ret
 
 ; -----------------------------------------------------------------------------
-; net_state_new -- a zeroed NetState block for a socket about to be made
+; net_state_new -- a zeroed NetState block, with its receive ring, for a socket
+; about to be made
 ;  OUT: RAX = block, or 0
 ;  Clobbers: RCX, RDX, RSI, RDI, R8
 net_state_new:
 	mov edi, NetState_size
-	jmp kmalloc
+	call kmalloc
+	test rax, rax
+	jz .out
+	push rax
+	mov edi, NET_RX_RING
+	call kmalloc
+	pop rdx
+	test rax, rax
+	jz .nomem
+	mov [rdx + NetState.rx_ring], rax
+	mov dword [rdx + NetState.rx_size], NET_RX_RING
+	mov rax, rdx
+.out:	ret
+.nomem:	mov rdi, rdx
+	mov esi, NetState_size
+	call kfree
+	xor eax, eax
+	ret
 
 ; -----------------------------------------------------------------------------
-; net_state_free -- give back a NetState block from net_state_new
+; net_state_free -- give back a NetState block from net_state_new, and its ring
 ;  IN:  RDI = block
 ;  OUT: RAX unchanged (the caller's result)
 ;  Clobbers: RCX, RDX, RSI, RDI
 net_state_free:
 	push rax
+	push rdi
+	mov rdi, [rdi + NetState.rx_ring]
+	mov esi, NET_RX_RING
+	call kfree
+	pop rdi
 	mov esi, NetState_size
 	call kfree
 	pop rax
@@ -349,14 +443,19 @@ net_release:
 	jmp net_forget
 
 ; -----------------------------------------------------------------------------
-; net_poll -- a socket's readiness, as the VMM last wrote it
+; net_poll -- a socket's readiness: as the VMM last wrote it, and readable while
+; its receive ring holds bytes
 ;  IN:  RDI = File
 ;  OUT: EAX = POLL* bits
-;  Clobbers: RDX
+;  Clobbers: RCX, RDX
 net_poll:
 	mov rdx, [rdi + File.inode]
 	mov eax, [rdx + NetState.events]
-	ret
+	mov ecx, [rdx + NetState.rx_prod]
+	cmp ecx, [rdx + NetState.rx_cons]
+	je .out
+	or eax, POLLIN | POLLRDNORM
+.out:	ret
 
 ; -----------------------------------------------------------------------------
 ; net_irq_locked -- VEC_IO arrived: the host side may have changed any socket, so

@@ -1,7 +1,9 @@
 // A guest client of servers the test starts on the host's loopback, with each host
 // backend: TCP round trips, getsockname giving the port the host peer sees,
 // non-blocking connects, refused connections, UDP; a host peer that resets in the
-// middle of a transfer; and one that never reads (the guest's writes stop).
+// middle of a transfer; one that never reads (the guest's writes stop); a stream
+// read in every size and way (the receive ring's paths); and a close that leaves
+// bytes unread (a reset).
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +81,43 @@ describe.each(['direct', 'thread'])('connections from the guest to the host (%s)
       await done;
       expect(received).toBe(total);
       expect(intact).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a stream from the host arrives whole and in order, read in every size with read, readv, recv and MSG_PEEK', async () => {
+    const total = 1 << 20;
+    const pattern = Buffer.alloc(total);
+    for (let i = 0; i < total; i++) pattern[i] = i % 251;
+    const server = net.createServer((s) => s.end(pattern));
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'stream', String(port), String(total)], { env });
+      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(5);
+      expect(allOk(r.stdout)).toEqual([]);
+      expect(r.status).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('closing with bytes unread resets the host peer, as Linux does', async () => {
+    let peerError = '';
+    const server = net.createServer((s) => {
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        peerError = e.code ?? '';
+      });
+      s.write('unread ten');
+    });
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'unread', String(port)], { env });
+      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(3);
+      expect(allOk(r.stdout)).toEqual([]);
+      expect(r.status).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(peerError).toBe('ECONNRESET');
     } finally {
       server.close();
     }

@@ -40,7 +40,7 @@ describe('the slice policy (loop side)', () => {
     expect(policy.instructions).toBe(0);
   });
 
-  it('counts while a thread waits, a timer is armed, I/O is out or an interrupt was just delivered; stays counted for a while', () => {
+  it('counts while a thread waits, a timer is armed, I/O is out or an interrupt was just delivered beside other vCPUs; stays counted for a while', () => {
     const mem = memory();
     mem.writeU64(READY, 1n);
     const policy = new SlicePolicy(mem);
@@ -63,10 +63,20 @@ describe('the slice policy (loop side)', () => {
     busy.plan(io, [io], 0n);
     expect(busy.instructions).toBeGreaterThan(0);
 
+    // An interrupt counts where its handler may have woken a thread onto another, halted vCPU.
     const interrupted = slot({ interrupted: true });
-    policy.plan(interrupted, [interrupted], 0n);
+    const other = slot({ state: 'halted' });
+    policy.plan(interrupted, [interrupted, other], 0n);
     expect(policy.instructions).toBeGreaterThan(0);
     expect(interrupted.interrupted).toBe(false);
+  });
+
+  it('does not count after an interrupt on a lone vCPU (a switch that leaves threads waiting ends the slice itself)', () => {
+    const policy = new SlicePolicy(memory());
+    const lone = slot({ interrupted: true });
+    policy.plan(lone, [lone], 0n);
+    expect(policy.instructions).toBe(0);
+    expect(lone.interrupted).toBe(false);
   });
 
   it('never plans a slice shorter than the minimum', () => {

@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 4
+#define UK_ABI_VERSION 5
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -100,6 +100,7 @@
 #define UK_NET_PAIR 0xeULL /* HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
 #define UK_NET_QUICK_RECV 0x1ULL /* NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
 #define UK_NET_QUICK_ACCEPT 0x2ULL /* NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
+#define UK_NET_RX_RING 0x1000ULL /* bytes in a socket's receive ring (NetState.rx_ring; a power of two) */
 #define UK_NET_NONBLOCK 0x40000000ULL /* HcNet.flags: the descriptor is non-blocking (connect answers EINPROGRESS) */
 #define UK_PRELOAD_MAGIC 0x31444c50564b55ULL /* first 8 bytes of a --preload archive ("UKVPLD1\0") */
 
@@ -344,8 +345,14 @@ struct __attribute__((packed)) uk_NetState {
   uint64_t out_gen; /* moves when the writing side may have become ready */
   uint32_t events; /* POLL* bits ready now */
   uint32_t quick; /* NET_QUICK_* bits: which non-blocking calls the kernel may answer -EAGAIN itself while events shows nothing for them */
+  uint64_t rx_ring; /* the receive ring (kernel memory, rx_size bytes): a connected stream's bytes the VMM put ahead of the reader, which a plain recv takes without a VM exit */
+  uint32_t rx_size; /* the receive ring's bytes (NET_RX_RING), set by the kernel */
+  uint32_t rx_prod; /* bytes ever put in the ring (the VMM writes it; the ring holds rx_prod - rx_cons, modulo 2^32) */
+  uint32_t rx_cons; /* bytes ever taken from the ring (the kernel writes it; the VMM too, while a call on the socket holds lock) */
+  uint32_t reserved; /* 0 */
+  uint64_t lock; /* the kernel's lock for the ring's reader: held across a recv's ring copy and its hypercall */
 };
-_Static_assert(sizeof(struct uk_NetState) == 24, "uk_NetState layout");
+_Static_assert(sizeof(struct uk_NetState) == 56, "uk_NetState layout");
 
 /* TIMER: one deadline per vCPU; a new write replaces the old one */
 struct __attribute__((packed)) uk_HcTimer {
