@@ -14,7 +14,7 @@ import type { Constant, Syscall } from './types.js';
  * toolchain/abi/version.json records it with a hash of the spec; a test fails when
  * the spec changes and the two are not updated together.
  */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /**
  * Hypercall ports. The guest writes, with a 32-bit `out`, the guest-physical address of
@@ -156,6 +156,8 @@ export const MISC: Constant[] = [
     value: 14,
     doc: 'HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second',
   },
+  { name: 'NET_FLUSH', value: 15, doc: 'HcNet.op: nothing but the send batch the block carries (HcNet.batch)' },
+  { name: 'NET_BATCH_SIZE', value: 16384, doc: "bytes in the kernel's send batch: NetBatchEntry records, each followed by its bytes padded to 8" },
   { name: 'NET_QUICK_RECV', value: 1, doc: 'NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set' },
   { name: 'NET_QUICK_ACCEPT', value: 2, doc: 'NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set' },
   { name: 'NET_RX_RING', value: 4096, doc: "bytes in a socket's receive ring (NetState.rx_ring; a power of two)" },

@@ -74,7 +74,16 @@ export const STRUCTS: StructSpec[] = [
       { name: 'flags', type: 'u32', doc: 'MSG_* bits, NET_NONBLOCK' },
       { name: 'ret', type: 'i64', doc: 'out: the result or -errno (-EAGAIN: would wait)' },
       { name: 'notify', type: 'u32', doc: "out: 1 when another socket's readiness changed (the kernel wakes waiters)" },
-      { name: 'reserved', type: 'u32', doc: '0' },
+      { name: 'batch_len', type: 'u32', doc: 'bytes of deferred sends at batch, which the VMM sends before the operation (0: none)' },
+      { name: 'batch', type: 'u64', doc: "the kernel's send batch (NET_BATCH_SIZE bytes of NetBatchEntry records), or 0" },
+    ],
+  },
+  {
+    name: 'NetBatchEntry',
+    doc: 'one deferred send in the send batch; its bytes follow, padded to a multiple of 8',
+    fields: [
+      { name: 'handle', type: 'u32', doc: "the socket's handle" },
+      { name: 'len', type: 'u32', doc: 'bytes that follow (> 0)' },
     ],
   },
   {
@@ -97,8 +106,16 @@ export const STRUCTS: StructSpec[] = [
       { name: 'rx_size', type: 'u32', doc: "the receive ring's bytes (NET_RX_RING), set by the kernel" },
       { name: 'rx_prod', type: 'u32', doc: 'bytes ever put in the ring (the VMM writes it; the ring holds rx_prod - rx_cons, modulo 2^32)' },
       { name: 'rx_cons', type: 'u32', doc: 'bytes ever taken from the ring (the kernel writes it; the VMM too, while a call on the socket holds lock)' },
-      { name: 'reserved', type: 'u32', doc: '0' },
-      { name: 'lock', type: 'u64', doc: "the kernel's lock for the ring's reader: held across a recv's ring copy and its hypercall" },
+      {
+        name: 'tx_room',
+        type: 'u32',
+        doc: 'bytes a send may leave in the send batch (the VMM writes it for a connected host stream, 0 otherwise; the kernel takes off what it defers)',
+      },
+      {
+        name: 'lock',
+        type: 'u64',
+        doc: "the kernel's lock for the socket's data calls: held across a recv's ring copy or a send's deferral, and the hypercall",
+      },
     ],
   },
   {

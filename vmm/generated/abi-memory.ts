@@ -126,6 +126,10 @@ export const MISC = {
   NET_PENDING: 0xd,
   /** HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
   NET_PAIR: 0xe,
+  /** HcNet.op: nothing but the send batch the block carries (HcNet.batch) */
+  NET_FLUSH: 0xf,
+  /** bytes in the kernel's send batch: NetBatchEntry records, each followed by its bytes padded to 8 */
+  NET_BATCH_SIZE: 0x4000,
   /** NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
   NET_QUICK_RECV: 0x1,
   /** NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */

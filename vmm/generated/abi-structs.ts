@@ -55,8 +55,16 @@ export const HcNet = {
   /** MSG_* bits, NET_NONBLOCK */ flags: 68,
   /** out: the result or -errno (-EAGAIN: would wait) */ ret: 72,
   /** out: 1 when another socket's readiness changed (the kernel wakes waiters) */ notify: 80,
-  /** 0 */ reserved: 84,
-  SIZE: 88,
+  /** bytes of deferred sends at batch, which the VMM sends before the operation (0: none) */ batch_len: 84,
+  /** the kernel's send batch (NET_BATCH_SIZE bytes of NetBatchEntry records), or 0 */ batch: 88,
+  SIZE: 96,
+} as const;
+
+/** NetBatchEntry: one deferred send in the send batch; its bytes follow, padded to a multiple of 8. Byte offsets of its packed fields. */
+export const NetBatchEntry = {
+  /** the socket's handle */ handle: 0,
+  /** bytes that follow (> 0) */ len: 4,
+  SIZE: 8,
 } as const;
 
 /** NetState: a socket's readiness, written by the VMM whenever it changes (the kernel's poll reads it without a VM exit). Byte offsets of its packed fields. */
@@ -69,8 +77,8 @@ export const NetState = {
   /** the receive ring's bytes (NET_RX_RING), set by the kernel */ rx_size: 32,
   /** bytes ever put in the ring (the VMM writes it; the ring holds rx_prod - rx_cons, modulo 2^32) */ rx_prod: 36,
   /** bytes ever taken from the ring (the kernel writes it; the VMM too, while a call on the socket holds lock) */ rx_cons: 40,
-  /** 0 */ reserved: 44,
-  /** the kernel's lock for the ring's reader: held across a recv's ring copy and its hypercall */ lock: 48,
+  /** bytes a send may leave in the send batch (the VMM writes it for a connected host stream, 0 otherwise; the kernel takes off what it defers) */ tx_room: 44,
+  /** the kernel's lock for the socket's data calls: held across a recv's ring copy or a send's deferral, and the hypercall */ lock: 48,
   SIZE: 56,
 } as const;
 

@@ -97,5 +97,5 @@ export const HYPERCALL_STRUCTS: Record<number, { struct: string; fields: readonl
   0xd00: { struct: 'HcTimer', fields: [['deadline_ns', 0, 'u64', 8]] },
   0xe00: { struct: 'HcCodeRange', fields: [['start', 0, 'u64', 8], ['len', 8, 'u64', 8]] },
   0xe80: { struct: 'HcStdinReady', fields: [['ready', 0, 'u32', 4], ['reserved', 4, 'u32', 4]] },
-  0xec0: { struct: 'HcNet', fields: [['op', 0, 'u32', 4], ['handle', 4, 'u32', 4], ['a0', 8, 'u64', 8], ['a1', 16, 'u64', 8], ['a2', 24, 'u64', 8], ['a3', 32, 'u64', 8], ['buf', 40, 'u64', 8], ['len', 48, 'u64', 8], ['addr', 56, 'u64', 8], ['addr_len', 64, 'u32', 4], ['flags', 68, 'u32', 4], ['ret', 72, 'i64', 8], ['notify', 80, 'u32', 4], ['reserved', 84, 'u32', 4]] },
+  0xec0: { struct: 'HcNet', fields: [['op', 0, 'u32', 4], ['handle', 4, 'u32', 4], ['a0', 8, 'u64', 8], ['a1', 16, 'u64', 8], ['a2', 24, 'u64', 8], ['a3', 32, 'u64', 8], ['buf', 40, 'u64', 8], ['len', 48, 'u64', 8], ['addr', 56, 'u64', 8], ['addr_len', 64, 'u32', 4], ['flags', 68, 'u32', 4], ['ret', 72, 'i64', 8], ['notify', 80, 'u32', 4], ['batch_len', 84, 'u32', 4], ['batch', 88, 'u64', 8]] },
 };

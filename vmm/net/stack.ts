@@ -17,7 +17,7 @@ import { HostConnections } from './host-connections.js';
 import { PortSpace } from './port-space.js';
 import { POLLERR, POLLHUP, readiness } from './readiness.js';
 import { IPPROTO_TCP, IPPROTO_UDP, optionValue, storeOption, timeoutNs } from './socket-options.js';
-import { RECEIVE_MAX, SOCK_DGRAM, SOCK_STREAM, type Sock, takeReceived } from './socket.js';
+import { RECEIVE_MAX, SEND_WINDOW, SOCK_DGRAM, SOCK_STREAM, type Sock, takeReceived } from './socket.js';
 import { type ChangeListener, Sockets } from './sockets.js';
 
 const MSG_PEEK = 0x2;
@@ -378,6 +378,18 @@ export class SocketTable implements NetStack {
     const s = this.socks.get(h);
     if (!s) return -E.EBADF;
     return s.type === SOCK_DGRAM ? (s.dgrams[0]?.bytes.length ?? 0) : s.rxBytes;
+  }
+
+  sendRoom(h: number): number {
+    const s = this.socks.get(h);
+    if (!s || s.type !== SOCK_STREAM || s.state !== 'connected' || s.hostId === undefined || s.shutWr || s.peerGone || s.error) return 0;
+    return Math.max(0, SEND_WINDOW - s.txInFlight);
+  }
+
+  sendDeferred(h: number, bytes: Uint8Array): void {
+    const s = this.socks.get(h);
+    if (!s || s.type !== SOCK_STREAM || s.state !== 'connected' || s.hostId === undefined || s.shutWr || s.peerGone) return;
+    this.host.write(s, bytes.length, (n) => bytes.slice(0, n), true);
   }
 
   ringable(h: number): boolean {

@@ -8,7 +8,7 @@
 // VEC_IO when the change came from the host. A connected stream's received bytes go
 // on into the socket's receive ring (receive-ring.ts), where a plain recv takes them
 // without a VM exit.
-import { HcNet, MISC, NetState } from '../generated/abi.js';
+import { HcNet, MISC, NetBatchEntry, NetState } from '../generated/abi.js';
 import type { GuestMemory } from '../guest-memory.js';
 import type { PortDevice } from '../port-bus.js';
 import type { DeviceContext } from './device.js';
@@ -47,6 +47,10 @@ export interface NetStack {
   setopt(h: number, level: number, name: number, value: Uint8Array): number;
   getopt(h: number, level: number, name: number): Uint8Array | number;
   pending(h: number): number;
+  /** Bytes a deferred send may still put in the send batch: a connected host stream's free send window, else 0. */
+  sendRoom(h: number): number;
+  /** Sends what the guest deferred (the send batch), against the room sendRoom gave. */
+  sendDeferred(h: number, bytes: Uint8Array): void;
   /** Whether a socket's received bytes may wait in its receive ring: a connected stream to the host. */
   ringable(h: number): boolean;
   /** Takes the next `n` (<= pending) bytes of a stream for the receive ring: the host hears they are read when ringConsumed says so. */
@@ -186,6 +190,7 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
     if (output) bump(at + NetState.out_gen);
     mem.writeU32(at + NetState.events, stack.readiness(h));
     mem.writeU32(at + NetState.quick, stack.quick(h));
+    mem.writeU32(at + NetState.tx_room, Math.min(stack.sendRoom(h), MISC.NET_BATCH_SIZE));
   };
   stack.onChange((h, input, output) => {
     publish(h, input, output);
@@ -349,6 +354,25 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
     }
   };
 
+  /** Sends the deferred sends the block carries (HcNet.batch), in order; a malformed record ends the batch. */
+  const sendBatch = (block: number) => {
+    const len = mem.readU32(block + HcNet.batch_len);
+    if (len === 0) return;
+    const at = mem.readU64Number(block + HcNet.batch);
+    if (len > MISC.NET_BATCH_SIZE || !mem.contains(at, len)) return;
+    let offset = 0;
+    while (offset + NetBatchEntry.SIZE <= len) {
+      const h = mem.readU32(at + offset + NetBatchEntry.handle);
+      const n = mem.readU32(at + offset + NetBatchEntry.len);
+      const bytes = at + offset + NetBatchEntry.SIZE;
+      if (n === 0 || n > len - offset - NetBatchEntry.SIZE) return;
+      stack.sendDeferred(h, mem.view(bytes, n));
+      const state = states.get(h);
+      if (state !== undefined) mem.writeU32(state + NetState.tx_room, Math.min(stack.sendRoom(h), MISC.NET_BATCH_SIZE));
+      offset += NetBatchEntry.SIZE + ((n + 7) & ~7);
+    }
+  };
+
   return {
     name: 'net',
     write(_offset, block) {
@@ -357,7 +381,8 @@ export function netDevice(ctx: DeviceContext, stack: NetStack, irq: NetIrq): Por
       notify = false;
       let result: number;
       try {
-        result = run(block);
+        sendBatch(block);
+        result = mem.readU32(block + HcNet.op) === MISC.NET_FLUSH ? 0 : run(block);
       } finally {
         inCall = false;
       }

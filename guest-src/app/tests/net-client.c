@@ -9,7 +9,12 @@
  *          i % 251) and ends: read them in changing sizes with read, readv, recv and
  *          MSG_PEEK (with FIONREAD), each byte checked, then the end;
  *        net-client unread PORT -- the host peer sends 10 bytes: read 3 and close
- *          (the peer sees a reset, as on Linux). */
+ *          (the peer sees a reset, as on Linux);
+ *        net-client batch PORT N -- N connections, each sent "go" by the host peer:
+ *          one epoll_wait reports them all, each answers "reply N" (sends the kernel
+ *          defers to the send batch), every other one then shuts its writing side,
+ *          and the program exits at once: every reply must still arrive, before the
+ *          end where there is one. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -249,6 +255,34 @@ static void unread(int port)
 	close(c);
 }
 
+static void batch(int port, int n)
+{
+	int ep = epoll_create1(0);
+	int fds[64];
+	for (int i = 0; i < n; i++) {
+		fds[i] = connected_to(port);
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+	struct epoll_event ready[64];
+	int got = 0;
+	for (int tries = 0; tries < 200 && got < n; tries++) {
+		usleep(10000); /* let every "go" arrive, so one wait reports them all */
+		got = epoll_wait(ep, ready, 64, 0);
+	}
+	check("one epoll_wait reports every connection", got == n);
+	for (int k = 0; k < got; k++) {
+		int i = ready[k].data.u32;
+		char go[2], reply[32];
+		int len = snprintf(reply, sizeof reply, "reply %d", i);
+		if (read(fds[i], go, 2) != 2 || write(fds[i], reply, len) != len)
+			check("read go, write the reply", 0);
+		if (i % 2)
+			shutdown(fds[i], SHUT_WR);
+	}
+	exit(failures != 0); /* at once: no wait, no close */
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -264,6 +298,8 @@ int main(int argc, char **argv)
 		stream(atoi(argv[2]), atol(argv[3]));
 	else if (argc == 3 && strcmp(argv[1], "unread") == 0)
 		unread(atoi(argv[2]));
+	else if (argc == 4 && strcmp(argv[1], "batch") == 0 && atoi(argv[3]) > 0 && atoi(argv[3]) <= 64)
+		batch(atoi(argv[2]), atoi(argv[3]));
 	else {
 		fprintf(stderr, "usage: net-client echo|reset|stall|blast|stream|unread PORT...\n");
 		return 2;

@@ -104,6 +104,7 @@ file_gen:
 ;       for the thread: -ERESTARTSYS (no deadline) or -EINTR
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 event_wait:
+	call net_flush                     ; deferred sends go before the thread sleeps
 	push rbx
 	push r12
 	push r13

@@ -4,10 +4,13 @@
 ; the POLL* bits ready now and two change counters, so poll, select and epoll read a
 ; socket's readiness without a VM exit. A connected stream's bytes wait in the
 ; socket's receive ring, where the VMM puts them as they arrive, and a plain recv
-; takes them from there without a VM exit. Every other operation is one NET
-; hypercall that the VMM answers before the `out` returns; one that would wait
-; answers -EAGAIN and the thread waits in event_wait until an announcement: from
-; another socket's operation (HcNet.notify) or from the host (VEC_IO, net_irq_locked).
+; takes them from there without a VM exit. A plain send made while an event loop
+; handles a batch of ready sockets joins the send batch, which the next NET
+; hypercall carries, at the latest when a thread waits (net_flush). Every other
+; operation is one NET hypercall that the VMM answers before the `out` returns; one
+; that would wait answers -EAGAIN and the thread waits in event_wait until an
+; announcement: from another socket's operation (HcNet.notify) or from the host
+; (VEC_IO, net_irq_locked).
 
 ENOTSOCK     equ 88
 EPROTONOSUPPORT equ 93
@@ -18,6 +21,7 @@ MSG_WAITALL  equ 0x100
 MSG_NOSIGNAL equ 0x4000
 SOCK_FLAGS   equ O_NONBLOCK | O_CLOEXEC   ; SOCK_NONBLOCK, SOCK_CLOEXEC
 SOCKADDR_MAX equ 128                      ; sizeof(struct sockaddr_storage)
+NET_BATCH_FLUSH equ 512                   ; a send batch this full goes at once (its peers get work)
 FIONBIO      equ 0x5421
 NET_MAY_WAIT_BIT equ 31
 NET_MAY_WAIT equ 1 << NET_MAY_WAIT_BIT     ; or-ed into net_fd_call's op: wait while -EAGAIN
@@ -42,14 +46,22 @@ net_block_init:
 	ret
 
 ; -----------------------------------------------------------------------------
-; net_hc -- hand a filled block to the VMM; wake waiters when another socket changed
+; net_hc -- hand a filled block to the VMM, with the send batch (sent first, so a
+; socket's bytes keep their order); wake waiters when another socket changed
 ;  IN:  RDI = block
 ;  OUT: RAX = HcNet.ret
 ;  Clobbers: RDX (RAX is the result)
 net_hc:
 	mov byte [net_active], 1
 	mov dword [rdi + HcNet.notify], 0
+	SPIN_LOCK [net_tx_lock]
+	mov rax, [net_tx_used]
+	mov [rdi + HcNet.batch_len], eax
+	lea rax, [net_tx_batch]
+	mov [rdi + HcNet.batch], rax
 	HYPERCALL PORT_NET, edi
+	mov qword [net_tx_used], 0
+	SPIN_UNLOCK [net_tx_lock]
 	cmp dword [rdi + HcNet.notify], 0
 	je .done
 	call event_notify
@@ -78,6 +90,11 @@ net_wait_call:
 	call net_ring_recv
 	test rax, rax
 	jnz .answered                      ; bytes from the receive ring: no VM exit
+	mov rdi, rbx
+	mov rsi, r12
+	call net_defer_send
+	test rax, rax
+	jnz .answered                      ; bytes into the send batch: no VM exit
 	mov rdi, rbx
 	mov rsi, r12
 	call net_quick
@@ -208,6 +225,124 @@ net_ring_recv:
 	jmp .iov
 .done:	add [r8 + NetState.rx_cons], eax
 .out:	ret
+
+; -----------------------------------------------------------------------------
+; net_defer_send -- a plain send on a connected host stream, made while the thread
+; handles a batch of ready events (Task.net_batching: its last epoll_wait reported
+; several), joins the send batch instead of costing a VM exit; a batch past
+; NET_BATCH_FLUSH bytes goes at once, so the peers get work while the loop runs on.
+; Plain: no MSG_* flag but MSG_DONTWAIT and MSG_NOSIGNAL, no destination. Only what
+; NetState.tx_room says the socket takes now is deferred, so the VMM can always
+; send it.
+;  IN:  RDI = block (NET_SEND: its iovecs checked), RSI = File (NetState.lock held)
+;  OUT: RAX = bytes taken (> 0), or 0 (ask the VMM)
+;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
+net_defer_send:
+	xor eax, eax
+	cmp dword [rdi + HcNet.op], NET_SEND
+	jne .out
+	test dword [rdi + HcNet.flags], ~(MSG_DONTWAIT | MSG_NOSIGNAL | NET_NONBLOCK)
+	jnz .out
+	cmp qword [rdi + HcNet.addr], 0
+	jne .out
+	mov r8, [gs:Percpu.current]
+	cmp qword [r8 + Task.net_batching], 0
+	je .out
+	mov r10, [rdi + HcNet.buf]         ; the iovecs
+	mov r11, [rdi + HcNet.len]         ; how many
+	xor edx, edx                       ; RDX = their bytes (checked ranges: no overflow)
+	mov rcx, r11
+	mov r9, r10
+.sum:	test rcx, rcx
+	jz .summed
+	add rdx, [r9 + 8]
+	add r9, 16
+	dec rcx
+	jmp .sum
+.summed:
+	test rdx, rdx
+	jz .out
+	mov r8, [rsi + File.inode]
+	mov ecx, [r8 + NetState.tx_room]
+	cmp rdx, rcx
+	ja .out                            ; more than the socket takes now
+	lea r9, [rdx + NetBatchEntry_size + 7]
+	and r9, ~7                         ; R9 = the record's bytes
+	mov ecx, [rsi + File.handle]
+	SPIN_LOCK [net_tx_lock]
+	mov rax, [net_tx_used]
+	add r9, rax                        ; R9 = the batch's bytes with the record
+	cmp r9, NET_BATCH_SIZE
+	ja .full                           ; (the VMM call that follows sends the batch)
+	lea rdi, [net_tx_batch]
+	add rdi, rax                       ; the record
+	mov [rdi + NetBatchEntry.handle], ecx
+	mov [rdi + NetBatchEntry.len], edx
+	add rdi, NetBatchEntry_size
+	sub [r8 + NetState.tx_room], edx
+	mov rax, rdx                       ; the result
+.copy:	test r11, r11
+	jz .copied
+	mov rsi, [r10]
+	mov rcx, [r10 + 8]
+	rep movsb
+	add r10, 16
+	dec r11
+	jmp .copy
+.copied:
+	mov [net_tx_used], r9
+	SPIN_UNLOCK [net_tx_lock]
+	cmp r9, NET_BATCH_FLUSH
+	jb .out
+	call net_flush                     ; full enough: it goes now
+.out:	ret
+.full:	SPIN_UNLOCK [net_tx_lock]
+	xor eax, eax
+	ret
+
+; -----------------------------------------------------------------------------
+; net_flush -- hand the send batch to the VMM now if it holds anything: every place
+; a thread may wait calls it, so no deferred send waits on a sleeping thread
+;  Clobbers: nothing
+net_flush:
+	cmp qword [net_tx_used], 0
+	jne .send
+	ret
+.send:	SAVE_REGS rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11
+	sub rsp, HcNet_size
+	mov rdi, rsp
+	mov esi, NET_FLUSH
+	call net_block_init
+	call net_hc
+	add rsp, HcNet_size
+	RESTORE_REGS rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11
+	ret
+
+; -----------------------------------------------------------------------------
+; net_batch_begin -- an epoll_wait is about to wait or report: the send batch goes
+; now, and the thread defers sends again only if this wait reports several events
+;  Clobbers: nothing
+net_batch_begin:
+	call net_flush
+	push rax
+	mov rax, [gs:Percpu.current]
+	mov qword [rax + Task.net_batching], 0
+	pop rax
+	ret
+
+; -----------------------------------------------------------------------------
+; net_batch_mark -- an epoll_wait reports its events: with two or more, the thread
+; handles a batch, and its plain sends on host streams wait for the next wait
+;  IN:  RAX = events reported (or -errno)
+;  Clobbers: nothing
+net_batch_mark:
+	cmp rax, 2
+	jl .done
+	push rdx
+	mov rdx, [gs:Percpu.current]
+	mov qword [rdx + Task.net_batching], 1
+	pop rdx
+.done:	ret
 
 ; -----------------------------------------------------------------------------
 ; net_file -- the socket behind a descriptor, with a reference for the caller
@@ -577,5 +712,9 @@ net_ioctl_locked:
 	ret
 
 section .bss
+alignb 8
+net_tx_batch: resb NET_BATCH_SIZE ; the send batch: NetBatchEntry records (net_tx_lock)
+net_tx_used:  resq 1              ; its bytes in use (net_tx_lock)
+net_tx_lock:  resq 1
 net_active: resb 1     ; 1 once a socket call has been made: VEC_IO then wakes waiters
 section .text

@@ -116,6 +116,7 @@ futex_wake:
 ;  IN:  RDI = uaddr, RSI = op, RDX = val, RCX = timeout / val2, R8 = uaddr2, R9 = val3
 ;  OUT: RAX = per op (woken count, 0) or -errno
 sys_futex:
+	call net_flush                     ; deferred sends go before a wait
 	push rbx
 	push r12
 	push r13

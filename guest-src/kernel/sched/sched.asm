@@ -247,6 +247,7 @@ yield_cpu:
 ; hlt nothing lives on that stack, so an interrupt's Frame may be built there.
 idle_loop:
 	call yield_cpu                     ; runs queued or stolen work, if any
+	call net_flush                     ; (a batch left by a thread that stopped without waiting)
 	sti
 	hlt
 idle_resume:                               ; (BootInfo.idle_resume: "this vCPU is idle")

@@ -31,6 +31,7 @@ struc Task
 	.ev_next:     resq 1      ; link in event_waiters (fs/events.asm)
 	.ev_waiting:  resq 1      ; 1 while on event_waiters
 	.ev_recheck:  resq 1      ; 1: something watched cannot announce changes (stdin)
+	.net_batching: resq 1     ; 1 while the thread handles several events its last epoll_wait reported (net/)
 	; Signals (sys/signal.asm). Masks: bit n-1 stands for signal n.
 	.all_next:        resq 1  ; link in all_tasks, the program's threads (sched_lock)
 	.sig_blocked:     resq 1  ; the thread's signal mask

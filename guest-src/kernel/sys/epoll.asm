@@ -475,6 +475,7 @@ epoll_wait_mask:
 ;  OUT: RAX = events reported or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 epoll_wait_until:
+	call net_batch_begin               ; deferred sends go now (net/socket.asm)
 	test edx, edx
 	jle epoll_einval
 	cmp edx, 0x7fffffff / EPOLL_EVENT_SIZE
@@ -544,7 +545,8 @@ epoll_wait_until:
 	jmp .out
 .efault:
 	mov rax, -EFAULT
-.out:	pop rbp
+.out:	call net_batch_mark                ; several events: a batch, whose sends may wait
+	pop rbp
 	pop r15
 	pop r14
 	pop r13

@@ -54,6 +54,7 @@ sys_ppoll:
 ;  OUT: RAX = count or -errno
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 poll_until:
+	call net_flush                     ; deferred sends go before any wait
 	cmp rsi, FD_MAX
 	ja .einval
 	push rbx
@@ -196,6 +197,7 @@ SEL_IN  equ 0
 SEL_OUT equ 3 * SELECT_WORDS * 8
 SEL_FRAME equ 6 * SELECT_WORDS * 8
 select_until:
+	call net_flush                     ; deferred sends go before any wait
 	test edi, edi
 	js .einval
 	cmp edi, FD_MAX

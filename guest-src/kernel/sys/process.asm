@@ -12,6 +12,7 @@ section .text
 ;  IN:  RDI = status
 ;  OUT: does not return
 sys_exit:
+	call net_flush                     ; deferred sends go before the VM ends
 	push rdi
 	xor edi, edi                       ; shared file mappings go back to their files
 	mov rsi, RESERVE_END

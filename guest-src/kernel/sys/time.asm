@@ -104,6 +104,7 @@ sys_nanosleep:
 ;       RCX = remaining timespec * (or 0; unused with TIMER_ABSTIME)
 ;  OUT: RAX = 0 or -errno
 sys_clock_nanosleep:
+	call net_flush                     ; deferred sends go before the sleep
 	call valid_clock
 	jc .einval
 	cmp rdi, CLOCK_THREAD_CPUTIME_ID

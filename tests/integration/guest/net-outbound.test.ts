@@ -102,6 +102,36 @@ describe.each(['direct', 'thread'])('connections from the guest to the host (%s)
     }
   });
 
+  it('replies an event loop sends from one batch of ready sockets all arrive, in order with a shutdown, even when the program exits at once', async () => {
+    const n = 8;
+    const heard = new Map<number, { text: string; ended: boolean }>();
+    let index = 0;
+    const server = net.createServer((s) => {
+      const seen = { text: '', ended: false };
+      heard.set(index++, seen);
+      s.on('data', (d: Buffer) => {
+        seen.text += d.toString();
+      });
+      s.on('end', () => {
+        seen.ended = true;
+      });
+      s.on('error', () => {});
+      s.write('go');
+    });
+    const port = await listen(server);
+    try {
+      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'batch', String(port), String(n)], { env });
+      expect(allOk(r.stdout), r.stdout.toString()).toEqual([]);
+      expect(r.status).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const replies = [...heard.values()].map((h) => h.text).sort();
+      expect(replies).toEqual(Array.from({ length: n }, (_, i) => `reply ${i}`).sort());
+      for (const h of heard.values()) if (Number(h.text.split(' ')[1]) % 2) expect(h.ended).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
   it('closing with bytes unread resets the host peer, as Linux does', async () => {
     let peerError = '';
     const server = net.createServer((s) => {

@@ -3,7 +3,7 @@
 #define UNIKERNEL_ABI_H
 #include <stdint.h>
 
-#define UK_ABI_VERSION 5
+#define UK_ABI_VERSION 6
 
 #define UK_PORT_PREEMPT 0x80 /* the kernel's preemption stub (CSTAR) says: this vCPU's time slice may end here (8-bit port: `out 0x80, al` clobbers nothing) */
 #define UK_PORT_WRITE 0x400 /* write to a host stream (console: fd 1 and 2; fd >= 3: a host-share handle) {HcWrite} */
@@ -98,6 +98,8 @@
 #define UK_NET_GETOPT 0xcULL /* HcNet.op: getsockopt (a0 level, a1 name, buf/len the room); ret = the length */
 #define UK_NET_PENDING 0xdULL /* HcNet.op: bytes waiting to be read (FIONREAD) */
 #define UK_NET_PAIR 0xeULL /* HcNet.op: socketpair (a0 domain, a1 type, a2 state block of the first, a3 of the second); ret = first handle, a0 out = second */
+#define UK_NET_FLUSH 0xfULL /* HcNet.op: nothing but the send batch the block carries (HcNet.batch) */
+#define UK_NET_BATCH_SIZE 0x4000ULL /* bytes in the kernel's send batch: NetBatchEntry records, each followed by its bytes padded to 8 */
 #define UK_NET_QUICK_RECV 0x1ULL /* NetState.quick: a connected stream; a recv finds nothing exactly when neither POLLIN nor POLLERR is set */
 #define UK_NET_QUICK_ACCEPT 0x2ULL /* NetState.quick: a listener; an accept finds nothing exactly when POLLIN is not set */
 #define UK_NET_RX_RING 0x1000ULL /* bytes in a socket's receive ring (NetState.rx_ring; a power of two) */
@@ -335,9 +337,17 @@ struct __attribute__((packed)) uk_HcNet {
   uint32_t flags; /* MSG_* bits, NET_NONBLOCK */
   int64_t ret; /* out: the result or -errno (-EAGAIN: would wait) */
   uint32_t notify; /* out: 1 when another socket's readiness changed (the kernel wakes waiters) */
-  uint32_t reserved; /* 0 */
+  uint32_t batch_len; /* bytes of deferred sends at batch, which the VMM sends before the operation (0: none) */
+  uint64_t batch; /* the kernel's send batch (NET_BATCH_SIZE bytes of NetBatchEntry records), or 0 */
 };
-_Static_assert(sizeof(struct uk_HcNet) == 88, "uk_HcNet layout");
+_Static_assert(sizeof(struct uk_HcNet) == 96, "uk_HcNet layout");
+
+/* one deferred send in the send batch; its bytes follow, padded to a multiple of 8 */
+struct __attribute__((packed)) uk_NetBatchEntry {
+  uint32_t handle; /* the socket's handle */
+  uint32_t len; /* bytes that follow (> 0) */
+};
+_Static_assert(sizeof(struct uk_NetBatchEntry) == 8, "uk_NetBatchEntry layout");
 
 /* a socket's readiness, written by the VMM whenever it changes (the kernel's poll reads it without a VM exit) */
 struct __attribute__((packed)) uk_NetState {
@@ -349,8 +359,8 @@ struct __attribute__((packed)) uk_NetState {
   uint32_t rx_size; /* the receive ring's bytes (NET_RX_RING), set by the kernel */
   uint32_t rx_prod; /* bytes ever put in the ring (the VMM writes it; the ring holds rx_prod - rx_cons, modulo 2^32) */
   uint32_t rx_cons; /* bytes ever taken from the ring (the kernel writes it; the VMM too, while a call on the socket holds lock) */
-  uint32_t reserved; /* 0 */
-  uint64_t lock; /* the kernel's lock for the ring's reader: held across a recv's ring copy and its hypercall */
+  uint32_t tx_room; /* bytes a send may leave in the send batch (the VMM writes it for a connected host stream, 0 otherwise; the kernel takes off what it defers) */
+  uint64_t lock; /* the kernel's lock for the socket's data calls: held across a recv's ring copy or a send's deferral, and the hypercall */
 };
 _Static_assert(sizeof(struct uk_NetState) == 56, "uk_NetState layout");
 
