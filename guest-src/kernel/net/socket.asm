@@ -170,6 +170,21 @@ net_quick:
 .ask:	ret
 
 ; -----------------------------------------------------------------------------
+; net_plain -- whether a block asks for a plain data call: this op, no MSG_* flag but
+; MSG_DONTWAIT and MSG_NOSIGNAL, and no address (the calls the kernel may finish
+; without the VMM)
+;  IN:  RDI = block, ECX = op
+;  OUT: ZF set when plain
+;  Clobbers: nothing
+net_plain:
+	cmp [rdi + HcNet.op], ecx
+	jne .out
+	test dword [rdi + HcNet.flags], ~(MSG_DONTWAIT | MSG_NOSIGNAL | NET_NONBLOCK)
+	jnz .out
+	cmp qword [rdi + HcNet.addr], 0
+.out:	ret
+
+; -----------------------------------------------------------------------------
 ; net_ring_recv -- a plain recv answered from the socket's receive ring: no VM exit.
 ; Plain: no MSG_* flag but MSG_DONTWAIT and MSG_NOSIGNAL, and no source address
 ; asked for; anything else, or an empty ring, goes to the VMM, which takes the
@@ -179,11 +194,8 @@ net_quick:
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_ring_recv:
 	xor eax, eax
-	cmp dword [rdi + HcNet.op], NET_RECV
-	jne .out
-	test dword [rdi + HcNet.flags], ~(MSG_DONTWAIT | MSG_NOSIGNAL | NET_NONBLOCK)
-	jnz .out
-	cmp qword [rdi + HcNet.addr], 0
+	mov ecx, NET_RECV
+	call net_plain
 	jne .out
 	mov r8, [rsi + File.inode]
 	mov r9d, [r8 + NetState.rx_prod]
@@ -239,11 +251,8 @@ net_ring_recv:
 ;  Clobbers: RCX, RDX, RSI, RDI, R8-R11
 net_defer_send:
 	xor eax, eax
-	cmp dword [rdi + HcNet.op], NET_SEND
-	jne .out
-	test dword [rdi + HcNet.flags], ~(MSG_DONTWAIT | MSG_NOSIGNAL | NET_NONBLOCK)
-	jnz .out
-	cmp qword [rdi + HcNet.addr], 0
+	mov ecx, NET_SEND
+	call net_plain
 	jne .out
 	mov r8, [gs:Percpu.current]
 	cmp qword [r8 + Task.net_batching], 0
