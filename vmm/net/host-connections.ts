@@ -12,7 +12,7 @@ import { E } from './errno.js';
 import { DNS_ALIAS, hostResolver, hostText } from './host-addresses.js';
 import { HostLink, type HostSockets } from './host-link.js';
 import type { PortSpace } from './port-space.js';
-import { IPPROTO_TCP, optionOn, SO_KEEPALIVE, SOL_SOCKET, TCP_NODELAY } from './socket-options.js';
+import { abortsOnClose, IPPROTO_TCP, optionOn, SO_KEEPALIVE, SOL_SOCKET, TCP_NODELAY } from './socket-options.js';
 import { SEND_WINDOW, SOCK_STREAM, type Sock } from './socket.js';
 import type { Sockets } from './sockets.js';
 
@@ -139,7 +139,7 @@ export class HostConnections {
   closed(s: Sock): void {
     if (s.hostId !== undefined) {
       this.byHost.delete(s.hostId);
-      this.link?.post({ op: 'close', id: s.hostId, reset: s.rxBytes > 0 });
+      this.link?.post({ op: 'close', id: s.hostId, reset: s.rxBytes > 0 || abortsOnClose(s) });
     }
     if (s.udpId !== undefined) {
       this.byUdp.delete(s.udpId);

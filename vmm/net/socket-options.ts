@@ -37,7 +37,7 @@ const known = (level: number) => level === SOL_SOCKET || level === IPPROTO_TCP |
 /** Keeps an option's value: 0, or -errno for an unknown level or a value too short. */
 export function storeOption(s: Sock, level: number, name: number, value: Uint8Array): number {
   if (!known(level)) return -E.ENOPROTOOPT;
-  if ((level === SOL_SOCKET || level === IPPROTO_TCP) && name !== SO_LINGER && value.length < 4) return -E.EINVAL;
+  if ((level === SOL_SOCKET || level === IPPROTO_TCP) && value.length < (name === SO_LINGER && level === SOL_SOCKET ? 8 : 4)) return -E.EINVAL;
   s.opts.set(`${level}:${name}`, value.slice());
   return 0;
 }
@@ -77,6 +77,14 @@ export function optionValue(s: Sock, level: number, name: number, cleared: () =>
     }
   } else if (!known(level)) return -E.ENOPROTOOPT;
   return s.opts.get(`${level}:${name}`) ?? intValue(0);
+}
+
+/** Whether SO_LINGER is on with a zero timeout: a close then resets the connection (as Linux's abortive close). */
+export function abortsOnClose(s: Sock): boolean {
+  const v = s.opts.get(`${SOL_SOCKET}:${SO_LINGER}`);
+  if (!v || v.length < 8) return false;
+  const dv = new DataView(v.buffer, v.byteOffset, 8);
+  return dv.getInt32(0, true) !== 0 && dv.getInt32(4, true) === 0;
 }
 
 /** Whether SO_REUSEPORT is on (two listeners may share a port). */

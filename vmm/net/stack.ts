@@ -16,7 +16,7 @@ import { isLoopback } from './host-addresses.js';
 import { HostConnections } from './host-connections.js';
 import { PortSpace } from './port-space.js';
 import { POLLERR, POLLHUP, readiness } from './readiness.js';
-import { IPPROTO_TCP, IPPROTO_UDP, optionValue, storeOption, timeoutNs } from './socket-options.js';
+import { abortsOnClose, IPPROTO_TCP, IPPROTO_UDP, optionValue, storeOption, timeoutNs } from './socket-options.js';
 import { RECEIVE_MAX, SEND_WINDOW, SOCK_DGRAM, SOCK_STREAM, type Sock, takeReceived } from './socket.js';
 import { type ChangeListener, Sockets } from './sockets.js';
 
@@ -333,6 +333,9 @@ export class SocketTable implements NetStack {
       mate.mate = undefined;
       mate.rxEof = true;
       mate.peerGone = true;
+      // An abortive close (SO_LINGER on, timeout 0) of a TCP connection: the peer reads what
+      // arrived, then ECONNRESET (AF_UNIX has no resets: the peer sees the end).
+      if (s.domain !== AF_UNIX && (abortsOnClose(s) || s.rxBytes > 0)) mate.error = E.ECONNRESET;
       this.changed(mate.h, true, true);
     }
     this.host.closed(s);

@@ -10,6 +10,9 @@
  *          MSG_PEEK (with FIONREAD), each byte checked, then the end;
  *        net-client unread PORT -- the host peer sends 10 bytes: read 3 and close
  *          (the peer sees a reset, as on Linux);
+ *        net-client abort PORT -- once the host peer's "ok" arrives (it has accepted),
+ *          send "bye" and close with SO_LINGER on and a zero timeout: the peer sees a
+ *          reset;
  *        net-client batch PORT N -- N connections, each sent "go" by the host peer:
  *          one epoll_wait reports them all, each answers "reply N" (sends the kernel
  *          defers to the send batch), every other one then shuts its writing side,
@@ -255,6 +258,16 @@ static void unread(int port)
 	close(c);
 }
 
+static void abortive(int port)
+{
+	int c = connected_to(port);
+	check("connect", c >= 0);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	char ok[2];
+	check("SO_LINGER on, timeout 0", setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0 && read_fully(c, ok, 2) == 2);
+	check("send, close", write(c, "bye", 3) == 3 && close(c) == 0);
+}
+
 static void batch(int port, int n)
 {
 	int ep = epoll_create1(0);
@@ -298,10 +311,12 @@ int main(int argc, char **argv)
 		stream(atoi(argv[2]), atol(argv[3]));
 	else if (argc == 3 && strcmp(argv[1], "unread") == 0)
 		unread(atoi(argv[2]));
+	else if (argc == 3 && strcmp(argv[1], "abort") == 0)
+		abortive(atoi(argv[2]));
 	else if (argc == 4 && strcmp(argv[1], "batch") == 0 && atoi(argv[3]) > 0 && atoi(argv[3]) <= 64)
 		batch(atoi(argv[2]), atoi(argv[3]));
 	else {
-		fprintf(stderr, "usage: net-client echo|reset|stall|blast|stream|unread PORT...\n");
+		fprintf(stderr, "usage: net-client echo|reset|stall|blast|stream|unread|abort|batch PORT...\n");
 		return 2;
 	}
 	return failures != 0;

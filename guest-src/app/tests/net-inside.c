@@ -181,6 +181,19 @@ static void tcp_inside(void)
 	close(s3);
 	close(c3);
 
+	/* An abortive close (SO_LINGER on, timeout 0): the peer reads what arrived, then ECONNRESET. */
+	int c4 = connected(5555);
+	int s4 = accept(l, NULL, NULL);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	check("SO_LINGER: a value shorter than struct linger is EINVAL", setsockopt(c4, SOL_SOCKET, SO_LINGER, &lg, 4) == -1 && errno == EINVAL);
+	check("SO_LINGER set and read back", setsockopt(c4, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0 && ({
+		struct linger g = { 0 };
+		socklen_t n = sizeof g;
+		getsockopt(c4, SOL_SOCKET, SO_LINGER, &g, &n) == 0 && g.l_onoff == 1 && g.l_linger == 0 && n == sizeof g;
+	}));
+	check("abortive close: the bytes, then ECONNRESET", write(c4, "last", 4) == 4 && close(c4) == 0 && read(s4, buf, sizeof buf) == 4 && read(s4, buf, sizeof buf) == -1 && errno == ECONNRESET);
+	close(s4);
+
 	/* IPv6 loopback. */
 	int l6 = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(5556), .sin6_addr = IN6ADDR_LOOPBACK_INIT };

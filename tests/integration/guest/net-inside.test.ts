@@ -8,7 +8,7 @@ describe('sockets inside the guest', () => {
   it('behave as Linux sockets do', () => {
     const r = runVm([guestBin('tests', 'net-inside'), '--cpus', '2']);
     const c = checks(r.stdout);
-    expect(Object.keys(c).length, r.stdout.toString()).toBe(85);
+    expect(Object.keys(c).length, r.stdout.toString()).toBe(88);
     expect(Object.entries(c).filter(([, ok]) => !ok)).toEqual([]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
