@@ -16,6 +16,32 @@ function listen(server: net.Server): Promise<number> {
 
 const allOk = (stdout: Buffer) => Object.entries(checks(stdout)).filter(([, ok]) => !ok);
 
+/**
+ * Runs net-client MODE against a host server that greets each connection with
+ * `greeting`: the error the server's socket then saw ('' for none), once the guest
+ * passed its checks and exited 0.
+ */
+async function peerErrorAfter(mode: string, greeting: string, env: NodeJS.ProcessEnv): Promise<string> {
+  let peerError = '';
+  const server = net.createServer((s) => {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      peerError = e.code ?? '';
+    });
+    s.write(greeting);
+  });
+  const port = await listen(server);
+  try {
+    const r = await runVmAsync([guestBin('tests', 'net-client'), '--', mode, String(port)], { env });
+    expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(3);
+    expect(allOk(r.stdout)).toEqual([]);
+    expect(r.status).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return peerError;
+  } finally {
+    server.close();
+  }
+}
+
 // Both host backends: the C library's sockets on the emulation thread (the default)
 // and the network thread (UNIKV_NET=thread).
 describe.each(['direct', 'thread'])('connections from the guest to the host (%s)', (backend) => {
@@ -133,24 +159,7 @@ describe.each(['direct', 'thread'])('connections from the guest to the host (%s)
   });
 
   it('closing with bytes unread resets the host peer, as Linux does', async () => {
-    let peerError = '';
-    const server = net.createServer((s) => {
-      s.on('error', (e: NodeJS.ErrnoException) => {
-        peerError = e.code ?? '';
-      });
-      s.write('unread ten');
-    });
-    const port = await listen(server);
-    try {
-      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'unread', String(port)], { env });
-      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(3);
-      expect(allOk(r.stdout)).toEqual([]);
-      expect(r.status).toBe(0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(peerError).toBe('ECONNRESET');
-    } finally {
-      server.close();
-    }
+    expect(await peerErrorAfter('unread', 'unread ten', env)).toBe('ECONNRESET');
   });
 
   it('a host peer that never reads holds the guest writer back', async () => {
@@ -178,23 +187,6 @@ describe.each(['direct', 'thread'])('connections from the guest to the host (%s)
 describe('an abortive close through the default backend', () => {
   const env = { ...process.env, UNIKV_NET: 'direct' };
   it('an abortive close (SO_LINGER on, timeout 0) resets the host peer', async () => {
-    let peerError = '';
-    const server = net.createServer((s) => {
-      s.on('error', (e: NodeJS.ErrnoException) => {
-        peerError = e.code ?? '';
-      });
-      s.write('ok');
-    });
-    const port = await listen(server);
-    try {
-      const r = await runVmAsync([guestBin('tests', 'net-client'), '--', 'abort', String(port)], { env });
-      expect(Object.keys(checks(r.stdout)).length, r.stdout.toString()).toBe(3);
-      expect(allOk(r.stdout)).toEqual([]);
-      expect(r.status).toBe(0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(peerError).toBe('ECONNRESET');
-    } finally {
-      server.close();
-    }
+    expect(await peerErrorAfter('abort', 'ok', env)).toBe('ECONNRESET');
   });
 });
